@@ -1,0 +1,14 @@
+from odoo.tests import TransactionCase, tagged
+
+
+@tagged("post_install", "-at_install")
+class TestInstall(TransactionCase):
+    def test_settings_administrators_are_xero_administrators(self):
+        manager = self.env.ref("xero_timesync.group_xero_manager")
+        admin = self.env.ref("base.user_admin")
+        self.assertIn(manager, admin.all_group_ids)
+        self.assertIn(manager, self.env.ref("base.group_system").all_implied_ids)
+
+    def test_employees_are_not_xero_administrators(self):
+        user = self.env["res.users"].create({"name": "Emma", "login": "emma", "group_ids": [(6, 0, [self.env.ref("base.group_user").id])]})
+        self.assertNotIn(self.env.ref("xero_timesync.group_xero_manager"), user.all_group_ids)
