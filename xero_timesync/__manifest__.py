@@ -11,6 +11,11 @@
     "data": [
         "security/xero_timesync_security.xml",
         "security/ir.model.access.csv",
+        "data/ir_cron_data.xml",
+        "views/xero_connect_wizard_views.xml",
+        "views/xero_sync_log_views.xml",
+        "views/res_config_settings_views.xml",
+        "views/project_task_views.xml",
     ],
     "installable": True,
     "application": False,

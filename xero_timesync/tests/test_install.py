@@ -10,5 +10,7 @@ class TestInstall(TransactionCase):
         self.assertIn(manager, self.env.ref("base.group_system").all_implied_ids)
 
     def test_employees_are_not_xero_administrators(self):
-        user = self.env["res.users"].create({"name": "Emma", "login": "emma", "group_ids": [(6, 0, [self.env.ref("base.group_user").id])]})
+        user = self.env["res.users"].create(
+            {"name": "Emma", "login": "emma", "group_ids": [(6, 0, [self.env.ref("base.group_user").id])]}
+        )
         self.assertNotIn(self.env.ref("xero_timesync.group_xero_manager"), user.all_group_ids)

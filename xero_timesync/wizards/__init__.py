@@ -1,0 +1,1 @@
+from . import xero_connect_wizard, xero_connect_wizard_account, xero_connect_wizard_tenant

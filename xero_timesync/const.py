@@ -1,0 +1,26 @@
+"""Xero endpoints, scopes and limits (see ../shared/docs/xero-api.md)."""
+
+DEFAULT_LOGIN_URL = "https://login.xero.com"
+DEFAULT_IDENTITY_URL = "https://identity.xero.com"
+DEFAULT_API_URL = "https://api.xero.com"
+
+# System parameters that point the addon at another Xero (xero_sandbox in the demo and the tests).
+PARAM_LOGIN_URL = "xero_timesync.login_url"
+PARAM_IDENTITY_URL = "xero_timesync.identity_url"
+PARAM_API_URL = "xero_timesync.api_url"
+PARAM_CLIENT_ID = "xero_timesync.client_id"
+PARAM_CLIENT_SECRET = "xero_timesync.client_secret"
+
+# Least privilege: read contacts and settings, write invoices (granular scope) and the contacts they need,
+# plus offline_access for a refresh token.
+SCOPES = ["offline_access", "accounting.contacts", "accounting.settings.read", "accounting.invoices"]
+
+OAUTH_CALLBACK_PATH = "/xero_timesync/oauth/callback"
+OAUTH_STATE_TTL_SECONDS = 15 * 60
+
+CONTACTS_PAGE_SIZE = 1000  # Xero's maximum since July 2024
+INVOICES_BATCH_SIZE = 50  # Xero's recommended maximum elements per request
+TOKEN_REFRESH_MARGIN_SECONDS = 120  # refresh this long before the access token expires
+SYNC_OVERLAP_SECONDS = 300  # If-Modified-Since safety overlap
+SYNC_LOG_RETENTION_DAYS = 90
+INTERACTIVE_SYNC_BUDGET_SECONDS = 45  # a button waits this long, then the cron continues the import

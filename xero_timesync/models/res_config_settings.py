@@ -1,0 +1,59 @@
+from odoo import _, fields, models
+
+from .. import const
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    xero_client_id = fields.Char("Xero client id", config_parameter=const.PARAM_CLIENT_ID)
+    xero_client_secret = fields.Char(
+        "Xero client secret", config_parameter=const.PARAM_CLIENT_SECRET, groups="base.group_system"
+    )
+    xero_redirect_uri = fields.Char("Redirect URI", compute="_compute_xero_redirect_uri")
+    xero_connection_id = fields.Many2one(related="company_id.xero_connection_id")
+    xero_state = fields.Selection(related="xero_connection_id.state", string="Xero status")
+    xero_tenant_name = fields.Char(related="xero_connection_id.tenant_name")
+    xero_owner_id = fields.Many2one(related="xero_connection_id.owner_id")
+    xero_owner_warning = fields.Char(related="xero_connection_id.owner_warning")
+    xero_connected_since = fields.Datetime(related="xero_connection_id.connected_since")
+    xero_last_sync_date = fields.Datetime(related="xero_connection_id.last_sync_date")
+    xero_last_sync_state = fields.Selection(related="xero_connection_id.last_sync_state")
+    xero_last_sync_summary = fields.Char(related="xero_connection_id.last_sync_summary")
+    xero_revenue_account_name = fields.Char(related="xero_connection_id.revenue_account_name")
+    xero_revenue_account_code = fields.Char(related="xero_connection_id.revenue_account_code")
+    xero_expense_account_name = fields.Char(related="xero_connection_id.expense_account_name")
+    xero_expense_account_code = fields.Char(related="xero_connection_id.expense_account_code")
+    xero_sync_log_count = fields.Integer(related="xero_connection_id.sync_log_count")
+
+    def _compute_xero_redirect_uri(self):
+        self.xero_redirect_uri = self.env["xero.connection"]._xero_redirect_uri()
+
+    def action_xero_enable(self):
+        self.env["xero.connection"]._check_xero_admin()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "xero.connect.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "name": _("Enable integration"),
+            "context": {"default_company_id": self.company_id.id},
+        }
+
+    def action_xero_change_accounts(self):
+        connection = self.xero_connection_id
+        connection._check_xero_admin()
+        wizard = self.env["xero.connect.wizard"].create(
+            {"company_id": self.company_id.id, "connection_id": connection.id, "step": "accounts"}
+        )
+        wizard._load_accounts()
+        return wizard._reopen()
+
+    def action_xero_force_sync(self):
+        return self.xero_connection_id.action_xero_force_sync()
+
+    def action_xero_unlink(self):
+        return self.xero_connection_id.action_xero_unlink()
+
+    def action_xero_open_logs(self):
+        return self.xero_connection_id.action_open_sync_logs()

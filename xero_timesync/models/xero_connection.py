@@ -1,0 +1,336 @@
+import logging
+from datetime import timedelta
+
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError, UserError
+
+from .. import const
+from ..services.xero_client import XeroAuthError, XeroClient, XeroEndpoints, XeroError
+
+_logger = logging.getLogger(__name__)
+
+
+class XeroConnection(models.Model):
+    """One company's link to one Xero organisation (tenant)."""
+
+    _name = "xero.connection"
+    _description = "Xero connection"
+    _rec_name = "tenant_name"
+
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company, ondelete="cascade", index=True
+    )
+    state = fields.Selection(
+        [
+            ("connected", "Connected"),
+            ("needs_reauth", "Needs re-authorisation"),
+            ("unlinked", "Unlinked"),
+        ],
+        default="connected",
+        required=True,
+    )
+    tenant_id = fields.Char("Xero organisation ID", readonly=True, index=True)
+    tenant_name = fields.Char("Organisation", readonly=True)
+    xero_connection_uuid = fields.Char("Xero connection ID", readonly=True, copy=False)
+    short_code = fields.Char(readonly=True, help="Xero's short code of the organisation, used in deep links.")
+    base_currency = fields.Char(readonly=True)
+    owner_id = fields.Many2one("res.users", "Connected by", readonly=True)
+    connected_since = fields.Datetime(readonly=True)
+    owner_warning = fields.Char(compute="_compute_owner_warning")
+    token_id = fields.Many2one("xero.token", readonly=True, copy=False, groups="base.group_system")
+    revenue_account_code = fields.Char("Revenue account code")
+    revenue_account_name = fields.Char("Revenue account")
+    expense_account_code = fields.Char("Expense account code")
+    expense_account_name = fields.Char("Expense account")
+    project_id = fields.Many2one("project.project", "Xero project", readonly=True)
+    contacts_watermark = fields.Datetime(
+        readonly=True, help="Start of the last complete contact synchronization (UTC)."
+    )
+    sync_resume_page = fields.Integer(readonly=True, help="Page to resume an interrupted synchronization from.")
+    sync_resume_since = fields.Datetime(readonly=True)
+    sync_resume_started = fields.Datetime(readonly=True)
+    sync_log_ids = fields.One2many("xero.sync.log", "connection_id", readonly=True)
+    sync_log_count = fields.Integer(compute="_compute_sync_log_count")
+    last_sync_log_id = fields.Many2one("xero.sync.log", readonly=True, copy=False)
+    last_sync_date = fields.Datetime(related="last_sync_log_id.started_at", string="Last sync")
+    last_sync_state = fields.Selection(related="last_sync_log_id.state", string="Last sync result")
+    last_sync_summary = fields.Char(related="last_sync_log_id.summary", string="Last sync summary")
+
+    _company_uniq = models.Constraint("unique (company_id)", "A company connects to one Xero organisation.")
+
+    @api.depends("owner_id.active", "owner_id.group_ids")
+    def _compute_owner_warning(self):
+        admin_group = self.env.ref("base.group_system")
+        for connection in self:
+            owner = connection.owner_id.sudo()
+            if not owner or connection.state == "unlinked":
+                connection.owner_warning = False
+            elif not owner.active:
+                connection.owner_warning = _(
+                    "%s, who enabled the integration, is archived. Synchronization keeps working while the token"
+                    " does; we recommend an administrator enables the integration again.",
+                    owner.name,
+                )
+            elif admin_group not in owner.all_group_ids:
+                connection.owner_warning = _(
+                    "%s, who enabled the integration, is no longer an administrator. We recommend an administrator"
+                    " enables the integration again.",
+                    owner.name,
+                )
+            else:
+                connection.owner_warning = False
+
+    def _compute_sync_log_count(self):
+        counts = dict(
+            self.env["xero.sync.log"]._read_group([("connection_id", "in", self.ids)], ["connection_id"], ["__count"])
+        )
+        for connection in self:
+            connection.sync_log_count = counts.get(connection, 0)
+
+    # -- configuration ---------------------------------------------------------------------------
+    @api.model
+    def _xero_endpoints(self):
+        params = self.env["ir.config_parameter"].sudo()
+        return XeroEndpoints(
+            login_url=params.get_param(const.PARAM_LOGIN_URL, const.DEFAULT_LOGIN_URL).rstrip("/"),
+            identity_url=params.get_param(const.PARAM_IDENTITY_URL, const.DEFAULT_IDENTITY_URL).rstrip("/"),
+            api_url=params.get_param(const.PARAM_API_URL, const.DEFAULT_API_URL).rstrip("/"),
+        )
+
+    @api.model
+    def _xero_app_credentials(self):
+        """Client id and secret of the Xero app, from settings or odoo.cfg (xero_client_id / xero_client_secret)."""
+        from odoo.tools import config
+
+        params = self.env["ir.config_parameter"].sudo()
+        client_id = params.get_param(const.PARAM_CLIENT_ID) or config.get("xero_client_id")
+        client_secret = params.get_param(const.PARAM_CLIENT_SECRET) or config.get("xero_client_secret")
+        return client_id or False, client_secret or False
+
+    @api.model
+    def _xero_redirect_uri(self):
+        base_url = self.env["ir.config_parameter"].sudo().get_param("web.base.url", "").rstrip("/")
+        return base_url + const.OAUTH_CALLBACK_PATH
+
+    @api.model
+    def _xero_point_at_sandbox(self, sandbox_url, client_id="demo-client-id", client_secret="demo-client-secret"):
+        """Point every Xero URL at a xero_sandbox (demo and tests)."""
+        params = self.env["ir.config_parameter"].sudo()
+        for key in (const.PARAM_LOGIN_URL, const.PARAM_IDENTITY_URL, const.PARAM_API_URL):
+            params.set_param(key, sandbox_url)
+        params.set_param(const.PARAM_CLIENT_ID, client_id)
+        params.set_param(const.PARAM_CLIENT_SECRET, client_secret)
+
+    @api.model
+    def _xero_new_client(self, token=None, tenant_id=None, token_rotator=None, **options):
+        client_id, client_secret = self._xero_app_credentials()
+        if not client_id or not client_secret:
+            raise UserError(_("The Xero app's client id and secret are not configured yet."))
+        return XeroClient(
+            self._xero_endpoints(),
+            client_id,
+            client_secret,
+            token=token,
+            tenant_id=tenant_id,
+            token_rotator=token_rotator,
+            **options,
+        )
+
+    def _xero_client(self, **options):
+        """A client for this connection, refreshing (and persisting) tokens as needed."""
+        self.ensure_one()
+        if self.state == "unlinked":
+            raise UserError(_("The Xero integration of %s is unlinked; enable it again.", self.company_id.name))
+        token = self.sudo().token_id
+        if not token or not token.sudo().refresh_token:
+            raise UserError(_("The Xero connection of %s needs to be re-authorised.", self.company_id.name))
+        return self._xero_new_client(
+            token=token._as_dict(), tenant_id=self.tenant_id, token_rotator=token._rotate, **options
+        )
+
+    @api.model
+    def _xero_for_company(self, company=None):
+        company = company or self.env.company
+        return self.sudo().search([("company_id", "=", company.id)], limit=1)
+
+    # -- linking ---------------------------------------------------------------------------------
+    @api.model
+    def _xero_link(self, company, tenant, token, owner, org=None):
+        """Create or relink the company's connection after consent; returns it.
+
+        Re-enabling the same organisation reuses the connection, so imported records are relinked by
+        their Xero ids. A different organisation is refused while the old one's tasks are active.
+        """
+        connection = self._xero_for_company(company)
+        if connection and connection.tenant_id and connection.tenant_id != tenant.tenant_id:
+            active_tasks = (
+                self.env["project.task"]
+                .sudo()
+                .search_count([("xero_connection_id", "=", connection.id), ("xero_contact_id", "!=", False)])
+            )
+            if active_tasks:
+                raise UserError(
+                    _(
+                        "%(company)s was linked to the Xero organisation “%(old)s”; its %(count)s imported tasks are"
+                        " still active. Archive them (Xero project → Tasks → select all → Archive) before connecting"
+                        " “%(new)s”, so that the two organisations' clients are never mixed.",
+                        company=company.name,
+                        old=connection.tenant_name,
+                        count=active_tasks,
+                        new=tenant.name,
+                    )
+                )
+            connection.sudo().write({"contacts_watermark": False, "sync_resume_page": 0})
+        vals = {
+            "company_id": company.id,
+            "state": "connected",
+            "tenant_id": tenant.tenant_id,
+            "tenant_name": tenant.name,
+            "xero_connection_uuid": tenant.connection_id,
+            "owner_id": owner.id,
+            "connected_since": fields.Datetime.now(),
+        }
+        if org:
+            vals.update(short_code=org.get("short_code"), base_currency=org.get("base_currency"))
+        if connection:
+            connection.sudo().write(vals)
+        else:
+            connection = self.sudo().create(vals)
+        connection._xero_store_token(token)
+        return connection
+
+    def _xero_store_token(self, token):
+        self.ensure_one()
+        vals = self.env["xero.token"]._vals_from_dict(token)
+        existing = self.sudo().token_id
+        if existing:
+            existing.sudo().write(vals)
+        else:
+            self.sudo().token_id = self.env["xero.token"].sudo().create({"connection_id": self.id, **vals})
+
+    def _xero_wipe_token(self):
+        self.sudo().token_id.sudo().write({"access_token": False, "refresh_token": False, "expires_at": 0})
+
+    def _xero_handle_auth_error(self, error):
+        """The grant is gone: visible state, admins notified, no crash loop (the cron skips it)."""
+        self.ensure_one()
+        if self.state == "needs_reauth":
+            return
+        self.sudo().write({"state": "needs_reauth"})
+        self._xero_wipe_token()
+        _logger.warning("Xero connection of company %s needs re-authorisation: %s", self.company_id.id, error)
+        self._xero_notify_admins(
+            _("Xero needs re-authorisation"),
+            _(
+                "Xero no longer accepts the connection of %(company)s (%(reason)s). An administrator must enable"
+                " the integration again (Settings → Xero).",
+                company=self.company_id.name,
+                reason=error,
+            ),
+        )
+
+    def _xero_notify_admins(self, title, message):
+        admins = (
+            self.env.ref("base.group_system")
+            .sudo()
+            .all_user_ids.filtered(lambda u: u.active and self.company_id in u.company_ids)
+        )
+        for partner in admins.partner_id:
+            partner._bus_send("simple_notification", {"title": title, "message": message, "sticky": True})
+
+    # -- actions ---------------------------------------------------------------------------------
+    def _check_xero_admin(self):
+        if not self.env.user.has_group("base.group_system"):
+            raise AccessError(_("Only administrators can manage the Xero integration."))
+
+    def action_xero_unlink(self):
+        """Revoke at Xero, wipe tokens, stop syncing; imported records stay."""
+        self._check_xero_admin()
+        for connection in self.sudo():
+            if connection.state != "unlinked" and connection.token_id.refresh_token:
+                client = connection._xero_client()
+                try:
+                    if connection.xero_connection_uuid:
+                        client.delete_connection(connection.xero_connection_uuid)
+                    client.revoke()
+                except XeroAuthError:
+                    pass  # already revoked at Xero: nothing left to undo there
+                except XeroError as error:
+                    raise UserError(_("Xero could not be reached to unlink the integration: %s", error)) from None
+            connection._xero_wipe_token()
+            connection.write({"state": "unlinked", "sync_resume_page": 0})
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "message": _("The Xero integration is unlinked. Imported projects, tasks and clients are kept."),
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+    def action_open_sync_logs(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("xero_timesync.xero_sync_log_action")
+        action["domain"] = [("connection_id", "=", self.id)]
+        return action
+
+    # -- synchronization -------------------------------------------------------------------------
+    @api.model
+    def _xero_overlap(self):
+        return timedelta(seconds=const.SYNC_OVERLAP_SECONDS)
+
+    def _xero_ensure_project(self):
+        """The company's "Xero" project, created on first use and relinked on re-enable."""
+        self.ensure_one()
+        project = self.project_id
+        if not project:
+            project = (
+                self.env["project.project"]
+                .sudo()
+                .with_context(active_test=False, mail_create_nosubscribe=True)
+                .search([("xero_connection_id", "=", self.id)], limit=1)
+            )
+        if not project:
+            project = (
+                self.env["project.project"]
+                .sudo()
+                .with_context(mail_create_nosubscribe=True)
+                .create(
+                    {
+                        "name": "Xero",
+                        "company_id": self.company_id.id,
+                        "xero_connection_id": self.id,
+                        "allow_timesheets": True,
+                        "privacy_visibility": "employees",
+                    }
+                )
+            )
+        if not project.active:
+            project.active = True
+        if self.project_id != project:
+            self.project_id = project
+        return project
+
+    def _xero_sync(self, trigger, time_budget=None):
+        self.ensure_one()
+        return self.env["xero.contact.importer"]._run(self, trigger, time_budget=time_budget)
+
+    def action_xero_force_sync(self):
+        """Synchronize now and report; a long first import continues in the background."""
+        self._check_xero_admin()
+        self.ensure_one()
+        if self.state != "connected":
+            raise UserError(_("The Xero integration is not connected; enable it first."))
+        log = self.sudo()._xero_sync("manual", time_budget=const.INTERACTIVE_SYNC_BUDGET_SECONDS)
+        return log._notification_action()
+
+    @api.model
+    def _cron_xero_sync_contacts(self):
+        """Hourly: every connected company, each one's failure isolated from the others."""
+        for connection in self.sudo().search([("state", "=", "connected")]):
+            try:
+                connection._xero_sync("cron")
+            except Exception:
+                # a bug must not stop the other companies' synchronization
+                _logger.exception("Xero synchronization of company %s crashed", connection.company_id.id)

@@ -1,0 +1,93 @@
+from datetime import timedelta
+
+from odoo import _, api, fields, models
+
+from .. import const
+
+
+class XeroSyncLog(models.Model):
+    """One synchronization run: what triggered it, what it changed, what it cost."""
+
+    _name = "xero.sync.log"
+    _description = "Xero synchronization log"
+    _order = "started_at desc, id desc"
+    _rec_name = "started_at"
+
+    connection_id = fields.Many2one("xero.connection", required=True, ondelete="cascade", index=True)
+    company_id = fields.Many2one(related="connection_id.company_id", store=True, index=True)
+    trigger = fields.Selection(
+        [
+            ("wizard", "Enable integration"),
+            ("cron", "Hourly"),
+            ("manual", "Force synchronization"),
+            ("webhook", "Webhook"),
+        ],
+        required=True,
+    )
+    started_at = fields.Datetime(required=True, default=fields.Datetime.now)
+    duration = fields.Float("Duration (s)", digits=(12, 2))
+    state = fields.Selection(
+        [
+            ("running", "Running"),
+            ("done", "Done"),
+            ("partial", "Continuing in background"),
+            ("failed", "Failed"),
+            ("skipped", "Skipped"),
+        ],
+        default="running",
+        required=True,
+    )
+    contacts_received = fields.Integer("Contacts received")
+    created_count = fields.Integer("Created")
+    updated_count = fields.Integer("Updated")
+    archived_count = fields.Integer("Archived")
+    restored_count = fields.Integer("Restored")
+    pages = fields.Integer()
+    api_calls = fields.Integer("API calls")
+    message = fields.Text()
+    summary = fields.Char(compute="_compute_summary")
+
+    @api.depends("state", "created_count", "updated_count", "archived_count", "restored_count", "message")
+    def _compute_summary(self):
+        for log in self:
+            if log.state in ("failed", "skipped"):
+                log.summary = log.message
+            else:
+                log.summary = _(
+                    "%(created)s created, %(updated)s updated, %(archived)s archived, %(restored)s restored",
+                    created=log.created_count,
+                    updated=log.updated_count,
+                    archived=log.archived_count,
+                    restored=log.restored_count,
+                )
+
+    def _notification_action(self):
+        """A toast telling the user how the run went."""
+        self.ensure_one()
+        kind = {"done": "success", "partial": "info", "skipped": "warning"}.get(self.state, "danger")
+        titles = {
+            "done": _("Xero synchronization done"),
+            "partial": _("Xero import continues in the background"),
+            "skipped": _("Xero synchronization already running"),
+            "failed": _("Xero synchronization failed"),
+        }
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": kind,
+                "title": titles.get(self.state, _("Xero synchronization")),
+                "message": self.summary,
+                "sticky": self.state == "failed",
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+    def _add_counts(self, counts):
+        self.ensure_one()
+        self.write({f"{key}_count": self[f"{key}_count"] + value for key, value in counts.items()})
+
+    @api.autovacuum
+    def _gc_old_logs(self):
+        cutoff = fields.Datetime.now() - timedelta(days=const.SYNC_LOG_RETENTION_DAYS)
+        self.sudo().search([("started_at", "<", cutoff), ("state", "!=", "running")]).unlink()

@@ -1,0 +1,498 @@
+"""The one door to Xero: every call goes through the official xero-python SDK via :class:`XeroClient`.
+
+The client owns the token lifecycle (refresh shortly before expiry, through a caller-provided store
+that serialises rotations), rate limits (``Retry-After`` on 429), bounded retries of transient
+failures, and paging. Models never import the SDK; they receive plain value objects.
+"""
+
+import base64
+import hashlib
+import logging
+import secrets
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from urllib.parse import urlencode
+
+import urllib3
+from xero_python.accounting import AccountingApi
+from xero_python.api_client import ApiClient, Configuration
+from xero_python.api_client.oauth2 import OAuth2Token, TokenApi
+from xero_python.exceptions import ApiException, HTTPStatusException, OAuth2Error
+from xero_python.identity import IdentityApi
+
+from .. import const
+
+_logger = logging.getLogger(__name__)
+
+TIMEOUT = (10, 60)  # connect, read (seconds)
+TRANSIENT_STATUSES = {500, 502, 503, 504}
+NETWORK_ERRORS = (urllib3.exceptions.HTTPError, ConnectionError, TimeoutError)
+
+
+# --- errors ----------------------------------------------------------------------------------------
+class XeroError(Exception):
+    """A Xero call failed; ``str()`` is safe to show to users (never contains secrets)."""
+
+
+class XeroAuthError(XeroError):
+    """The grant is gone (revoked, expired, or a refresh token reused too late): re-authorise."""
+
+
+class XeroRateLimitError(XeroError):
+    def __init__(self, message, retry_after=0, problem=None):
+        super().__init__(message)
+        self.retry_after = retry_after
+        self.problem = problem
+
+
+class XeroTransientError(XeroError):
+    """Xero or the network kept failing after our retries."""
+
+
+class XeroValidationError(XeroError):
+    def __init__(self, message, elements=None):
+        super().__init__(message)
+        self.elements = elements or []
+
+
+class XeroNotFoundError(XeroError):
+    pass
+
+
+# --- value objects --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class XeroEndpoints:
+    login_url: str
+    identity_url: str
+    api_url: str
+
+    @property
+    def token_url(self):
+        return f"{self.identity_url}/connect/token"
+
+    @property
+    def revocation_url(self):
+        return f"{self.identity_url}/connect/revocation"
+
+    @property
+    def accounting_url(self):
+        return f"{self.api_url}/api.xro/2.0"
+
+
+@dataclass(frozen=True)
+class XeroTenant:
+    connection_id: str
+    tenant_id: str
+    name: str
+    tenant_type: str
+    auth_event_id: str | None = None
+
+
+@dataclass(frozen=True)
+class XeroAccount:
+    account_id: str
+    code: str
+    name: str
+    type: str
+    account_class: str
+    status: str
+
+
+@dataclass(frozen=True)
+class XeroContact:
+    contact_id: str
+    name: str
+    status: str
+    updated: datetime | None
+    contact_number: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    mobile: str | None = None
+    website: str | None = None
+    tax_number: str | None = None
+    street: str | None = None
+    street2: str | None = None
+    city: str | None = None
+    zip: str | None = None
+    region: str | None = None
+    country: str | None = None
+    is_customer: bool = False
+    is_supplier: bool = False
+
+    @property
+    def archived(self):
+        return self.status != "ACTIVE"
+
+
+@dataclass
+class CallStats:
+    calls: int = 0
+    retries: int = 0
+    waited: float = 0.0
+    rate_limit_remaining: dict = field(default_factory=dict)
+
+
+# --- PKCE and authorize URL -----------------------------------------------------------------------
+def new_pkce_pair():
+    verifier = secrets.token_urlsafe(64)[:96]
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    return verifier, challenge
+
+
+def authorize_url(endpoints, client_id, redirect_uri, scopes, state, code_challenge):
+    query = urlencode(
+        {
+            "response_type": "code",
+            "client_id": client_id,
+            "redirect_uri": redirect_uri,
+            "scope": " ".join(scopes),
+            "state": state,
+            "code_challenge": code_challenge,
+            "code_challenge_method": "S256",
+        }
+    )
+    return f"{endpoints.login_url}/identity/connect/authorize?{query}"
+
+
+def normalize_token(token, now=None):
+    """Token response → what we store: scope as a list (the SDK joins it), absolute expiry."""
+    token = dict(token)
+    if isinstance(token.get("scope"), str):
+        token["scope"] = token["scope"].split()
+    if "expires_at" not in token and token.get("expires_in"):
+        token["expires_at"] = (now or time.time()) + float(token["expires_in"])
+    return token
+
+
+class _TokenApi(TokenApi):
+    """The SDK's token API with this connection's identity URLs (the SDK hard-codes Xero's)."""
+
+    def __init__(self, api_client, client_id, client_secret, endpoints):
+        super().__init__(api_client, client_id, client_secret)
+        self.refresh_token_url = endpoints.token_url
+        self.revoke_token_url = endpoints.revocation_url
+
+    def exchange_code(self, code, code_verifier, redirect_uri):
+        response, _status, _headers = self.api_client.call_api(
+            self.refresh_token_url,
+            "POST",
+            header_params={"Accept": "application/json", "Content-Type": "application/x-www-form-urlencoded"},
+            post_params={
+                "grant_type": "authorization_code",
+                "code": code,
+                "code_verifier": code_verifier,
+                "redirect_uri": redirect_uri,
+                "client_id": self.client_id,
+                "client_secret": self.client_secret,
+            },
+            auth_settings=None,
+            _preload_content=False,
+            _request_timeout=TIMEOUT,
+        )
+        return self.parse_token_response(response)
+
+
+# --- the client -----------------------------------------------------------------------------------
+class XeroClient:
+    """Xero for one connection.
+
+    ``token_rotator(refresh, stale_access_token)`` must return a fresh token dict; it is given
+    ``refresh(old_token) -> new_token`` and is responsible for serialising rotations (row lock),
+    skipping the refresh when another worker already replaced ``stale_access_token``, and persisting
+    the result in its own transaction. Without a rotator the client cannot refresh (e.g. right after the code
+    exchange, when the token is brand new).
+    """
+
+    def __init__(
+        self,
+        endpoints,
+        client_id,
+        client_secret,
+        token=None,
+        tenant_id=None,
+        token_rotator: Callable | None = None,
+        max_retries=4,
+        max_wait=60.0,
+        sleep=time.sleep,
+    ):
+        self.endpoints = endpoints
+        self.client_id = client_id
+        self._client_secret = client_secret
+        self._token = normalize_token(token) if token else None
+        self.tenant_id = tenant_id
+        self._token_rotator = token_rotator
+        self.max_retries = max_retries
+        self.max_wait = max_wait
+        self._sleep = sleep
+        self.stats = CallStats()
+        self._api_client = self._build_api_client()
+        self._accounting = AccountingApi(self._api_client, base_url=endpoints.accounting_url)
+        self._identity = IdentityApi(self._api_client, base_url=endpoints.api_url)
+
+    def __repr__(self):  # never show tokens
+        return f"<XeroClient {self.endpoints.api_url} tenant={self.tenant_id}>"
+
+    @property
+    def token(self):
+        return self._token
+
+    def _build_api_client(self):
+        # No client secret on the SDK's OAuth2Token: the SDK must never refresh on its own (it would
+        # call identity.xero.com and lose the rotated token); we refresh in _ensure_fresh_token.
+        config = Configuration(oauth2_token=OAuth2Token(expiration_buffer=0))
+        api_client = ApiClient(
+            config,
+            pool_threads=1,
+            oauth2_token_getter=lambda: self._token or {},
+            oauth2_token_saver=lambda token: None,
+        )
+        # urllib3 would silently wait out Retry-After and re-send PUTs on dropped connections; the
+        # retry policy is ours (see _call).
+        api_client.rest_client.pool_manager.connection_pool_kw["retries"] = False
+        return api_client
+
+    # -- OAuth ------------------------------------------------------------------------------------
+    def _token_api(self):
+        return _TokenApi(self._api_client, self.client_id, self._client_secret, self.endpoints)
+
+    def exchange_code(self, code, code_verifier, redirect_uri):
+        token = self._call(lambda: self._token_api().exchange_code(code, code_verifier, redirect_uri), auth=False)
+        self._token = normalize_token(token)
+        return self._token
+
+    def refresh(self, token):
+        """One refresh at Xero; rotates the refresh token. Used by the token rotator."""
+        if not token or not token.get("refresh_token"):
+            raise XeroAuthError("There is no refresh token; the connection must be re-authorised.")
+        new = self._call(
+            lambda: self._token_api().refresh_token(token["refresh_token"], token.get("scope") or []), auth=False
+        )
+        return normalize_token(new)
+
+    def revoke(self):
+        if self._token and self._token.get("refresh_token"):
+            self._call(lambda: self._token_api().revoke_token(self._token["refresh_token"]), auth=False)
+
+    def _ensure_fresh_token(self, force=False):
+        if self._token is None:
+            raise XeroAuthError("This connection has no token; enable the integration again.")
+        expires_at = self._token.get("expires_at") or 0
+        if not force and expires_at - time.time() > const.TOKEN_REFRESH_MARGIN_SECONDS:
+            return
+        if self._token_rotator is None:
+            raise XeroAuthError("The access token expired and cannot be refreshed here.")
+        self._token = normalize_token(self._token_rotator(self.refresh, self._token.get("access_token")))
+
+    # -- identity ---------------------------------------------------------------------------------
+    def connections(self, auth_event_id=None):
+        kwargs = {"auth_event_id": auth_event_id} if auth_event_id else {}
+        result = self._call(lambda: self._identity.get_connections(_request_timeout=TIMEOUT, **kwargs))
+        return [
+            XeroTenant(
+                connection_id=str(c.id),
+                tenant_id=str(c.tenant_id),
+                name=c.tenant_name or "",
+                tenant_type=c.tenant_type or "",
+                auth_event_id=str(c.auth_event_id) if c.auth_event_id else None,
+            )
+            for c in result or []
+        ]
+
+    def delete_connection(self, connection_id):
+        try:
+            self._call(lambda: self._identity.delete_connection(connection_id, _request_timeout=TIMEOUT))
+        except XeroNotFoundError:
+            _logger.info("Xero connection %s was already gone", connection_id)
+
+    # -- accounting -------------------------------------------------------------------------------
+    def organisation(self):
+        result = self._call(lambda: self._accounting.get_organisations(self._tenant(), _request_timeout=TIMEOUT))
+        org = result.organisations[0]
+        return {
+            "name": org.name,
+            "short_code": org.short_code,
+            "base_currency": str(org.base_currency.value) if org.base_currency else None,
+        }
+
+    def accounts(self, account_class=None, active_only=True):
+        clauses = []
+        if active_only:
+            clauses.append('Status=="ACTIVE"')
+        if account_class:
+            clauses.append(f'Class=="{account_class}"')
+        kwargs = {"where": " AND ".join(clauses)} if clauses else {}
+        result = self._call(lambda: self._accounting.get_accounts(self._tenant(), _request_timeout=TIMEOUT, **kwargs))
+        return [
+            XeroAccount(
+                account_id=str(a.account_id),
+                code=a.code or "",
+                name=a.name or "",
+                type=_enum(a.type),
+                account_class=_enum(a._class),
+                status=_enum(a.status),
+            )
+            for a in result.accounts or []
+        ]
+
+    def iter_contact_pages(self, modified_since=None, page_size=None, start_page=1):
+        """Yield ``(page_number, [XeroContact])``, archived contacts included, until a short page."""
+        page_size = page_size or const.CONTACTS_PAGE_SIZE
+        kwargs = {"include_archived": True, "page_size": page_size, "_request_timeout": TIMEOUT}
+        if modified_since:
+            kwargs["if_modified_since"] = _as_naive_utc(modified_since)
+        page = start_page
+        while True:
+            result = self._call(lambda p=page: self._accounting.get_contacts(self._tenant(), page=p, **kwargs))
+            contacts = [contact_from_sdk(c) for c in result.contacts or []]
+            yield page, contacts
+            if len(contacts) < page_size:
+                return
+            page += 1
+
+    def _tenant(self):
+        if not self.tenant_id:
+            raise XeroError("No Xero organisation is selected for this connection.")
+        return self.tenant_id
+
+    # -- the choke point --------------------------------------------------------------------------
+    def _call(self, fn, auth=True):
+        """Run one SDK call with our retry policy; returns its result or raises a XeroError."""
+        attempt = 0
+        refreshed = False
+        while True:
+            if auth:
+                self._ensure_fresh_token()
+            self.stats.calls += 1
+            try:
+                return fn()
+            except HTTPStatusException as error:
+                status = error.status
+                self._record_limits(error.headers)
+                if status == 429:
+                    wait, problem = _retry_after(error)
+                    if problem == "day" or wait > self.max_wait or attempt >= self.max_retries:
+                        raise XeroRateLimitError(
+                            f"Xero's {problem or 'minute'} rate limit was reached; retry in {wait:.0f} s.",
+                            retry_after=wait,
+                            problem=problem,
+                        ) from None
+                elif status == 401 and auth and not refreshed and self._token_rotator:
+                    self._ensure_fresh_token(force=True)
+                    refreshed = True
+                    continue
+                elif status in TRANSIENT_STATUSES and attempt < self.max_retries:
+                    wait = _backoff(attempt)
+                else:
+                    raise _translate(error) from None
+            except NETWORK_ERRORS as error:
+                if attempt >= self.max_retries:
+                    raise XeroTransientError(f"Xero could not be reached: {type(error).__name__}") from None
+                wait = _backoff(attempt)
+            except ApiException as error:  # SSL errors and other non-HTTP failures of the SDK
+                raise XeroTransientError(f"Xero call failed: {error.reason}") from None
+            except OAuth2Error as error:
+                raise XeroAuthError(str(error)) from None
+            attempt += 1
+            self.stats.retries += 1
+            self.stats.waited += wait
+            self._sleep(wait)
+
+    def _record_limits(self, headers):
+        for name in ("X-MinLimit-Remaining", "X-DayLimit-Remaining", "X-AppMinLimit-Remaining"):
+            value = headers.get(name) if headers else None
+            if value is not None:
+                self.stats.rate_limit_remaining[name] = value
+
+
+# --- helpers --------------------------------------------------------------------------------------
+def _enum(value):
+    return str(getattr(value, "value", value) or "")
+
+
+def _as_naive_utc(moment):
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+    return moment.replace(microsecond=0)
+
+
+def _backoff(attempt):
+    return min(0.5 * (2**attempt), 8.0)
+
+
+def _retry_after(error):
+    headers = error.headers or {}
+    try:
+        wait = float(headers.get("Retry-After", 1))
+    except (TypeError, ValueError):
+        wait = 1.0
+    return wait, headers.get("X-Rate-Limit-Problem")
+
+
+def _error_payload(error):
+    try:
+        return error.error_data
+    except Exception:  # not JSON
+        return None
+
+
+def _translate(error):
+    status = error.status
+    data = _error_payload(error) if hasattr(error, "error_data") else None
+    if status == 400 and isinstance(data, dict) and data.get("error"):
+        if data["error"] in ("invalid_grant", "unauthorized_client", "invalid_client"):
+            return XeroAuthError(f"Xero refused the authorisation ({data['error']}); enable the integration again.")
+        return XeroError(f"Xero refused the request: {data['error']}")
+    if status == 400 and isinstance(data, dict):
+        elements = data.get("Elements") or []
+        messages = [v.get("Message") for e in elements for v in e.get("ValidationErrors") or [] if v.get("Message")]
+        return XeroValidationError("; ".join(messages) or data.get("Message") or "Xero rejected the request.", elements)
+    if status == 401:
+        return XeroAuthError("Xero no longer accepts this connection's token; enable the integration again.")
+    if status == 403:
+        return XeroAuthError(
+            "This Xero organisation is not connected to the app any more; enable the integration again."
+        )
+    if status == 404:
+        return XeroNotFoundError("Xero does not know this record.")
+    if status in TRANSIENT_STATUSES:
+        return XeroTransientError(f"Xero kept failing (HTTP {status}); try again later.")
+    return XeroError(f"Xero answered HTTP {status}.")
+
+
+def contact_from_sdk(contact):
+    phones = {_enum(p.phone_type): p for p in contact.phones or []}
+    addresses = {_enum(a.address_type): a for a in contact.addresses or []}
+    address = addresses.get("STREET") or addresses.get("POBOX")
+    return XeroContact(
+        contact_id=str(contact.contact_id),
+        name=contact.name or "",
+        status=_enum(contact.contact_status) or "ACTIVE",
+        updated=contact.updated_date_utc,
+        contact_number=contact.contact_number or None,
+        email=contact.email_address or None,
+        phone=_phone(phones.get("DEFAULT")),
+        mobile=_phone(phones.get("MOBILE")),
+        website=contact.website or None,
+        tax_number=contact.tax_number or None,
+        street=address.address_line1 if address else None,
+        street2=" ".join(filter(None, [address.address_line2, address.address_line3])) or None if address else None,
+        city=address.city if address else None,
+        zip=address.postal_code if address else None,
+        region=address.region if address else None,
+        country=address.country if address else None,
+        is_customer=bool(contact.is_customer),
+        is_supplier=bool(contact.is_supplier),
+    )
+
+
+def _phone(phone):
+    if not phone or not phone.phone_number:
+        return None
+    return " ".join(filter(None, [phone.phone_country_code, phone.phone_area_code, phone.phone_number]))
+
+
+def iter_batches(items, size) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

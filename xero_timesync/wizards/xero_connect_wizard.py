@@ -1,0 +1,319 @@
+import hashlib
+import hmac
+import json
+import logging
+import secrets
+from datetime import timedelta
+
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.http import request
+
+from .. import const
+from ..services.xero_client import XeroError, authorize_url, new_pkce_pair
+
+_logger = logging.getLogger(__name__)
+
+DEFAULT_REVENUE_CODES = ("200", "260")
+DEFAULT_EXPENSE_CODES = ("400", "429")
+
+
+def _session_fingerprint():
+    sid = request.session.sid if request and request.session else ""
+    return hashlib.sha256(sid.encode()).hexdigest()
+
+
+class XeroConnectWizard(models.TransientModel):
+    """Enable integration: app credentials → Connect to Xero → organisation → accounts → Save."""
+
+    _name = "xero.connect.wizard"
+    _description = "Enable the Xero integration"
+
+    step = fields.Selection(
+        [
+            ("credentials", "Xero app"),
+            ("connect", "Connect"),
+            ("organisation", "Organisation"),
+            ("accounts", "Accounts"),
+            ("done", "Done"),
+            ("error", "Error"),
+        ],
+        required=True,
+        default="connect",
+    )
+    company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company)
+    connection_id = fields.Many2one("xero.connection", help="Set when changing the accounts of a live connection.")
+    client_id = fields.Char("Client id")
+    client_secret = fields.Char("Client secret", groups="base.group_system")
+    redirect_uri = fields.Char(compute="_compute_redirect_uri")
+    oauth_state = fields.Char(copy=False, groups="base.group_system")
+    code_verifier = fields.Char(copy=False, groups="base.group_system")
+    session_fingerprint = fields.Char(copy=False, groups="base.group_system")
+    oauth_started = fields.Datetime(copy=False)
+    token_json = fields.Text(copy=False, groups="base.group_system")
+    tenant_line_ids = fields.One2many("xero.connect.wizard.tenant", "wizard_id")
+    tenant_line_id = fields.Many2one("xero.connect.wizard.tenant", "Organisation", domain="[('wizard_id', '=', id)]")
+    account_line_ids = fields.One2many("xero.connect.wizard.account", "wizard_id")
+    revenue_line_id = fields.Many2one(
+        "xero.connect.wizard.account",
+        "Revenue account",
+        domain="[('wizard_id', '=', id), ('account_class', '=', 'REVENUE')]",
+    )
+    expense_line_id = fields.Many2one(
+        "xero.connect.wizard.account",
+        "Expense account",
+        domain="[('wizard_id', '=', id), ('account_class', '=', 'EXPENSE')]",
+    )
+    error_message = fields.Text(readonly=True)
+    result_message = fields.Text(readonly=True)
+    sync_log_id = fields.Many2one("xero.sync.log", readonly=True)
+
+    def _compute_redirect_uri(self):
+        self.redirect_uri = self.env["xero.connection"]._xero_redirect_uri()
+
+    @api.model
+    def default_get(self, fields_list):
+        self._check_admin()
+        values = super().default_get(fields_list)
+        client_id, client_secret = self.env["xero.connection"]._xero_app_credentials()
+        if "step" in fields_list and not values.get("connection_id"):
+            values["step"] = "connect" if client_id and client_secret else "credentials"
+        if "client_id" in fields_list:
+            values["client_id"] = client_id
+        return values
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._check_admin()
+        return super().create(vals_list)
+
+    def _check_admin(self):
+        if not self.env.user.has_group("base.group_system"):
+            raise AccessError(_("Only administrators can enable the Xero integration."))
+
+    def _reopen(self):
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self._name,
+            "res_id": self.id,
+            "view_mode": "form",
+            "target": "new",
+            "name": _("Enable integration"),
+        }
+
+    def _fail(self, message):
+        """End in a clear message and a way to retry; nothing half-connected is kept."""
+        self.sudo().write(
+            {
+                "step": "error",
+                "error_message": message,
+                "token_json": False,
+                "oauth_state": False,
+                "code_verifier": False,
+            }
+        )
+
+    # -- step: Xero app credentials --------------------------------------------------------------
+    def action_save_credentials(self):
+        self.ensure_one()
+        self._check_admin()
+        client_id = (self.client_id or "").strip()
+        client_secret = (self.sudo().client_secret or "").strip()
+        if not client_id or not client_secret:
+            raise UserError(_("Enter both the client id and the client secret of your Xero app."))
+        params = self.env["ir.config_parameter"].sudo()
+        params.set_param(const.PARAM_CLIENT_ID, client_id)
+        params.set_param(const.PARAM_CLIENT_SECRET, client_secret)
+        self.sudo().write({"step": "connect", "client_secret": False})
+        return self._reopen()
+
+    # -- step: Connect to Xero -------------------------------------------------------------------
+    def action_connect(self):
+        """Send the browser to Xero's consent page (authorization code + PKCE S256 + single-use state)."""
+        self.ensure_one()
+        self._check_admin()
+        Connection = self.env["xero.connection"]
+        client_id, client_secret = Connection._xero_app_credentials()
+        if not client_id or not client_secret:
+            self.step = "credentials"
+            return self._reopen()
+        state = secrets.token_urlsafe(32)
+        verifier, challenge = new_pkce_pair()
+        self.sudo().write(
+            {
+                "oauth_state": state,
+                "code_verifier": verifier,
+                "session_fingerprint": _session_fingerprint(),
+                "oauth_started": fields.Datetime.now(),
+                "error_message": False,
+            }
+        )
+        url = authorize_url(
+            Connection._xero_endpoints(), client_id, Connection._xero_redirect_uri(), const.SCOPES, state, challenge
+        )
+        return {"type": "ir.actions.act_url", "url": url, "target": "self"}
+
+    def action_retry(self):
+        self.ensure_one()
+        self.sudo().write({"step": "connect", "error_message": False})
+        return self._reopen()
+
+    # -- the OAuth callback (called by the controller) -------------------------------------------
+    @api.model
+    def _from_oauth_state(self, state):
+        """The current user's wizard waiting for this state, if the state is genuine, fresh and unused."""
+        if not state:
+            return self.browse()
+        candidates = self.sudo().search(
+            [("create_uid", "=", self.env.uid), ("oauth_state", "!=", False)], order="id desc", limit=20
+        )
+        wizard = next((w for w in candidates if hmac.compare_digest(w.oauth_state, state)), None)
+        if not wizard:
+            return self.browse()
+        if not hmac.compare_digest(wizard.session_fingerprint or "", _session_fingerprint()):
+            return self.browse()
+        return wizard.with_env(self.env)
+
+    def _complete_oauth(self, code=None, error=None):
+        """Swap the code for tokens and read the authorised organisations; decides the next step."""
+        self.ensure_one()
+        wizard = self.sudo()
+        verifier = wizard.code_verifier
+        started = wizard.oauth_started
+        wizard.write({"oauth_state": False, "code_verifier": False})  # single use, whatever happens next
+        if error:
+            if error == "access_denied":
+                return self._fail(_("Access to Xero was not allowed. Click Retry and choose Allow access."))
+            return self._fail(_("Xero refused the connection (%s). Check the Xero app's settings and retry.", error))
+        if not started or fields.Datetime.now() - started > timedelta(seconds=const.OAUTH_STATE_TTL_SECONDS):
+            return self._fail(_("The connection attempt expired. Click Retry to start again."))
+        if not code:
+            return self._fail(_("Xero did not send an authorisation code. Click Retry to start again."))
+        Connection = self.env["xero.connection"]
+        try:
+            client = Connection._xero_new_client()
+            token = client.exchange_code(code, verifier, Connection._xero_redirect_uri())
+            tenants = [t for t in client.connections() if t.tenant_type == "ORGANISATION"]
+        except XeroError as err:
+            return self._fail(_("Xero did not complete the connection: %s Click Retry to start again.", err))
+        if not tenants:
+            return self._fail(_("No Xero organisation was authorised. Click Retry and pick one on Xero's page."))
+        wizard.write(
+            {
+                "token_json": json.dumps(token),
+                "tenant_line_ids": [
+                    (0, 0, {"name": t.name, "tenant_id": t.tenant_id, "xero_connection_uuid": t.connection_id})
+                    for t in tenants
+                ],
+            }
+        )
+        if len(tenants) > 1:
+            wizard.step = "organisation"
+            return None
+        wizard.tenant_line_id = wizard.tenant_line_ids[:1]
+        return self._load_accounts()
+
+    # -- step: organisation ----------------------------------------------------------------------
+    def action_select_organisation(self):
+        self.ensure_one()
+        self._check_admin()
+        if not self.tenant_line_id:
+            raise UserError(_("Choose the Xero organisation to connect to this company."))
+        self._load_accounts()
+        return self._reopen()
+
+    # -- step: accounts --------------------------------------------------------------------------
+    def _client(self):
+        if self.connection_id:
+            return self.connection_id.sudo()._xero_client()
+        token = json.loads(self.sudo().token_json or "null")
+        if not token:
+            raise UserError(_("The connection to Xero was lost. Click Retry to start again."))
+        return self.env["xero.connection"]._xero_new_client(token=token, tenant_id=self.tenant_line_id.tenant_id)
+
+    def _load_accounts(self):
+        try:
+            client = self._client()
+            revenue = client.accounts("REVENUE")
+            expense = client.accounts("EXPENSE")
+        except XeroError as err:
+            return self._fail(_("Xero's chart of accounts could not be read: %s", err))
+        self.account_line_ids.unlink()
+        self.write(
+            {
+                "step": "accounts",
+                "account_line_ids": [
+                    (0, 0, {"account_class": klass, "code": a.code, "name": a.name, "account_type": a.type})
+                    for klass, accounts in (("REVENUE", revenue), ("EXPENSE", expense))
+                    for a in accounts
+                    if a.code  # invoices reference accounts by code
+                ],
+            }
+        )
+        current = self.connection_id
+        self.revenue_line_id = self._default_account("REVENUE", current.revenue_account_code, DEFAULT_REVENUE_CODES)
+        self.expense_line_id = self._default_account("EXPENSE", current.expense_account_code, DEFAULT_EXPENSE_CODES)
+        return None
+
+    def _default_account(self, account_class, current_code, preferred_codes):
+        lines = self.account_line_ids.filtered(lambda line: line.account_class == account_class)
+        for code in (current_code, *preferred_codes):
+            match = lines.filtered(lambda line, code=code: code and line.code == code)
+            if match:
+                return match[:1]
+        return lines[:1]
+
+    def action_save(self):
+        """Store the choice, link the connection, create the Xero project and run the first import."""
+        self.ensure_one()
+        self._check_admin()
+        if not self.revenue_line_id or not self.expense_line_id:
+            raise UserError(_("Choose a Revenue account and an Expense account."))
+        accounts = {
+            "revenue_account_code": self.revenue_line_id.code,
+            "revenue_account_name": self.revenue_line_id.name,
+            "expense_account_code": self.expense_line_id.code,
+            "expense_account_name": self.expense_line_id.name,
+        }
+        if self.connection_id:  # only the accounts change
+            self.connection_id.sudo().write(accounts)
+            return {"type": "ir.actions.act_window_close", "infos": {"done": True}}
+        connection = self._link_connection()
+        connection.write(accounts)
+        log = connection._xero_sync("wizard", time_budget=const.INTERACTIVE_SYNC_BUDGET_SECONDS)
+        self.write({"step": "done", "sync_log_id": log.id, "result_message": log.summary})
+        return self._reopen()
+
+    def _link_connection(self):
+        wizard = self.sudo()
+        token = json.loads(wizard.token_json or "null")
+        if not token:
+            raise UserError(_("The connection to Xero was lost. Click Retry to start again."))
+        client = self._client()
+        chosen = wizard.tenant_line_id
+        try:
+            org = client.organisation()
+        except XeroError as err:
+            raise UserError(_("Xero could not be reached: %s", err)) from None
+        tenant = next(t for t in client.connections() if t.tenant_id == chosen.tenant_id)
+        connection = self.env["xero.connection"]._xero_link(self.company_id, tenant, token, self.env.user, org)
+        # organisations authorised but not chosen stay unconnected (least privilege)
+        for other in wizard.tenant_line_ids - chosen:
+            try:
+                client.delete_connection(other.xero_connection_uuid)
+            except XeroError:
+                _logger.info("Could not remove the unused Xero connection %s", other.xero_connection_uuid)
+        wizard.token_json = False
+        return connection
+
+    def action_open_project(self):
+        self.ensure_one()
+        project = self.env["xero.connection"]._xero_for_company(self.company_id).project_id
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "project.task",
+            "view_mode": "kanban,list,form",
+            "domain": [("project_id", "=", project.id)],
+            "context": {"default_project_id": project.id},
+            "name": project.name,
+        }
