@@ -215,7 +215,7 @@ class XeroClient:
         token_rotator: Callable | None = None,
         max_retries=4,
         max_wait=60.0,
-        sleep=time.sleep,
+        sleep=None,
     ):
         self.endpoints = endpoints
         self.client_id = client_id
@@ -225,7 +225,7 @@ class XeroClient:
         self._token_rotator = token_rotator
         self.max_retries = max_retries
         self.max_wait = max_wait
-        self._sleep = sleep
+        self._sleep = sleep or time.sleep
         self.stats = CallStats()
         self._api_client = self._build_api_client()
         self._accounting = AccountingApi(self._api_client, base_url=endpoints.accounting_url)

@@ -1,0 +1,199 @@
+import time
+from unittest.mock import patch
+
+from odoo.exceptions import UserError
+from odoo.sql_db import db_connect
+from odoo.tests import new_test_user, tagged
+
+from odoo.addons.xero_timesync import const
+
+from .common import XeroSandboxCase
+
+
+@tagged("post_install", "-at_install")
+class TestContactSync(XeroSandboxCase):
+    sandbox_options = {"contacts": 30, "seed": 3, "orgs": 1}
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.connection = cls.connect()  # every test starts from this imported state
+
+    def setUp(self):
+        super().setUp()
+        self.tenant_id = self.tenant["tenant_id"]
+
+    def sync(self, trigger="manual"):
+        return self.connection._xero_sync(trigger)
+
+    def task_of(self, contact_id):
+        return self.env["project.task"].with_context(active_test=False).search(
+            [("xero_contact_id", "=", contact_id), ("xero_connection_id", "=", self.connection.id)]
+        )
+
+    def test_first_import_covers_every_kind_of_contact(self):
+        contacts = self.sandbox.control.contacts(self.tenant_id)
+        tasks = self.xero_tasks(self.connection)
+        self.assertEqual(len(tasks), len(contacts))
+        by_id = {t.xero_contact_id: t for t in tasks}
+        for contact in contacts:
+            task = by_id[contact["ContactID"]]
+            self.assertEqual(task.name, contact["Name"])
+            self.assertEqual(task.partner_id.name, contact["Name"])
+            self.assertEqual(task.partner_id.email or None, contact.get("EmailAddress") or None)
+            self.assertEqual(task.active, contact["ContactStatus"] == "ACTIVE")
+            self.assertTrue(task.partner_id.active, "archived contacts keep an active client")
+            self.assertTrue(task.partner_id.is_company)
+            self.assertEqual(task.project_id, self.connection.project_id)
+        names = [c["Name"] for c in contacts]
+        self.assertTrue(any(len(n) >= 500 for n in names), "seed has very long names")
+        self.assertTrue(any(not n.isascii() for n in names), "seed has unicode names")
+        self.assertLess(len(set(names)), len(names), "seed has duplicate names")
+        self.assertTrue(any(not c.get("EmailAddress") for c in contacts), "seed has contacts without email")
+        self.assertEqual(len(tasks.partner_id), len(contacts), "duplicate names stay distinct clients")
+
+    def test_no_change_run_is_one_call_and_changes_nothing(self):
+        log = self.sync()
+        self.assertEqual(log.state, "done")
+        self.assertEqual(log.api_calls, 1)
+        self.assertEqual((log.created_count, log.updated_count, log.archived_count, log.restored_count), (0, 0, 0, 0))
+
+    def test_rename_archive_restore_cycle(self):
+        control = self.sandbox.control
+        active = [c for c in control.contacts(self.tenant_id) if c["ContactStatus"] == "ACTIVE"]
+        renamed, archived = active[0], active[1]
+        timesheet_task = self.task_of(archived["ContactID"])
+        control.rename_contact(self.tenant_id, renamed["ContactID"], "Renamed Ltd")
+        control.archive_contact(self.tenant_id, archived["ContactID"])
+        created = control.add_contact(self.tenant_id, name="Brand New Client", email="new@example.com")
+        log = self.sync()
+        self.assertEqual((log.created_count, log.updated_count, log.archived_count), (1, 1, 1), log.message)
+        self.assertEqual(self.task_of(renamed["ContactID"]).name, "Renamed Ltd")
+        self.assertEqual(self.task_of(renamed["ContactID"]).partner_id.name, "Renamed Ltd")
+        self.assertFalse(timesheet_task.active)
+        self.assertTrue(timesheet_task.partner_id.active)
+        self.assertEqual(self.task_of(created["ContactID"]).partner_id.email, "new@example.com")
+        control.restore_contact(self.tenant_id, archived["ContactID"])
+        log = self.sync()
+        self.assertEqual(log.restored_count, 1)
+        self.assertTrue(timesheet_task.active)
+        self.assertEqual(len(self.xero_tasks(self.connection)), len(control.contacts(self.tenant_id)))
+
+    def test_incremental_runs_fetch_only_changes_since_the_watermark(self):
+        self.sandbox.control.add_contact(self.tenant_id, name="Only This One")
+        self.sync()
+        request = self.sandbox.control.requests("/api.xro/2.0/Contacts")[-1]
+        headers = {k.lower(): v for k, v in request["headers"].items()}
+        self.assertIn("if-modified-since", headers)
+        self.assertIn("includeArchived=true", request["query"].replace("True", "true"))
+
+    def test_interrupted_run_resumes_without_losing_or_duplicating(self):
+        control = self.sandbox.control
+        for i in range(25):
+            control.add_contact(self.tenant_id, name=f"Paged {i:02d}")
+        control.inject_fault("GET", "/api.xro/2.0/Contacts", "500", count=20, after=1)
+        with patch.object(const, "CONTACTS_PAGE_SIZE", 10):
+            failed = self.sync()
+            self.assertEqual(failed.state, "failed")
+            self.assertIn("resumes", failed.message)
+            self.assertEqual(self.connection.sync_resume_page, 2, "page 1 was kept")
+            control.clear_faults()
+            resumed = self.sync()
+        self.assertEqual(resumed.state, "done", resumed.message)
+        self.assertEqual(failed.created_count + resumed.created_count, 25)
+        self.assertEqual(len(self.xero_tasks(self.connection)), len(control.contacts(self.tenant_id)))
+        self.assertEqual(self.connection.sync_resume_page, 0)
+
+    def test_rate_limit_storm_waits_retry_after_then_finishes(self):
+        control = self.sandbox.control
+        for i in range(25):
+            control.add_contact(self.tenant_id, name=f"Limited {i:02d}")
+        control.set_rate_limits(minute=2)
+        waits = []
+
+        def fake_sleep(seconds):  # time passes at the sandbox instead of here
+            waits.append(seconds)
+            control.set_clock_offset(sum(waits) + 1)
+
+        with patch.object(const, "CONTACTS_PAGE_SIZE", 10), patch("time.sleep", fake_sleep):
+            log = self.sync()
+        self.assertEqual(log.state, "done", log.message)
+        self.assertTrue(waits and all(0 < w <= 61 for w in waits), waits)
+        self.assertEqual(log.created_count, 25)
+
+    def test_daily_limit_fails_the_run_cleanly(self):
+        self.sandbox.control.set_rate_limits(day=0)
+        log = self.sync()
+        self.assertEqual(log.state, "failed")
+        self.assertIn("rate limit", log.message)
+        self.assertEqual(self.connection.state, "connected")
+
+    def test_token_expiry_mid_run_refreshes_and_continues(self):
+        control = self.sandbox.control
+        for i in range(15):
+            control.add_contact(self.tenant_id, name=f"Expiring {i:02d}")
+        original = self.env.registry["xero.contact.importer"]._import_contacts
+
+        def import_then_expire(importer, connection, project, contacts):
+            counts = original(importer, connection, project, contacts)
+            control.set_clock_offset(2 * 3600)  # every access token issued so far is now dead at Xero
+            return counts
+
+        with patch.object(const, "CONTACTS_PAGE_SIZE", 10), patch.object(
+            self.env.registry["xero.contact.importer"], "_import_contacts", import_then_expire
+        ):
+            log = self.sync()
+        self.assertEqual(log.state, "done", log.message)
+        self.assertEqual(log.created_count, 15)
+        self.assertEqual(self.connection.state, "connected")
+
+    def test_a_second_run_is_skipped_while_one_holds_the_lock(self):
+        importer = self.env["xero.contact.importer"]
+        with db_connect(self.env.cr.dbname).cursor() as other:  # another worker's database session
+            other.execute("SELECT pg_try_advisory_lock(%s)", [importer._lock_key(self.connection)])
+            self.assertTrue(other.fetchone()[0])
+            skipped = self.sync("cron")
+            other.execute("SELECT pg_advisory_unlock(%s)", [importer._lock_key(self.connection)])
+        self.assertEqual(skipped.state, "skipped")
+        self.assertEqual(self.sync("manual").state, "done")
+
+    def test_cron_isolates_each_company(self):
+        broken = self.env["xero.connection"].sudo().create(
+            {"company_id": self.env["res.company"].create({"name": "Broken Co"}).id, "tenant_id": "nope"}
+        )
+        self.env["xero.connection"]._cron_xero_sync_contacts()
+        self.assertEqual(self.connection.last_sync_log_id.trigger, "cron")
+        self.assertEqual(self.connection.last_sync_state, "done")
+        self.assertFalse(broken.last_sync_log_id.state == "done")
+
+    def test_force_synchronization_reports_the_result(self):
+        self.sandbox.control.add_contact(self.tenant_id, name="Forced")
+        action = self.connection.action_xero_force_sync()
+        self.assertEqual(action["params"]["type"], "success")
+        self.assertIn("1 created", action["params"]["message"])
+
+    def test_imported_structure_is_read_only_for_users(self):
+        user = new_test_user(self.env, "regular", groups="base.group_user,hr_timesheet.group_hr_timesheet_user")
+        task = self.xero_tasks(self.connection, active=True)[0]
+        other_project = self.env["project.project"].create({"name": "Elsewhere"})
+        for vals in ({"name": "Hacked"}, {"project_id": other_project.id}, {"active": False}):
+            with self.assertRaisesRegex(UserError, "imported from Xero"):
+                task.with_user(user).write(vals)
+            with self.assertRaisesRegex(UserError, "imported from Xero"):
+                task.write(vals)  # administrators too: only the sync changes structure
+        with self.assertRaisesRegex(UserError, "cannot be deleted"):
+            task.unlink()
+        task.with_user(user).write({"description": "<p>Call before noon</p>"})
+        subtask = self.env["project.task"].with_user(user).create({"name": "Prepare report", "parent_id": task.id})
+        self.assertEqual(subtask.parent_id, task)
+        self.assertEqual(task.name, task.partner_id.name)
+
+    def test_watermark_advances_only_on_complete_runs(self):
+        before = self.connection.contacts_watermark
+        self.sandbox.control.inject_fault("GET", "/api.xro/2.0/Contacts", "503", count=10)
+        self.assertEqual(self.sync().state, "failed")
+        self.assertEqual(self.connection.contacts_watermark, before)
+        self.sandbox.control.clear_faults()
+        time.sleep(1)
+        self.assertEqual(self.sync().state, "done")
+        self.assertGreater(self.connection.contacts_watermark, before)
