@@ -1,0 +1,147 @@
+"""Python client of the ``/_sandbox/`` control API; needs only the sandbox's base URL.
+
+Works the same against an in-process ``SandboxServer``, a subprocess, or the demo sandbox started
+by ``./dev demo``::
+
+    control = SandboxControl("http://127.0.0.1:8070")
+    tenant_id = control.tenants()[0]["tenant_id"]
+    contact = control.add_contact(tenant_id, name="New Customer Ltd", email="ap@new.example")
+    control.inject_fault("PUT", "/api.xro/2.0/Invoices", "drop")
+"""
+
+import json
+import urllib.error
+import urllib.parse
+import urllib.request
+
+
+class SandboxControlError(RuntimeError):
+    def __init__(self, status: int, body: str):
+        super().__init__(f"sandbox control call failed with HTTP {status}: {body}")
+        self.status = status
+        self.body = body
+
+
+class SandboxControl:
+    def __init__(self, base_url: str, timeout: float = 30.0):
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+
+    def _call(self, method: str, path: str, body: dict = None, query: dict = None):
+        url = f"{self.base_url}/_sandbox{path}"
+        query = {name: value for name, value in (query or {}).items() if value is not None}
+        if query:
+            url += "?" + urllib.parse.urlencode(query)
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                return json.loads(response.read() or b"null")
+        except urllib.error.HTTPError as exc:
+            raise SandboxControlError(exc.code, exc.read().decode("utf-8", "replace")) from None
+
+    # --- organisations and data ----------------------------------------------------------------------
+    def overview(self) -> dict:
+        return self._call("GET", "/")
+
+    def tenants(self) -> list:
+        """[{tenant_id, name, base_currency}, ...] in seed order."""
+        return self._call("GET", "/tenants")
+
+    def contacts(self, tenant_id: str, include_archived: bool = True) -> list:
+        return self._call(
+            "GET", f"/tenants/{tenant_id}/contacts", query={"include_archived": str(include_archived).lower()}
+        )
+
+    def add_contact(self, tenant_id: str, name: str, email: str = None, **fields) -> dict:
+        """Create a contact; ``fields`` takes first_name, last_name, contact_number, account_number,
+        tax_number, website, or ``fields={...}`` with Xero-cased contact fields."""
+        return self._call("POST", f"/tenants/{tenant_id}/contacts", dict(fields, name=name, email=email))
+
+    def rename_contact(self, tenant_id: str, contact_id: str, name: str) -> dict:
+        return self._call("POST", f"/tenants/{tenant_id}/contacts/{contact_id}/rename", {"name": name})
+
+    def archive_contact(self, tenant_id: str, contact_id: str) -> dict:
+        return self._call("POST", f"/tenants/{tenant_id}/contacts/{contact_id}/archive", {})
+
+    def restore_contact(self, tenant_id: str, contact_id: str) -> dict:
+        return self._call("POST", f"/tenants/{tenant_id}/contacts/{contact_id}/restore", {})
+
+    def update_contact(self, tenant_id: str, contact_id: str, **fields) -> dict:
+        return self._call("POST", f"/tenants/{tenant_id}/contacts/{contact_id}/update", fields)
+
+    def invoices(self, tenant_id: str) -> list:
+        """Every invoice the tenant received, as stored (Xero-shaped dicts)."""
+        return self._call("GET", f"/tenants/{tenant_id}/invoices")
+
+    # --- observation ------------------------------------------------------------------------------------
+    def requests(self, path_prefix: str = None, method: str = None) -> list:
+        """Requests received (method, path, query, redacted headers, status), oldest first."""
+        return self._call("GET", "/requests", query={"path_prefix": path_prefix, "method": method})
+
+    def clear_requests(self) -> None:
+        self._call("DELETE", "/requests")
+
+    def oauth_state(self) -> dict:
+        return self._call("GET", "/oauth")
+
+    # --- behaviour ---------------------------------------------------------------------------------------
+    def set_rate_limits(
+        self, minute: int = None, day: int = None, concurrent: int = None, app_minute: int = None, reset_counters=True
+    ) -> dict:
+        limits = {"minute": minute, "day": day, "concurrent": concurrent, "app_minute": app_minute}
+        body = {name: value for name, value in limits.items() if value is not None}
+        return self._call("POST", "/rate-limits", dict(body, reset_counters=reset_counters))
+
+    def inject_fault(
+        self, method: str, path_prefix: str, kind: str, count: int = 1, delay: float = 0, status: int = 500
+    ) -> list:
+        """kind: error | slow | drop | malformed | error_after_processing (see xero_sandbox.faults)."""
+        body = {"method": method, "path_prefix": path_prefix, "kind": kind, "count": count}
+        return self._call("POST", "/faults", dict(body, delay=delay, status=status))
+
+    def faults(self) -> list:
+        return self._call("GET", "/faults")
+
+    def clear_faults(self) -> None:
+        self._call("DELETE", "/faults")
+
+    def set_clock_offset(self, seconds: float) -> dict:
+        return self._call("POST", "/clock", {"offset": seconds})
+
+    def advance_clock(self, seconds: float) -> dict:
+        return self._call("POST", "/clock", {"advance": seconds})
+
+    def set_token_settings(
+        self, access_token_ttl: int = None, code_ttl: int = None, refresh_grace: int = None, refresh_token_ttl=None
+    ) -> dict:
+        settings = {
+            "access_token_ttl": access_token_ttl,
+            "code_ttl": code_ttl,
+            "refresh_grace": refresh_grace,
+            "refresh_token_ttl": refresh_token_ttl,
+        }
+        return self._call("POST", "/token-settings", {k: v for k, v in settings.items() if v is not None})
+
+    def reset(self, keep_tokens: bool = False) -> dict:
+        return self._call("POST", "/reset", {"keep_tokens": keep_tokens})
+
+    # --- webhooks ----------------------------------------------------------------------------------------------
+    def set_webhook(self, url: str = None, key: str = None, auto: bool = None) -> dict:
+        """Where and with which signing key to deliver; ``auto`` sends an event on every contact change."""
+        return self._call("POST", "/webhooks/config", {"url": url, "key": key, "auto": auto})
+
+    def trigger_webhook(
+        self, tenant_id: str, contact_id: str = None, event_type: str = "UPDATE", contact_ids=None, url=None, key=None
+    ) -> dict:
+        """Deliver one signed payload with a CONTACT event per contact; returns the delivery result."""
+        body = {"tenant_id": tenant_id, "event_type": event_type, "url": url, "key": key}
+        body["contact_ids"] = list(contact_ids) if contact_ids else [contact_id]
+        return self._call("POST", "/webhooks/trigger", body)
+
+    def webhook_deliveries(self) -> list:
+        return self._call("GET", "/webhooks/deliveries")
+
+    def intent_to_receive(self, url: str = None, key: str = None) -> dict:
+        """Run Xero's Intent to Receive check; returns {"passed": bool, "checks": [...]}."""
+        return self._call("POST", "/webhooks/intent-to-receive", {"url": url, "key": key})
