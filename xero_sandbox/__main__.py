@@ -9,12 +9,14 @@ import sys
 
 from .config import (
     ACCESS_TOKEN_TTL,
+    AUTH_CODE_TTL,
     DEMO_CLIENT_ID,
     DEMO_CLIENT_SECRET,
     DEMO_CONTACTS,
     DEMO_ORGS,
     DEMO_PORT,
     DEMO_REDIRECT_URI,
+    REFRESH_GRACE,
     AppRegistration,
     RateLimits,
     SandboxConfig,
@@ -44,12 +46,14 @@ def parse_arguments(argv=None) -> argparse.Namespace:
         help=f"a registered redirect URI, repeatable (default: {DEMO_REDIRECT_URI})",
     )
     parser.add_argument("--access-token-ttl", type=int, default=ACCESS_TOKEN_TTL, help="access token lifetime (s)")
-    parser.add_argument("--code-ttl", type=int, default=300, help="authorisation code lifetime (s)")
-    parser.add_argument("--refresh-grace", type=int, default=1800, help="reuse window of a rotated refresh token (s)")
-    parser.add_argument("--limit-minute", type=int, default=60, help="calls per tenant per minute (0 = off)")
-    parser.add_argument("--limit-day", type=int, default=5000, help="calls per tenant per day (0 = off)")
-    parser.add_argument("--limit-concurrent", type=int, default=5, help="calls in flight per tenant (0 = off)")
-    parser.add_argument("--limit-app-minute", type=int, default=10000, help="calls per minute, whole app (0 = off)")
+    parser.add_argument("--code-ttl", type=int, default=AUTH_CODE_TTL, help="authorisation code lifetime (s)")
+    parser.add_argument(
+        "--refresh-grace", type=int, default=REFRESH_GRACE, help="reuse window of a rotated refresh token (s)"
+    )
+    parser.add_argument("--limit-minute", type=int, default=60, help="calls per tenant per minute (-1 = off)")
+    parser.add_argument("--limit-day", type=int, default=5000, help="calls per tenant per day (-1 = off)")
+    parser.add_argument("--limit-concurrent", type=int, default=5, help="calls in flight per tenant (-1 = off)")
+    parser.add_argument("--limit-app-minute", type=int, default=10000, help="calls per minute, whole app (-1 = off)")
     return parser.parse_args(argv)
 
 

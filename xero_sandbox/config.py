@@ -18,7 +18,7 @@ IDEMPOTENCY_RETENTION = 6 * 60  # Xero keeps Idempotency-Key results for about 6
 
 @dataclass
 class RateLimits:
-    """Xero's documented limits; 0 disables a limit."""
+    """Xero's documented limits. 0 allows no call at all (tests use it); a negative value disables a limit."""
 
     minute: int = 60  # per tenant, rolling minute
     day: int = 5000  # per tenant, rolling 24 hours

@@ -37,6 +37,7 @@ RULES = [
         methods=["POST"],
     ),
     Rule(f"{PREFIX}/tenants/<tenant_id>/invoices", endpoint="control:invoices", methods=["GET"]),
+    Rule(f"{PREFIX}/tenants/<tenant_id>/accounts", endpoint="control:accounts", methods=["GET"]),
     Rule(f"{PREFIX}/requests", endpoint="control:requests", methods=["GET"]),
     Rule(f"{PREFIX}/requests", endpoint="control:clear_requests", methods=["DELETE"]),
     Rule(f"{PREFIX}/rate-limits", endpoint="control:rate_limits", methods=["GET", "POST"]),
@@ -108,6 +109,9 @@ class ControlEndpoints:
     def invoices(self, request, body, tenant_id):
         return self.sandbox.invoices(tenant_id)
 
+    def accounts(self, request, body, tenant_id):
+        return self.sandbox.accounts(tenant_id)
+
     def online_invoice(self, request, body, invoice_id):
         for tenant in self.sandbox.store.tenant_list():
             invoice = tenant.invoices.get(invoice_id.lower())
@@ -144,6 +148,7 @@ class ControlEndpoints:
                 count=int(body.get("count", 1)),
                 delay=float(body.get("delay", 0)),
                 status=int(body.get("status", 500)),
+                after=int(body.get("after", 0)),
             )
         elif request.method == "DELETE":
             self.sandbox.faults.clear()
@@ -163,7 +168,7 @@ class ControlEndpoints:
         return self.sandbox.config.tokens.as_dict()
 
     def reset(self, request, body):
-        self.sandbox.reset(keep_tokens=bool(body.get("keep_tokens", False)))
+        self.sandbox.reset(revoke_tokens=bool(body.get("revoke_tokens", False)))
         return {"reset": True, "tenants": self.sandbox.tenants()}
 
     # --- webhooks ----------------------------------------------------------------------------------------------

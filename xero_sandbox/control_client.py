@@ -70,6 +70,10 @@ class SandboxControl:
     def update_contact(self, tenant_id: str, contact_id: str, **fields) -> dict:
         return self._call("POST", f"/tenants/{tenant_id}/contacts/{contact_id}/update", fields)
 
+    def accounts(self, tenant_id: str) -> list:
+        """The tenant's chart of accounts (Xero-shaped dicts)."""
+        return self._call("GET", f"/tenants/{tenant_id}/accounts")
+
     def invoices(self, tenant_id: str) -> list:
         """Every invoice the tenant received, as stored (Xero-shaped dicts)."""
         return self._call("GET", f"/tenants/{tenant_id}/invoices")
@@ -94,10 +98,12 @@ class SandboxControl:
         return self._call("POST", "/rate-limits", dict(body, reset_counters=reset_counters))
 
     def inject_fault(
-        self, method: str, path_prefix: str, kind: str, count: int = 1, delay: float = 0, status: int = 500
+        self, method: str, path_prefix: str, kind: str, count: int = 1, delay: float = 0, status: int = 500, after=0
     ) -> list:
-        """kind: error | slow | drop | malformed | error_after_processing (see xero_sandbox.faults)."""
-        body = {"method": method, "path_prefix": path_prefix, "kind": kind, "count": count}
+        """Fault the next ``count`` requests matching method + path prefix, after letting ``after``
+        of them through. kind: error | slow | drop | malformed | error_after_processing, or an HTTP
+        status such as "503" (= error with that status). See xero_sandbox.faults."""
+        body = {"method": method, "path_prefix": path_prefix, "kind": kind, "count": count, "after": after}
         return self._call("POST", "/faults", dict(body, delay=delay, status=status))
 
     def faults(self) -> list:
@@ -123,8 +129,10 @@ class SandboxControl:
         }
         return self._call("POST", "/token-settings", {k: v for k, v in settings.items() if v is not None})
 
-    def reset(self, keep_tokens: bool = False) -> dict:
-        return self._call("POST", "/reset", {"keep_tokens": keep_tokens})
+    def reset(self, revoke_tokens: bool = False) -> dict:
+        """Back to the seeded data with default limits, no faults, clock offset 0, empty logs.
+        Grants, tokens and connections are kept unless ``revoke_tokens``."""
+        return self._call("POST", "/reset", {"revoke_tokens": revoke_tokens})
 
     # --- webhooks ----------------------------------------------------------------------------------------------
     def set_webhook(self, url: str = None, key: str = None, auto: bool = None) -> dict:

@@ -41,8 +41,12 @@ class Sandbox:
         self.webhooks = WebhookService(self.clock)
         self.request_log = RequestLog()
 
-    def reset(self, keep_tokens: bool = False) -> None:
-        """Back to the seeded state: data, limits, faults, clock, logs, webhooks (and tokens)."""
+    def reset(self, revoke_tokens: bool = False) -> None:
+        """Back to the seeded state: data, limits, faults, clock, logs and webhooks.
+
+        Grants, tokens and connections survive (a test class can connect once and reset before
+        each test) unless ``revoke_tokens``.
+        """
         self.store.reseed()
         self.config.limits.update(**self._initial_limits.as_dict())
         self.config.tokens.update(**self._initial_tokens.as_dict())
@@ -52,7 +56,7 @@ class Sandbox:
         self.webhooks.reset()
         self.request_log.clear()
         self.clock.set_offset(0)
-        if not keep_tokens:
+        if revoke_tokens:
             self.oauth.reset()
 
     def tenants(self) -> list:
@@ -107,6 +111,9 @@ class Sandbox:
         with self.store.lock:
             records = list(tenant.contacts.values())
         return [copy.deepcopy(r.data) for r in records if include_archived or r.status != "ARCHIVED"]
+
+    def accounts(self, tenant_id: str) -> list:
+        return copy.deepcopy(self.tenant_or_fail(tenant_id).accounts)
 
     def invoices(self, tenant_id: str) -> list:
         tenant = self.tenant_or_fail(tenant_id)

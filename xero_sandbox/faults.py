@@ -1,7 +1,8 @@
 """Fault injection for the next K requests matching a method and a path prefix.
 
 Kinds:
-* ``error``: answer ``status`` (500, 503...) without processing the request;
+* ``error``: answer ``status`` (500, 503...) without processing the request; a kind written as
+  an HTTP status (``"500"``, ``"503"``) means ``error`` with that status;
 * ``slow``: wait ``delay`` seconds, then process normally (inside the rate limiter's concurrency
   slot, so slow calls also exercise the concurrent limit);
 * ``drop``: process the request (a ``PUT /Invoices`` really creates the invoice), then close the
@@ -9,6 +10,8 @@ Kinds:
 * ``malformed``: process the request, then send a 200 whose body is truncated, invalid JSON;
 * ``error_after_processing``: process the request, then answer ``status`` instead, e.g. the token
   endpoint after it consumed and rotated the refresh token.
+
+``after`` lets that many matching requests through before the fault starts (e.g. fail page 2).
 """
 
 import threading
@@ -25,6 +28,7 @@ class Fault:
     remaining: int = 1
     delay: float = 0.0
     status: int = 500
+    after: int = 0
 
     def matches(self, method: str, path: str) -> bool:
         return (self.method in ("*", method)) and path.lower().startswith(self.path_prefix.lower())
@@ -39,12 +43,17 @@ class FaultInjector:
         self._faults = []
         self._lock = threading.Lock()
 
-    def add(self, method: str, path_prefix: str, kind: str, count: int = 1, delay: float = 0.0, status: int = 500):
+    def add(self, method, path_prefix, kind, count=1, delay=0.0, status=500, after=0):
+        kind = str(kind)
+        if kind.isdigit():
+            kind, status = "error", int(kind)
         if kind not in KINDS:
             raise ValueError(f"unknown fault kind {kind!r}; expected one of {', '.join(KINDS)}")
         if count < 1:
             raise ValueError("count must be at least 1")
-        fault = Fault((method or "*").upper(), path_prefix or "/", kind, int(count), float(delay), int(status))
+        fault = Fault(
+            (method or "*").upper(), path_prefix or "/", kind, int(count), float(delay), int(status), int(after)
+        )
         with self._lock:
             self._faults.append(fault)
         return fault
@@ -54,6 +63,9 @@ class FaultInjector:
         with self._lock:
             for fault in self._faults:
                 if fault.matches(method, path):
+                    if fault.after > 0:
+                        fault.after -= 1
+                        return None
                     fault.remaining -= 1
                     if fault.remaining <= 0:
                         self._faults.remove(fault)

@@ -60,16 +60,15 @@ class RateLimiter:
             minute = _trim(self._minute[tenant_id], now - MINUTE)
             day = _trim(self._day[tenant_id], now - DAY)
             app_minute = _trim(self._app_minute, now - MINUTE)
-            if limits.concurrent and self._in_flight[tenant_id] >= limits.concurrent:
+            if 0 <= limits.concurrent <= self._in_flight[tenant_id]:
                 return Rejection("concurrent", 1)
-            if limits.day and len(day) >= limits.day:
-                return Rejection("day", _seconds_until(day[len(day) - limits.day] + DAY, now))
-            if limits.minute and len(minute) >= limits.minute:
-                return Rejection("minute", _seconds_until(minute[len(minute) - limits.minute] + MINUTE, now))
-            if limits.app_minute and len(app_minute) >= limits.app_minute:
-                return Rejection(
-                    "appminute", _seconds_until(app_minute[len(app_minute) - limits.app_minute] + MINUTE, now)
-                )
+            for problem, window, limit, span in (
+                ("day", day, limits.day, DAY),
+                ("minute", minute, limits.minute, MINUTE),
+                ("appminute", app_minute, limits.app_minute, MINUTE),
+            ):
+                if 0 <= limit <= len(window):
+                    return Rejection(problem, _retry_after(window, limit, span, now))
             minute.append(now)
             day.append(now)
             app_minute.append(now)
@@ -88,10 +87,14 @@ class RateLimiter:
             day = len(_trim(self._day[tenant_id], now - DAY))
             app_minute = len(_trim(self._app_minute, now - MINUTE))
         return {
-            "X-DayLimit-Remaining": str(max(0, limits.day - day)),
-            "X-MinLimit-Remaining": str(max(0, limits.minute - minute)),
-            "X-AppMinLimit-Remaining": str(max(0, limits.app_minute - app_minute)),
+            "X-DayLimit-Remaining": _remaining(limits.day, day),
+            "X-MinLimit-Remaining": _remaining(limits.minute, minute),
+            "X-AppMinLimit-Remaining": _remaining(limits.app_minute, app_minute),
         }
+
+
+def _remaining(limit: int, used: int) -> str:
+    return str(max(0, limit - used)) if limit >= 0 else "2147483647"
 
 
 def _trim(window: deque, oldest_allowed: float) -> deque:
@@ -100,5 +103,9 @@ def _trim(window: deque, oldest_allowed: float) -> deque:
     return window
 
 
-def _seconds_until(moment: float, now: float) -> int:
-    return max(1, math.ceil(moment - now))
+def _retry_after(window: deque, limit: int, span: float, now: float) -> int:
+    """Seconds until enough calls leave the window for one more to fit."""
+    if limit == 0 or not window:
+        return int(span)
+    leaving = window[len(window) - limit]
+    return max(1, math.ceil(leaving + span - now))

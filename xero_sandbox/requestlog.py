@@ -2,6 +2,7 @@
 
 import threading
 from collections import deque
+from urllib.parse import urlencode
 
 from werkzeug.datastructures import MultiDict
 
@@ -21,7 +22,8 @@ class RequestLog:
             "time_ms": at_ms,
             "method": request.method,
             "path": request.path,
-            "query": redacted_query(request.args),
+            "query": redacted_query_string(request.args),
+            "args": redacted_query(request.args),
             "headers": redacted_headers(request.headers),
             "status": status,
         }
@@ -44,6 +46,11 @@ class RequestLog:
 
 def redacted_headers(headers) -> dict:
     return {name: (REDACTED if name.lower() in SECRET_HEADERS else value) for name, value in headers.items()}
+
+
+def redacted_query_string(args: MultiDict) -> str:
+    pairs = [(name, REDACTED if name.lower() in SECRET_QUERY_KEYS else value) for name, value in args.items(multi=True)]
+    return urlencode(pairs)
 
 
 def redacted_query(args: MultiDict) -> dict:
