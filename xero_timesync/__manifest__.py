@@ -16,6 +16,7 @@
         "views/xero_sync_log_views.xml",
         "views/res_config_settings_views.xml",
         "views/project_task_views.xml",
+        "views/project_project_views.xml",
     ],
     "installable": True,
     "application": False,

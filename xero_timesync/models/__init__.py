@@ -1,11 +1,14 @@
 from . import (
+    account_analytic_line,
     project_project,
     project_task,
     res_company,
     res_config_settings,
     res_partner,
+    res_users,
     xero_connection,
     xero_contact_importer,
+    xero_project_member,
     xero_sync_log,
     xero_token,
 )

@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class ProjectProject(models.Model):
@@ -12,3 +12,39 @@ class ProjectProject(models.Model):
         index="btree_not_null",
         groups="xero_timesync.group_xero_manager",
     )
+    is_xero_project = fields.Boolean(readonly=True, copy=False, index=True)
+    xero_member_ids = fields.One2many("xero.project.member", "project_id", "Xero access")
+
+    def _xero_assign_users(self, users):
+        """Every given active internal user becomes a regular member of these Xero projects (batched)."""
+        users = users.filtered(lambda u: u.active and not u.share)
+        if not users:
+            return
+        existing = (
+            self.env["xero.project.member"]
+            .sudo()
+            .search_fetch([("project_id", "in", self.ids), ("user_id", "in", users.ids)], ["project_id", "user_id"])
+        )
+        taken = {(m.project_id.id, m.user_id.id) for m in existing}
+        self.env["xero.project.member"].sudo().create(
+            [
+                {"project_id": project.id, "user_id": user.id}
+                for project in self
+                for user in users
+                if project.company_id in user.company_ids and (project.id, user.id) not in taken
+            ]
+        )
+
+    @api.model
+    def _xero_assign_new_users(self, users):
+        projects = self.sudo().search([("is_xero_project", "=", True), ("company_id", "in", users.company_ids.ids)])
+        projects._xero_assign_users(users)
+
+    def _xero_assign_all_internal_users(self):
+        for project in self:
+            users = (
+                self.env["res.users"]
+                .sudo()
+                .search([("share", "=", False), ("active", "=", True), ("company_ids", "in", project.company_id.ids)])
+            )
+            project._xero_assign_users(users)

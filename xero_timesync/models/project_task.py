@@ -26,6 +26,12 @@ class ProjectTask(models.Model):
         groups="xero_timesync.group_xero_manager",
     )
     is_xero_task = fields.Boolean(compute="_compute_is_xero_task", search="_search_is_xero_task")
+    xero_allowed_user_ids = fields.Many2many(
+        "res.users",
+        compute="_compute_xero_allowed_user_ids",
+        search="_search_xero_allowed_user_ids",
+        help="Task-restricted members of the Xero project allowed on this task or one of its ancestors.",
+    )
 
     _xero_contact_uniq = models.UniqueIndex(
         "(xero_connection_id, xero_contact_id) WHERE xero_contact_id IS NOT NULL",
@@ -42,6 +48,35 @@ class ProjectTask(models.Model):
             return NotImplemented
         positive = (operator == "=") == value
         return [("xero_contact_id", "!=" if positive else "=", False)]
+
+    def _compute_xero_allowed_user_ids(self):
+        members = (
+            self.env["xero.project.member"]
+            .sudo()
+            .search([("restrict_to_tasks", "=", True), ("project_id", "in", self.project_id.ids)])
+        )
+        for task in self:
+            lineage = task._xero_lineage()
+            task.xero_allowed_user_ids = members.filtered(lambda m: m.task_ids & lineage).user_id
+
+    def _xero_lineage(self):
+        task, lineage = self, self
+        while task.parent_id and task.parent_id not in lineage:
+            task = task.parent_id
+            lineage |= task
+        return lineage
+
+    def _search_xero_allowed_user_ids(self, operator, value):
+        if operator != "in":
+            return NotImplemented
+        members = (
+            self.env["xero.project.member"]
+            .sudo()
+            .search([("restrict_to_tasks", "=", True), ("user_id", "in", list(value))])
+        )
+        if not members.task_ids:
+            return [(0, "=", 1)]
+        return [("id", "child_of", members.task_ids.ids)]
 
     def _check_xero_structure_change(self, vals):
         if self.env.context.get("xero_sync") or not (XERO_STRUCTURE_FIELDS & vals.keys()):

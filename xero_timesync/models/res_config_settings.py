@@ -57,3 +57,11 @@ class ResConfigSettings(models.TransientModel):
 
     def action_xero_open_logs(self):
         return self.xero_connection_id.action_open_sync_logs()
+
+    def action_xero_open_access(self):
+        self.env["xero.connection"]._check_xero_admin()
+        action = self.env["ir.actions.act_window"]._for_xml_id("xero_timesync.xero_project_member_action")
+        project = self.xero_connection_id.project_id
+        action["domain"] = [("project_id", "=", project.id)]
+        action["context"] = {"default_project_id": project.id}
+        return action

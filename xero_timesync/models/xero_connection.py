@@ -301,11 +301,14 @@ class XeroConnection(models.Model):
                         "name": "Xero",
                         "company_id": self.company_id.id,
                         "xero_connection_id": self.id,
+                        "is_xero_project": True,
                         "allow_timesheets": True,
-                        "privacy_visibility": "employees",
+                        # "Invited internal users": members follow the project (see xero.project.member)
+                        "privacy_visibility": "followers",
                     }
                 )
             )
+            project._xero_assign_all_internal_users()
         if not project.active:
             project.active = True
         if self.project_id != project:

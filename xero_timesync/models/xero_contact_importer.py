@@ -110,11 +110,13 @@ class XeroContactImporter(models.AbstractModel):
         if not contacts:
             return counts
         env = self.with_context(**IMPORT_CONTEXT).env
-        partners = self._upsert_partners(env, connection, contacts, counts)
-        self._upsert_tasks(env, connection, project, contacts, partners, counts)
+        updated = set()  # a contact counts once, whether its client, its task or both changed
+        partners = self._upsert_partners(env, connection, contacts, updated)
+        self._upsert_tasks(env, connection, project, contacts, partners, counts, updated)
+        counts["updated"] = len(updated)
         return counts
 
-    def _upsert_partners(self, env, connection, contacts, counts):
+    def _upsert_partners(self, env, connection, contacts, updated):
         Partner = env["res.partner"].sudo()
         ids = [c.contact_id for c in contacts]
         existing = Partner.search_fetch(
@@ -138,7 +140,7 @@ class XeroContactImporter(models.AbstractModel):
                 )
             elif changed := self._changed(partner, vals):
                 partner.write(changed)
-                counts["updated"] += 1
+                updated.add(contact.contact_id)
         if to_create:
             # duplicate ContactIDs within one page (Xero never sends them; be safe) collapse to one
             unique = {vals["xero_contact_id"]: vals for vals in to_create}
@@ -146,7 +148,7 @@ class XeroContactImporter(models.AbstractModel):
                 by_id[partner.xero_contact_id] = partner
         return by_id
 
-    def _upsert_tasks(self, env, connection, project, contacts, partners, counts):
+    def _upsert_tasks(self, env, connection, project, contacts, partners, counts, updated):
         Task = env["project.task"].sudo()
         ids = [c.contact_id for c in contacts]
         existing = Task.search_fetch(
@@ -182,7 +184,7 @@ class XeroContactImporter(models.AbstractModel):
             if vals:
                 task.write(vals)
                 if vals.keys() - {"active"}:
-                    counts["updated"] += 1
+                    updated.add(contact.contact_id)
         if to_create:
             Task.create(list(to_create.values()))
             counts["created"] += len(to_create)

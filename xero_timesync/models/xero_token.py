@@ -51,6 +51,7 @@ class XeroToken(models.Model):
         business transaction, and two workers must not both spend the old one.
         """
         self.ensure_one()
+        self.flush_recordset()
         with self.env.registry.cursor() as cr:
             cr.execute("SET LOCAL lock_timeout = '60s'")
             cr.execute(

@@ -7,6 +7,7 @@ failures, and paging. Models never import the SDK; they receive plain value obje
 
 import base64
 import hashlib
+import json
 import logging
 import secrets
 import time
@@ -18,6 +19,7 @@ from urllib.parse import urlencode
 import urllib3
 from xero_python.accounting import AccountingApi
 from xero_python.api_client import ApiClient, Configuration
+from xero_python.api_client.deserializer import deserialize_datetime_ms
 from xero_python.api_client.oauth2 import OAuth2Token, TokenApi
 from xero_python.exceptions import ApiException, HTTPStatusException, OAuth2Error
 from xero_python.identity import IdentityApi
@@ -156,13 +158,26 @@ def authorize_url(endpoints, client_id, redirect_uri, scopes, state, code_challe
     return f"{endpoints.login_url}/identity/connect/authorize?{query}"
 
 
+def auth_event_id(token):
+    """The consent that issued this access token (a claim of Xero's JWT), to list only its organisations."""
+    try:
+        payload = token["access_token"].split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (KeyError, IndexError, TypeError, ValueError):
+        return None
+    return claims.get("authentication_event_id")
+
+
 def normalize_token(token, now=None):
     """Token response → what we store: scope as a list (the SDK joins it), absolute expiry."""
     token = dict(token)
+    token.setdefault("token_type", "Bearer")
     if isinstance(token.get("scope"), str):
         token["scope"] = token["scope"].split()
     if "expires_at" not in token and token.get("expires_in"):
         token["expires_at"] = (now or time.time()) + float(token["expires_in"])
+    if "expires_in" not in token:  # the SDK's OAuth2Token wants it, even though we use expires_at
+        token["expires_in"] = max(int((token.get("expires_at") or 0) - (now or time.time())), 0)
     return token
 
 
@@ -344,8 +359,12 @@ class XeroClient:
             kwargs["if_modified_since"] = _as_naive_utc(modified_since)
         page = start_page
         while True:
-            result = self._call(lambda p=page: self._accounting.get_contacts(self._tenant(), page=p, **kwargs))
-            contacts = [contact_from_sdk(c) for c in result.contacts or []]
+            # raw JSON through the SDK's own HTTP call: the SDK's models refuse names over 255 characters
+            # (one such contact would fail the whole page) and building them costs more than the import
+            response = self._call(
+                lambda p=page: self._accounting.get_contacts(self._tenant(), page=p, _preload_content=False, **kwargs)
+            )
+            contacts = [contact_from_json(c) for c in _json_body(response).get("Contacts") or []]
             yield page, contacts
             if len(contacts) < page_size:
                 return
@@ -432,14 +451,14 @@ def _retry_after(error):
 
 def _error_payload(error):
     try:
-        return error.error_data
-    except Exception:  # not JSON
+        return json.loads(error.body or "null")
+    except (TypeError, ValueError):  # not JSON
         return None
 
 
 def _translate(error):
     status = error.status
-    data = _error_payload(error) if hasattr(error, "error_data") else None
+    data = _error_payload(error)
     if status == 400 and isinstance(data, dict) and data.get("error"):
         if data["error"] in ("invalid_grant", "unauthorized_client", "invalid_client"):
             return XeroAuthError(f"Xero refused the authorisation ({data['error']}); enable the integration again.")
@@ -461,36 +480,52 @@ def _translate(error):
     return XeroError(f"Xero answered HTTP {status}.")
 
 
-def contact_from_sdk(contact):
-    phones = {_enum(p.phone_type): p for p in contact.phones or []}
-    addresses = {_enum(a.address_type): a for a in contact.addresses or []}
-    address = addresses.get("STREET") or addresses.get("POBOX")
+def _json_body(response):
+    try:
+        return json.loads(response.data)
+    except (TypeError, ValueError):
+        raise XeroTransientError("Xero sent a response that is not valid JSON.") from None
+
+
+def parse_ms_date(value):
+    """Xero's ``/Date(1573755038314+0000)/`` → aware UTC datetime (same parser as the SDK's)."""
+    if not value:
+        return None
+    return deserialize_datetime_ms("datetime[ms-format]", value, None).astimezone(timezone.utc)
+
+
+def contact_from_json(data):
+    phones = {p.get("PhoneType"): p for p in data.get("Phones") or []}
+    addresses = {a.get("AddressType"): a for a in data.get("Addresses") or []}
+    address = addresses.get("STREET") or addresses.get("POBOX") or {}
+    if not any(address.get(key) for key in ("AddressLine1", "City", "PostalCode", "Country")):
+        address = addresses.get("POBOX") or {}
     return XeroContact(
-        contact_id=str(contact.contact_id),
-        name=contact.name or "",
-        status=_enum(contact.contact_status) or "ACTIVE",
-        updated=contact.updated_date_utc,
-        contact_number=contact.contact_number or None,
-        email=contact.email_address or None,
+        contact_id=data["ContactID"],
+        name=(data.get("Name") or "").strip(),
+        status=data.get("ContactStatus") or "ACTIVE",
+        updated=parse_ms_date(data.get("UpdatedDateUTC")),
+        contact_number=data.get("ContactNumber") or None,
+        email=data.get("EmailAddress") or None,
         phone=_phone(phones.get("DEFAULT")),
         mobile=_phone(phones.get("MOBILE")),
-        website=contact.website or None,
-        tax_number=contact.tax_number or None,
-        street=address.address_line1 if address else None,
-        street2=" ".join(filter(None, [address.address_line2, address.address_line3])) or None if address else None,
-        city=address.city if address else None,
-        zip=address.postal_code if address else None,
-        region=address.region if address else None,
-        country=address.country if address else None,
-        is_customer=bool(contact.is_customer),
-        is_supplier=bool(contact.is_supplier),
+        website=data.get("Website") or None,
+        tax_number=data.get("TaxNumber") or None,
+        street=address.get("AddressLine1") or None,
+        street2=" ".join(filter(None, (address.get(f"AddressLine{i}") for i in (2, 3, 4)))) or None,
+        city=address.get("City") or None,
+        zip=address.get("PostalCode") or None,
+        region=address.get("Region") or None,
+        country=address.get("Country") or None,
+        is_customer=bool(data.get("IsCustomer")),
+        is_supplier=bool(data.get("IsSupplier")),
     )
 
 
 def _phone(phone):
-    if not phone or not phone.phone_number:
+    if not phone or not phone.get("PhoneNumber"):
         return None
-    return " ".join(filter(None, [phone.phone_country_code, phone.phone_area_code, phone.phone_number]))
+    return " ".join(filter(None, (phone.get("PhoneCountryCode"), phone.get("PhoneAreaCode"), phone.get("PhoneNumber"))))
 
 
 def iter_batches(items, size) -> Iterator[list]:

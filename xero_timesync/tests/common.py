@@ -22,6 +22,8 @@ class XeroSandboxMixin:
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        # token rotations run in their own cursor; in tests it must wrap the test transaction
+        cls.registry_enter_test_mode_cls()
         redirect_uri = cls.env["xero.connection"]._xero_redirect_uri()
         cls.sandbox = SandboxServer(
             client_id=CLIENT_ID, client_secret=CLIENT_SECRET, redirect_uris=[redirect_uri], **cls.sandbox_options
@@ -33,6 +35,7 @@ class XeroSandboxMixin:
 
     def setUp(self):
         super().setUp()
+        # back to the seeded data, but grants issued in setUpClass stay valid
         self.sandbox.control.reset()
 
     # -- the admin's journey, server side (classmethods: usable in setUpClass) --------------------

@@ -12,7 +12,7 @@ from .common import XeroSandboxCase
 
 @tagged("post_install", "-at_install")
 class TestContactSync(XeroSandboxCase):
-    sandbox_options = {"contacts": 30, "seed": 3, "orgs": 1}
+    sandbox_options = {"contacts": 30, "seed": 12, "orgs": 1}  # seed 12: every kind of contact within 30
 
     @classmethod
     def setUpClass(cls):
@@ -27,8 +27,10 @@ class TestContactSync(XeroSandboxCase):
         return self.connection._xero_sync(trigger)
 
     def task_of(self, contact_id):
-        return self.env["project.task"].with_context(active_test=False).search(
-            [("xero_contact_id", "=", contact_id), ("xero_connection_id", "=", self.connection.id)]
+        return (
+            self.env["project.task"]
+            .with_context(active_test=False)
+            .search([("xero_contact_id", "=", contact_id), ("xero_connection_id", "=", self.connection.id)])
         )
 
     def test_first_import_covers_every_kind_of_contact(self):
@@ -91,13 +93,23 @@ class TestContactSync(XeroSandboxCase):
         control = self.sandbox.control
         for i in range(25):
             control.add_contact(self.tenant_id, name=f"Paged {i:02d}")
-        control.inject_fault("GET", "/api.xro/2.0/Contacts", "500", count=20, after=1)
-        with patch.object(const, "CONTACTS_PAGE_SIZE", 10):
+        original = self.env.registry["xero.contact.importer"]._import_contacts
+
+        def import_then_break_xero(importer, connection, project, contacts):
+            counts = original(importer, connection, project, contacts)
+            control.inject_fault("GET", "/api.xro/2.0/Contacts", "error", count=20, status=500)
+            return counts
+
+        with (
+            patch.object(const, "CONTACTS_PAGE_SIZE", 10),
+            patch.object(self.env.registry["xero.contact.importer"], "_import_contacts", import_then_break_xero),
+        ):
             failed = self.sync()
             self.assertEqual(failed.state, "failed")
             self.assertIn("resumes", failed.message)
-            self.assertEqual(self.connection.sync_resume_page, 2, "page 1 was kept")
-            control.clear_faults()
+        self.assertEqual(self.connection.sync_resume_page, 2, "page 1 was kept")
+        control.clear_faults()
+        with patch.object(const, "CONTACTS_PAGE_SIZE", 10):
             resumed = self.sync()
         self.assertEqual(resumed.state, "done", resumed.message)
         self.assertEqual(failed.created_count + resumed.created_count, 25)
@@ -139,8 +151,9 @@ class TestContactSync(XeroSandboxCase):
             control.set_clock_offset(2 * 3600)  # every access token issued so far is now dead at Xero
             return counts
 
-        with patch.object(const, "CONTACTS_PAGE_SIZE", 10), patch.object(
-            self.env.registry["xero.contact.importer"], "_import_contacts", import_then_expire
+        with (
+            patch.object(const, "CONTACTS_PAGE_SIZE", 10),
+            patch.object(self.env.registry["xero.contact.importer"], "_import_contacts", import_then_expire),
         ):
             log = self.sync()
         self.assertEqual(log.state, "done", log.message)
@@ -158,8 +171,10 @@ class TestContactSync(XeroSandboxCase):
         self.assertEqual(self.sync("manual").state, "done")
 
     def test_cron_isolates_each_company(self):
-        broken = self.env["xero.connection"].sudo().create(
-            {"company_id": self.env["res.company"].create({"name": "Broken Co"}).id, "tenant_id": "nope"}
+        broken = (
+            self.env["xero.connection"]
+            .sudo()
+            .create({"company_id": self.env["res.company"].create({"name": "Broken Co"}).id, "tenant_id": "nope"})
         )
         self.env["xero.connection"]._cron_xero_sync_contacts()
         self.assertEqual(self.connection.last_sync_log_id.trigger, "cron")
@@ -173,7 +188,10 @@ class TestContactSync(XeroSandboxCase):
         self.assertIn("1 created", action["params"]["message"])
 
     def test_imported_structure_is_read_only_for_users(self):
-        user = new_test_user(self.env, "regular", groups="base.group_user,hr_timesheet.group_hr_timesheet_user")
+        user = new_test_user(self.env, "regular", groups="base.group_user")
+        member = self.connection.project_id.xero_member_ids.filtered(lambda m: m.user_id == user)
+        self.assertTrue(member, "users created later are assigned to the Xero project")
+        self.assertTrue(user.has_group("project.group_project_user"))
         task = self.xero_tasks(self.connection, active=True)[0]
         other_project = self.env["project.project"].create({"name": "Elsewhere"})
         for vals in ({"name": "Hacked"}, {"project_id": other_project.id}, {"active": False}):
@@ -190,7 +208,7 @@ class TestContactSync(XeroSandboxCase):
 
     def test_watermark_advances_only_on_complete_runs(self):
         before = self.connection.contacts_watermark
-        self.sandbox.control.inject_fault("GET", "/api.xro/2.0/Contacts", "503", count=10)
+        self.sandbox.control.inject_fault("GET", "/api.xro/2.0/Contacts", "error", count=10, status=503)
         self.assertEqual(self.sync().state, "failed")
         self.assertEqual(self.connection.contacts_watermark, before)
         self.sandbox.control.clear_faults()

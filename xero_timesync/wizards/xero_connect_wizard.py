@@ -10,7 +10,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.http import request
 
 from .. import const
-from ..services.xero_client import XeroError, authorize_url, new_pkce_pair
+from ..services.xero_client import XeroError, auth_event_id, authorize_url, new_pkce_pair
 
 _logger = logging.getLogger(__name__)
 
@@ -193,7 +193,8 @@ class XeroConnectWizard(models.TransientModel):
         try:
             client = Connection._xero_new_client()
             token = client.exchange_code(code, verifier, Connection._xero_redirect_uri())
-            tenants = [t for t in client.connections() if t.tenant_type == "ORGANISATION"]
+            # only the organisations authorised in this consent, not every earlier connection of the user
+            tenants = [t for t in client.connections(auth_event_id(token)) if t.tenant_type == "ORGANISATION"]
         except XeroError as err:
             return self._fail(_("Xero did not complete the connection: %s Click Retry to start again.", err))
         if not tenants:

@@ -1,0 +1,122 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+MEMBER_GROUPS = ("project.group_project_user", "hr_timesheet.group_hr_timesheet_user")
+
+
+def _follow_quietly(records, partner_ids):
+    """Followers without subtypes: they see the records but get no notifications, and project
+    followers are not auto-subscribed to every new task."""
+    records.env["mail.followers"].sudo()._insert_followers(
+        records._name,
+        records.ids,
+        partner_ids,
+        subtypes={partner_id: [] for partner_id in partner_ids},
+        check_existing=True,
+        existing_policy="skip",
+    )
+
+
+class XeroProjectMember(models.Model):
+    """Who may track time on a Xero project, and where.
+
+    The row is the admin's decision; Odoo's own followers carry it out: members follow the project
+    (project visibility "Invited internal users" then shows them every task, imported later or not),
+    task-restricted members follow only their tasks (a record rule extends that to the subtasks).
+    Followers get no subtypes: visibility without notifications, and no per-task follower rows.
+    """
+
+    _name = "xero.project.member"
+    _description = "Xero project member"
+    _order = "project_id, user_id"
+
+    project_id = fields.Many2one("project.project", required=True, ondelete="cascade", index=True)
+    user_id = fields.Many2one(
+        "res.users", required=True, ondelete="cascade", index=True, domain=[("share", "=", False)]
+    )
+    partner_id = fields.Many2one(related="user_id.partner_id")
+    role = fields.Selection(
+        [("user", "Regular user"), ("manager", "Manager")],
+        required=True,
+        default="user",
+        help="Regular users see the tasks and log their own time; managers also see and edit everybody's time.",
+    )
+    restrict_to_tasks = fields.Boolean(
+        "Certain tasks only", help="The user sees and logs time on the chosen tasks and their subtasks only."
+    )
+    task_ids = fields.Many2many(
+        "project.task",
+        string="Allowed tasks",
+        domain="[('project_id', '=', project_id), ('parent_id', '=', False)]",
+    )
+
+    _project_user_uniq = models.Constraint("unique (project_id, user_id)", "A user is a member of a project once.")
+
+    @api.constrains("role", "restrict_to_tasks")
+    def _check_manager_not_restricted(self):
+        if any(m.role == "manager" and m.restrict_to_tasks for m in self):
+            raise ValidationError(
+                _("Managers see the whole project; remove the task restriction or make them regular users.")
+            )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        members = super().create(vals_list)
+        members._grant_member_groups()
+        members._apply_followers()
+        return members
+
+    def _grant_member_groups(self):
+        """Odoo's own rights that membership needs: Project user (subtasks, descriptions) and Timesheets
+        "own timesheets" (log time). Visibility itself stays with the followers and record rules."""
+        users = self.user_id.sudo()
+        for xmlid in MEMBER_GROUPS:
+            group = self.env.ref(xmlid).sudo()
+            missing = users - group.all_user_ids
+            if missing:
+                group.write({"user_ids": [(4, user.id) for user in missing]})
+
+    def write(self, vals):
+        if "user_id" in vals or "project_id" in vals:
+            self._remove_followers()
+        result = super().write(vals)
+        if vals.keys() & {"user_id", "project_id", "restrict_to_tasks", "task_ids", "role"}:
+            self._apply_followers()
+        return result
+
+    def unlink(self):
+        self._remove_followers()
+        return super().unlink()
+
+    # -- followers ---------------------------------------------------------------------------------
+    def _apply_followers(self):
+        for project, members in self.grouped("project_id").items():
+            project = project.sudo()
+            whole = members.filtered(lambda m: not m.restrict_to_tasks)
+            restricted = members - whole
+            if whole:
+                _follow_quietly(project, whole.partner_id.ids)
+            if restricted:
+                project.message_unsubscribe(partner_ids=restricted.partner_id.ids)
+            for member in restricted:
+                member._follow_only(member.task_ids)
+
+    def _follow_only(self, tasks):
+        """The restricted member follows exactly these tasks of the project."""
+        Followers = self.env["mail.followers"].sudo()
+        current = Followers.search(
+            [
+                ("partner_id", "=", self.partner_id.id),
+                ("res_model", "=", "project.task"),
+                ("res_id", "in", self.project_id.sudo().with_context(active_test=False).task_ids.ids),
+            ]
+        )
+        current.filtered(lambda f: f.res_id not in tasks.ids).unlink()
+        missing = tasks - tasks.browse(current.mapped("res_id"))
+        if missing:
+            _follow_quietly(missing, self.partner_id.ids)
+
+    def _remove_followers(self):
+        for member in self:
+            member.project_id.sudo().message_unsubscribe(partner_ids=member.partner_id.ids)
+            member._follow_only(self.env["project.task"])
