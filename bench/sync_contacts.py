@@ -1,0 +1,646 @@
+"""Contact import benchmark (issue 5): our importer against xero_sandbox, next to Odoo's own CSV import.
+
+    .cache/venv/bin/python bench/sync_contacts.py                 # 1,000 and 10,000 contacts (after ./dev bootstrap)
+    .cache/venv/bin/python bench/sync_contacts.py --sizes 500 2000 --csv-size 2000
+    .cache/venv/bin/python bench/sync_contacts.py --profile .cache/bench-profile   # cProfile of each first import
+
+The parent process only orchestrates: it copies the cached template database (as ``./dev`` does)
+into ``xts_bench_<pid>_*`` databases with the addon installed, runs one xero_sandbox per size in a
+subprocess (its CPU and memory are not ours), and measures every scenario in a fresh child process
+so that each one's peak memory is its own. Every database is dropped at the end (``--keep`` keeps them).
+
+Per scenario: wall time (commits included), contacts/s, API calls (``xero.sync.log.api_calls``),
+seconds spent waiting for the API (the sandbox's share of the wall time), SQL queries (every cursor of
+the thread), and the process's peak RSS during the run (``VmHWM`` reset right before it) with its
+growth over the RSS before the run.
+
+The base_import scenario loads the same contacts the way an administrator would by hand: a partners
+CSV (name, email, phone, street, city, zip, country, vat, website, is_company) then a tasks CSV (name,
+project, customer by name), through ``base_import.import.execute_import`` with the options and the
+2,000-row batches (one transaction each) of Odoo's import screen.
+"""
+
+import argparse
+import contextlib
+import csv
+import hashlib
+import io
+import json
+import math
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CACHE = Path(os.environ.get("XTS_CACHE", ROOT / ".cache"))
+CFG = CACHE / "odoo.cfg"
+TEMPLATE_MODULES = "project,hr_timesheet,account"  # as in ./dev
+ADDON = "xero_timesync"
+DB_PREFIX = "xts_bench"
+SEED = 5
+CLIENT_ID = "bench-client-id"
+CLIENT_SECRET = "bench-client-secret"
+BASE_URL = "http://127.0.0.1:8069"
+CSV_BATCH = 2000  # the import screen's default "batch limit"
+TARGET_RATIO = 3.0
+
+
+def odoo_path():
+    if os.environ.get("ODOO_SRC"):
+        return Path(os.environ["ODOO_SRC"])
+    pointer = CACHE / "odoo-src"
+    if pointer.exists():
+        return Path(pointer.read_text().strip())
+    return CACHE / "odoo-root/usr/lib/python3/dist-packages"
+
+
+def child_env():
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, (str(odoo_path()), str(ROOT), env.get("PYTHONPATH"))))
+    return env
+
+
+for entry in (str(ROOT), str(odoo_path())):
+    if entry not in sys.path:
+        sys.path.insert(0, entry)
+
+
+# --- memory ---------------------------------------------------------------------------------------
+def _status_kb(key):
+    with open("/proc/self/status") as status:
+        return int(re.search(rf"^{key}:\s+(\d+)", status.read(), re.M).group(1))
+
+
+class Measure:
+    """Wall time, SQL queries of this thread (every cursor), API wait and peak RSS of one scenario."""
+
+    def __enter__(self):
+        import threading
+
+        with contextlib.suppress(OSError):
+            Path("/proc/self/clear_refs").write_text("5")  # reset VmHWM to the current RSS
+        self.rss_before = _status_kb("VmRSS")
+        self.thread = threading.current_thread()
+        self.thread.query_count = 0
+        self.thread.query_time = 0.0
+        self.api_wait = _ApiTimer.install()
+        self.started = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc):
+        self.wall = time.perf_counter() - self.started
+        self.queries = self.thread.query_count
+        self.sql_time = self.thread.query_time
+        self.peak_mb = _status_kb("VmHWM") / 1024
+        self.growth_mb = self.peak_mb - self.rss_before / 1024
+        _ApiTimer.uninstall()
+
+    def result(self, **extra):
+        return {
+            "wall": self.wall,
+            "queries": self.queries,
+            "sql_time": self.sql_time,
+            "api_wait": self.api_wait.seconds,
+            "peak_mb": self.peak_mb,
+            "growth_mb": self.growth_mb,
+            **extra,
+        }
+
+
+class _ApiTimer:
+    """Time spent inside XeroClient._call (HTTP to the sandbox + JSON handling of the SDK)."""
+
+    seconds = 0.0
+    _original = None
+
+    @classmethod
+    def install(cls):
+        from odoo.addons.xero_timesync.services.xero_client import XeroClient
+
+        cls.seconds = 0.0
+        cls._original = XeroClient._call
+
+        def timed(client, fn, auth=True):
+            started = time.perf_counter()
+            try:
+                return cls._original(client, fn, auth)
+            finally:
+                cls.seconds += time.perf_counter() - started
+
+        XeroClient._call = timed
+        return cls
+
+    @classmethod
+    def uninstall(cls):
+        from odoo.addons.xero_timesync.services.xero_client import XeroClient
+
+        XeroClient._call = cls._original
+
+
+# --- child: one scenario in a fresh process ------------------------------------------------------
+@contextlib.contextmanager
+def odoo_env(db):
+    import odoo
+    from odoo.modules.registry import Registry
+    from odoo.tools import config
+
+    config.parse_config(["-c", str(CFG), "--log-level=warn"])
+    registry = Registry(db)
+    with registry.cursor() as cr:
+        yield odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+
+
+def child(task):
+    profile = task.get("profile")
+    with odoo_env(task["db"]) as env:
+        scenario = SCENARIOS[task["mode"]]
+        result = scenario(env, task, profile)
+    print("RESULT " + json.dumps(result), flush=True)
+
+
+def _profiled(profile, fn):
+    if not profile:
+        return fn()
+    import cProfile
+    import pstats
+
+    profiler = cProfile.Profile()
+    try:
+        return profiler.runcall(fn)
+    finally:
+        Path(profile).parent.mkdir(parents=True, exist_ok=True)
+        profiler.dump_stats(profile)
+        stream = io.StringIO()
+        pstats.Stats(profiler, stream=stream).sort_stats("cumulative").print_stats(40)
+        Path(profile + ".txt").write_text(stream.getvalue())
+
+
+def connect(env, task):
+    """The admin's journey in the wizard, up to the first import (which the scenario measures)."""
+    from xero_sandbox.testing import SandboxServer
+
+    env["ir.config_parameter"].set_param("web.base.url", BASE_URL)
+    env["xero.connection"]._xero_point_at_sandbox(task["sandbox_url"], CLIENT_ID, CLIENT_SECRET)
+    wizard = env["xero.connect.wizard"].create({"company_id": env.company.id})
+    action = wizard.action_connect()
+    consent = SandboxServer()
+    consent.url = task["sandbox_url"]
+    redirect = consent.consent(action["url"])
+    params = dict(re.findall(r"[?&](code|state|error)=([^&]+)", redirect))
+    wizard._complete_oauth(code=params.get("code"), error=params.get("error"))
+    if wizard.step != "accounts":
+        raise RuntimeError(f"the wizard stopped at {wizard.step}: {wizard.error_message}")
+    connection = wizard._link_connection()
+    connection.write(
+        {
+            "revenue_account_code": wizard.revenue_line_id.code,
+            "revenue_account_name": wizard.revenue_line_id.name,
+            "expense_account_code": wizard.expense_line_id.code,
+            "expense_account_name": wizard.expense_line_id.name,
+        }
+    )
+    env.cr.commit()
+    return connection
+
+
+def run_sync(env, connection, trigger, profile):
+    env.cr.commit()
+    env.invalidate_all()
+    with Measure() as measure:
+        log = _profiled(profile, lambda: connection._xero_sync(trigger))
+        env.cr.commit()
+    if log.state != "done":
+        raise RuntimeError(f"the {trigger} run ended {log.state}: {log.message}")
+    tasks = (
+        env["project.task"].with_context(active_test=False).search_count([("xero_connection_id", "=", connection.id)])
+    )
+    from odoo.addons.xero_timesync import const
+
+    return measure.result(
+        page_size=const.CONTACTS_PAGE_SIZE,
+        api_calls=log.api_calls,
+        pages=log.pages,
+        received=log.contacts_received,
+        changed=log.created_count + log.updated_count + log.archived_count + log.restored_count,
+        tasks=tasks,
+    )
+
+
+def scenario_first(env, task, profile):
+    connection = connect(env, task)
+    return run_sync(env, connection, "wizard", profile)
+
+
+def scenario_nochange(env, task, profile):
+    return run_sync(env, env["xero.connection"]._xero_for_company(env.company), "manual", profile)
+
+
+def scenario_changes(env, task, profile):
+    from xero_sandbox.control_client import SandboxControl
+
+    control = SandboxControl(task["sandbox_url"])
+    tenant = task["tenant_id"]
+    contacts = control.contacts(tenant)
+    active = [c for c in contacts if c["ContactStatus"] == "ACTIVE"]
+    archived = [c for c in contacts if c["ContactStatus"] != "ACTIVE"]
+    # 10 changes spread over the list: 4 renames, 2 e-mails, 2 archives, 2 restores
+    step = max(1, len(active) // 8)
+    picks = active[::step][:8]
+    for i, contact in enumerate(picks[:4]):
+        control.rename_contact(tenant, contact["ContactID"], f"{contact['Name'][:200]} (renamed {i})")
+    for i, contact in enumerate(picks[4:6]):
+        control.update_contact(tenant, contact["ContactID"], EmailAddress=f"changed{i}@example.com")
+    for contact in picks[6:8]:
+        control.archive_contact(tenant, contact["ContactID"])
+    for contact in archived[:2]:
+        control.restore_contact(tenant, contact["ContactID"])
+    result = run_sync(env, env["xero.connection"]._xero_for_company(env.company), "manual", profile)
+    result["expected_changes"] = 8 + len(archived[:2])
+    return result
+
+
+def csv_bytes(header, rows):
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue().encode()
+
+
+def admin_csv_files(env, task):
+    """The same contacts as an admin's two CSV files (partners, then tasks of the "Xero" project)."""
+    from odoo.addons.xero_timesync.services.xero_client import contact_from_json
+
+    from xero_sandbox.control_client import SandboxControl
+
+    raw = SandboxControl(task["sandbox_url"], timeout=300).contacts(task["tenant_id"])
+    contacts = [contact_from_json(c) for c in raw]
+    partners = csv_bytes(
+        ["Name", "Email", "Phone", "Street", "City", "Zip", "Country", "Tax ID", "Website", "Is a Company"],
+        [
+            [
+                c.name,
+                c.email or "",
+                c.phone or c.mobile or "",
+                c.street or "",
+                c.city or "",
+                c.zip or "",
+                c.country or "",
+                c.tax_number or "",
+                c.website or "",
+                "1",
+            ]
+            for c in contacts
+        ],
+    )
+    tasks = csv_bytes(["Name", "Project", "Customer"], [[c.name, "Xero", c.name] for c in contacts])
+    return len(contacts), partners, tasks
+
+
+UI_OPTIONS = {
+    "advanced": False,
+    "has_headers": True,
+    "keep_matches": False,
+    "encoding": "utf-8",
+    "separator": ",",
+    "quoting": '"',
+    "date_format": "",
+    "datetime_format": "",
+    "float_thousand_separator": ",",
+    "float_decimal_separator": ".",
+    "fallback_values": {},
+    "name_create_enabled_fields": {},
+    "import_set_empty_fields": [],
+    "import_skip_records": [],
+    "tracking_disable": True,
+}
+
+
+def ui_import(env, model, file_name, data, fields, columns):
+    """What the import screen does: execute_import in batches of 2,000 rows, one transaction each."""
+    importer = env["base_import.import"].create(
+        {"res_model": model, "file": data, "file_type": "text/csv", "file_name": file_name}
+    )
+    env.cr.commit()
+    skip, messages, ids = 0, [], 0
+    while True:
+        options = {**UI_OPTIONS, "skip": skip, "limit": CSV_BATCH}
+        result = importer.with_context(tracking_disable=True).execute_import(fields, columns, options)
+        env.cr.commit()
+        messages += result.get("messages") or []
+        ids += len(result.get("ids") or [])
+        errors = [m for m in result.get("messages") or [] if m.get("type") == "error"]
+        if errors:
+            raise RuntimeError(f"{model} import failed: {errors[:3]}")
+        skip = result.get("nextrow") or 0
+        if not skip:
+            return ids, messages
+
+
+def scenario_base_import(env, task, profile):
+    count, partners_csv, tasks_csv = admin_csv_files(env, task)
+    # the admin creates the project by hand before importing its tasks
+    env["project.project"].create({"name": "Xero", "allow_timesheets": True})
+    env.cr.commit()
+    env.invalidate_all()
+
+    def both():
+        partner_ids, partner_messages = ui_import(
+            env,
+            "res.partner",
+            "contacts.csv",
+            partners_csv,
+            ["name", "email", "phone", "street", "city", "zip", "country_id", "vat", "website", "is_company"],
+            ["Name", "Email", "Phone", "Street", "City", "Zip", "Country", "Tax ID", "Website", "Is a Company"],
+        )
+        task_ids, task_messages = ui_import(
+            env,
+            "project.task",
+            "tasks.csv",
+            tasks_csv,
+            ["name", "project_id", "partner_id"],
+            ["Name", "Project", "Customer"],
+        )
+        return partner_ids, task_ids, partner_messages + task_messages
+
+    with Measure() as measure:
+        partner_ids, task_ids, messages = _profiled(profile, both)
+    if partner_ids != count or task_ids != count:
+        raise RuntimeError(f"base_import created {partner_ids} partners and {task_ids} tasks for {count} contacts")
+    return measure.result(api_calls=0, pages=0, received=count, tasks=task_ids, warnings=len(messages))
+
+
+SCENARIOS = {
+    "first": scenario_first,
+    "nochange": scenario_nochange,
+    "changes": scenario_changes,
+    "base_import": scenario_base_import,
+}
+
+
+# --- parent: databases, sandboxes, children -----------------------------------------------------
+def say(message):
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
+def read_config():
+    import configparser
+
+    parser = configparser.ConfigParser()
+    if not parser.read(CFG):
+        sys.exit(f"{CFG} is missing: run ./dev bootstrap first")
+    return dict(parser["options"])
+
+
+def pg(sql, params=()):
+    import psycopg2
+
+    options = read_config()
+    kwargs = {"dbname": "postgres"}
+    for key, name in (("db_host", "host"), ("db_port", "port"), ("db_user", "user"), ("db_password", "password")):
+        if options.get(key) and options[key] != "False":
+            kwargs[name] = options[key]
+    with contextlib.closing(psycopg2.connect(**kwargs)) as cnx:
+        cnx.autocommit = True
+        with cnx.cursor() as cr:
+            cr.execute(sql, params)
+            return cr.fetchall() if cr.description else None
+
+
+def db_exists(name):
+    return bool(pg("SELECT 1 FROM pg_database WHERE datname = %s", [name]))
+
+
+def odoo_cli(*args, quiet=False):
+    command = [sys.executable, "-m", "odoo", *args]
+    output = subprocess.DEVNULL if quiet else None
+    subprocess.run(command, check=True, env=child_env(), stdout=output, stderr=output)
+
+
+def template_db():
+    """The template database of ./dev (same name), built here when missing."""
+    release = (odoo_path() / "odoo/release.py").read_bytes()
+    key = hashlib.sha256(release + (TEMPLATE_MODULES + "\n").encode()).hexdigest()[:10]
+    name = f"xts_template_{key}"
+    if not db_exists(name):
+        say(f"building the template database {name} (about a minute, once)")
+        pg(f'DROP DATABASE IF EXISTS "{name}.tmp"')
+        odoo_cli("server", "-c", str(CFG), "-d", f"{name}.tmp", "-i", TEMPLATE_MODULES, "--stop-after-init")
+        pg(f'ALTER DATABASE "{name}.tmp" RENAME TO "{name}"')
+    return name
+
+
+def duplicate(source, target):
+    odoo_cli("db", "-c", str(CFG), "duplicate", "-f", source, target, quiet=True)
+
+
+def drop(name):
+    if db_exists(name):
+        odoo_cli("db", "-c", str(CFG), "drop", name, quiet=True)
+
+
+def run_child(task):
+    command = [sys.executable, str(Path(__file__).resolve()), "--child", json.dumps(task)]
+    done = subprocess.run(command, env=child_env(), capture_output=True, text=True)
+    lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
+    if done.returncode or not lines:
+        sys.stderr.write(done.stdout[-4000:] + done.stderr[-8000:])
+        raise RuntimeError(f"scenario {task['mode']} on {task['db']} failed (exit {done.returncode})")
+    return json.loads(lines[-1][len("RESULT ") :])
+
+
+def start_sandbox(contacts):
+    from xero_sandbox.testing import SandboxServer
+
+    sandbox = SandboxServer(
+        contacts=contacts,
+        seed=SEED,
+        orgs=1,
+        client_id=CLIENT_ID,
+        client_secret=CLIENT_SECRET,
+        redirect_uris=[BASE_URL + "/xero_timesync/oauth/callback"],
+        subprocess=True,
+    )
+    return sandbox.start()
+
+
+def label(size):
+    return f"{size // 1000}k" if size % 1000 == 0 else str(size)
+
+
+def run(args):
+    template = template_db()
+    stamp = f"{DB_PREFIX}_{os.getpid()}"
+    base = f"{stamp}_base"
+    created = [base]
+    rows, results, sandboxes = [], {}, []
+    try:
+        say(f"installing {ADDON} into {base} (copy of {template})")
+        duplicate(template, base)
+        odoo_cli("server", "-c", str(CFG), "-d", base, "-i", ADDON, "--stop-after-init", "--log-level=warn")
+        for size in args.sizes:
+            say(f"sandbox with {size} contacts")
+            sandbox = start_sandbox(size)
+            sandboxes.append(sandbox)
+            tenant_id = sandbox.tenants[0]["tenant_id"]
+            db = f"{stamp}_{label(size)}"
+            created.append(db)
+            duplicate(base, db)
+            task = {"db": db, "sandbox_url": sandbox.url, "tenant_id": tenant_id}
+            for mode in ("first", "nochange", "changes"):
+                profile = f"{args.profile}/{mode}-{label(size)}.prof" if args.profile and mode == "first" else None
+                say(f"{mode} run @{label(size)}")
+                results[(mode, size)] = run_child({**task, "mode": mode, "profile": profile})
+            if size == args.csv_size:
+                db_csv = f"{stamp}_csv_{label(size)}"
+                created.append(db_csv)
+                duplicate(base, db_csv)
+                say(f"base_import @{label(size)}")
+                profile = f"{args.profile}/base_import-{label(size)}.prof" if args.profile else None
+                results[("base_import", size)] = run_child(
+                    {**task, "db": db_csv, "mode": "base_import", "profile": profile}
+                )
+            sandbox.stop()
+    finally:
+        for sandbox in sandboxes:
+            sandbox.stop()
+        if args.keep:
+            say(f"kept databases: {', '.join(created)}")
+        else:
+            for db in created:
+                drop(db)
+    rows = table_rows(args, results)
+    print_table(rows)
+    print()
+    print_checks(args, results)
+    if args.json:
+        Path(args.json).write_text(json.dumps({f"{m}@{s}": r for (m, s), r in results.items()}, indent=2))
+
+
+def table_rows(args, results):
+    order = [("first", s) for s in args.sizes]
+    if ("base_import", args.csv_size) in results:
+        order.append(("base_import", args.csv_size))
+    for size in sorted(args.sizes, reverse=True):
+        order += [("nochange", size), ("changes", size)]
+    names = {
+        "first": "first import {}",
+        "base_import": "base_import {}",
+        "nochange": "no-change run @{}",
+        "changes": "10-change run @{}",
+    }
+    rows = []
+    for mode, size in order:
+        r = results[(mode, size)]
+        contacts = r["received"] if mode in ("first", "base_import") else None
+        rows.append(
+            {
+                "scenario": names[mode].format(label(size)),
+                "wall": f"{r['wall']:.2f}",
+                "rate": f"{contacts / r['wall']:.0f}" if contacts else "-",
+                "received": str(r["received"]),
+                "api": str(r["api_calls"]) if mode != "base_import" else "-",
+                "api_wait": f"{r['api_wait']:.2f}" if mode != "base_import" else "-",
+                "queries": str(r["queries"]),
+                "sql_s": f"{r['sql_time']:.2f}",
+                "peak": f"{r['peak_mb']:.0f}",
+                "growth": f"+{r['growth_mb']:.0f}",
+            }
+        )
+    return rows
+
+
+COLUMNS = [
+    ("scenario", "scenario", "<"),
+    ("wall", "wall s", ">"),
+    ("rate", "contacts/s", ">"),
+    ("received", "received", ">"),
+    ("api", "API calls", ">"),
+    ("api_wait", "API s", ">"),
+    ("queries", "SQL queries", ">"),
+    ("sql_s", "SQL s", ">"),
+    ("peak", "peak MB", ">"),
+    ("growth", "+MB", ">"),
+]
+
+
+def print_table(rows):
+    widths = {key: max(len(title), *(len(row[key]) for row in rows)) for key, title, _ in COLUMNS}
+    print("  ".join(f"{title:{align}{widths[key]}}" for key, title, align in COLUMNS))
+    print("  ".join("-" * widths[key] for key, _, _ in COLUMNS))
+    for row in rows:
+        print("  ".join(f"{row[key]:{align}{widths[key]}}" for key, _, align in COLUMNS))
+    print(
+        "received: contacts fetched from Xero (base_import: CSV rows per file); API s: time inside API calls"
+        " (sandbox + SDK); peak MB: process RSS high-water mark during the run, +MB: its growth over the RSS before"
+    )
+
+
+def print_checks(args, results):
+    def check(ok, text):
+        print(f"{'PASS' if ok else 'FAIL'}  {text}")
+
+    sizes = sorted(args.sizes)
+    for size in sizes:
+        r = results[("first", size)]
+        want = math.ceil(size / r["page_size"])
+        check(
+            r["api_calls"] == want,
+            f"first import {label(size)}: {r['api_calls']} API calls, target ceil(N/page) = {want}",
+        )
+    for size in sizes:
+        r = results[("nochange", size)]
+        check(r["api_calls"] == 1, f"no-change run @{label(size)}: {r['api_calls']} API call(s), target 1")
+        r = results[("changes", size)]
+        check(r["changed"] == r["expected_changes"], f"10-change run @{label(size)}: {r['changed']} contacts changed")
+    if len(sizes) >= 2:
+        small, large = sizes[0], sizes[-1]
+        for mode, name in (("nochange", "no-change run"), ("changes", "10-change run")):
+            a, b = results[(mode, small)], results[(mode, large)]
+            check(
+                a["api_calls"] == b["api_calls"] and a["queries"] == b["queries"],
+                f"{name}: {a['api_calls']}/{b['api_calls']} API calls, {a['queries']}/{b['queries']} SQL queries"
+                f" @{label(small)}/@{label(large)} (must not grow with the contacts already imported)",
+            )
+        a, b = results[("first", small)], results[("first", large)]
+        per_page_a, per_page_b = a["queries"] / max(a["pages"], 1), b["queries"] / max(b["pages"], 1)
+        check(
+            per_page_b <= per_page_a * 1.1 and b["queries"] < 0.1 * large,
+            f"first import: {per_page_a:.0f} / {per_page_b:.0f} SQL queries per page @{label(small)}/@{label(large)}"
+            f", {b['queries'] / large:.3f} per contact (O(pages), not O(contacts))",
+        )
+    if ("base_import", args.csv_size) in results:
+        ours, theirs = results[("first", args.csv_size)], results[("base_import", args.csv_size)]
+        ratio = ours["wall"] / theirs["wall"]
+        check(
+            ratio <= 1 / TARGET_RATIO,
+            f"ours / base_import @{label(args.csv_size)} = {ours['wall']:.2f} s / {theirs['wall']:.2f} s = {ratio:.3f}"
+            f" ({1 / ratio:.1f}x faster; target at least {TARGET_RATIO:.0f}x)",
+        )
+        share = ours["api_wait"] / ours["wall"]
+        check(share < 0.5, f"the sandbox is not the bottleneck: API calls take {share:.0%} of the first import")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000], help="first-import sizes")
+    parser.add_argument("--csv-size", type=int, default=10000, help="size compared with base_import (0: skip it)")
+    parser.add_argument("--profile", help="directory for cProfile dumps of the first imports and base_import")
+    parser.add_argument("--json", help="also write the raw results to this file")
+    parser.add_argument("--keep", action="store_true", help="keep the benchmark databases")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(json.loads(args.child))
+        return
+    read_config()
+    if args.profile:
+        args.profile = str(Path(args.profile).resolve())
+    run(args)
+
+
+if __name__ == "__main__":
+    main()
