@@ -352,7 +352,11 @@ class XeroClient:
         ]
 
     def iter_contact_pages(self, modified_since=None, page_size=None, start_page=1):
-        """Yield ``(page_number, [XeroContact])``, archived contacts included, until a short page."""
+        """Yield ``(page_number, [XeroContact])``, archived contacts included, up to the last page.
+
+        The last page is the one Xero's ``pagination.pageCount`` names (so N contacts cost
+        ceil(N / page size) calls, and no change one call), or without it the first short page.
+        """
         page_size = page_size or const.CONTACTS_PAGE_SIZE
         kwargs = {"include_archived": True, "page_size": page_size, "_request_timeout": TIMEOUT}
         if modified_since:
@@ -364,9 +368,12 @@ class XeroClient:
             response = self._call(
                 lambda p=page: self._accounting.get_contacts(self._tenant(), page=p, _preload_content=False, **kwargs)
             )
-            contacts = [contact_from_json(c) for c in _json_body(response).get("Contacts") or []]
+            body = _json_body(response)
+            contacts = [contact_from_json(c) for c in body.get("Contacts") or []]
             yield page, contacts
-            if len(contacts) < page_size:
+            page_count = (body.get("pagination") or {}).get("pageCount")
+            last = page >= page_count if isinstance(page_count, int) else len(contacts) < page_size
+            if last:
                 return
             page += 1
 
