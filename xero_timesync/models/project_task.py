@@ -1,5 +1,10 @@
+from contextvars import ContextVar
+
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+
+# message_subscribe calls held back while the synchronization creates tasks (see create)
+_deferred_subscriptions = ContextVar("xero_deferred_subscriptions", default=None)
 
 # Fields that define the imported structure: only the synchronization may change them.
 XERO_STRUCTURE_FIELDS = {
@@ -57,7 +62,7 @@ class ProjectTask(models.Model):
         )
         for task in self:
             lineage = task._xero_lineage()
-            task.xero_allowed_user_ids = members.filtered(lambda m: m.task_ids & lineage).user_id
+            task.xero_allowed_user_ids = members.filtered(lambda m, lineage=lineage: m.task_ids & lineage).user_id
 
     def _xero_lineage(self):
         task, lineage = self, self
@@ -105,6 +110,35 @@ class ProjectTask(models.Model):
     def write(self, vals):
         self._check_xero_structure_change(vals)
         return super().write(vals)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.context.get("xero_sync"):
+            return super().create(vals_list)
+        # Batched import. project.task.create subscribes the creator to each task one by one (three
+        # queries per task) and hr_timesheet's default of encode_uom_in_days reads uom.product_uom_day
+        # for each task: the same followers and the same value, a batch at a time.
+        batch = self.with_context(default_encode_uom_in_days=self._uom_in_days())
+        deferred = []
+        token = _deferred_subscriptions.set(deferred)
+        try:
+            tasks = super(ProjectTask, batch).create(vals_list).with_env(self.env)
+        finally:
+            _deferred_subscriptions.reset(token)
+        batches = {}
+        for records, partner_ids, subtype_ids in deferred:
+            first, ids = batches.setdefault((partner_ids, subtype_ids), (records, []))
+            ids.extend(records.ids)
+        for (partner_ids, subtype_ids), (first, ids) in batches.items():
+            first.browse(ids).message_subscribe(list(partner_ids), subtype_ids and list(subtype_ids))
+        return tasks
+
+    def message_subscribe(self, partner_ids=None, subtype_ids=None):
+        deferred = _deferred_subscriptions.get()
+        if deferred is None:
+            return super().message_subscribe(partner_ids, subtype_ids)
+        deferred.append((self, tuple(partner_ids or ()), None if subtype_ids is None else tuple(subtype_ids)))
+        return True
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_xero_task(self):
