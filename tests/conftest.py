@@ -230,7 +230,7 @@ class SpecChecker:
         problems = []
         if exchange.headers.get("User-Agent", "").startswith("xero-python"):
             problems += _unexplained(spec.validate_request, request)
-        undeclared = exchange.status in (401, 403, 404, 429) or exchange.status >= 500
+        undeclared = exchange.status in (401, 403, 404, 405, 429) or exchange.status >= 500
         if undeclared or (exchange.status == 400 and request.method == "get"):
             # Xero's gateway/error answers the spec does not declare; their shape is checked by the tests.
             problems += self._undeclared_response(exchange)
@@ -537,4 +537,5 @@ def kit() -> SimpleNamespace:
         raw=raw,
         full_response_problems=full_response_problems,
         explain=_explain,
+        Exchange=Exchange,
     )

@@ -88,7 +88,7 @@ class ControlEndpoints:
 
     def list_contacts(self, request, body, tenant_id):
         include_archived = request.args.get("include_archived", "true").lower() != "false"
-        return self.sandbox.contacts(tenant_id, include_archived)
+        return json_response(self.sandbox.contacts_json(tenant_id, include_archived))
 
     def add_contact(self, request, body, tenant_id):
         return self.sandbox.add_contact(tenant_id, _contact_fields(body))
