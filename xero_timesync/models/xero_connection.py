@@ -329,6 +329,17 @@ class XeroConnection(models.Model):
         return log._notification_action()
 
     @api.model
+    def _xero_action_force_sync_current_company(self):
+        """Force synchronization from the Timesheets app or the Xero project: the current company's."""
+        self._check_xero_admin()
+        connection = self._xero_for_company()
+        if not connection:
+            raise UserError(
+                _("Xero is not connected for %s yet: Settings → Xero → Enable integration.", self.env.company.name)
+            )
+        return connection.with_env(self.env).action_xero_force_sync()
+
+    @api.model
     def _cron_xero_sync_contacts(self):
         """Hourly: every connected company, each one's failure isolated from the others."""
         for connection in self.sudo().search([("state", "=", "connected")]):
