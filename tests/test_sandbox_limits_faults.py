@@ -50,19 +50,23 @@ def test_limits_are_per_tenant_but_the_app_minute_limit_is_shared(
 
 def test_concurrent_limit(sandbox, kit, session_token, tenant_id):
     sandbox.control.set_rate_limits(concurrent=1)
-    sandbox.control.inject_fault("GET", "/api.xro/2.0/Organisation", "slow", delay=0.6)
+    sandbox.control.inject_fault("GET", "/api.xro/2.0/Organisation", "slow", delay=1.0)
+    token = session_token["access_token"]
     results = []
     slow = threading.Thread(
-        target=lambda: results.append(
-            kit.raw(sandbox, "GET", "/api.xro/2.0/Organisation", session_token["access_token"], tenant_id)[0]
-        )
+        target=lambda: results.append(kit.raw(sandbox, "GET", "/api.xro/2.0/Organisation", token, tenant_id)[0])
     )
     slow.start()
-    time.sleep(0.2)
-    status, headers, _ = kit.raw(sandbox, "GET", "/api.xro/2.0/Accounts", session_token["access_token"], tenant_id)
+    rejected = None
+    while slow.is_alive() and rejected is None:  # until the slow call holds the only slot
+        status, headers, _ = kit.raw(sandbox, "GET", "/api.xro/2.0/Accounts", token, tenant_id)
+        if status == 429:
+            rejected = headers
+        time.sleep(0.05)
     slow.join()
     assert results == [200]
-    assert (status, headers["X-Rate-Limit-Problem"], headers["Retry-After"]) == (429, "concurrent", "1")
+    assert rejected is not None, "a second call while one was in flight must be refused"
+    assert (rejected["X-Rate-Limit-Problem"], rejected["Retry-After"]) == ("concurrent", "1")
 
 
 def test_every_accounting_response_carries_the_remaining_limits(sandbox, kit, session_token, tenant_id):
