@@ -256,7 +256,10 @@ class XeroClient:
     def _build_api_client(self):
         # No client secret on the SDK's OAuth2Token: the SDK must never refresh on its own (it would
         # call identity.xero.com and lose the rotated token); we refresh in _ensure_fresh_token.
-        config = Configuration(oauth2_token=OAuth2Token(expiration_buffer=0))
+        config = Configuration()
+        # Configuration() hands out copies of the first instance ever built and ignores its arguments:
+        # give each client its own token holder, or concurrent clients would share one
+        config.oauth2_token = OAuth2Token(expiration_buffer=0)
         api_client = ApiClient(
             config,
             pool_threads=1,
