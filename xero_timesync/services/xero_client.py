@@ -256,7 +256,10 @@ class XeroClient:
     def _build_api_client(self):
         # No client secret on the SDK's OAuth2Token: the SDK must never refresh on its own (it would
         # call identity.xero.com and lose the rotated token); we refresh in _ensure_fresh_token.
-        config = Configuration(oauth2_token=OAuth2Token(expiration_buffer=0))
+        config = Configuration()
+        # Configuration() hands out copies of the first instance ever built and ignores its arguments:
+        # give each client its own token holder, or concurrent clients would share one
+        config.oauth2_token = OAuth2Token(expiration_buffer=0)
         api_client = ApiClient(
             config,
             pool_threads=1,
@@ -352,10 +355,11 @@ class XeroClient:
         ]
 
     def iter_contact_pages(self, modified_since=None, page_size=None, start_page=1):
-        """Yield ``(page_number, [XeroContact])``, archived contacts included, up to the last page.
+        """Yield ``(page_number, [XeroContact], item_count)``, archived contacts included, up to the last page.
 
-        The last page is the one Xero's ``pagination.pageCount`` names (so N contacts cost
-        ceil(N / page size) calls, and no change one call), or without it the first short page.
+        ``item_count`` is the total Xero announces in ``pagination`` (None when it does not say). The
+        last page is the one ``pagination.pageCount`` names (so N contacts cost ceil(N / page size)
+        calls, and no change one call), or without it the first short page.
         """
         page_size = page_size or const.CONTACTS_PAGE_SIZE
         kwargs = {"include_archived": True, "page_size": page_size, "_request_timeout": TIMEOUT}
@@ -370,8 +374,9 @@ class XeroClient:
             )
             body = _json_body(response)
             contacts = [contact_from_json(c) for c in body.get("Contacts") or []]
-            yield page, contacts
-            page_count = (body.get("pagination") or {}).get("pageCount")
+            pagination = body.get("pagination") or {}
+            yield page, contacts, pagination.get("itemCount")
+            page_count = pagination.get("pageCount")
             last = page >= page_count if isinstance(page_count, int) else len(contacts) < page_size
             if last:
                 return
