@@ -86,7 +86,8 @@ class XeroContactImporter(models.AbstractModel):
                 connection.write({"sync_resume_page": page + 1})
             log.write({"pages": log.pages + 1, "contacts_received": log.contacts_received + len(contacts)})
             log._add_counts(counts)
-            more = len(contacts) == page_size
+            # Xero's announced total when it gives one (a full last page is not "more"), else a full page
+            more = page * page_size < item_count if item_count is not None else len(contacts) == page_size
             if in_cron:
                 # commit each page (the next run resumes from here) and tell the scheduler what is left
                 left = max(item_count - page * page_size, 0) if item_count else int(more)
