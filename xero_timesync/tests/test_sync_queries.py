@@ -98,12 +98,24 @@ class TestSyncQueries(XeroSandboxCase):
             self.assertEqual((log.api_calls, log.contacts_received, log.updated_count), (1, 2, 2))
             return queries
 
-        self.sync()
+        rename_two("warm")  # the first write of a partner fills registry caches
         with_20 = rename_two("a")
         self.add_contacts(40, "More")
         self.sync()
         with_60 = rename_two("b")
         self.assertEqual(with_60, with_20, "a run's queries grow with its changes, not with the imported contacts")
+
+    def test_a_page_costs_the_same_whatever_its_number_of_new_contacts(self):
+        def import_new(count, prefix):
+            self.settle()
+            self.add_contacts(count, prefix)
+            with patch.object(const, "CONTACTS_PAGE_SIZE", 50):
+                log, queries = self.sync()
+            self.assertEqual((log.pages, log.contacts_received, log.created_count), (1, count, count))
+            return queries
+
+        import_new(5, "Warm")  # the first creations fill registry caches
+        self.assertEqual(import_new(40, "Forty"), import_new(10, "Ten"), "creating contacts is batched per page")
 
     def test_sync_user_follows_imported_tasks_like_a_created_task(self):
         """Followers are subscribed a page at a time, as project.task.create does one task at a time."""
