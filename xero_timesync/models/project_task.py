@@ -25,6 +25,8 @@ class ProjectTask(models.Model):
         index="btree_not_null",
         groups="xero_timesync.group_xero_manager",
     )
+    xero_contact_number = fields.Char(related="partner_id.xero_contact_number", string="Xero contact number")
+    xero_client_email = fields.Char(related="partner_id.email", string="Client email")
     is_xero_task = fields.Boolean(compute="_compute_is_xero_task", search="_search_is_xero_task")
     xero_allowed_user_ids = fields.Many2many(
         "res.users",

@@ -309,12 +309,4 @@ class XeroConnectWizard(models.TransientModel):
 
     def action_open_project(self):
         self.ensure_one()
-        project = self.env["xero.connection"]._xero_for_company(self.company_id).project_id
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": "project.task",
-            "view_mode": "list,kanban,form",
-            "domain": [("project_id", "=", project.id)],
-            "context": {"default_project_id": project.id},
-            "name": project.name,
-        }
+        return self.env["ir.actions.act_window"]._for_xml_id("xero_timesync.xero_client_tasks_action")
