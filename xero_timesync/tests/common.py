@@ -23,7 +23,9 @@ class XeroSandboxMixin:
     def setUpClass(cls):
         super().setUpClass()
         # token rotations run in their own cursor; in tests it must wrap the test transaction
-        cls.registry_enter_test_mode_cls()
+        # (HttpCase has already done so)
+        if not cls._registry_patched:
+            cls.registry_enter_test_mode_cls()
         redirect_uri = cls.env["xero.connection"]._xero_redirect_uri()
         cls.sandbox = SandboxServer(
             client_id=CLIENT_ID, client_secret=CLIENT_SECRET, redirect_uris=[redirect_uri], **cls.sandbox_options
