@@ -18,6 +18,11 @@
         "views/project_task_views.xml",
         "views/project_project_views.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "xero_timesync/static/tests/tours/**/*",
+        ],
+    },
     "installable": True,
     "application": False,
 }

@@ -326,6 +326,15 @@ class TestAccessMatrix(XeroAccessFixtureMixin, XeroSandboxMixin, HttpCase):
                 "Every cell is checked twice, through the ORM as the user and over JSON-RPC.\n\n" + table
             )
 
+    def test_restricted_user_task_picker_offers_only_allowed_tasks(self):
+        """Browser: My Timesheets → new line → Xero project → the task picker lists the allowed task and
+        its subtask, nothing else of the project."""
+        self.start_tour(
+            "/odoo/action-hr_timesheet.act_hr_timesheet_line",
+            "xero_timesync_restricted_task_picker",
+            login=self.users["restricted"].login,
+        )
+
 
 @tagged("post_install", "-at_install")
 class TestMembership(XeroAccessFixtureMixin, XeroSandboxCase):
