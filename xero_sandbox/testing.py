@@ -100,7 +100,9 @@ class SandboxServer:
         wsgi_app = self.wsgi_middleware(app) if self.wsgi_middleware else app
         self._server = create_server(wsgi_app, self.host, self.port)
         self.url = f"http://{self.host}:{self._server.server_port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, name="xero-sandbox", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="xero-sandbox", daemon=True
+        )
         self._thread.start()
 
     def _start_subprocess(self) -> None:

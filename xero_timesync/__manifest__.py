@@ -17,10 +17,11 @@
         "views/res_config_settings_views.xml",
         "views/project_task_views.xml",
         "views/project_project_views.xml",
+        "views/xero_menus.xml",
     ],
     "assets": {
         "web.assets_tests": [
-            "xero_timesync/static/tests/tours/**/*",
+            "xero_timesync/static/tests/tours/*.js",
         ],
     },
     "installable": True,
