@@ -100,12 +100,11 @@ def _rpc_push(call, fx):
     call("account.move", "action_post", move_ids)
 
 
-def _orm_force_sync(env, fx):
-    env["xero.connection"].browse(fx.connection).action_xero_force_sync()
-
-
-def _rpc_force_sync(call, fx):
-    call("xero.connection", "action_xero_force_sync", [fx.connection])
+def calls(model, record, method):
+    return (
+        lambda env, fx: getattr(env[model].browse(record(fx)), method)(),
+        lambda call, fx: call(model, method, [record(fx)]),
+    )
 
 
 def _subtask(fx):
@@ -147,8 +146,10 @@ MATRIX = (
        *searches("xero.sync.log", ["state"]), "A D D D D D D"),
     Op("open_wizard", "start the Enable integration wizard",
        *creates("xero.connect.wizard", lambda fx: {"company_id": fx.company}), "A D D D D D D"),
-    Op("force_sync", "run Force synchronization",
-       _orm_force_sync, _rpc_force_sync, "A D D D D D D"),
+    Op("force_sync", "run Force synchronization (Settings)",
+       *calls("xero.connection", lambda fx: fx.connection, "action_xero_force_sync"), "A D D D D D D"),
+    Op("force_sync_project", "run Force synchronization (Xero project)",
+       *calls("project.project", lambda fx: fx.project, "action_xero_force_sync"), "A D D D D D D"),
     Op("push_invoice", "create and post an invoice (what Push to Xero needs)",
        _orm_push, _rpc_push, "D D D D D A D"),
 )
