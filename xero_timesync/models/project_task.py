@@ -108,6 +108,23 @@ class ProjectTask(models.Model):
         self._check_xero_structure_change(vals)
         return super().write(vals)
 
+    def _message_auto_subscribe(self, updated_values, followers_existing_policy="skip"):
+        """Mail copies every follower of the project onto each new task, even those following without
+        subtypes, which is how members follow a Xero project (visibility without notifications): 500
+        members and 10,000 imported tasks would make 5,000,000 follower rows. On Xero projects, only
+        followers who asked for notifications (subtypes) are copied; members see the tasks through the
+        project anyway."""
+        project = self.env["project.project"].sudo().browse(updated_values.get("project_id"))
+        if not project.is_xero_project:
+            return super()._message_auto_subscribe(updated_values, followers_existing_policy)
+        values = {key: value for key, value in updated_values.items() if key != "project_id"}
+        result = super()._message_auto_subscribe(values, followers_existing_policy)
+        notified = project.message_follower_ids.filtered("subtype_ids").partner_id
+        if notified:
+            # project.task.message_subscribe maps the project subtypes onto task subtypes
+            self.message_subscribe(notified.ids)
+        return result
+
     @api.ondelete(at_uninstall=False)
     def _unlink_except_xero_task(self):
         if self.env.context.get("xero_sync"):
