@@ -37,6 +37,15 @@ class XeroTimer(models.Model):
 
     _user_uniq = models.Constraint("unique (user_id)", "A user runs one timer at a time.")
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.su:
+            for vals in vals_list:
+                if "start" in vals:
+                    raise UserError(_("A timer starts now: log earlier work as a timesheet line instead."))
+                self._xero_trackable_task(vals.get("task_id"))
+        return super().create(vals_list)
+
     def write(self, vals):
         if not self.env.su and vals.keys() - {"description"}:
             raise UserError(_("A running timer's task and start time cannot be changed: stop it and edit the line."))
@@ -84,7 +93,7 @@ class XeroTimer(models.Model):
         if description is not None:
             current.description = description
         result = current._xero_stop()
-        self._xero_notify_none()
+        self.browse()._xero_notify()
         return result
 
     @api.model
@@ -95,7 +104,7 @@ class XeroTimer(models.Model):
             raise UserError(_("No timer is running."))
         task_name = current.task_id.sudo().display_name
         current.unlink()
-        self._xero_notify_none()
+        self.browse()._xero_notify()
         return {"timer": None, "message": _("Timer on “%s” discarded; nothing was recorded.", task_name)}
 
     @api.model
@@ -235,12 +244,8 @@ class XeroTimer(models.Model):
         }
 
     def _xero_notify(self):
-        """Tell the user's other tabs and devices (the systray listens on the bus)."""
-        self.env.user._bus_send(BUS_CHANNEL, {"timer": self._xero_info()})
-
-    @api.model
-    def _xero_notify_none(self):
-        self.env.user._bus_send(BUS_CHANNEL, {"timer": None})
+        """Tell the user's other tabs and devices that the timer changed (their systray then asks for it)."""
+        self.env.user._bus_send(BUS_CHANNEL, {"timer_id": self.id})
 
     @api.model
     def _xero_client_action(self, result, notify=True):

@@ -224,6 +224,14 @@ class TestTimer(TimerFixture, TransactionCase):
             mine.with_user(other).description = "not yours"
         with self.assertRaisesRegex(UserError, "cannot be changed"):
             mine.start = T0 - timedelta(hours=8)
+        mine.unlink()
+        with self.assertRaisesRegex(UserError, "starts now"):
+            self.timer_as().create({"task_id": self.task_acme.id, "start": T0 - timedelta(hours=8)})
+        with self.assertRaises(AccessError):
+            self.timer_as().create({"task_id": self.task_secret.id})
+        self.timer_as(other).xero_discard()
+        with self.assertRaises(AccessError):
+            self.timer_as().create({"task_id": self.task_acme.id, "user_id": other.id})
 
     # -- access ----------------------------------------------------------------------------------
     def test_forbidden_task_is_refused(self):

@@ -51,6 +51,12 @@ class TestTimerHttp(TimerFixture, HttpCase):
         )
         self.assertFalse(self.env["xero.timer"].search([("user_id", "=", self.user.id)]))
 
+    def test_tour_start_and_stop_from_the_task_form(self):
+        self.company.xero_timer_minimum = 5
+        self.start_tour(f"/odoo/project.task/{self.task_bolt.id}", "xero_timesync_timer_form", login="tim")
+        self.assertFalse(self.env["xero.timer"].search([("user_id", "=", self.user.id)]))
+        self.assertFalse(self.lines_of(self.task_bolt), "under the minimum: discarded")
+
     def test_json_rpc_surface(self):
         self.company.write({"xero_timer_rounding": "1", "xero_timer_minimum": 0})
         session = self.login("tim")

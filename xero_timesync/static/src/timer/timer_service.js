@@ -16,7 +16,7 @@ export function formatElapsed(seconds) {
 /**
  * The user's running timer, shared by the systray and the Start/Stop buttons. The server is the
  * source of truth (the timer survives reloads and other devices): the state is fetched on start, when
- * the tab becomes visible again, and pushed by the bus when another tab or device changes it.
+ * the tab becomes visible again, and when the bus says another tab or device changed it.
  */
 export const xeroTimerService = {
     dependencies: ["action", "bus_service", "notification"],
@@ -56,7 +56,9 @@ export const xeroTimerService = {
             await call("current");
         }
 
-        bus_service.subscribe("xero_timesync.timer", (payload) => set(payload.timer));
+        // Another tab or device changed the timer. The bus may deliver notifications late (replayed on
+        // reconnect): ask the server for the current state rather than trusting the pushed one.
+        bus_service.subscribe("xero_timesync.timer", () => refresh());
         browser.addEventListener("visibilitychange", () => {
             if (!browser.document.hidden) {
                 refresh();

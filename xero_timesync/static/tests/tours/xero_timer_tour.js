@@ -67,3 +67,36 @@ registry.category("web_tour.tours").add("xero_timesync_timer", {
         },
     ],
 });
+
+// Start and Stop from a Xero task's form.
+registry.category("web_tour.tours").add("xero_timesync_timer_form", {
+    steps: () => [
+        {
+            content: "Start from the task form",
+            trigger: ".o_form_view .o_statusbar_buttons button.o_xero_timer_start",
+            run: "click",
+        },
+        {
+            content: "The form now offers Stop, the systray runs",
+            trigger: ".o_form_view .o_statusbar_buttons button.o_xero_timer_stop",
+        },
+        {
+            trigger: ".o_xero_timer_systray.o_xero_timer_running:contains(Bolt Electrics)",
+        },
+        {
+            content: "Stop",
+            trigger: ".o_form_view .o_statusbar_buttons button.o_xero_timer_stop",
+            run: "click",
+        },
+        {
+            content: "A timer under the minimum is discarded with a notice",
+            trigger: ".o_notification:contains(nothing was recorded)",
+        },
+        {
+            trigger: ".o_form_view .o_statusbar_buttons button.o_xero_timer_start",
+        },
+        {
+            trigger: ".o_xero_timer_systray:not(.o_xero_timer_running)",
+        },
+    ],
+});
