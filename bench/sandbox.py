@@ -73,7 +73,7 @@ def connect(server: SandboxServer) -> dict:
 
 def read_with_sdk(server, token, tenant_id) -> int:
     api_client = ApiClient(
-        Configuration(oauth2_token=OAuth2Token(client_id=CLIENT_ID, client_secret=CLIENT_SECRET)),
+        _configuration(OAuth2Token(client_id=CLIENT_ID, client_secret=CLIENT_SECRET)),
         oauth2_token_getter=lambda: token,
         oauth2_token_saver=lambda new: None,
     )
@@ -148,3 +148,10 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def _configuration(oauth2_token):
+    """Configuration() returns copies of the first instance and ignores arguments: set the token after."""
+    config = Configuration()
+    config.oauth2_token = oauth2_token
+    return config

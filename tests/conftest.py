@@ -462,7 +462,7 @@ def sdk_for(sandbox, token: dict, retries=False) -> Sdk:
     store = dict(token)
     oauth2_token = SandboxOAuth2Token(sandbox.url, client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
     api_client = ApiClient(
-        Configuration(oauth2_token=oauth2_token),
+        _configuration(oauth2_token),
         oauth2_token_getter=lambda: store,
         oauth2_token_saver=lambda new_token: store.update(new_token),
     )
@@ -539,3 +539,11 @@ def kit() -> SimpleNamespace:
         explain=_explain,
         Exchange=Exchange,
     )
+
+
+def _configuration(oauth2_token):
+    """xero-python's Configuration() returns copies of the first instance built in the process and
+    ignores its arguments; set the token holder on the copy."""
+    config = Configuration()
+    config.oauth2_token = oauth2_token
+    return config

@@ -74,7 +74,7 @@ class Sandbox:
         with self.store.lock:
             now = self.clock.tick_ms()
             if existing is None:
-                record = tenant.put_contact(created_contact(tenant.tenant_id, fields, now))
+                record = tenant.put_contact(created_contact(fields, now))
                 event = "CREATE"
             else:
                 record = tenant.put_contact(updated_contact(existing.data, fields, now))

@@ -17,6 +17,7 @@
         "views/res_config_settings_views.xml",
         "views/project_task_views.xml",
         "views/project_project_views.xml",
+        "views/xero_menus.xml",
         "views/xero_timer_views.xml",
         "views/project_task_views_timer.xml",
     ],

@@ -206,6 +206,11 @@ class TestTokens(XeroSandboxCase):
         self.assertNotEqual(token.refresh_token, old_refresh)
         self.assertGreater(token.expires_at, time.time() + 600)
 
+    def test_each_client_has_its_own_token_holder(self):
+        connection = self.connect()
+        first, second = connection._xero_client(), connection._xero_client()
+        self.assertIsNot(first._api_client.configuration.oauth2_token, second._api_client.configuration.oauth2_token)
+
     def test_concurrent_refresh_spends_the_refresh_token_once(self):
         connection = self.connect()
         self._expire_access_token(connection)

@@ -1,7 +1,9 @@
 import time
+from contextlib import contextmanager
+from functools import partial
 from unittest.mock import patch
 
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.sql_db import db_connect
 from odoo.tests import new_test_user, tagged
 
@@ -25,6 +27,24 @@ class TestContactSync(XeroSandboxCase):
 
     def sync(self, trigger="manual"):
         return self.connection._xero_sync(trigger)
+
+    def add_contacts(self, count, prefix):
+        for i in range(count):
+            self.sandbox.control.add_contact(self.tenant_id, name=f"{prefix} {i:02d}")
+
+    @contextmanager
+    def after_each_page(self, action):
+        """Run ``action()`` right after each page is imported (to change Xero mid-run)."""
+        Importer = self.env.registry["xero.contact.importer"]
+        original = Importer._import_contacts
+
+        def import_then_act(importer, connection, project, contacts):
+            counts = original(importer, connection, project, contacts)
+            action()
+            return counts
+
+        with patch.object(Importer, "_import_contacts", import_then_act):
+            yield
 
     def task_of(self, contact_id):
         return (
@@ -91,19 +111,9 @@ class TestContactSync(XeroSandboxCase):
 
     def test_interrupted_run_resumes_without_losing_or_duplicating(self):
         control = self.sandbox.control
-        for i in range(25):
-            control.add_contact(self.tenant_id, name=f"Paged {i:02d}")
-        original = self.env.registry["xero.contact.importer"]._import_contacts
-
-        def import_then_break_xero(importer, connection, project, contacts):
-            counts = original(importer, connection, project, contacts)
-            control.inject_fault("GET", "/api.xro/2.0/Contacts", "error", count=20, status=500)
-            return counts
-
-        with (
-            patch.object(const, "CONTACTS_PAGE_SIZE", 10),
-            patch.object(self.env.registry["xero.contact.importer"], "_import_contacts", import_then_break_xero),
-        ):
+        self.add_contacts(25, "Paged")
+        break_xero = partial(control.inject_fault, "GET", "/api.xro/2.0/Contacts", "error", count=20, status=500)
+        with patch.object(const, "CONTACTS_PAGE_SIZE", 10), self.after_each_page(break_xero):
             failed = self.sync()
             self.assertEqual(failed.state, "failed")
             self.assertIn("resumes", failed.message)
@@ -118,8 +128,7 @@ class TestContactSync(XeroSandboxCase):
 
     def test_rate_limit_storm_waits_retry_after_then_finishes(self):
         control = self.sandbox.control
-        for i in range(25):
-            control.add_contact(self.tenant_id, name=f"Limited {i:02d}")
+        self.add_contacts(25, "Limited")
         control.set_rate_limits(minute=2)
         waits = []
 
@@ -141,20 +150,10 @@ class TestContactSync(XeroSandboxCase):
         self.assertEqual(self.connection.state, "connected")
 
     def test_token_expiry_mid_run_refreshes_and_continues(self):
-        control = self.sandbox.control
-        for i in range(15):
-            control.add_contact(self.tenant_id, name=f"Expiring {i:02d}")
-        original = self.env.registry["xero.contact.importer"]._import_contacts
-
-        def import_then_expire(importer, connection, project, contacts):
-            counts = original(importer, connection, project, contacts)
-            control.set_clock_offset(2 * 3600)  # every access token issued so far is now dead at Xero
-            return counts
-
-        with (
-            patch.object(const, "CONTACTS_PAGE_SIZE", 10),
-            patch.object(self.env.registry["xero.contact.importer"], "_import_contacts", import_then_expire),
-        ):
+        self.add_contacts(15, "Expiring")
+        # after the first page, every access token issued so far is dead at Xero
+        expire_tokens = partial(self.sandbox.control.set_clock_offset, 2 * 3600)
+        with patch.object(const, "CONTACTS_PAGE_SIZE", 10), self.after_each_page(expire_tokens):
             log = self.sync()
         self.assertEqual(log.state, "done", log.message)
         self.assertEqual(log.created_count, 15)
@@ -186,6 +185,33 @@ class TestContactSync(XeroSandboxCase):
         action = self.connection.action_xero_force_sync()
         self.assertEqual(action["params"]["type"], "success")
         self.assertIn("1 created", action["params"]["message"])
+
+    def test_force_synchronization_where_people_log_time(self):
+        self.sandbox.control.add_contact(self.tenant_id, name="From the menu")
+        action = self.env.ref("xero_timesync.xero_force_sync_server_action").run()
+        self.assertEqual(action["params"]["type"], "success")
+        self.assertTrue(self.task_of(self.sandbox.control.contacts(self.tenant_id)[-1]["ContactID"]))
+        action = self.connection.project_id.action_xero_force_sync()
+        self.assertEqual(self.connection.last_sync_log_id.trigger, "manual")
+        self.assertIn("0 created", action["params"]["message"])
+        employee = new_test_user(self.env, "employee_force", groups="base.group_user")
+        with self.assertRaises(AccessError):
+            self.connection.project_id.with_user(employee).action_xero_force_sync()
+
+    def test_a_long_interactive_import_continues_in_the_background(self):
+        self.add_contacts(25, "Background")
+        cron = self.env.ref("xero_timesync.ir_cron_xero_sync_contacts")
+        with patch.object(const, "CONTACTS_PAGE_SIZE", 10):
+            log = self.connection._xero_sync("manual", time_budget=0)
+        self.assertEqual(log.state, "partial")
+        self.assertEqual(log.pages, 1)
+        self.assertEqual(self.connection.sync_resume_page, 2)
+        self.assertTrue(self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]), "the cron takes over")
+        self.assertEqual(self.connection.last_sync_summary, log.summary)
+        with patch.object(const, "CONTACTS_PAGE_SIZE", 10):
+            rest = self.connection._xero_sync("cron")
+        self.assertEqual(rest.state, "done")
+        self.assertEqual(log.created_count + rest.created_count, 25)
 
     def test_imported_structure_is_read_only_for_users(self):
         user = new_test_user(self.env, "regular", groups="base.group_user")
