@@ -12,3 +12,4 @@ from . import (
     xero_sync_log,
     xero_token,
 )
+from . import project_task_timer, xero_timer  # timer (issue 8)
