@@ -10,7 +10,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.http import request
 
 from .. import const
-from ..services.xero_client import XeroError, auth_event_id, authorize_url, new_pkce_pair
+from ..services.xero_client import XeroError, XeroTenant, auth_event_id, authorize_url, new_pkce_pair
 
 _logger = logging.getLogger(__name__)
 
@@ -296,7 +296,7 @@ class XeroConnectWizard(models.TransientModel):
             org = client.organisation()
         except XeroError as err:
             raise UserError(_("Xero could not be reached: %s", err)) from None
-        tenant = next(t for t in client.connections() if t.tenant_id == chosen.tenant_id)
+        tenant = XeroTenant(chosen.xero_connection_uuid, chosen.tenant_id, chosen.name, "ORGANISATION")
         connection = self.env["xero.connection"]._xero_link(self.company_id, tenant, token, self.env.user, org)
         # organisations authorised but not chosen stay unconnected (least privilege)
         for other in wizard.tenant_line_ids - chosen:
