@@ -29,6 +29,4 @@
             "xero_timesync/static/tests/tours/*.js",
         ],
     },
-    "installable": True,
-    "application": False,
 }

@@ -19,7 +19,7 @@ class AccountAnalyticLine(models.Model):
         return domain | member_of
 
     # the field keeps a reference to hr_timesheet's function: point it at the override above
-    project_id = fields.Many2one(domain=_domain_project_id)
+    project_id = fields.Many2one(domain=lambda self: self._domain_project_id())
 
     def _check_can_write(self, values):
         """Xero project managers edit everybody's time on their Xero projects (Odoo allows approvers only)."""

@@ -254,7 +254,7 @@ class XeroConnection(models.Model):
                         client.delete_connection(connection.xero_connection_uuid)
                     client.revoke()
                 except XeroAuthError:
-                    pass  # already revoked at Xero: nothing left to undo there
+                    _logger.info("Xero had already revoked the connection of company %s", connection.company_id.id)
                 except XeroError as error:
                     raise UserError(_("Xero could not be reached to unlink the integration: %s", error)) from None
             connection._xero_wipe_token()
