@@ -311,7 +311,7 @@ class TestAccessMatrix(XeroAccessFixtureMixin, XeroSandboxMixin, HttpCase):
             for op in MATRIX:
                 results[op.key][role] = (orm[op.key], self._rpc_outcome(op, user))
         table = render_markdown(results)
-        print("\nXero access matrix (ORM and JSON-RPC; every cell run both ways)\n" + table)
+        print("\nXero access matrix (ORM and JSON-RPC; every cell run both ways)\n" + table)  # pylint: disable=print-used
         wrong = [
             f"{op.key} as {role}: expected {op.expect(role)}, ORM {orm}, JSON-RPC {rpc}"
             for op in MATRIX
