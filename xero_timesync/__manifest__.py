@@ -18,12 +18,15 @@
         "views/project_task_views.xml",
         "views/project_project_views.xml",
         "views/xero_menus.xml",
+        "views/xero_timer_views.xml",
+        "views/project_task_views_timer.xml",
     ],
     "assets": {
+        "web.assets_backend": [
+            "xero_timesync/static/src/**/*",
+        ],
         "web.assets_tests": [
             "xero_timesync/static/tests/tours/*.js",
         ],
     },
-    "installable": True,
-    "application": False,
 }

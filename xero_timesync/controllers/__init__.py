@@ -1,1 +1,2 @@
 from . import main, webhook
+from . import timer

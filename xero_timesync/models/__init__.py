@@ -10,5 +10,6 @@ from . import (
     xero_contact_importer,
     xero_project_member,
     xero_sync_log,
+    xero_timer,
     xero_token,
 )

@@ -2,6 +2,7 @@ from contextvars import ContextVar
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.fields import Domain
 
 # message_subscribe calls held back while the synchronization creates tasks (see create)
 _deferred_subscriptions = ContextVar("xero_deferred_subscriptions", default=None)
@@ -30,12 +31,21 @@ class ProjectTask(models.Model):
         index="btree_not_null",
         groups="xero_timesync.group_xero_manager",
     )
+    xero_contact_number = fields.Char(related="partner_id.xero_contact_number", string="Xero contact number")
+    xero_client_email = fields.Char(related="partner_id.email", string="Client email")
     is_xero_task = fields.Boolean(compute="_compute_is_xero_task", search="_search_is_xero_task")
     xero_allowed_user_ids = fields.Many2many(
         "res.users",
         compute="_compute_xero_allowed_user_ids",
         search="_search_xero_allowed_user_ids",
         help="Task-restricted members of the Xero project allowed on this task or one of its ancestors.",
+    )
+    xero_timer_running = fields.Boolean("My timer runs here", compute="_compute_xero_timer_running")
+    xero_client = fields.Char(
+        "Client",
+        compute="_compute_xero_client",
+        search="_search_xero_client",
+        help="Searches the client's name, email and Xero contact number.",
     )
 
     _xero_contact_uniq = models.UniqueIndex(
@@ -140,6 +150,23 @@ class ProjectTask(models.Model):
         deferred.append((self, tuple(partner_ids or ()), None if subtype_ids is None else tuple(subtype_ids)))
         return True
 
+    def _message_auto_subscribe(self, updated_values, followers_existing_policy="skip"):
+        """Mail copies every follower of the project onto each new task, even those following without
+        subtypes, which is how members follow a Xero project (visibility without notifications): 500
+        members and 10,000 imported tasks would make 5,000,000 follower rows. On Xero projects, only
+        followers who asked for notifications (subtypes) are copied; members see the tasks through the
+        project anyway."""
+        project = self.env["project.project"].sudo().browse(updated_values.get("project_id"))
+        if not project.is_xero_project:
+            return super()._message_auto_subscribe(updated_values, followers_existing_policy)
+        values = {key: value for key, value in updated_values.items() if key != "project_id"}
+        result = super()._message_auto_subscribe(values, followers_existing_policy)
+        notified = project.message_follower_ids.filtered("subtype_ids").partner_id
+        if notified:
+            # project.task.message_subscribe maps the project subtypes onto task subtypes
+            self.message_subscribe(notified.ids)
+        return result
+
     @api.ondelete(at_uninstall=False)
     def _unlink_except_xero_task(self):
         if self.env.context.get("xero_sync"):
@@ -152,3 +179,44 @@ class ProjectTask(models.Model):
                     imported[0].name,
                 )
             )
+
+    # -- timer (see xero.timer) ----------------------------------------------------------------------
+
+    @api.depends_context("uid")
+    def _compute_xero_timer_running(self):
+        running = self.env["xero.timer"].sudo().search([("user_id", "=", self.env.uid)], limit=1).task_id
+        for task in self:
+            task.xero_timer_running = task == running
+
+    @api.depends("partner_id")
+    def _compute_xero_client(self):
+        for task in self:
+            task.xero_client = task.partner_id.display_name
+
+    def _search_xero_client(self, operator, value):
+        if operator not in ("ilike", "=ilike", "like", "=like", "="):
+            return NotImplemented
+        fields_domain = Domain.OR(Domain(name, operator, value) for name in ("name", "email", "xero_contact_number"))
+        # archived clients too: whether archived tasks show is the task search's own active_test
+        partners = self.env["res.partner"].with_context(active_test=False)._search(fields_domain)
+        return Domain("partner_id", "in", partners)
+
+    @api.model
+    def _xero_timer_picker_domain(self):
+        """Xero tasks where time can be logged; record rules narrow it to the user's tasks."""
+        return Domain("is_xero_task", "=", True) & Domain("allow_timesheets", "=", True)
+
+    def _xero_timer_company(self):
+        """The company whose timer settings and employee apply (as hr_timesheet picks the line's company)."""
+        self.ensure_one()
+        task = self.sudo()
+        return task.company_id or task.project_id.company_id or self.env.company
+
+    def action_xero_timer_start(self):
+        self.ensure_one()
+        Timer = self.env["xero.timer"]
+        return Timer._xero_client_action(Timer.xero_start(self.id))
+
+    def action_xero_timer_stop(self):
+        Timer = self.env["xero.timer"]
+        return Timer._xero_client_action(Timer.xero_stop())

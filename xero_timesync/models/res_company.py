@@ -1,3 +1,5 @@
+import math
+
 from odoo import fields, models
 
 
@@ -11,3 +13,35 @@ class ResCompany(models.Model):
         by_company = {c.company_id.id: c for c in connections}
         for company in self:
             company.xero_connection_id = by_company.get(company.id, False)
+
+    # -- timer (issue 8) -------------------------------------------------------------------------
+    xero_timer_rounding = fields.Selection(
+        [("0", "None"), ("1", "1 minute"), ("6", "6 minutes"), ("15", "15 minutes")],
+        "Timer rounding",
+        default="1",
+        required=True,
+        help="Stopped timers record their time rounded to this step.",
+    )
+    xero_timer_rounding_method = fields.Selection(
+        [("up", "Round up"), ("nearest", "Round to nearest")], "Timer rounding method", default="up", required=True
+    )
+    xero_timer_minimum = fields.Integer(
+        "Minimum timer (minutes)", default=1, help="Shorter timers are discarded with a notice instead of recorded."
+    )
+
+    _xero_timer_minimum_positive = models.Constraint(
+        "CHECK (xero_timer_minimum >= 0)", "The minimum timer duration cannot be negative."
+    )
+
+    def _xero_timer_round_minutes(self, minutes):
+        """Elapsed minutes → recorded minutes. "Nearest" never rounds a recorded timer down to zero."""
+        self.ensure_one()
+        step = int(self.xero_timer_rounding or 0)
+        if not step:
+            return minutes
+        steps = minutes / step
+        if self.xero_timer_rounding_method == "up":
+            steps = math.ceil(round(steps, 9))  # 6.000000001 min (float noise) is still one 6-minute step
+        else:
+            steps = math.floor(steps + 0.5)
+        return max(steps, 1) * step

@@ -71,3 +71,8 @@ class ResConfigSettings(models.TransientModel):
         action["domain"] = [("project_id", "=", project.id)]
         action["context"] = {"default_project_id": project.id}
         return action
+
+    # -- timer (issue 8) -------------------------------------------------------------------------
+    xero_timer_rounding = fields.Selection(related="company_id.xero_timer_rounding", readonly=False)
+    xero_timer_rounding_method = fields.Selection(related="company_id.xero_timer_rounding_method", readonly=False)
+    xero_timer_minimum = fields.Integer(related="company_id.xero_timer_minimum", readonly=False)

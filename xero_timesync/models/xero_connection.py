@@ -3,6 +3,7 @@ from datetime import timedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools import config
 
 from .. import const
 from ..services.xero_client import XeroAuthError, XeroClient, XeroEndpoints, XeroError
@@ -101,8 +102,6 @@ class XeroConnection(models.Model):
     @api.model
     def _xero_app_credentials(self):
         """Client id and secret of the Xero app, from settings or odoo.cfg (xero_client_id / xero_client_secret)."""
-        from odoo.tools import config
-
         params = self.env["ir.config_parameter"].sudo()
         client_id = params.get_param(const.PARAM_CLIENT_ID) or config.get("xero_client_id")
         client_secret = params.get_param(const.PARAM_CLIENT_SECRET) or config.get("xero_client_secret")
@@ -255,7 +254,7 @@ class XeroConnection(models.Model):
                         client.delete_connection(connection.xero_connection_uuid)
                     client.revoke()
                 except XeroAuthError:
-                    pass  # already revoked at Xero: nothing left to undo there
+                    _logger.info("Xero had already revoked the connection of company %s", connection.company_id.id)
                 except XeroError as error:
                     raise UserError(_("Xero could not be reached to unlink the integration: %s", error)) from None
             connection._xero_wipe_token()

@@ -59,6 +59,21 @@ class XeroProjectMember(models.Model):
                 _("Managers see the whole project; remove the task restriction or make them regular users.")
             )
 
+    @api.constrains("project_id", "task_ids")
+    def _check_tasks_in_project(self):
+        for member in self:
+            foreign = member.task_ids.filtered(lambda task, project=member.project_id: task.project_id != project)
+            if foreign:
+                raise ValidationError(
+                    _(
+                        "“%(task)s” is not a task of the project “%(project)s”; %(user)s can only be limited to"
+                        " tasks of that project.",
+                        task=foreign[0].display_name,
+                        project=member.project_id.display_name,
+                        user=member.user_id.name,
+                    )
+                )
+
     @api.model_create_multi
     def create(self, vals_list):
         members = super().create(vals_list)

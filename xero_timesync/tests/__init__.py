@@ -1,1 +1,2 @@
 from . import test_connect, test_connect_http, test_enable_tour, test_install, test_sync, test_webhook
+from . import test_timer, test_timer_http  # timer (issue 8)

@@ -1,4 +1,6 @@
 import time
+from contextlib import contextmanager
+from functools import partial
 from unittest.mock import patch
 
 from odoo.exceptions import AccessError, UserError
@@ -25,6 +27,24 @@ class TestContactSync(XeroSandboxCase):
 
     def sync(self, trigger="manual"):
         return self.connection._xero_sync(trigger)
+
+    def add_contacts(self, count, prefix):
+        for i in range(count):
+            self.sandbox.control.add_contact(self.tenant_id, name=f"{prefix} {i:02d}")
+
+    @contextmanager
+    def after_each_page(self, action):
+        """Run ``action()`` right after each page is imported (to change Xero mid-run)."""
+        Importer = self.env.registry["xero.contact.importer"]
+        original = Importer._import_contacts
+
+        def import_then_act(importer, connection, project, contacts):
+            counts = original(importer, connection, project, contacts)
+            action()
+            return counts
+
+        with patch.object(Importer, "_import_contacts", import_then_act):
+            yield
 
     def task_of(self, contact_id):
         return (
@@ -91,19 +111,9 @@ class TestContactSync(XeroSandboxCase):
 
     def test_interrupted_run_resumes_without_losing_or_duplicating(self):
         control = self.sandbox.control
-        for i in range(25):
-            control.add_contact(self.tenant_id, name=f"Paged {i:02d}")
-        original = self.env.registry["xero.contact.importer"]._import_contacts
-
-        def import_then_break_xero(importer, connection, project, contacts):
-            counts = original(importer, connection, project, contacts)
-            control.inject_fault("GET", "/api.xro/2.0/Contacts", "error", count=20, status=500)
-            return counts
-
-        with (
-            patch.object(const, "CONTACTS_PAGE_SIZE", 10),
-            patch.object(self.env.registry["xero.contact.importer"], "_import_contacts", import_then_break_xero),
-        ):
+        self.add_contacts(25, "Paged")
+        break_xero = partial(control.inject_fault, "GET", "/api.xro/2.0/Contacts", "error", count=20, status=500)
+        with patch.object(const, "CONTACTS_PAGE_SIZE", 10), self.after_each_page(break_xero):
             failed = self.sync()
             self.assertEqual(failed.state, "failed")
             self.assertIn("resumes", failed.message)
@@ -118,8 +128,7 @@ class TestContactSync(XeroSandboxCase):
 
     def test_rate_limit_storm_waits_retry_after_then_finishes(self):
         control = self.sandbox.control
-        for i in range(25):
-            control.add_contact(self.tenant_id, name=f"Limited {i:02d}")
+        self.add_contacts(25, "Limited")
         control.set_rate_limits(minute=2)
         waits = []
 
@@ -141,20 +150,10 @@ class TestContactSync(XeroSandboxCase):
         self.assertEqual(self.connection.state, "connected")
 
     def test_token_expiry_mid_run_refreshes_and_continues(self):
-        control = self.sandbox.control
-        for i in range(15):
-            control.add_contact(self.tenant_id, name=f"Expiring {i:02d}")
-        original = self.env.registry["xero.contact.importer"]._import_contacts
-
-        def import_then_expire(importer, connection, project, contacts):
-            counts = original(importer, connection, project, contacts)
-            control.set_clock_offset(2 * 3600)  # every access token issued so far is now dead at Xero
-            return counts
-
-        with (
-            patch.object(const, "CONTACTS_PAGE_SIZE", 10),
-            patch.object(self.env.registry["xero.contact.importer"], "_import_contacts", import_then_expire),
-        ):
+        self.add_contacts(15, "Expiring")
+        # after the first page, every access token issued so far is dead at Xero
+        expire_tokens = partial(self.sandbox.control.set_clock_offset, 2 * 3600)
+        with patch.object(const, "CONTACTS_PAGE_SIZE", 10), self.after_each_page(expire_tokens):
             log = self.sync()
         self.assertEqual(log.state, "done", log.message)
         self.assertEqual(log.created_count, 15)
@@ -200,8 +199,7 @@ class TestContactSync(XeroSandboxCase):
             self.connection.project_id.with_user(employee).action_xero_force_sync()
 
     def test_a_long_interactive_import_continues_in_the_background(self):
-        for i in range(25):
-            self.sandbox.control.add_contact(self.tenant_id, name=f"Background {i:02d}")
+        self.add_contacts(25, "Background")
         cron = self.env.ref("xero_timesync.ir_cron_xero_sync_contacts")
         with patch.object(const, "CONTACTS_PAGE_SIZE", 10):
             log = self.connection._xero_sync("manual", time_budget=0)

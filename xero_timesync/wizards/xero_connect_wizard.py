@@ -10,7 +10,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.http import request
 
 from .. import const
-from ..services.xero_client import XeroError, auth_event_id, authorize_url, new_pkce_pair
+from ..services.xero_client import XeroError, XeroTenant, auth_event_id, authorize_url, new_pkce_pair
 
 _logger = logging.getLogger(__name__)
 
@@ -296,7 +296,7 @@ class XeroConnectWizard(models.TransientModel):
             org = client.organisation()
         except XeroError as err:
             raise UserError(_("Xero could not be reached: %s", err)) from None
-        tenant = next(t for t in client.connections() if t.tenant_id == chosen.tenant_id)
+        tenant = XeroTenant(chosen.xero_connection_uuid, chosen.tenant_id, chosen.name, "ORGANISATION")
         connection = self.env["xero.connection"]._xero_link(self.company_id, tenant, token, self.env.user, org)
         # organisations authorised but not chosen stay unconnected (least privilege)
         for other in wizard.tenant_line_ids - chosen:
@@ -309,12 +309,4 @@ class XeroConnectWizard(models.TransientModel):
 
     def action_open_project(self):
         self.ensure_one()
-        project = self.env["xero.connection"]._xero_for_company(self.company_id).project_id
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": "project.task",
-            "view_mode": "list,kanban,form",
-            "domain": [("project_id", "=", project.id)],
-            "context": {"default_project_id": project.id},
-            "name": project.name,
-        }
+        return self.env["ir.actions.act_window"]._for_xml_id("xero_timesync.xero_client_tasks_action")

@@ -42,11 +42,6 @@ registry.category("web_tour.tours").add("xero_enable_integration", {
             run: "click",
         },
         {
-            content: "Unfold the tasks",
-            trigger: ".o_list_view .o_group_header:contains((12))",
-            run: "click",
-        },
-        {
             content: "Tasks appear, one per Xero contact",
             trigger: ".o_list_view .o_data_row .o_data_cell[name=name]",
         },
