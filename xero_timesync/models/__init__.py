@@ -12,3 +12,12 @@ from . import (
     xero_sync_log,
     xero_token,
 )
+from . import (
+    account_analytic_line_invoice,
+    account_move,
+    account_move_line,
+    account_tax,
+    res_partner_xero_contact,
+    xero_hourly_rate,
+    xero_invoice_push,
+)
