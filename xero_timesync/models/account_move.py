@@ -442,7 +442,7 @@ class AccountMove(models.Model):
             by_id = {invoice.invoice_id: invoice for invoice in page}
             moves = self.search([*pushed_domain, ("xero_invoice_id", "in", list(by_id))])
             status_of = {move: by_id[move.xero_invoice_id].status for move in moves}
-            changed = moves.filtered(lambda m: m.xero_status != status_of[m])
+            changed = moves.filtered(lambda m, status_of=status_of: m.xero_status != status_of[m])
             for status, group in changed.grouped(status_of.get).items():
                 group.write({"xero_status": status})
             updated += len(changed)
