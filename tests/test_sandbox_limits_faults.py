@@ -50,16 +50,17 @@ def test_limits_are_per_tenant_but_the_app_minute_limit_is_shared(
 
 def test_concurrent_limit(sandbox, kit, session_token, tenant_id):
     sandbox.control.set_rate_limits(concurrent=1)
-    sandbox.control.inject_fault("GET", "/api.xro/2.0/Organisation", "slow", delay=0.6)
+    sandbox.control.inject_fault("GET", "/api.xro/2.0/Organisation", "slow", delay=1.0)
+    token = session_token["access_token"]
     results = []
     slow = threading.Thread(
-        target=lambda: results.append(
-            kit.raw(sandbox, "GET", "/api.xro/2.0/Organisation", session_token["access_token"], tenant_id)[0]
-        )
+        target=lambda: results.append(kit.raw(sandbox, "GET", "/api.xro/2.0/Organisation", token, tenant_id)[0])
     )
     slow.start()
-    time.sleep(0.2)
-    status, headers, _ = kit.raw(sandbox, "GET", "/api.xro/2.0/Accounts", session_token["access_token"], tenant_id)
+    deadline = time.monotonic() + 5
+    while sandbox.sandbox.limiter.in_flight(tenant_id) == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)  # until the slow call holds the only slot
+    status, headers, _ = kit.raw(sandbox, "GET", "/api.xro/2.0/Accounts", token, tenant_id)
     slow.join()
     assert results == [200]
     assert (status, headers["X-Rate-Limit-Problem"], headers["Retry-After"]) == (429, "concurrent", "1")

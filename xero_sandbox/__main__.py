@@ -24,13 +24,30 @@ from .config import (
 )
 from .server import create_app, create_server
 
+DESCRIPTION = f"""\
+A local stand-in for Xero's identity, accounting and webhook APIs (one host:port, Xero's paths).
+
+Demo defaults:
+  client id      {DEMO_CLIENT_ID}
+  client secret  {DEMO_CLIENT_SECRET}
+  redirect URI   {DEMO_REDIRECT_URI}
+  port           {DEMO_PORT}
+  organisations  {DEMO_ORGS}, {DEMO_CONTACTS} contacts each
+Organisations, in order: "Demo Company (NZ)" base currency NZD, "Demo Company (US)" USD,
+"Demo Company (AU)" AUD, "Demo Company (UK)" GBP, then the same again with a number.
+Control API for tests: /_sandbox/ (see xero_sandbox.control_client).
+"""
+
+
+class _HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
+    pass
+
 
 def parse_arguments(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m xero_sandbox",
-        description="A local stand-in for Xero's identity, accounting and webhook APIs. "
-        "Organisations: 1st 'Demo Company (NZ)' in NZD, 2nd 'Demo Company (US)' in USD, then AU (AUD), UK (GBP).",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        description=DESCRIPTION,
+        formatter_class=_HelpFormatter,
     )
     parser.add_argument("--host", default="127.0.0.1", help="interface to listen on")
     parser.add_argument("--port", type=int, default=DEMO_PORT, help="port (0 = any free port)")

@@ -121,8 +121,8 @@ def contact_errors(tenant, fields: dict, existing=None, batch_names=None) -> lis
     return errors
 
 
-def created_contact(tenant_id: str, fields: dict, updated_ms: int) -> dict:
-    contact = new_contact_data(tenant_id, {key: fields[key] for key in WRITABLE_FIELDS if key in fields}, updated_ms)
+def created_contact(fields: dict, updated_ms: int) -> dict:
+    contact = new_contact_data({key: fields[key] for key in WRITABLE_FIELDS if key in fields}, updated_ms)
     if fields.get("ContactStatus") == "ARCHIVED":
         contact["ContactStatus"] = "ARCHIVED"
     return contact

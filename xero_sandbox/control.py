@@ -26,32 +26,35 @@ CONTACT_ARGUMENTS = {
     "website": "Website",
 }
 
-RULES = [
-    Rule(f"{PREFIX}/", endpoint="control:overview", methods=["GET"]),
-    Rule(f"{PREFIX}/tenants", endpoint="control:tenants", methods=["GET"]),
-    Rule(f"{PREFIX}/tenants/<tenant_id>/contacts", endpoint="control:list_contacts", methods=["GET"]),
-    Rule(f"{PREFIX}/tenants/<tenant_id>/contacts", endpoint="control:add_contact", methods=["POST"]),
-    Rule(
-        f"{PREFIX}/tenants/<tenant_id>/contacts/<contact_id>/<any(rename, archive, restore, update):action>",
-        endpoint="control:change_contact",
-        methods=["POST"],
-    ),
-    Rule(f"{PREFIX}/tenants/<tenant_id>/invoices", endpoint="control:invoices", methods=["GET"]),
-    Rule(f"{PREFIX}/tenants/<tenant_id>/accounts", endpoint="control:accounts", methods=["GET"]),
-    Rule(f"{PREFIX}/requests", endpoint="control:requests", methods=["GET"]),
-    Rule(f"{PREFIX}/requests", endpoint="control:clear_requests", methods=["DELETE"]),
-    Rule(f"{PREFIX}/rate-limits", endpoint="control:rate_limits", methods=["GET", "POST"]),
-    Rule(f"{PREFIX}/faults", endpoint="control:faults", methods=["GET", "POST", "DELETE"]),
-    Rule(f"{PREFIX}/webhooks/config", endpoint="control:webhook_config", methods=["GET", "POST"]),
-    Rule(f"{PREFIX}/webhooks/trigger", endpoint="control:trigger_webhook", methods=["POST"]),
-    Rule(f"{PREFIX}/webhooks/deliveries", endpoint="control:webhook_deliveries", methods=["GET"]),
-    Rule(f"{PREFIX}/webhooks/intent-to-receive", endpoint="control:intent_to_receive", methods=["POST"]),
-    Rule(f"{PREFIX}/clock", endpoint="control:clock", methods=["GET", "POST"]),
-    Rule(f"{PREFIX}/token-settings", endpoint="control:token_settings", methods=["GET", "POST"]),
-    Rule(f"{PREFIX}/oauth", endpoint="control:oauth", methods=["GET"]),
-    Rule(f"{PREFIX}/reset", endpoint="control:reset", methods=["POST"]),
-    Rule(f"{PREFIX}/online-invoices/<invoice_id>", endpoint="control:online_invoice", methods=["GET"]),
-]
+
+def rules() -> list:
+    """Fresh Rule objects (a werkzeug Rule binds to one Map, and each sandbox has its own Map)."""
+    return [
+        Rule(f"{PREFIX}/", endpoint="control:overview", methods=["GET"]),
+        Rule(f"{PREFIX}/tenants", endpoint="control:tenants", methods=["GET"]),
+        Rule(f"{PREFIX}/tenants/<tenant_id>/contacts", endpoint="control:list_contacts", methods=["GET"]),
+        Rule(f"{PREFIX}/tenants/<tenant_id>/contacts", endpoint="control:add_contact", methods=["POST"]),
+        Rule(
+            f"{PREFIX}/tenants/<tenant_id>/contacts/<contact_id>/<any(rename, archive, restore, update):action>",
+            endpoint="control:change_contact",
+            methods=["POST"],
+        ),
+        Rule(f"{PREFIX}/tenants/<tenant_id>/invoices", endpoint="control:invoices", methods=["GET"]),
+        Rule(f"{PREFIX}/tenants/<tenant_id>/accounts", endpoint="control:accounts", methods=["GET"]),
+        Rule(f"{PREFIX}/requests", endpoint="control:requests", methods=["GET"]),
+        Rule(f"{PREFIX}/requests", endpoint="control:clear_requests", methods=["DELETE"]),
+        Rule(f"{PREFIX}/rate-limits", endpoint="control:rate_limits", methods=["GET", "POST"]),
+        Rule(f"{PREFIX}/faults", endpoint="control:faults", methods=["GET", "POST", "DELETE"]),
+        Rule(f"{PREFIX}/webhooks/config", endpoint="control:webhook_config", methods=["GET", "POST"]),
+        Rule(f"{PREFIX}/webhooks/trigger", endpoint="control:trigger_webhook", methods=["POST"]),
+        Rule(f"{PREFIX}/webhooks/deliveries", endpoint="control:webhook_deliveries", methods=["GET"]),
+        Rule(f"{PREFIX}/webhooks/intent-to-receive", endpoint="control:intent_to_receive", methods=["POST"]),
+        Rule(f"{PREFIX}/clock", endpoint="control:clock", methods=["GET", "POST"]),
+        Rule(f"{PREFIX}/token-settings", endpoint="control:token_settings", methods=["GET", "POST"]),
+        Rule(f"{PREFIX}/oauth", endpoint="control:oauth", methods=["GET"]),
+        Rule(f"{PREFIX}/reset", endpoint="control:reset", methods=["POST"]),
+        Rule(f"{PREFIX}/online-invoices/<invoice_id>", endpoint="control:online_invoice", methods=["GET"]),
+    ]
 
 
 class ControlEndpoints:
@@ -88,7 +91,7 @@ class ControlEndpoints:
 
     def list_contacts(self, request, body, tenant_id):
         include_archived = request.args.get("include_archived", "true").lower() != "false"
-        return self.sandbox.contacts(tenant_id, include_archived)
+        return json_response(self.sandbox.contacts_json(tenant_id, include_archived))
 
     def add_contact(self, request, body, tenant_id):
         return self.sandbox.add_contact(tenant_id, _contact_fields(body))

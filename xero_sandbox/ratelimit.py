@@ -79,6 +79,10 @@ class RateLimiter:
         with self._lock:
             self._in_flight[tenant_id] = max(0, self._in_flight[tenant_id] - 1)
 
+    def in_flight(self, tenant_id: str) -> int:
+        with self._lock:
+            return self._in_flight[tenant_id]
+
     def remaining_headers(self, tenant_id: str) -> dict:
         now = self.clock.now()
         limits = self.limits

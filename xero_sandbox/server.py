@@ -67,10 +67,7 @@ class SandboxApp:
         self.accounting = AccountingEndpoints(sandbox)
         self.control = ControlEndpoints(sandbox)
         self.url_map = Map(
-            _identity_rules()
-            + _accounting_rules()
-            + [rule.empty() for rule in control.RULES]  # unbound copies: one Map per sandbox instance
-            + [Rule("/", endpoint="index", methods=["GET"])],
+            _identity_rules() + _accounting_rules() + control.rules() + [Rule("/", endpoint="index", methods=["GET"])],
             strict_slashes=False,
         )
 

@@ -205,7 +205,7 @@ class Store:
         return list(self.tenants.values())
 
 
-def new_contact_data(tenant_id: str, fields: dict, updated_ms: int) -> dict:
+def new_contact_data(fields: dict, updated_ms: int) -> dict:
     """A brand-new contact in Xero's shape from the writable fields a client sent."""
     contact = {
         "ContactID": str(uuid.uuid4()),

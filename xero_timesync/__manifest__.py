@@ -17,13 +17,16 @@
         "views/res_config_settings_views.xml",
         "views/project_task_views.xml",
         "views/project_project_views.xml",
+        "views/xero_menus.xml",
         "data/xero_invoice_data.xml",
         "views/account_move_views.xml",
         "views/account_analytic_line_views.xml",
         "views/xero_invoice_wizard_views.xml",
     ],
     "assets": {
-        "web.assets_tests": ["xero_timesync/static/tests/tours/*.js"],
+        "web.assets_tests": [
+            "xero_timesync/static/tests/tours/*.js",
+        ],
     },
     "installable": True,
     "application": False,

@@ -24,3 +24,5 @@ TOKEN_REFRESH_MARGIN_SECONDS = 120  # refresh this long before the access token 
 SYNC_OVERLAP_SECONDS = 300  # If-Modified-Since safety overlap
 SYNC_LOG_RETENTION_DAYS = 90
 INTERACTIVE_SYNC_BUDGET_SECONDS = 45  # a button waits this long, then the cron continues the import
+PARAM_WEBHOOK_KEY = "xero_timesync.webhook_key"
+WEBHOOK_PATH = "/xero_timesync/webhook"

@@ -48,3 +48,7 @@ class ProjectProject(models.Model):
                 .search([("share", "=", False), ("active", "=", True), ("company_ids", "in", project.company_id.ids)])
             )
             project._xero_assign_users(users)
+
+    def action_xero_force_sync(self):
+        self.ensure_one()
+        return self.env["xero.connection"].with_company(self.company_id)._xero_action_force_sync_current_company()

@@ -57,7 +57,7 @@ class ProjectTask(models.Model):
         )
         for task in self:
             lineage = task._xero_lineage()
-            task.xero_allowed_user_ids = members.filtered(lambda m: m.task_ids & lineage).user_id
+            task.xero_allowed_user_ids = members.filtered(lambda m, lineage=lineage: m.task_ids & lineage).user_id
 
     def _xero_lineage(self):
         task, lineage = self, self

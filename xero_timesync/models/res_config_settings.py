@@ -11,6 +11,10 @@ class ResConfigSettings(models.TransientModel):
         "Xero client secret", config_parameter=const.PARAM_CLIENT_SECRET, groups="base.group_system"
     )
     xero_redirect_uri = fields.Char("Redirect URI", compute="_compute_xero_redirect_uri")
+    xero_webhook_key = fields.Char(
+        "Xero webhook key", config_parameter=const.PARAM_WEBHOOK_KEY, groups="base.group_system"
+    )
+    xero_webhook_url = fields.Char("Webhook URL", compute="_compute_xero_redirect_uri")
     xero_connection_id = fields.Many2one(related="company_id.xero_connection_id")
     xero_state = fields.Selection(related="xero_connection_id.state", string="Xero status")
     xero_tenant_name = fields.Char(related="xero_connection_id.tenant_name")
@@ -27,7 +31,9 @@ class ResConfigSettings(models.TransientModel):
     xero_sync_log_count = fields.Integer(related="xero_connection_id.sync_log_count")
 
     def _compute_xero_redirect_uri(self):
+        base_url = self.env["ir.config_parameter"].sudo().get_param("web.base.url", "").rstrip("/")
         self.xero_redirect_uri = self.env["xero.connection"]._xero_redirect_uri()
+        self.xero_webhook_url = base_url + const.WEBHOOK_PATH
 
     def action_xero_enable(self):
         self.env["xero.connection"]._check_xero_admin()

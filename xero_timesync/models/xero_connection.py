@@ -49,6 +49,7 @@ class XeroConnection(models.Model):
     sync_resume_page = fields.Integer(readonly=True, help="Page to resume an interrupted synchronization from.")
     sync_resume_since = fields.Datetime(readonly=True)
     sync_resume_started = fields.Datetime(readonly=True)
+    webhook_pending = fields.Boolean(readonly=True, help="Xero announced contact changes; the cron syncs them.")
     sync_log_ids = fields.One2many("xero.sync.log", "connection_id", readonly=True)
     sync_log_count = fields.Integer(compute="_compute_sync_log_count")
     last_sync_log_id = fields.Many2one("xero.sync.log", readonly=True, copy=False)
@@ -329,11 +330,32 @@ class XeroConnection(models.Model):
         return log._notification_action()
 
     @api.model
+    def _xero_action_force_sync_current_company(self):
+        """Force synchronization from the Timesheets app or the Xero project: the current company's."""
+        self._check_xero_admin()
+        connection = self._xero_for_company()
+        if not connection:
+            raise UserError(
+                _("Xero is not connected for %s yet: Settings → Xero → Enable integration.", self.env.company.name)
+            )
+        return connection.with_env(self.env).action_xero_force_sync()
+
+    @api.model
+    def _xero_contacts_changed_at_xero(self, tenant_ids):
+        """A verified webhook: mark the organisations and wake the cron (no Xero call in the request)."""
+        connections = self.sudo().search([("state", "=", "connected"), ("tenant_id", "in", list(tenant_ids))])
+        if connections:
+            connections.write({"webhook_pending": True})
+            self.env.ref("xero_timesync.ir_cron_xero_sync_contacts").sudo()._trigger()
+
+    @api.model
     def _cron_xero_sync_contacts(self):
-        """Hourly: every connected company, each one's failure isolated from the others."""
+        """Hourly (and on webhooks): every connected company, each one's failure isolated from the others."""
         for connection in self.sudo().search([("state", "=", "connected")]):
+            trigger = "webhook" if connection.webhook_pending else "cron"
+            connection.webhook_pending = False
             try:
-                connection._xero_sync("cron")
+                connection._xero_sync(trigger)
             except Exception:
                 # a bug must not stop the other companies' synchronization
                 _logger.exception("Xero synchronization of company %s crashed", connection.company_id.id)

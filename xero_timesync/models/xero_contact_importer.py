@@ -3,6 +3,7 @@ import time
 
 from odoo import _, api, fields, models
 
+from .. import const
 from ..services.xero_client import XeroAuthError, XeroError
 
 _logger = logging.getLogger(__name__)
@@ -77,18 +78,22 @@ class XeroContactImporter(models.AbstractModel):
         connection.write({"sync_resume_started": run_started, "sync_resume_since": since})
         in_cron = bool(self.env.context.get("ir_cron_progress_id"))
         project = connection._xero_ensure_project()
-        for page, contacts in client.iter_contact_pages(since or None, start_page=connection.sync_resume_page or 1):
+        page_size = const.CONTACTS_PAGE_SIZE
+        start_page = connection.sync_resume_page or 1
+        for page, contacts, item_count in client.iter_contact_pages(since or None, page_size, start_page):
             with self.env.cr.savepoint():
                 counts = self._import_contacts(connection, project, contacts)
                 connection.write({"sync_resume_page": page + 1})
             log.write({"pages": log.pages + 1, "contacts_received": log.contacts_received + len(contacts)})
             log._add_counts(counts)
+            more = len(contacts) == page_size
             if in_cron:
-                remaining = self.env["ir.cron"]._commit_progress(len(contacts))
-                if remaining <= 0:
-                    log.write({"state": "partial"})
+                # commit each page (the next run resumes from here) and tell the scheduler what is left
+                left = max(item_count - page * page_size, 0) if item_count else int(more)
+                if self.env["ir.cron"]._commit_progress(len(contacts), remaining=left if more else 0) <= 0 and more:
+                    log.write({"state": "partial", "message": _("Continuing in the next scheduled run.")})
                     return
-            elif time_budget and time.monotonic() - started > time_budget:
+            elif more and time_budget is not None and time.monotonic() - started > time_budget:
                 log.write({"state": "partial", "message": _("Continuing in the background.")})
                 self.env.ref("xero_timesync.ir_cron_xero_sync_contacts").sudo()._trigger()
                 return
@@ -101,6 +106,8 @@ class XeroContactImporter(models.AbstractModel):
             }
         )
         log.write({"state": "done"})
+        if resuming and in_cron:  # a long import that started interactively has now finished
+            connection._xero_notify_admins(_("Xero import finished"), log.summary)
 
     # -- one page ------------------------------------------------------------------------------
     @api.model

@@ -352,7 +352,9 @@ class XeroClient:
         ]
 
     def iter_contact_pages(self, modified_since=None, page_size=None, start_page=1):
-        """Yield ``(page_number, [XeroContact])``, archived contacts included, until a short page."""
+        """Yield ``(page_number, [XeroContact], item_count)``, archived contacts included, until a short page.
+
+        ``item_count`` is the total Xero announces in ``pagination`` (None when it does not say)."""
         page_size = page_size or const.CONTACTS_PAGE_SIZE
         kwargs = {"include_archived": True, "page_size": page_size, "_request_timeout": TIMEOUT}
         if modified_since:
@@ -364,8 +366,9 @@ class XeroClient:
             response = self._call(
                 lambda p=page: self._accounting.get_contacts(self._tenant(), page=p, _preload_content=False, **kwargs)
             )
-            contacts = [contact_from_json(c) for c in _json_body(response).get("Contacts") or []]
-            yield page, contacts
+            body = _json_body(response)
+            contacts = [contact_from_json(c) for c in body.get("Contacts") or []]
+            yield page, contacts, (body.get("pagination") or {}).get("itemCount")
             if len(contacts) < page_size:
                 return
             page += 1

@@ -18,15 +18,21 @@ class XeroSandboxMixin:
     """Starts one sandbox per test class, resets it before each test, points the addon at it."""
 
     sandbox_options = {"contacts": 25, "seed": 7, "orgs": 1}
+    sandbox_middleware = None  # wraps the sandbox's WSGI app (e.g. a scripted user on the consent page)
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         # token rotations run in their own cursor; in tests it must wrap the test transaction
-        cls.registry_enter_test_mode_cls()
+        if not cls._registry_patched:  # HttpCase already did
+            cls.registry_enter_test_mode_cls()
         redirect_uri = cls.env["xero.connection"]._xero_redirect_uri()
         cls.sandbox = SandboxServer(
-            client_id=CLIENT_ID, client_secret=CLIENT_SECRET, redirect_uris=[redirect_uri], **cls.sandbox_options
+            client_id=CLIENT_ID,
+            client_secret=CLIENT_SECRET,
+            redirect_uris=[redirect_uri],
+            wsgi_middleware=cls.sandbox_middleware,
+            **cls.sandbox_options,
         )
         cls.sandbox.start()
         cls.addClassCleanup(cls.sandbox.stop)

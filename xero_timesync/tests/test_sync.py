@@ -1,7 +1,7 @@
 import time
 from unittest.mock import patch
 
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.sql_db import db_connect
 from odoo.tests import new_test_user, tagged
 
@@ -186,6 +186,34 @@ class TestContactSync(XeroSandboxCase):
         action = self.connection.action_xero_force_sync()
         self.assertEqual(action["params"]["type"], "success")
         self.assertIn("1 created", action["params"]["message"])
+
+    def test_force_synchronization_where_people_log_time(self):
+        self.sandbox.control.add_contact(self.tenant_id, name="From the menu")
+        action = self.env.ref("xero_timesync.xero_force_sync_server_action").run()
+        self.assertEqual(action["params"]["type"], "success")
+        self.assertTrue(self.task_of(self.sandbox.control.contacts(self.tenant_id)[-1]["ContactID"]))
+        action = self.connection.project_id.action_xero_force_sync()
+        self.assertEqual(self.connection.last_sync_log_id.trigger, "manual")
+        self.assertIn("0 created", action["params"]["message"])
+        employee = new_test_user(self.env, "employee_force", groups="base.group_user")
+        with self.assertRaises(AccessError):
+            self.connection.project_id.with_user(employee).action_xero_force_sync()
+
+    def test_a_long_interactive_import_continues_in_the_background(self):
+        for i in range(25):
+            self.sandbox.control.add_contact(self.tenant_id, name=f"Background {i:02d}")
+        cron = self.env.ref("xero_timesync.ir_cron_xero_sync_contacts")
+        with patch.object(const, "CONTACTS_PAGE_SIZE", 10):
+            log = self.connection._xero_sync("manual", time_budget=0)
+        self.assertEqual(log.state, "partial")
+        self.assertEqual(log.pages, 1)
+        self.assertEqual(self.connection.sync_resume_page, 2)
+        self.assertTrue(self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]), "the cron takes over")
+        self.assertEqual(self.connection.last_sync_summary, log.summary)
+        with patch.object(const, "CONTACTS_PAGE_SIZE", 10):
+            rest = self.connection._xero_sync("cron")
+        self.assertEqual(rest.state, "done")
+        self.assertEqual(log.created_count + rest.created_count, 25)
 
     def test_imported_structure_is_read_only_for_users(self):
         user = new_test_user(self.env, "regular", groups="base.group_user")

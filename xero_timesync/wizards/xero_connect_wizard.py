@@ -313,7 +313,7 @@ class XeroConnectWizard(models.TransientModel):
         return {
             "type": "ir.actions.act_window",
             "res_model": "project.task",
-            "view_mode": "kanban,list,form",
+            "view_mode": "list,kanban,form",
             "domain": [("project_id", "=", project.id)],
             "context": {"default_project_id": project.id},
             "name": project.name,

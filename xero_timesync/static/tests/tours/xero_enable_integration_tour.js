@@ -1,0 +1,54 @@
+import { registry } from "@web/core/registry";
+
+// The admin's journey. Between "Connect to Xero" and the accounts step the browser is on Xero's
+// (the sandbox's) consent page, where the test's scripted user clicks "Allow access".
+registry.category("web_tour.tours").add("xero_enable_integration", {
+    steps: () => [
+        {
+            content: "The Xero settings offer to enable the integration",
+            trigger: ".o_setting_box button[name=action_xero_enable]",
+            run: "click",
+        },
+        {
+            content: "The wizard explains what Connect to Xero does",
+            trigger: ".modal [name=connect_step]:contains(Allow access)",
+        },
+        {
+            content: "Connect to Xero",
+            trigger: ".modal button[name=action_connect]",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "Back from Xero: choose the accounts",
+            trigger: ".modal [name=accounts_step] .o_field_widget[name=revenue_line_id] input",
+        },
+        {
+            content: "A revenue account is preselected",
+            trigger: ".modal .o_field_widget[name=revenue_line_id] input:value(/\\S/)",
+        },
+        {
+            content: "Save",
+            trigger: ".modal button[name=action_save]",
+            run: "click",
+        },
+        {
+            content: "The first import's outcome is shown",
+            trigger: ".modal [name=done_step] .alert-success:contains(created)",
+        },
+        {
+            content: "Open the Xero project",
+            trigger: ".modal button[name=action_open_project]",
+            run: "click",
+        },
+        {
+            content: "Unfold the tasks",
+            trigger: ".o_list_view .o_group_header:contains((12))",
+            run: "click",
+        },
+        {
+            content: "Tasks appear, one per Xero contact",
+            trigger: ".o_list_view .o_data_row .o_data_cell[name=name]",
+        },
+    ],
+});
