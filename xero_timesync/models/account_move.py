@@ -225,9 +225,8 @@ class AccountMove(models.Model):
             ready = self.browse([m.id for m in payloads])
             pending = self.env["xero.invoice.push"]._pending(ready)
             found = self._xero_find_existing(client, pending)
-            for move, invoice in found.items():
-                move._xero_store_result(invoice, pending[move])
-                report[move] = None
+            self._xero_store_results({move: (invoice, pending[move]) for move, invoice in found.items()})
+            report.update(dict.fromkeys(found))
             to_create = ready.filtered(lambda m: m not in found)
             if to_create:
                 report.update(to_create._xero_create(client, payloads, pending))
@@ -249,10 +248,10 @@ class AccountMove(models.Model):
         seed = json.dumps([[m.id, nonces[m.id]] for m in ordered] + [body], sort_keys=True, default=str)
         key = hashlib.sha256(f"{self.env.cr.dbname}|{seed}".encode()).hexdigest()[:64]
         results = client.create_invoices(body, key)
-        report = {}
+        report, created = {}, {}
         for move, result in zip(ordered, results, strict=True):
             if result.invoice:
-                move._xero_store_result(result.invoice, nonces[move.id])
+                created[move] = (result.invoice, nonces[move.id])
                 report[move] = None
             elif result.outcome_unknown:
                 report[move] = _(
@@ -264,23 +263,30 @@ class AccountMove(models.Model):
             else:
                 report[move] = _("Xero refused the invoice: %s", "; ".join(result.errors))
                 move.write({"xero_push_error": report[move], "xero_push_nonce": nonces[move.id]})
+        self._xero_store_results(created)
         return report
 
-    def _xero_store_result(self, invoice, nonce):
-        self.ensure_one()
-        self.write(
-            {
-                "xero_invoice_id": invoice.invoice_id,
-                "xero_invoice_number": invoice.number,
-                "xero_status": invoice.status or "DRAFT",
-                "xero_pushed_at": fields.Datetime.now(),
-                "xero_push_error": False,
-                "xero_push_nonce": nonce,
+    def _xero_store_results(self, results):
+        """``{move: (XeroInvoice, nonce)}`` → Xero fields and one chatter line each (messages in one batch)."""
+        now = fields.Datetime.now()
+        for move, (invoice, nonce) in results.items():
+            move.write(
+                {
+                    "xero_invoice_id": invoice.invoice_id,
+                    "xero_invoice_number": invoice.number,
+                    "xero_status": invoice.status or "DRAFT",
+                    "xero_pushed_at": now,
+                    "xero_push_error": False,
+                    "xero_push_nonce": nonce,
+                }
+            )  # different values per invoice; the ORM flushes them as one UPDATE per batch
+        moves = self.browse([move.id for move in results])
+        moves._message_log_batch(
+            bodies={
+                move.id: Markup("%s <a href='%s' target='_blank'>%s</a>")
+                % (_("Pushed to Xero as"), move.xero_url, invoice.number or invoice.invoice_id)
+                for move, (invoice, _nonce) in results.items()
             }
-        )
-        self._message_log(
-            body=Markup("%s <a href='%s' target='_blank'>%s</a>")
-            % (_("Pushed to Xero as"), self.xero_url, invoice.number or invoice.invoice_id)
         )
 
     def _xero_find_existing(self, client, pending):
