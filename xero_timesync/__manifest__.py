@@ -20,6 +20,10 @@
         "views/xero_menus.xml",
         "views/xero_timer_views.xml",
         "views/project_task_views_timer.xml",
+        "data/xero_invoice_data.xml",
+        "views/account_move_views.xml",
+        "views/account_analytic_line_views.xml",
+        "views/xero_invoice_wizard_views.xml",
     ],
     "assets": {
         "web.assets_backend": [

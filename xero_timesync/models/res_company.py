@@ -45,3 +45,25 @@ class ResCompany(models.Model):
         else:
             steps = math.floor(steps + 0.5)
         return max(steps, 1) * step
+    # -- invoicing time (see README "Invoicing time and pushing to Xero") -------------------------
+    xero_time_rounding = fields.Selection(
+        [("0", "No rounding"), ("6", "Up to 6 minutes"), ("15", "Up to 15 minutes")],
+        "Invoice time rounding",
+        default="0",
+        required=True,
+        help="Each timesheet's hours are rounded up to this increment when invoiced.",
+    )
+    xero_default_hourly_rate = fields.Float(
+        "Default hourly rate",
+        digits="Product Price",
+        help="Used when neither the task, its project nor the employee has an hourly rate (company currency).",
+    )
+    xero_push_status = fields.Selection(
+        [("DRAFT", "Draft"), ("AUTHORISED", "Authorised")],
+        "Status of pushed invoices in Xero",
+        default="DRAFT",
+        required=True,
+    )
+    xero_invoice_status_since = fields.Datetime(
+        readonly=True, help="Start of the last pull of invoice statuses from Xero (UTC)."
+    )

@@ -76,3 +76,13 @@ class ResConfigSettings(models.TransientModel):
     xero_timer_rounding = fields.Selection(related="company_id.xero_timer_rounding", readonly=False)
     xero_timer_rounding_method = fields.Selection(related="company_id.xero_timer_rounding_method", readonly=False)
     xero_timer_minimum = fields.Integer(related="company_id.xero_timer_minimum", readonly=False)
+    # -- invoicing time ------------------------------------------------------------------------------
+    xero_time_rounding = fields.Selection(related="company_id.xero_time_rounding", readonly=False)
+    xero_default_hourly_rate = fields.Float(related="company_id.xero_default_hourly_rate", readonly=False)
+    xero_push_status = fields.Selection(related="company_id.xero_push_status", readonly=False)
+
+    def action_xero_open_tax_mapping(self):
+        action = self.env["ir.actions.act_window"]._for_xml_id("account.action_tax_form")
+        action["domain"] = [("company_id", "=", self.company_id.id), ("type_tax_use", "=", "sale")]
+        action["views"] = [(self.env.ref("xero_timesync.view_tax_list_xero").id, "list"), (False, "form")]
+        return action

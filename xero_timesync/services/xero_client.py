@@ -436,6 +436,128 @@ class XeroClient:
             if value is not None:
                 self.stats.rate_limit_remaining[name] = value
 
+    # -- invoices ---------------------------------------------------------------------------------
+    # Plain Xero-cased dicts go in (the SDK serialises dicts as they are) and raw JSON comes back,
+    # so no SDK model leaks out and the SDK's date/length quirks stay out of the way.
+    def create_invoices(self, payloads, idempotency_key, batch_size=None):
+        """PUT /Invoices in batches; returns one :class:`XeroInvoiceResult` per payload, in order.
+
+        Every batch carries ``Idempotency-Key: <idempotency_key>-<batch number>``, so the retries of
+        ``_call`` (and a caller's retry with the same key) replay instead of creating twice. A batch
+        that fails as a whole gives each of its elements the error; ``outcome_unknown`` marks the
+        elements whose request may have reached Xero (network failure) and must be looked up later.
+        """
+        results = []
+        for number, batch in enumerate(iter_batches(list(payloads), batch_size or const.INVOICES_BATCH_SIZE), 1):
+            key = f"{idempotency_key}-{number}"[:128]
+            try:
+                body = self._call(
+                    lambda b=batch, k=key: _json_body(
+                        self._accounting.create_invoices(
+                            self._tenant(),
+                            {"Invoices": b},
+                            summarize_errors=False,
+                            idempotency_key=k,
+                            _preload_content=False,
+                            _request_timeout=TIMEOUT,
+                        )
+                    )
+                )
+            except XeroValidationError as error:  # the request itself was refused: nothing was created
+                results += [XeroInvoiceResult(reference=p.get("Reference"), errors=[str(error)]) for p in batch]
+                continue
+            except XeroError as error:
+                unknown = isinstance(error, XeroTransientError)
+                results += [
+                    XeroInvoiceResult(reference=p.get("Reference"), errors=[str(error)], outcome_unknown=unknown)
+                    for p in batch
+                ]
+                continue
+            elements = body.get("Invoices") or []
+            for index, payload in enumerate(batch):
+                element = elements[index] if index < len(elements) else {}
+                results.append(invoice_result_from_json(element, payload.get("Reference")))
+        return results
+
+    def get_invoices(self, modified_since=None, ids=None, references=None, page=1, page_size=100):
+        """One page of ACCREC invoices (without line items); returns ``([XeroInvoice], more)``."""
+        clauses = ['Type=="ACCREC"']
+        if references:
+            clauses.append("(" + " OR ".join(f'Reference=="{_where_text(r)}"' for r in references) + ")")
+        kwargs = {"where": " AND ".join(clauses), "page": page, "page_size": page_size, "summary_only": True}
+        if ids:
+            kwargs["i_ds"] = list(ids)
+        if modified_since:
+            kwargs["if_modified_since"] = _as_naive_utc(modified_since)
+        body = self._call(
+            lambda: _json_body(
+                self._accounting.get_invoices(
+                    self._tenant(), _preload_content=False, _request_timeout=TIMEOUT, **kwargs
+                )
+            )
+        )
+        invoices = [invoice_from_json(i) for i in body.get("Invoices") or []]
+        return invoices, len(invoices) >= page_size
+
+    def iter_invoice_pages(self, modified_since=None, ids=None, references=None, page_size=100):
+        page = 1
+        while True:
+            invoices, more = self.get_invoices(modified_since, ids, references, page=page, page_size=page_size)
+            yield invoices
+            if not more:
+                return
+            page += 1
+
+    def update_invoice_status(self, invoice_id, status, idempotency_key=None):
+        """DELETED (drafts), VOIDED (authorised, unpaid), AUTHORISED...; returns the updated XeroInvoice."""
+        kwargs = {"idempotency_key": idempotency_key} if idempotency_key else {}
+        body = self._call(
+            lambda: _json_body(
+                self._accounting.update_invoice(
+                    self._tenant(),
+                    invoice_id,
+                    {"Invoices": [{"InvoiceID": invoice_id, "Status": status}]},
+                    _preload_content=False,
+                    _request_timeout=TIMEOUT,
+                    **kwargs,
+                )
+            )
+        )
+        return invoice_from_json((body.get("Invoices") or [{}])[0])
+
+    def online_invoice_url(self, invoice_id):
+        """The customer-facing URL (not available for drafts: Xero answers a validation error)."""
+        body = self._call(
+            lambda: _json_body(
+                self._accounting.get_online_invoice(
+                    self._tenant(), invoice_id, _preload_content=False, _request_timeout=TIMEOUT
+                )
+            )
+        )
+        found = body.get("OnlineInvoices") or [{}]
+        return found[0].get("OnlineInvoiceUrl")
+
+    def create_contacts(self, payloads, idempotency_key):
+        """PUT /Contacts (one request, summarizeErrors=false); returns ``[(contact_id or None, errors)]``."""
+        body = self._call(
+            lambda: _json_body(
+                self._accounting.create_contacts(
+                    self._tenant(),
+                    {"Contacts": list(payloads)},
+                    summarize_errors=False,
+                    idempotency_key=idempotency_key[:128],
+                    _preload_content=False,
+                    _request_timeout=TIMEOUT,
+                )
+            )
+        )
+        results = []
+        for element in body.get("Contacts") or []:
+            errors = [e.get("Message") for e in element.get("ValidationErrors") or [] if e.get("Message")]
+            ok = not errors and element.get("StatusAttributeString", "OK") != "ERROR"
+            results.append((element.get("ContactID") if ok else None, errors))
+        return results
+
 
 # --- helpers --------------------------------------------------------------------------------------
 def _enum(value):
@@ -543,3 +665,53 @@ def _phone(phone):
 def iter_batches(items, size) -> Iterator[list]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+# --- invoices -------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class XeroInvoice:
+    invoice_id: str
+    number: str
+    reference: str
+    status: str
+    contact_id: str | None = None
+    total: float = 0.0
+    currency: str | None = None
+    updated: datetime | None = None
+
+
+@dataclass(frozen=True)
+class XeroInvoiceResult:
+    """What Xero did with one pushed invoice: created (``invoice``) or refused (``errors``)."""
+
+    reference: str | None
+    invoice: XeroInvoice | None = None
+    errors: list = field(default_factory=list)
+    outcome_unknown: bool = False
+
+
+def invoice_from_json(data):
+    return XeroInvoice(
+        invoice_id=data.get("InvoiceID") or "",
+        number=data.get("InvoiceNumber") or "",
+        reference=data.get("Reference") or "",
+        status=data.get("Status") or "",
+        contact_id=(data.get("Contact") or {}).get("ContactID"),
+        total=float(data.get("Total") or 0.0),
+        currency=data.get("CurrencyCode"),
+        updated=parse_ms_date(data.get("UpdatedDateUTC")),
+    )
+
+
+def invoice_result_from_json(element, reference):
+    errors = [e.get("Message") for e in element.get("ValidationErrors") or [] if e.get("Message")]
+    failed = errors or element.get("HasErrors") or element.get("StatusAttributeString") == "ERROR"
+    invoice_id = element.get("InvoiceID")
+    if failed or not invoice_id or invoice_id == "00000000-0000-0000-0000-000000000000":
+        return XeroInvoiceResult(reference=reference, errors=errors or ["Xero did not create the invoice."])
+    return XeroInvoiceResult(reference=reference, invoice=invoice_from_json(element))
+
+
+def _where_text(value):
+    """A string literal inside a Xero ``where`` clause."""
+    return str(value).replace("\\", "\\\\").replace('"', '\\"')

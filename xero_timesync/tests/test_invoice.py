@@ -1,0 +1,299 @@
+import math
+from datetime import date
+from unittest.mock import patch
+
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import TransactionCase, new_test_user, tagged
+
+from odoo.addons.xero_timesync import const
+from odoo.addons.xero_timesync.models.account_analytic_line_invoice import rounded_hours
+
+from .common import XeroSandboxCase
+from .invoice_common import XeroInvoiceMixin
+
+
+@tagged("post_install", "-at_install")
+class TestRounding(TransactionCase):
+    def test_hours_round_up_to_the_company_increment(self):
+        self.assertEqual(rounded_hours(0.1, "6"), 0.1, "exactly 6 minutes stays 6 minutes despite float noise")
+        self.assertEqual(rounded_hours(0.11, "6"), 0.2)
+        self.assertEqual(rounded_hours(7 / 60, "15"), 0.25)
+        self.assertEqual(rounded_hours(1.0, "15"), 1.0)
+        self.assertEqual(rounded_hours(20 / 60, "0"), 0.33, "without rounding: the invoice's quantity precision")
+        self.assertEqual(rounded_hours(0, "15"), 0.0)
+
+
+@tagged("post_install", "-at_install")
+class TestInvoiceTime(XeroInvoiceMixin, XeroSandboxCase):
+    def test_rate_precedence_task_then_parent_then_project_then_employee_then_company(self):
+        self.company.xero_default_hourly_rate = 50
+        subtask = self.env["project.task"].create(
+            {"name": "Sub", "project_id": self.project.id, "parent_id": self.task.id}
+        )
+        lines = self.timesheet(1, employee=self.ana) | self.timesheet(1, task=subtask, employee=self.ben)
+        wizard = self.wizard()
+        rates = lambda: list(wizard._xero_rates(lines).values())  # noqa: E731
+        self.assertEqual(rates(), [50, 50], "company default")
+        self.ben.xero_hourly_rate = 90
+        self.assertEqual(rates(), [50, 90], "employee over company")
+        self.project.xero_hourly_rate = 120
+        self.assertEqual(rates(), [120, 120], "project over employee")
+        self.task.xero_hourly_rate = 150
+        self.assertEqual(rates(), [150, 150], "task over project; a subtask uses its parent's")
+        subtask.xero_hourly_rate = 160
+        self.assertEqual(rates(), [150, 160])
+
+    def test_grouping_and_rounded_totals_equal_the_timesheets_to_the_cent(self):
+        self.company.xero_time_rounding = "15"
+        self.project.xero_hourly_rate = 133.33
+        self.task2.partner_id = self.partner  # a second task of the same client
+        lines = (
+            self.timesheet(7 / 60, day=date(2026, 3, 2))
+            + self.timesheet(1.05, day=date(2026, 3, 2), employee=self.ben)
+            + self.timesheet(0.5, day=date(2026, 3, 3), task=self.task2)
+        )
+        expected_hours = {"task": [1.5, 0.5], "employee": [0.75, 1.25], "day": [1.5, 0.5], "one": [2.0]}
+        for grouping, hours in expected_hours.items():
+            with self.subTest(grouping=grouping):
+                groups = self.wizard(grouping=grouping)._xero_groups(lines)
+                self.assertEqual(sorted(g["hours"] for g in groups), sorted(hours))
+        move = self.invoice_time(grouping="task")
+        self.assertEqual(move.state, "draft")
+        self.assertEqual(move.partner_id, self.partner)
+        self.assertEqual(
+            move.currency_id, self.partner.property_product_pricelist.currency_id or self.company.currency_id
+        )
+        self.assertEqual(len(move.invoice_line_ids), 2)
+        self.assertEqual(lines.xero_invoice_id, move)
+        billed = sum(round(line.xero_billed_hours * 133.33, 2) for line in lines)
+        self.assertEqual(lines.mapped("xero_billed_hours"), [0.25, 1.25, 0.5])
+        self.assertAlmostEqual(move.amount_untaxed, billed, places=2)
+        self.assertAlmostEqual(move.amount_untaxed, 2.0 * 133.33, places=2)
+        revenue = self.connection.revenue_account_code
+        self.assertEqual(move.invoice_line_ids.account_id.xero_account_code, revenue, "mapped Odoo income account")
+        self.assertEqual(move.xero_revenue_account_code, revenue)
+        self.assertEqual(move.invoice_line_ids.tax_ids, self.tax)
+
+    def test_time_is_invoiced_once_locked_and_released_by_cancel(self):
+        line = self.timesheet(2)
+        move = self.invoice_time()
+        self.assertEqual(line.xero_invoice_id, move)
+        self.assertFalse(self.wizard().timesheet_ids, "invoiced time is not offered again")
+        wizard = self.wizard(timesheet_ids=[(6, 0, line.ids)])
+        with self.assertRaisesRegex(UserError, "invoiced meanwhile"):
+            wizard.action_create_invoice()
+        with self.assertRaisesRegex(UserError, "is invoiced on"):
+            line.unit_amount = 3
+        with self.assertRaisesRegex(UserError, "is invoiced on"):
+            line.task_id = self.task2
+        with self.assertRaisesRegex(UserError, "is invoiced on"):
+            line.unlink()
+        line.name = "Description can still change"
+        move.button_cancel()
+        self.assertFalse(line.xero_invoice_id)
+        line.unit_amount = 3
+        self.assertEqual(self.wizard().timesheet_ids, line)
+        move2 = self.invoice_time()
+        move2.unlink()
+        self.assertFalse(line.xero_invoice_id, "deleting the invoice releases its time")
+
+    def test_other_clients_time_is_refused_and_bad_input_is_explained(self):
+        other = self.timesheet(1, task=self.task2)
+        wizard = self.wizard(self.env["account.analytic.line"].browse(other.ids) | self.timesheet(1))
+        self.assertFalse(wizard.partner_id, "two clients selected: the accountant chooses")
+        wizard.partner_id = self.partner
+        wizard.timesheet_ids = [(4, other.id)]
+        with self.assertRaisesRegex(UserError, "belong to another client"):
+            wizard.action_create_invoice()
+        empty = self.wizard(date_from=date(2020, 1, 1), date_to=date(2020, 1, 2))
+        with self.assertRaisesRegex(UserError, "no time to invoice"):
+            empty.action_create_invoice()
+        self.assertTrue(other.exists() and not other.xero_invoice_id, "nothing lost")
+
+
+@tagged("post_install", "-at_install")
+class TestPushToXero(XeroInvoiceMixin, XeroSandboxCase):
+    def test_full_path_timesheets_invoice_push_status_back(self):
+        self.task.xero_hourly_rate = 100
+        self.timesheet(1.5) + self.timesheet(2, day=date(2026, 3, 3), employee=self.ben)
+        move = self.invoice_time(grouping="employee")
+        move.action_post()
+        action = move.with_user(self.accountant).action_xero_push()
+        self.assertEqual(action["params"]["type"], "success")
+        [invoice] = self.xero_invoices()
+        self.assertEqual(invoice["Reference"], move.name)
+        self.assertEqual(invoice["Contact"]["ContactID"], self.partner.xero_contact_id)
+        self.assertEqual(invoice["Status"], "DRAFT")
+        self.assertEqual(invoice["CurrencyCode"], move.currency_id.name)
+        self.assertEqual({line["AccountCode"] for line in invoice["LineItems"]}, {self.connection.revenue_account_code})
+        self.assertEqual({line["TaxType"] for line in invoice["LineItems"]}, {"OUTPUT2"})
+        self.assertEqual(sorted(line["Quantity"] for line in invoice["LineItems"]), [1.5, 2.0])
+        self.assertAlmostEqual(invoice["SubTotal"], move.amount_untaxed, places=2)
+        self.assertAlmostEqual(invoice["Total"], move.amount_total, places=2)
+        self.assertEqual(move.xero_invoice_id, invoice["InvoiceID"])
+        self.assertEqual(move.xero_invoice_number, invoice["InvoiceNumber"])
+        self.assertEqual(move.xero_status, "DRAFT")
+        self.assertIn(invoice["InvoiceID"], move.xero_url)
+        self.assertIn(invoice["InvoiceNumber"], move.message_ids[0].body)
+        self.assertFalse(move.xero_push_error)
+        # pushing again never creates a second invoice
+        move.action_xero_push()
+        self.assertEqual(len(self.xero_invoices()), 1)
+        # the accountant authorises it in Xero; the hourly cron brings the status back in one paged call
+        self.connection._xero_client().update_invoice_status(move.xero_invoice_id, "AUTHORISED")
+        self.sandbox.control.clear_requests()
+        self.env["account.move"]._cron_xero_pull_invoice_status()
+        self.assertEqual(move.xero_status, "AUTHORISED")
+        [pull] = self.sandbox.control.requests("/api.xro/2.0/Invoices")
+        self.assertEqual(pull["method"], "GET")
+        self.assertIn("If-Modified-Since", pull["headers"])
+        # edits after push are blocked
+        with self.assertRaisesRegex(UserError, "can no longer change here"):
+            move.button_draft()
+        # cancelling voids it in Xero and releases the time
+        move.button_cancel()
+        self.assertEqual(move.state, "cancel")
+        self.assertEqual(move.xero_status, "VOIDED")
+        self.assertEqual(self.xero_invoices()[0]["Status"], "VOIDED")
+        self.assertFalse(self.env["account.analytic.line"].search([("xero_invoice_id", "=", move.id)]))
+
+    def test_cancelling_a_pushed_draft_deletes_it_in_xero(self):
+        move = self.posted_invoice()
+        move.action_xero_push()
+        move.button_cancel()
+        self.assertEqual(self.xero_invoices()[0]["Status"], "DELETED")
+        self.assertEqual(move.xero_status, "DELETED")
+
+    def test_company_setting_pushes_authorised(self):
+        self.company.xero_push_status = "AUTHORISED"
+        move = self.posted_invoice()
+        move.action_xero_push()
+        self.assertEqual(self.xero_invoices()[0]["Status"], "AUTHORISED")
+        self.assertEqual(move.xero_status, "AUTHORISED")
+
+    def test_non_time_lines_use_the_expense_account_unless_mapped(self):
+        self.task.xero_hourly_rate = 80
+        self.timesheet(1)
+        move = self.invoice_time()
+        own = self.env["account.account"].create(
+            {"name": "Travel recharged", "code": "X493", "account_type": "income", "xero_account_code": "493"}
+        )
+        move.write(
+            {
+                "invoice_line_ids": [
+                    (
+                        0,
+                        0,
+                        {"name": "Disbursement", "quantity": 1, "price_unit": 40, "tax_ids": [(6, 0, self.tax.ids)]},
+                    ),
+                    (0, 0, {"name": "Travel", "quantity": 1, "price_unit": 60, "account_id": own.id, "tax_ids": []}),
+                ]
+            }
+        )
+        move.action_post()
+        move.action_xero_push()
+        codes = {
+            line["Description"]: (line["AccountCode"], line["TaxType"]) for line in self.xero_invoices()[0]["LineItems"]
+        }
+        self.assertEqual(codes["Disbursement"], (self.connection.expense_account_code, "OUTPUT2"))
+        self.assertEqual(codes["Travel"], ("493", "NONE"))
+        time_line = move.invoice_line_ids.filtered("xero_timesheet_ids")
+        self.assertEqual(codes[time_line.name][0], self.connection.revenue_account_code)
+
+    def test_client_unknown_to_xero_is_created_first(self):
+        client = self.env["res.partner"].create({"name": "Brand New Client Ltd", "email": "ap@brandnew.example"})
+        move = self.posted_invoice(partner=client)
+        move.action_xero_push()
+        self.assertTrue(client.xero_contact_id)
+        contact = [c for c in self.sandbox.control.contacts(self.tenant["tenant_id"]) if c["Name"] == client.name]
+        self.assertEqual([c["ContactID"] for c in contact], [client.xero_contact_id])
+        self.assertEqual(self.xero_invoices()[0]["Contact"]["ContactID"], client.xero_contact_id)
+
+    def test_unmapped_tax_is_refused_before_calling_xero(self):
+        self.tax.xero_tax_type = False
+        move = self.posted_invoice(tax_ids=[(6, 0, self.tax.ids)])
+        action = move.action_xero_push()
+        self.assertEqual(action["params"]["type"], "danger")
+        self.assertIn("has no Xero tax type", move.xero_push_error)
+        self.assertFalse(move.xero_invoice_id)
+        self.assertFalse(self.puts())
+
+    def test_xero_validation_error_is_shown_per_invoice_and_nothing_is_marked(self):
+        good = self.posted_invoice(amount=10)
+        archived = self.env["account.account"].create(
+            {"name": "Legacy", "code": "X250", "account_type": "income", "xero_account_code": "250"}
+        )
+        bad = self.posted_invoice(amount=20, account_id=archived.id)
+        action = (good | bad).action_xero_push()
+        self.assertEqual(action["params"]["type"], "danger")
+        self.assertIn(bad.name, action["params"]["message"])
+        self.assertIn("archived", bad.xero_push_error)
+        self.assertFalse(bad.xero_invoice_id or bad.xero_status)
+        self.assertTrue(good.xero_invoice_id)
+        self.assertEqual([i["Reference"] for i in self.xero_invoices()], [good.name])
+        # fixed, pushed again: a new attempt (new Idempotency-Key), created once
+        bad.invoice_line_ids.account_id.xero_account_code = "200"
+        bad.action_xero_push()
+        self.assertTrue(bad.xero_invoice_id)
+        keys = [r["headers"].get("Idempotency-Key") for r in self.puts()]
+        self.assertEqual(len(set(keys)), 2)
+
+    def test_retry_after_a_dropped_response_replays_and_leaves_one_invoice(self):
+        move = self.posted_invoice()
+        self.sandbox.control.inject_fault("PUT", "/api.xro/2.0/Invoices", "drop", count=1)
+        with patch("odoo.addons.xero_timesync.services.xero_client.time.sleep"):
+            move.action_xero_push()
+        self.assertEqual(len(self.xero_invoices()), 1)
+        self.assertEqual(move.xero_invoice_id, self.xero_invoices()[0]["InvoiceID"])
+        puts = self.puts()
+        self.assertEqual(len(puts), 2, "the SDK call was retried once")
+        self.assertEqual(len({p["headers"]["Idempotency-Key"] for p in puts}), 1, "with the same key")
+
+    def test_response_lost_for_good_then_next_push_finds_the_invoice(self):
+        move = self.posted_invoice()
+        self.sandbox.control.inject_fault("PUT", "/api.xro/2.0/Invoices", "drop", count=10)
+        with patch("odoo.addons.xero_timesync.services.xero_client.time.sleep"):
+            action = move.action_xero_push()
+        self.assertEqual(action["params"]["type"], "danger")
+        self.assertFalse(move.xero_invoice_id, "not marked as pushed")
+        self.assertIn("looks for it", move.xero_push_error)
+        self.assertEqual(len(self.xero_invoices()), 1, "Xero did create it")
+        self.sandbox.control.clear_faults()
+        self.sandbox.control.clear_requests()
+        move.action_xero_push()
+        self.assertEqual(move.xero_invoice_id, self.xero_invoices()[0]["InvoiceID"])
+        self.assertEqual(len(self.xero_invoices()), 1, "found, not created again")
+        self.assertFalse(self.puts())
+
+    def test_120_invoices_from_the_list_go_in_batches(self):
+        moves = self.env["account.move"].create(
+            [
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": self.partner.id,
+                    "invoice_line_ids": [(0, 0, {"name": f"Work {n}", "quantity": 1, "price_unit": 10 + n})],
+                }
+                for n in range(120)
+            ]
+        )
+        moves.action_post()
+        self.env.ref("xero_timesync.action_server_xero_push").with_context(
+            active_model="account.move", active_ids=moves.ids
+        ).run()
+        self.assertEqual(len(self.puts()), math.ceil(120 / const.INVOICES_BATCH_SIZE))
+        self.assertEqual(len(self.xero_invoices()), 120)
+        self.assertTrue(all(moves.mapped("xero_invoice_id")))
+        self.assertEqual(len(set(moves.mapped("xero_invoice_id"))), 120)
+
+    def test_only_accountants_and_admins_push(self):
+        move = self.posted_invoice()
+        employee = new_test_user(self.env, "xero_employee", groups="base.group_user")
+        auditor = new_test_user(self.env, "xero_auditor", groups="base.group_user,account.group_account_readonly")
+        for user in (employee, auditor):
+            with self.subTest(user=user.login), self.assertRaises(AccessError):
+                move.with_user(user).action_xero_push()
+        with self.assertRaises(AccessError):
+            self.env["xero.invoice.wizard"].with_user(employee)._action_open(self.partner)
+        self.assertFalse(self.puts())
+        move.with_user(self.accountant).action_xero_push()
+        self.assertTrue(move.xero_invoice_id)

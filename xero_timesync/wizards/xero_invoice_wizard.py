@@ -1,0 +1,438 @@
+"""Invoice time: timesheets of one Xero-linked client → one draft customer invoice."""
+
+from collections import defaultdict
+
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.fields import Domain
+from odoo.tools import float_round
+
+from ..models.account_analytic_line_invoice import rounded_hours
+from ..services.xero_client import XeroError
+
+GROUPINGS = [("task", "Per task"), ("employee", "Per employee"), ("day", "Per day"), ("one", "One line")]
+
+
+class XeroInvoiceWizard(models.TransientModel):
+    _name = "xero.invoice.wizard"
+    _description = "Invoice time"
+
+    company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company)
+    partner_id = fields.Many2one(
+        "res.partner",
+        "Client",
+        domain="[('xero_contact_id', '!=', False), ('company_id', 'in', [company_id, False])]",
+    )
+    project_id = fields.Many2one("project.project", "Project")
+    task_id = fields.Many2one("project.task", "Task")
+    date_from = fields.Date("From")
+    date_to = fields.Date("To", default=fields.Date.context_today)
+    grouping = fields.Selection(GROUPINGS, "Grouping", default="task", required=True)
+    timesheet_ids = fields.Many2many(
+        "account.analytic.line",
+        string="Timesheets",
+        compute="_compute_timesheet_ids",
+        store=True,
+        readonly=False,
+    )
+    currency_id = fields.Many2one(
+        "res.currency", "Currency", compute="_compute_currency_id", store=True, readonly=False
+    )
+    tax_ids = fields.Many2many(
+        "account.tax",
+        string="Taxes",
+        default=lambda self: self.env.company.account_sale_tax_id,
+        domain="[('type_tax_use', '=', 'sale'), ('company_id', '=', company_id)]",
+    )
+    rounding = fields.Selection(related="company_id.xero_time_rounding", string="Rounding")
+    account_line_ids = fields.One2many("xero.invoice.wizard.account", "wizard_id")
+    revenue_line_id = fields.Many2one(
+        "xero.invoice.wizard.account",
+        "Xero revenue account",
+        domain="[('wizard_id', '=', id), ('account_class', '=', 'REVENUE')]",
+    )
+    expense_line_id = fields.Many2one(
+        "xero.invoice.wizard.account",
+        "Xero expense account",
+        domain="[('wizard_id', '=', id), ('account_class', '=', 'EXPENSE')]",
+    )
+    income_account_id = fields.Many2one(
+        "account.account",
+        "Odoo income account",
+        compute="_compute_income_account_id",
+        store=True,
+        readonly=False,
+        help="Odoo account of the time lines; it is mapped to the Xero revenue account (created when none is).",
+    )
+    line_count = fields.Integer("Invoice lines", compute="_compute_preview")
+    hours_total = fields.Float("Hours to invoice", compute="_compute_preview", digits="Product Unit")
+    amount_total = fields.Monetary("Untaxed amount", compute="_compute_preview")
+    warning = fields.Char(compute="_compute_preview")
+
+    # -- opening -----------------------------------------------------------------------------------
+    @api.model
+    def _action_open(self, records):
+        """Server action entry point: from timesheets, tasks, projects or clients."""
+        self._check_accountant()
+        vals = {}
+        if records._name == "account.analytic.line":
+            timesheets = records.filtered(lambda t: t.project_id and not t.sudo().xero_invoice_line_id)
+            vals["timesheet_ids"] = [(6, 0, timesheets.ids)]
+            partners = timesheets.partner_id.commercial_partner_id
+            if len(partners) == 1:
+                vals["partner_id"] = partners.id
+            if timesheets:
+                vals["date_from"] = min(timesheets.mapped("date"))
+                vals["date_to"] = max(timesheets.mapped("date"))
+        elif records._name == "project.task" and len(records) == 1:
+            vals.update(task_id=records.id, partner_id=records.partner_id.commercial_partner_id.id or False)
+        elif records._name == "project.project" and len(records) == 1:
+            vals["project_id"] = records.id
+        elif records._name == "res.partner" and len(records) == 1:
+            vals["partner_id"] = records.commercial_partner_id.id
+        wizard = self.create(vals)
+        wizard._load_accounts()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self._name,
+            "res_id": wizard.id,
+            "view_mode": "form",
+            "target": "new",
+            "name": _("Invoice time"),
+        }
+
+    def _check_accountant(self):
+        if not self.env.user.has_group("account.group_account_invoice"):
+            raise AccessError(_("Only accountants can invoice time."))
+
+    def _connection(self):
+        return self.env["xero.connection"]._xero_for_company(self.company_id)
+
+    def _load_accounts(self):
+        """Xero's revenue and expense accounts to choose from; the connection's choice preselected."""
+        self.ensure_one()
+        connection = self._connection()
+        accounts = []
+        if connection and connection.state == "connected":
+            try:
+                client = connection._xero_client()
+                accounts = [("REVENUE", a) for a in client.accounts("REVENUE")]
+                accounts += [("EXPENSE", a) for a in client.accounts("EXPENSE")]
+                accounts = [(klass, a.code, a.name) for klass, a in accounts if a.code]
+            except (XeroError, UserError):
+                accounts = []  # offline: the accounts chosen at connection time are still offered
+        known = {(klass, code) for klass, code, _name in accounts}
+        if connection:
+            for klass, code, name in (
+                ("REVENUE", connection.revenue_account_code, connection.revenue_account_name),
+                ("EXPENSE", connection.expense_account_code, connection.expense_account_name),
+            ):
+                if code and (klass, code) not in known:
+                    accounts.append((klass, code, name or code))
+        self.account_line_ids = [(5, 0, 0)] + [
+            (0, 0, {"account_class": klass, "code": code, "name": name}) for klass, code, name in accounts
+        ]
+        lines = self.account_line_ids
+        self.revenue_line_id = (
+            lines.filtered(lambda a: a.account_class == "REVENUE" and a.code == connection.revenue_account_code)[:1]
+            or lines.filtered(lambda a: a.account_class == "REVENUE")[:1]
+        )
+        self.expense_line_id = (
+            lines.filtered(lambda a: a.account_class == "EXPENSE" and a.code == connection.expense_account_code)[:1]
+            or lines.filtered(lambda a: a.account_class == "EXPENSE")[:1]
+        )
+
+    # -- computes ----------------------------------------------------------------------------------
+    def _timesheet_domain(self):
+        self.ensure_one()
+        domain = Domain([
+            ("company_id", "=", self.company_id.id),
+            ("project_id", "!=", False),
+            ("unit_amount", ">", 0),
+            ("xero_invoice_line_id", "=", False),
+        ])  # fmt: skip
+        if "validated" in self.env["account.analytic.line"]._fields:  # Enterprise's timesheet validation
+            domain &= Domain("validated", "=", True)
+        if self.partner_id:
+            domain &= Domain("partner_id", "child_of", self.partner_id.commercial_partner_id.id)
+        if self.project_id:
+            domain &= Domain("project_id", "=", self.project_id.id)
+        if self.task_id:
+            domain &= Domain("task_id", "child_of", self.task_id.id)
+        if self.date_from:
+            domain &= Domain("date", ">=", self.date_from)
+        if self.date_to:
+            domain &= Domain("date", "<=", self.date_to)
+        return domain
+
+    @api.depends("partner_id", "project_id", "task_id", "date_from", "date_to")
+    def _compute_timesheet_ids(self):
+        Timesheet = self.env["account.analytic.line"].sudo()
+        for wizard in self:
+            if wizard.partner_id or wizard.project_id or wizard.task_id:
+                wizard.timesheet_ids = Timesheet.search(wizard._timesheet_domain(), order="date, id")
+            else:
+                wizard.timesheet_ids = False
+
+    @api.depends("partner_id")
+    def _compute_currency_id(self):
+        for wizard in self:
+            pricelist = wizard.partner_id.property_product_pricelist if wizard.partner_id else False
+            wizard.currency_id = (pricelist and pricelist.currency_id) or wizard.company_id.currency_id
+
+    @api.depends("revenue_line_id")
+    def _compute_income_account_id(self):
+        for wizard in self:
+            code = wizard.revenue_line_id.code
+            wizard.income_account_id = code and self.env["account.account"].search(
+                [
+                    ("xero_account_code", "=", code),
+                    ("company_ids", "in", wizard.company_id.ids),
+                    ("account_type", "in", ("income", "income_other")),
+                ],
+                limit=1,
+            )
+
+    @api.depends("timesheet_ids", "grouping", "currency_id", "rounding")
+    def _compute_preview(self):
+        for wizard in self:
+            groups = wizard._xero_groups(wizard.timesheet_ids.sudo())
+            wizard.line_count = len(groups)
+            wizard.hours_total = sum(group["hours"] for group in groups)
+            wizard.amount_total = (
+                sum(wizard.currency_id.round(group["hours"] * group["rate"]) for group in groups)
+                if wizard.currency_id
+                else 0.0
+            )
+            unpriced = sum(1 for group in groups if not group["rate"])
+            wizard.warning = (
+                _(
+                    "%s line(s) have no hourly rate: set one on the task, project, employee or in Settings → Xero.",
+                    unpriced,
+                )
+                if unpriced
+                else False
+            )
+
+    # -- rates and grouping --------------------------------------------------------------------------
+    def _xero_rates(self, timesheets):
+        """``{timesheet id: hourly rate in the invoice currency}``.
+
+        Precedence: the task's rate (a subtask without one uses its nearest parent's), else the
+        project's, else the employee's, else the company default. Rates are in the company currency,
+        converted at the invoice date. A rate of 0 means "not set".
+        """
+        company = self.company_id
+        task_rates = {}
+
+        def task_rate(task):
+            if task.id not in task_rates:
+                rate, seen, current = 0.0, set(), task
+                while current and current.id not in seen:
+                    seen.add(current.id)
+                    if current.xero_hourly_rate:
+                        rate = current.xero_hourly_rate
+                        break
+                    current = current.parent_id
+                task_rates[task.id] = rate
+            return task_rates[task.id]
+
+        converted = {}
+        currency = self.currency_id or company.currency_id
+        day = self.date_to or fields.Date.context_today(self)
+
+        def convert(rate):
+            if rate not in converted:
+                converted[rate] = company.currency_id._convert(rate, currency, company, day, round=False)
+            return converted[rate]
+
+        rates = {}
+        for line in timesheets:
+            rate = (
+                (line.task_id and task_rate(line.task_id))
+                or line.project_id.xero_hourly_rate
+                or line.employee_id.xero_hourly_rate
+                or company.xero_default_hourly_rate
+            )
+            rates[line.id] = float_round(convert(rate), precision_digits=self._price_digits())
+        return rates
+
+    def _price_digits(self):
+        return self.env["decimal.precision"].precision_get("Product Price")
+
+    def _group_key(self, line):
+        if self.grouping == "task":
+            return (line.task_id.id or 0, line.project_id.id)
+        if self.grouping == "employee":
+            return (line.employee_id.id,)
+        if self.grouping == "day":
+            return (line.date,)
+        return ()
+
+    def _group_label(self, line, first, last):
+        period = fields.Date.to_string(first) if first == last else f"{first} – {last}"
+        if self.grouping == "task":
+            return _("%(task)s (%(period)s)", task=(line.task_id or line.project_id).display_name, period=period)
+        if self.grouping == "employee":
+            return _("%(employee)s (%(period)s)", employee=line.employee_id.name, period=period)
+        if self.grouping == "day":
+            return _("Time on %s", period)
+        return _("Time (%s)", period)
+
+    def _xero_groups(self, timesheets):
+        """Invoice lines as ``[{"hours", "rate", "timesheets", "name"}]``: one per group and rate."""
+        if not timesheets:
+            return []
+        timesheets.fetch(["unit_amount", "date", "task_id", "project_id", "employee_id"])
+        digits = self.env["decimal.precision"].precision_get("Product Unit")
+        rates = self._xero_rates(timesheets)
+        rounding = self.company_id.xero_time_rounding
+        buckets = defaultdict(list)
+        for line in timesheets:
+            buckets[(self._group_key(line), rates[line.id])].append(line)
+        groups = []
+        for (_key, rate), lines in buckets.items():
+            dates = [line.date for line in lines]
+            hours = sum(rounded_hours(line.unit_amount, rounding, digits) for line in lines)
+            groups.append(
+                {
+                    "hours": float_round(hours, precision_digits=digits),
+                    "rate": rate,
+                    "timesheet_ids": [line.id for line in lines],
+                    "name": self._group_label(lines[0], min(dates), max(dates)),
+                    "first": min(dates),
+                    "last": max(dates),
+                    "sort": (min(dates), lines[0].id),
+                }
+            )
+        groups.sort(key=lambda group: group["sort"])
+        return groups
+
+    # -- create the invoice ----------------------------------------------------------------------------
+    def _income_account(self):
+        """The Odoo income account of the time lines, mapped to the chosen Xero revenue account."""
+        code, name = self.revenue_line_id.code, self.revenue_line_id.name
+        account = self.income_account_id
+        if account:
+            if not account.xero_account_code:
+                account.sudo().xero_account_code = code
+            return account
+        Account = self.env["account.account"].sudo().with_company(self.company_id)
+        base = "X" + "".join(ch for ch in code if ch.isalnum())
+        account_code, n = base, 1
+        while Account.search_count([("code", "=", account_code), ("company_ids", "in", self.company_id.ids)]):
+            n += 1
+            account_code = f"{base}.{n}"
+        return Account.create(
+            {
+                "name": _("%(name)s (Xero %(code)s)", name=name, code=code),
+                "code": account_code,
+                "account_type": "income",
+                "xero_account_code": code,
+                "company_ids": [(6, 0, self.company_id.ids)],
+            }
+        )
+
+    def _check_ready(self, timesheets):
+        if not self.partner_id:
+            raise UserError(_("Choose the client to invoice."))
+        if not self.partner_id.commercial_partner_id.xero_contact_id and not self.partner_id.xero_contact_id:
+            raise UserError(_("%s is not a Xero client; choose a client imported from Xero.", self.partner_id.name))
+        if not timesheets:
+            raise UserError(_("There is no time to invoice for this client, period and selection."))
+        if not self.revenue_line_id:
+            raise UserError(_("Choose the Xero revenue account of the time lines."))
+        others = timesheets.filtered(
+            lambda t: t.partner_id.commercial_partner_id != self.partner_id.commercial_partner_id
+        )
+        if others:
+            raise UserError(
+                _(
+                    "%(count)s selected timesheet(s) belong to another client (e.g. %(client)s). Invoice each client"
+                    " separately.",
+                    count=len(others),
+                    client=others[0].partner_id.display_name or _("no client"),
+                )
+            )
+
+    def action_create_invoice(self):
+        self.ensure_one()
+        self._check_accountant()
+        timesheets = self.timesheet_ids.sudo()
+        self._check_ready(timesheets)
+        # two accountants invoicing the same time at once: the second waits, then finds it invoiced
+        timesheets.lock_for_update()
+        timesheets.invalidate_recordset(["xero_invoice_line_id"])
+        invoiced = timesheets.filtered("xero_invoice_line_id")
+        if invoiced:
+            raise UserError(
+                _(
+                    "%(count)s of these timesheets were invoiced meanwhile (%(invoice)s). Open the wizard again.",
+                    count=len(invoiced),
+                    invoice=invoiced[0].xero_invoice_id.display_name,
+                )
+            )
+        groups = self._xero_groups(timesheets)
+        move = self._create_move(groups)
+        lines = move.invoice_line_ids.sorted("sequence")
+        for group, line in zip(groups, lines, strict=True):
+            timesheets.browse(group["timesheet_ids"]).write({"xero_invoice_line_id": line.id})
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "account.move",
+            "res_id": move.id,
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "current",
+        }
+
+    def _create_move(self, groups):
+        account = self._income_account()
+        hour = self.env.ref("uom.product_uom_hour", raise_if_not_found=False)
+        first = min(group["first"] for group in groups)
+        last = max(group["last"] for group in groups)
+        line_vals = []
+        for sequence, group in enumerate(groups, start=10):
+            vals = {
+                "sequence": sequence,
+                "name": group["name"],
+                "quantity": group["hours"],
+                "price_unit": group["rate"],
+                "account_id": account.id,
+                "tax_ids": [(6, 0, self.tax_ids.ids)],
+            }
+            if hour:
+                vals["product_uom_id"] = hour.id
+            line_vals.append((0, 0, vals))
+        return (
+            self.env["account.move"]
+            .with_company(self.company_id)
+            .create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": self.partner_id.id,
+                    "currency_id": self.currency_id.id,
+                    "invoice_origin": _("Time %(first)s – %(last)s", first=first, last=last),
+                    "xero_time_rounding": self.company_id.xero_time_rounding,
+                    "xero_revenue_account_code": self.revenue_line_id.code,
+                    "xero_expense_account_code": self.expense_line_id.code,
+                    "invoice_line_ids": line_vals,
+                }
+            )
+        )
+
+
+class XeroInvoiceWizardAccount(models.TransientModel):
+    _name = "xero.invoice.wizard.account"
+    _description = "Xero account offered when invoicing time"
+    _order = "code, name"
+
+    wizard_id = fields.Many2one("xero.invoice.wizard", required=True, ondelete="cascade")
+    account_class = fields.Selection([("REVENUE", "Revenue"), ("EXPENSE", "Expense")], required=True)
+    code = fields.Char(readonly=True)
+    name = fields.Char(readonly=True)
+
+    @api.depends("code", "name")
+    def _compute_display_name(self):
+        for account in self:
+            account.display_name = f"{account.code} {account.name}" if account.code else account.name
