@@ -14,11 +14,9 @@ from . import (
     xero_token,
 )
 from . import (
-    account_analytic_line_invoice,
     account_move,
     account_move_line,
     account_tax,
-    res_partner_xero_contact,
-    xero_hourly_rate,
+    hr_employee,
     xero_invoice_push,
 )

@@ -1,9 +1,58 @@
-from odoo import fields, models
+"""Timesheets: Xero project access (restricted members, managers) and invoicing (linked to their invoice
+line, invoiced once, locked while invoiced)."""
+
+import math
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
 from odoo.fields import Domain
+from odoo.tools import float_round
+
+# What an invoice was computed from: these cannot change while a timesheet is invoiced.
+XERO_INVOICED_LOCKED_FIELDS = ("unit_amount", "task_id", "project_id", "employee_id", "date")
+
+
+def rounded_hours(hours, rounding_minutes, digits=2):
+    """Hours as invoiced: rounded up to ``rounding_minutes`` (6, 15) or, without rounding, to ``digits``.
+
+    Without rounding, each timesheet is still rounded (half-up) to the invoice's quantity precision, so
+    that an invoice line's quantity is exactly the sum of its timesheets' hours.
+    """
+    rounding_minutes = int(rounding_minutes or 0)
+    if hours <= 0:
+        return 0.0
+    if rounding_minutes:
+        minutes = round(hours * 60, 6)  # 0.1 h * 60 = 6.000000000000001 must stay 6
+        return float_round(math.ceil(minutes / rounding_minutes) * rounding_minutes / 60, precision_digits=digits)
+    return float_round(hours, precision_digits=digits)
 
 
 class AccountAnalyticLine(models.Model):
     _inherit = "account.analytic.line"
+
+    xero_invoice_line_id = fields.Many2one(
+        "account.move.line",
+        "Invoice line",
+        copy=False,
+        readonly=True,
+        index="btree_not_null",
+        ondelete="set null",
+        groups="account.group_account_invoice",
+    )
+    xero_invoice_id = fields.Many2one(
+        related="xero_invoice_line_id.move_id",
+        string="Invoice",
+        store=True,
+        index="btree_not_null",
+        groups="account.group_account_invoice",
+    )
+    xero_billed_hours = fields.Float(
+        "Invoiced hours",
+        compute="_compute_xero_billed_hours",
+        digits="Product Unit",
+        groups="account.group_account_invoice",
+        help="The hours on the invoice, after the company's rounding.",
+    )
 
     def _domain_project_id(self):
         """hr_timesheet offers the projects a user follows; task-restricted Xero members follow only
@@ -40,3 +89,41 @@ class AccountAnalyticLine(models.Model):
             if all(line.project_id in managed for line in others):
                 return super(AccountAnalyticLine, self - others)._check_can_write(values)
         return super()._check_can_write(values)
+
+    @api.depends("unit_amount", "xero_invoice_id.xero_time_rounding")
+    def _compute_xero_billed_hours(self):
+        digits = self.env["decimal.precision"].precision_get("Product Unit")
+        for line in self:
+            rounding = line.xero_invoice_id.xero_time_rounding if line.xero_invoice_id else False
+            line.xero_billed_hours = rounded_hours(line.unit_amount, rounding, digits) if rounding is not False else 0.0
+
+    def _check_xero_not_invoiced(self, vals=None):
+        invoiced = self.sudo().filtered("xero_invoice_line_id")
+        if vals is not None:
+            invoiced = invoiced.filtered(
+                lambda line: any(
+                    line._fields[name].convert_to_write(line[name], line) != vals[name]
+                    for name in XERO_INVOICED_LOCKED_FIELDS
+                    if name in vals
+                )
+            )
+        if invoiced:
+            line = invoiced[0]
+            raise UserError(
+                _(
+                    "The time of %(date)s on “%(task)s” is invoiced on %(invoice)s: its hours, task, project, employee"
+                    " and date can no longer change. Cancel or delete that invoice to release it.",
+                    date=line.date,
+                    task=line.task_id.display_name or line.project_id.display_name,
+                    invoice=line.xero_invoice_id.display_name,
+                )
+            )
+
+    def write(self, vals):
+        if any(name in vals for name in XERO_INVOICED_LOCKED_FIELDS):
+            self._check_xero_not_invoiced(vals)
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_xero_invoiced(self):
+        self._check_xero_not_invoiced()

@@ -14,6 +14,12 @@ class ProjectProject(models.Model):
     )
     is_xero_project = fields.Boolean(readonly=True, copy=False, index=True)
     xero_member_ids = fields.One2many("xero.project.member", "project_id", "Xero access")
+    xero_hourly_rate = fields.Float(
+        "Hourly rate",
+        digits="Product Price",
+        help="Hourly rate when this project's time is invoiced (company currency); 0 = not set, see README for"
+        " precedence.",
+    )
 
     def _xero_assign_users(self, users):
         """Every given active internal user becomes a regular member of these Xero projects (batched)."""

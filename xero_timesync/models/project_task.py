@@ -40,6 +40,12 @@ class ProjectTask(models.Model):
         search="_search_xero_allowed_user_ids",
         help="Task-restricted members of the Xero project allowed on this task or one of its ancestors.",
     )
+    xero_hourly_rate = fields.Float(
+        "Hourly rate",
+        digits="Product Price",
+        help="Hourly rate when this task's time is invoiced (company currency); 0 = not set, see README for"
+        " precedence. Subtasks use their parent's.",
+    )
     xero_timer_running = fields.Boolean("My timer runs here", compute="_compute_xero_timer_running")
     xero_client = fields.Char(
         "Client",

@@ -45,6 +45,7 @@ class ResCompany(models.Model):
         else:
             steps = math.floor(steps + 0.5)
         return max(steps, 1) * step
+
     # -- invoicing time (see README "Invoicing time and pushing to Xero") -------------------------
     xero_time_rounding = fields.Selection(
         [("0", "No rounding"), ("6", "Up to 6 minutes"), ("15", "Up to 15 minutes")],

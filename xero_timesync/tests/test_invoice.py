@@ -6,7 +6,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tests import TransactionCase, new_test_user, tagged
 
 from odoo.addons.xero_timesync import const
-from odoo.addons.xero_timesync.models.account_analytic_line_invoice import rounded_hours
+from odoo.addons.xero_timesync.models.account_analytic_line import rounded_hours
 
 from .common import XeroSandboxCase
 from .invoice_common import XeroInvoiceMixin

@@ -7,7 +7,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.fields import Domain
 from odoo.tools import float_round
 
-from ..models.account_analytic_line_invoice import rounded_hours
+from ..models.account_analytic_line import rounded_hours
 from ..services.xero_client import XeroError
 
 GROUPINGS = [("task", "Per task"), ("employee", "Per employee"), ("day", "Per day"), ("one", "One line")]
@@ -23,11 +23,11 @@ class XeroInvoiceWizard(models.TransientModel):
         "Client",
         domain="[('xero_contact_id', '!=', False), ('company_id', 'in', [company_id, False])]",
     )
-    project_id = fields.Many2one("project.project", "Project")
-    task_id = fields.Many2one("project.task", "Task")
+    project_id = fields.Many2one("project.project")
+    task_id = fields.Many2one("project.task")
     date_from = fields.Date("From")
     date_to = fields.Date("To", default=fields.Date.context_today)
-    grouping = fields.Selection(GROUPINGS, "Grouping", default="task", required=True)
+    grouping = fields.Selection(GROUPINGS, default="task", required=True)
     timesheet_ids = fields.Many2many(
         "account.analytic.line",
         string="Timesheets",
@@ -35,9 +35,7 @@ class XeroInvoiceWizard(models.TransientModel):
         store=True,
         readonly=False,
     )
-    currency_id = fields.Many2one(
-        "res.currency", "Currency", compute="_compute_currency_id", store=True, readonly=False
-    )
+    currency_id = fields.Many2one("res.currency", compute="_compute_currency_id", store=True, readonly=False)
     tax_ids = fields.Many2many(
         "account.tax",
         string="Taxes",
