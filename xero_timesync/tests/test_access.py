@@ -53,14 +53,6 @@ def _timesheet(fx, task):
     return {"name": "Access matrix", "project_id": fx.project, "task_id": task, "unit_amount": 1.0}
 
 
-def _invoice(fx):
-    return {
-        "move_type": "out_invoice",
-        "partner_id": fx.client,
-        "invoice_line_ids": [(0, 0, {"name": "Consulting", "quantity": 1.0, "price_unit": 100.0})],
-    }
-
-
 # Each helper returns the operation twice: (ORM on the user's env, JSON-RPC through ``call``).
 def reads(model, record, fields):
     return (
@@ -88,15 +80,6 @@ def searches(model, fields):
         lambda env, fx: env[model].search_read([], fields),
         lambda call, fx: call(model, "search_read", [], fields),
     )
-
-
-def _orm_push(env, fx):
-    env["account.move"].create(_invoice(fx)).action_post()
-
-
-def _rpc_push(call, fx):
-    move_ids = call("account.move", "create", [_invoice(fx)])
-    call("account.move", "action_post", move_ids)
 
 
 def calls(model, record, method):
@@ -149,8 +132,8 @@ MATRIX = (
        *calls("xero.connection", lambda fx: fx.connection, "action_xero_force_sync"), "A D D D D D D"),
     Op("force_sync_project", "run Force synchronization (Xero project)",
        *calls("project.project", lambda fx: fx.project, "action_xero_force_sync"), "A D D D D D D"),
-    Op("push_invoice", "create and post an invoice (what Push to Xero needs)",
-       _orm_push, _rpc_push, "D D D D D A D"),
+    Op("push_invoice", "Push to Xero (a confirmed invoice)",
+       *calls("account.move", lambda fx: fx.invoice, "action_xero_push"), "D D D D D A D"),
 )
 # fmt: on
 
@@ -246,10 +229,21 @@ class XeroAccessFixtureMixin:
             {"name": "R&D", "project_id": elsewhere.id, "unit_amount": 1.0, "user_id": cls.colleague.id}
         )
 
+        # a confirmed customer invoice of a Xero client, ready for Push to Xero
+        cls.invoice = cls.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": cls.task_allowed.partner_id.id,
+                "invoice_line_ids": [(0, 0, {"name": "Consulting", "quantity": 1.0, "price_unit": 100.0})],
+            }
+        )
+        cls.invoice.action_post()
+
         fx = cls.fx = Fixture()
         fx.project, fx.company, fx.connection = cls.project.id, cls.project.company_id.id, cls.connection.id
         fx.task_allowed, fx.task_other, fx.subtask = cls.task_allowed.id, cls.task_other.id, cls.subtask.id
         fx.client = cls.task_allowed.partner_id.id
+        fx.invoice = cls.invoice.id
         fx.colleague_line, fx.elsewhere_line = cls.colleague_line.id, cls.elsewhere_line.id
         fx.past_line = {line.user_id.login: line.id for line in cls.past_lines}
         fx.past_line["xts_portal"] = cls.colleague_line.id  # portal has no time: it tries a member's
