@@ -1,2 +1,8 @@
-from . import xero_connect_wizard, xero_connect_wizard_account, xero_connect_wizard_tenant
-from . import xero_invoice_wizard
+from . import (
+    xero_account_choice,
+    xero_connect_wizard,
+    xero_connect_wizard_account,
+    xero_connect_wizard_tenant,
+    xero_invoice_wizard,
+    xero_invoice_wizard_account,
+)
