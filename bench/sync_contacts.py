@@ -213,16 +213,16 @@ def connect(env, task):
             "expense_account_name": wizard.expense_line_id.name,
         }
     )
-    env.cr.commit()
+    env.cr.commit()  # the benchmark's own database: the connection must exist for the measured runs
     return connection
 
 
 def run_sync(env, connection, trigger, profile):
-    env.cr.commit()
+    env.cr.commit()  # start each measured run from committed state, as a cron worker does
     env.invalidate_all()
     with Measure() as measure:
         log = _profiled(profile, lambda: connection._xero_sync(trigger))
-        env.cr.commit()
+        env.cr.commit()  # the measured run's writes count only once committed, as in production
     if log.state != "done":
         raise RuntimeError(f"the {trigger} run ended {log.state}: {log.message}")
     tasks = (
@@ -335,12 +335,12 @@ def ui_import(env, model, file_name, data, fields, columns):
     importer = env["base_import.import"].create(
         {"res_model": model, "file": data, "file_type": "text/csv", "file_name": file_name}
     )
-    env.cr.commit()
+    env.cr.commit()  # the import record must exist before its batches, as in the import screen
     skip, messages, ids = 0, [], 0
     while True:
         options = {**UI_OPTIONS, "skip": skip, "limit": CSV_BATCH}
         result = importer.with_context(tracking_disable=True).execute_import(fields, columns, options)
-        env.cr.commit()
+        env.cr.commit()  # one transaction per batch, as Odoo's import screen does
         messages += result.get("messages") or []
         ids += len(result.get("ids") or [])
         errors = [m for m in result.get("messages") or [] if m.get("type") == "error"]
@@ -355,7 +355,7 @@ def scenario_base_import(env, task, profile):
     count, partners_csv, tasks_csv = admin_csv_files(env, task)
     # the admin creates the project by hand before importing its tasks
     env["project.project"].create({"name": "Xero", "allow_timesheets": True})
-    env.cr.commit()
+    env.cr.commit()  # the admin's project exists before the tasks CSV, as when done by hand
     env.invalidate_all()
 
     def both():

@@ -76,8 +76,7 @@ class XeroToken(models.Model):
                     "UPDATE xero_token SET access_token = NULL, refresh_token = NULL, expires_at = 0 WHERE id = %s",
                     [self.id],
                 )
-                # the dead grant is forgotten even though the exception rolls this cursor back
-                cr.commit()  # pylint: disable=invalid-commit
+                cr.commit()  # pylint: disable=invalid-commit  # forget the dead grant despite the raise below
                 raise
             vals = self._vals_from_dict(new)
             cr.execute(
