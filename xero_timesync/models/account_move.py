@@ -62,12 +62,8 @@ class AccountMove(models.Model):
 
     @api.depends("xero_invoice_id", "company_id")
     def _compute_xero_url(self):
-        connections = {
-            c.company_id.id: c
-            for c in self.env["xero.connection"].sudo().search([("company_id", "in", self.company_id.ids)])
-        }
         for move in self:
-            connection = connections.get(move.company_id.id)
+            connection = move.company_id.xero_connection_id
             if not move.xero_invoice_id:
                 move.xero_url = False
                 continue
