@@ -123,7 +123,15 @@ class XeroProjectMember(models.Model):
             [
                 ("partner_id", "=", self.partner_id.id),
                 ("res_model", "=", "project.task"),
-                ("res_id", "in", self.project_id.sudo().with_context(active_test=False).task_ids.ids),
+                # a subquery: the project's tasks (archived too) are never loaded into Python
+                (
+                    "res_id",
+                    "in",
+                    self.env["project.task"]
+                    .sudo()
+                    .with_context(active_test=False)
+                    ._search([("project_id", "=", self.project_id.id)]),
+                ),
             ]
         )
         current.filtered(lambda f: f.res_id not in tasks.ids).unlink()
