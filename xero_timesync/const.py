@@ -26,3 +26,7 @@ SYNC_LOG_RETENTION_DAYS = 90
 INTERACTIVE_SYNC_BUDGET_SECONDS = 45  # a button waits this long, then the cron continues the import
 PARAM_WEBHOOK_KEY = "xero_timesync.webhook_key"
 WEBHOOK_PATH = "/xero_timesync/webhook"
+WEBHOOK_MAX_BODY_BYTES = 256 * 1024  # Xero's deliveries are a few KB; anything larger is refused unread
+WEBHOOK_DELIVERY_RETENTION_DAYS = 7  # replays are recognised this long; a later one costs one idempotent run
+WEBHOOK_DEBOUNCE_SECONDS = 2  # a burst of deliveries wakes one run per organisation
+SYNC_LOG_STALE_HOURS = 6  # a run still "running" after this long lost its worker

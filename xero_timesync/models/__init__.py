@@ -8,10 +8,12 @@ from . import (
     res_users,
     xero_connection,
     xero_contact_importer,
+    xero_contact_refusal,
     xero_project_member,
     xero_sync_log,
     xero_timer,
     xero_token,
+    xero_webhook_delivery,
 )
 from . import (
     account_move,

@@ -1,6 +1,9 @@
-from odoo import _, fields, models
+from odoo import _, api, fields, models
 
 from .. import const
+
+# Readable by Settings administrators only, whatever the path (default_get, read, onchange, export...).
+SECRET_FIELDS = ("xero_client_secret", "xero_webhook_key")
 
 
 class ResConfigSettings(models.TransientModel):
@@ -29,6 +32,16 @@ class ResConfigSettings(models.TransientModel):
     xero_expense_account_name = fields.Char(related="xero_connection_id.expense_account_name")
     xero_expense_account_code = fields.Char(related="xero_connection_id.expense_account_code")
     xero_sync_log_count = fields.Integer(related="xero_connection_id.sync_log_count")
+    xero_refused_count = fields.Integer(related="xero_connection_id.refused_count")
+
+    @api.model
+    def default_get(self, fields):
+        # Odoo's default_get reads config_parameter fields with sudo, ignoring the fields' groups
+        values = super().default_get(fields)
+        if not self.env.is_system():
+            for name in SECRET_FIELDS:
+                values.pop(name, None)
+        return values
 
     def _compute_xero_redirect_uri(self):
         base_url = self.env["ir.config_parameter"].sudo().get_param("web.base.url", "").rstrip("/")
@@ -63,6 +76,9 @@ class ResConfigSettings(models.TransientModel):
 
     def action_xero_open_logs(self):
         return self.xero_connection_id.action_open_sync_logs()
+
+    def action_xero_open_refusals(self):
+        return self.xero_connection_id.action_open_refusals()
 
     def action_xero_open_access(self):
         self.env["xero.connection"]._check_xero_admin()

@@ -15,6 +15,7 @@ class XeroConnection(models.Model):
     """One company's link to one Xero organisation (tenant)."""
 
     _name = "xero.connection"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
     _description = "Xero connection"
     _rec_name = "tenant_name"
 
@@ -50,7 +51,11 @@ class XeroConnection(models.Model):
     sync_resume_page = fields.Integer(readonly=True, help="Page to resume an interrupted synchronization from.")
     sync_resume_since = fields.Datetime(readonly=True)
     sync_resume_started = fields.Datetime(readonly=True)
-    webhook_pending = fields.Boolean(readonly=True, help="Xero announced contact changes; the cron syncs them.")
+    webhook_pending = fields.Boolean(
+        compute="_compute_webhook_pending", help="Xero announced contact changes; the cron syncs them."
+    )
+    refusal_ids = fields.One2many("xero.contact.refusal", "connection_id", readonly=True)
+    refused_count = fields.Integer("Refused contacts", compute="_compute_refused_count")
     sync_log_ids = fields.One2many("xero.sync.log", "connection_id", readonly=True)
     sync_log_count = fields.Integer(compute="_compute_sync_log_count")
     last_sync_log_id = fields.Many2one("xero.sync.log", readonly=True, copy=False)
@@ -81,6 +86,20 @@ class XeroConnection(models.Model):
                 )
             else:
                 connection.owner_warning = False
+
+    def _compute_webhook_pending(self):
+        pending = self.env["xero.webhook.delivery"].sudo()._pending_tenants()
+        for connection in self:
+            connection.webhook_pending = connection.tenant_id in pending
+
+    def _compute_refused_count(self):
+        counts = dict(
+            self.env["xero.contact.refusal"]
+            .sudo()
+            ._read_group([("connection_id", "in", self.ids)], ["connection_id"], ["__count"])
+        )
+        for connection in self:
+            connection.refused_count = counts.get(connection, 0)
 
     def _compute_sync_log_count(self):
         counts = dict(
@@ -143,7 +162,7 @@ class XeroConnection(models.Model):
             raise UserError(_("The Xero integration of %s is unlinked; enable it again.", self.company_id.name))
         token = self.sudo().token_id
         if not token or not token.sudo().refresh_token:
-            raise UserError(_("The Xero connection of %s needs to be re-authorised.", self.company_id.name))
+            raise XeroAuthError(_("The Xero connection of %s needs to be re-authorised.", self.company_id.name))
         return self._xero_new_client(
             token=token._as_dict(), tenant_id=self.tenant_id, token_rotator=token._rotate, **options
         )
@@ -197,6 +216,7 @@ class XeroConnection(models.Model):
         else:
             connection = self.sudo().create(vals)
         connection._xero_store_token(token)
+        connection._xero_close_reauth_activities()
         return connection
 
     def _xero_store_token(self, token):
@@ -209,33 +229,51 @@ class XeroConnection(models.Model):
             self.sudo().token_id = self.env["xero.token"].sudo().create({"connection_id": self.id, **vals})
 
     def _xero_wipe_token(self):
-        self.sudo().token_id.sudo().write({"access_token": False, "refresh_token": False, "expires_at": 0})
+        self.sudo().token_id._wipe()
 
     def _xero_handle_auth_error(self, error):
-        """The grant is gone: visible state, admins notified, no crash loop (the cron skips it)."""
+        """The grant is gone: visible state, admins notified and given an activity, no retries until re-authorised."""
         self.ensure_one()
         if self.state == "needs_reauth":
             return
         self.sudo().write({"state": "needs_reauth"})
         self._xero_wipe_token()
         _logger.warning("Xero connection of company %s needs re-authorisation: %s", self.company_id.id, error)
-        self._xero_notify_admins(
-            _("Xero needs re-authorisation"),
-            _(
-                "Xero no longer accepts the connection of %(company)s (%(reason)s). An administrator must enable"
-                " the integration again (Settings → Xero).",
-                company=self.company_id.name,
-                reason=error,
-            ),
+        message = _(
+            "Xero no longer accepts the connection of %(company)s (%(reason)s). An administrator must enable"
+            " the integration again (Settings → Xero → Enable integration).",
+            company=self.company_id.name,
+            reason=error,
+        )
+        self._xero_notify_admins(_("Xero needs re-authorisation"), message)
+        self._xero_schedule_admin_activity(
+            "xero_timesync.mail_activity_type_xero_reauth", _("Re-authorise Xero for %s", self.company_id.name), message
         )
 
-    def _xero_notify_admins(self, title, message):
-        admins = (
+    def _xero_company_admins(self):
+        return (
             self.env.ref("base.group_system")
             .sudo()
-            .all_user_ids.filtered(lambda u: u.active and self.company_id in u.company_ids)
+            .all_user_ids.filtered(lambda u: u.active and not u.share and self.company_id in u.company_ids)
         )
-        for partner in admins.partner_id:
+
+    def _xero_schedule_admin_activity(self, activity_type_xmlid, summary, note):
+        """One open activity of this kind for an administrator (who connected, if still one), not one per run."""
+        connection = self.sudo()
+        activity_type = self.env.ref(activity_type_xmlid)
+        if connection.activity_ids.filtered(lambda activity: activity.activity_type_id == activity_type):
+            return
+        admins = self._xero_company_admins()
+        assignee = self.owner_id if self.owner_id in admins else admins[:1]
+        if assignee:
+            connection.activity_schedule(activity_type_xmlid, summary=summary, note=note, user_id=assignee.id)
+
+    def _xero_close_reauth_activities(self):
+        activity_type = self.env.ref("xero_timesync.mail_activity_type_xero_reauth")
+        self.sudo().activity_ids.filtered(lambda activity: activity.activity_type_id == activity_type).action_done()
+
+    def _xero_notify_admins(self, title, message):
+        for partner in self._xero_company_admins().partner_id:
             partner._bus_send("simple_notification", {"title": title, "message": message, "sticky": True})
 
     # -- actions ---------------------------------------------------------------------------------
@@ -274,6 +312,15 @@ class XeroConnection(models.Model):
         action = self.env["ir.actions.act_window"]._for_xml_id("xero_timesync.xero_sync_log_action")
         action["domain"] = [("connection_id", "=", self.id)]
         return action
+
+    def action_open_refusals(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("xero_timesync.xero_contact_refusal_action")
+        action["domain"] = [("connection_id", "=", self.id)]
+        return action
+
+    def action_open_settings(self):
+        return {"type": "ir.actions.act_url", "url": "/odoo/settings#xero_timesync", "target": "self"}
 
     # -- synchronization -------------------------------------------------------------------------
     @api.model
@@ -315,9 +362,9 @@ class XeroConnection(models.Model):
             self.project_id = project
         return project
 
-    def _xero_sync(self, trigger, time_budget=None):
+    def _xero_sync(self, trigger, time_budget=None, queued_after=0):
         self.ensure_one()
-        return self.env["xero.contact.importer"]._run(self, trigger, time_budget=time_budget)
+        return self.env["xero.contact.importer"]._run(self, trigger, time_budget=time_budget, queued_after=queued_after)
 
     def action_xero_force_sync(self):
         """Synchronize now and report; a long first import continues in the background."""
@@ -341,20 +388,42 @@ class XeroConnection(models.Model):
 
     @api.model
     def _xero_contacts_changed_at_xero(self, tenant_ids):
-        """A verified webhook: mark the organisations and wake the cron (no Xero call in the request)."""
-        connections = self.sudo().search([("state", "=", "connected"), ("tenant_id", "in", list(tenant_ids))])
-        if connections:
-            connections.write({"webhook_pending": True})
-            self.env.ref("xero_timesync.ir_cron_xero_sync_contacts").sudo()._trigger()
+        """A verified webhook (already recorded as pending): wake the cron shortly, so that a burst of
+        deliveries costs one run per organisation. No Xero call and no write on the connection here."""
+        if self.sudo().search_count([("state", "=", "connected"), ("tenant_id", "in", list(tenant_ids))], limit=1):
+            at = fields.Datetime.now() + timedelta(seconds=const.WEBHOOK_DEBOUNCE_SECONDS)
+            self.env.ref("xero_timesync.ir_cron_xero_sync_contacts").sudo()._trigger(at)
 
     @api.model
     def _cron_xero_sync_contacts(self):
-        """Hourly (and on webhooks): every connected company, each one's failure isolated from the others."""
-        for connection in self.sudo().search([("state", "=", "connected")]):
+        """Hourly (and on webhooks): each due organisation in turn, least recently attempted first, each
+        one's failure isolated. An organisation that runs out of time is continued at Odoo's next call
+        (its progress report says what is left), without re-running those already done."""
+        due = self._xero_due_connections()
+        for index, connection in enumerate(due):
             trigger = "webhook" if connection.webhook_pending else "cron"
-            connection.webhook_pending = False
             try:
-                connection._xero_sync(trigger)
+                log = connection._xero_sync(trigger, queued_after=len(due) - index - 1)
             except Exception:
                 # a bug must not stop the other companies' synchronization
                 _logger.exception("Xero synchronization of company %s crashed", connection.company_id.id)
+                continue
+            if log.state == "partial":
+                return  # out of time: Odoo calls again, this organisation goes to the back of the queue
+
+    @api.model
+    def _xero_due_connections(self):
+        """Connected organisations with something to do: announced changes, an import to continue, or no
+        attempt within the last half interval of the cron (a failed run waits for the next hour)."""
+        cron = self.env.ref("xero_timesync.ir_cron_xero_sync_contacts").sudo()
+        interval = timedelta(**{cron.interval_type: cron.interval_number})
+        cutoff = fields.Datetime.now() - interval / 2
+        pending = self.env["xero.webhook.delivery"].sudo()._pending_tenants()
+        connections = self.sudo().search([("state", "=", "connected")])
+        due = connections.filtered(
+            lambda c: c.tenant_id in pending
+            or not c.last_sync_log_id
+            or c.last_sync_log_id.state == "partial"
+            or c.last_sync_log_id.started_at <= cutoff
+        )
+        return due.sorted(lambda c: (bool(c.last_sync_log_id), c.last_sync_log_id.started_at or fields.Datetime.now()))

@@ -1,12 +1,24 @@
 import logging
 import time
+from contextlib import contextmanager, nullcontext
+
+import psycopg2
+from psycopg2 import errorcodes
 
 from odoo import _, api, fields, models
+from odoo.exceptions import UserError, ValidationError
 
 from .. import const
 from ..services.xero_client import XeroAuthError, XeroError
 
 _logger = logging.getLogger(__name__)
+
+# Errors PostgreSQL raises because of another transaction: never a contact's fault; the request is retried.
+CONCURRENCY_ERRORS = {errorcodes.SERIALIZATION_FAILURE, errorcodes.DEADLOCK_DETECTED, errorcodes.LOCK_NOT_AVAILABLE}
+# What Odoo or PostgreSQL answer when one contact cannot be stored (NUL bytes, a refused tax number, an
+# index entry too large...): that contact is refused, the rest of its page is imported.
+CONTACT_REFUSALS = (psycopg2.Error, ValueError, ValidationError, UserError)
+
 
 # Context for writes coming from Xero: no chatter noise, no followers, structure changes allowed.
 IMPORT_CONTEXT = {
@@ -39,21 +51,61 @@ class XeroContactImporter(models.AbstractModel):
     _description = "Xero contact import"
 
     @api.model
-    def _run(self, connection, trigger, time_budget=None):
-        """Synchronize one connection; returns its sync log. Never raises for Xero failures."""
-        log = self.env["xero.sync.log"].sudo().create({"connection_id": connection.id, "trigger": trigger})
-        if not self._try_lock(connection):
-            log.write({"state": "skipped", "message": _("Another synchronization of this organisation is running.")})
+    def _run(self, connection, trigger, time_budget=None, queued_after=0):
+        """Synchronize one connection; returns its sync log, which ends done, partial, failed or skipped.
+
+        Never raises, except a concurrency error of an interactive request's own transaction: Odoo
+        then retries the whole request with a fresh snapshot. ``queued_after`` is how many other
+        organisations the cron still has to synchronize after this one (its progress report).
+        """
+        in_cron = bool(self.env.context.get("ir_cron_progress_id"))
+        Log = self.env["xero.sync.log"].sudo()
+        with self._exclusive(connection, across_commits=in_cron) as locked:
+            if not locked:
+                return Log.create(
+                    {
+                        "connection_id": connection.id,
+                        "trigger": trigger,
+                        "state": "skipped",
+                        "message": self._who_is_running(connection),
+                    }
+                )
+            log = Log.create({"connection_id": connection.id, "trigger": trigger})
+            self._close_interrupted_runs(connection, log)
+            connection.last_sync_log_id = log
+            self.env["xero.webhook.delivery"].sudo()._consume(connection.tenant_id)
+            if in_cron:
+                self.env["ir.cron"]._commit_progress(remaining=1 + queued_after)  # the run is visible to all
+            started = time.monotonic()
+            client = None
+            try:
+                # interactive: an unexpected failure undoes this run's half-written page, not its log
+                with nullcontext() if in_cron else self.env.cr.savepoint():
+                    client = connection._xero_client()
+                    self._sync(connection, client, log, started, time_budget, queued_after)
+            except XeroAuthError as error:
+                connection._xero_handle_auth_error(error)
+                log.write({"state": "failed", "message": str(error)})
+            except Exception as error:  # noqa: BLE001  every run must end with a state and a reason
+                if self._is_concurrency_error(error) and not in_cron:
+                    raise
+                if in_cron:
+                    self.env.cr.rollback()  # the page in progress; committed pages stay
+                _logger.exception("Xero synchronization of company %s failed", connection.company_id.id)
+                log.write({"state": "failed", "message": self._failure_message(error)})
+            log.write({"duration": time.monotonic() - started, "api_calls": client.stats.calls if client else 0})
+            if in_cron:
+                left = 1 if log.state == "partial" else 0
+                self.env["ir.cron"]._commit_progress(1, remaining=left + queued_after)
             return log
-        connection.last_sync_log_id = log
-        started = time.monotonic()
-        client = None
+
+    def _sync(self, connection, client, log, started, time_budget, queued_after):
+        """Retry the contacts refused before, then the pages; Xero failures end the run as failed."""
         try:
-            client = connection._xero_client()
-            self._import_pages(connection, client, log, started, time_budget)
-        except XeroAuthError as error:
-            connection._xero_handle_auth_error(error)
-            log.write({"state": "failed", "message": str(error)})
+            self._retry_refused(connection, client, log)
+            self._import_pages(connection, client, log, started, time_budget, queued_after)
+        except XeroAuthError:
+            raise
         except XeroError as error:
             log.write(
                 {
@@ -61,12 +113,22 @@ class XeroContactImporter(models.AbstractModel):
                     "message": _("%s Nothing is lost: the next run resumes where this one stopped.", error),
                 }
             )
-        finally:
-            self._unlock(connection)
-            log.write({"duration": time.monotonic() - started, "api_calls": client.stats.calls if client else 0})
-        return log
 
-    def _import_pages(self, connection, client, log, started, time_budget):
+    @api.model
+    def _failure_message(self, error):
+        if isinstance(error, UserError):  # ValidationError included
+            return str(error)
+        return _(
+            "Unexpected error (%(kind)s): %(error)s. Nothing is lost: the next run resumes where this one stopped.",
+            kind=type(error).__name__,
+            error=str(error)[:500],
+        )
+
+    @staticmethod
+    def _is_concurrency_error(error):
+        return isinstance(error, psycopg2.Error) and error.pgcode in CONCURRENCY_ERRORS
+
+    def _import_pages(self, connection, client, log, started, time_budget, queued_after):
         resuming = bool(connection.sync_resume_page)
         run_started = connection.sync_resume_started if resuming else fields.Datetime.now()
         if resuming:
@@ -80,18 +142,19 @@ class XeroContactImporter(models.AbstractModel):
         project = connection._xero_ensure_project()
         page_size = const.CONTACTS_PAGE_SIZE
         start_page = connection.sync_resume_page or 1
+        forget_refusals = bool(connection.refusal_ids)
         for page, contacts, item_count in client.iter_contact_pages(since or None, page_size, start_page):
-            with self.env.cr.savepoint():
-                counts = self._import_contacts(connection, project, contacts)
-                connection.write({"sync_resume_page": page + 1})
+            counts = self._import_page(connection, project, contacts, log, forget_refusals)
+            connection.write({"sync_resume_page": page + 1})
             log.write({"pages": log.pages + 1, "contacts_received": log.contacts_received + len(contacts)})
             log._add_counts(counts)
             # Xero's announced total when it gives one (a full last page is not "more"), else a full page
             more = page * page_size < item_count if item_count is not None else len(contacts) == page_size
             if in_cron:
-                # commit each page (the next run resumes from here) and tell the scheduler what is left
-                left = max(item_count - page * page_size, 0) if item_count else int(more)
-                if self.env["ir.cron"]._commit_progress(len(contacts), remaining=left if more else 0) <= 0 and more:
+                # commit each page (the next run resumes from here) and tell the scheduler what is left:
+                # this organisation's contacts and the organisations queued after it
+                left = (max(item_count - page * page_size, 0) if item_count else 1) if more else 0
+                if self.env["ir.cron"]._commit_progress(len(contacts), remaining=left + queued_after) <= 0 and more:
                     log.write({"state": "partial", "message": _("Continuing in the next scheduled run.")})
                     return
             elif more and time_budget is not None and time.monotonic() - started > time_budget:
@@ -109,6 +172,52 @@ class XeroContactImporter(models.AbstractModel):
         log.write({"state": "done"})
         if resuming and in_cron:  # a long import that started interactively has now finished
             connection._xero_notify_admins(_("Xero import finished"), log.summary)
+
+    def _retry_refused(self, connection, client, log):
+        """Contacts refused by earlier runs come again by id: Xero's If-Modified-Since would not resend them."""
+        refused_ids = connection.refusal_ids.mapped("xero_contact_id")
+        if refused_ids:
+            project = connection._xero_ensure_project()
+            log._add_counts(self._import_page(connection, project, client.contacts_by_ids(refused_ids), log, True))
+
+    def _import_page(self, connection, project, contacts, log, forget_refusals):
+        """One page in a savepoint; a page PostgreSQL or Odoo refuses is split until the culprits are found."""
+        refused = {}
+        counts = self._import_refusing(connection, project, contacts, refused)
+        Refusal = self.env["xero.contact.refusal"].sudo()
+        if refused:
+            Refusal._record(connection, log, refused)
+            log.refused_count = Refusal.search_count([("log_id", "=", log.id)])
+            _logger.warning(
+                "Xero import of company %s refused %s contact(s): %s",
+                connection.company_id.id,
+                len(refused),
+                ", ".join(refused),
+            )
+        if forget_refusals:
+            Refusal._forget(connection, {c.contact_id for c in contacts} - refused.keys())
+        return counts
+
+    def _import_refusing(self, connection, project, contacts, refused):
+        try:
+            with self.env.cr.savepoint():
+                return self._import_contacts(connection, project, contacts)
+        except CONTACT_REFUSALS as error:
+            if self._is_concurrency_error(error):
+                raise
+            if len(contacts) == 1:
+                refused[contacts[0].contact_id] = (contacts[0].name, self._refusal_reason(error))
+                return dict.fromkeys(("created", "updated", "archived", "restored"), 0)
+        half = len(contacts) // 2
+        first = self._import_refusing(connection, project, contacts[:half], refused)
+        second = self._import_refusing(connection, project, contacts[half:], refused)
+        return {key: first[key] + second[key] for key in first}
+
+    @staticmethod
+    def _refusal_reason(error):
+        if isinstance(error, psycopg2.Error):
+            return (error.diag.message_primary or str(error)).strip()
+        return str(error.args[0] if getattr(error, "args", None) else error).strip()
 
     # -- one page ------------------------------------------------------------------------------
     @api.model
@@ -232,14 +341,72 @@ class XeroContactImporter(models.AbstractModel):
         return lookup
 
     # -- one run at a time -------------------------------------------------------------------------
-    # A session-level advisory lock: it survives the per-page commits of a cron run (a row lock would
-    # not) and dies with the database connection if the worker does.
     def _lock_key(self, connection):
         return (0x58455230 << 16) + connection.id  # "XER0" namespace + connection id
 
-    def _try_lock(self, connection):
-        self.env.cr.execute("SELECT pg_try_advisory_lock(%s)", [self._lock_key(connection)])
-        return self.env.cr.fetchone()[0]
+    @contextmanager
+    def _exclusive(self, connection, across_commits=False):
+        """Yield whether this run may synchronize ``connection``: one run per organisation, all workers.
 
-    def _unlock(self, connection):
-        self.env.cr.execute("SELECT pg_advisory_unlock(%s)", [self._lock_key(connection)])
+        A request holds a transaction-level advisory lock: PostgreSQL releases it when the request
+        commits or rolls back, never before, and it cannot outlive the transaction on a pooled
+        connection. A cron run commits each page, so it holds a session lock on a database session
+        of its own that runs nothing else (its transaction never aborts, so the unlock always runs)
+        and that dies with the worker.
+        """
+        key = self._lock_key(connection)
+        if not across_commits:
+            self.env.cr.execute("SELECT pg_try_advisory_xact_lock(%s)", [key])
+            locked = self.env.cr.fetchone()[0]
+            if locked:
+                self._check_fresh_snapshot(connection)
+            yield locked
+            return
+        with self.env.registry.cursor() as lock_cr:
+            lock_cr.execute("SELECT pg_try_advisory_lock(%s)", [key])
+            locked = lock_cr.fetchone()[0]
+            try:
+                if locked:
+                    # start a transaction that sees everything the previous holder committed
+                    self.env["ir.cron"]._commit_progress()
+                    self._check_fresh_snapshot(connection)
+                yield locked
+            finally:
+                if locked:
+                    lock_cr.execute("SELECT pg_advisory_unlock(%s)", [key])
+
+    def _check_fresh_snapshot(self, connection):
+        """Lock the connection row for this run; if the previous run committed after this transaction's
+        snapshot was taken, PostgreSQL raises a serialization failure and Odoo retries the request."""
+        self.env.flush_all()
+        self.env.cr.execute("SELECT id FROM xero_connection WHERE id = %s FOR NO KEY UPDATE", [connection.id])
+        connection.invalidate_recordset()
+
+    def _who_is_running(self, connection):
+        running = (
+            self.env["xero.sync.log"]
+            .sudo()
+            .search([("connection_id", "=", connection.id), ("state", "=", "running")], limit=1)
+        )
+        if not running:
+            return _("Another synchronization of this organisation is running; try again in a moment.")
+        return _(
+            "Another synchronization of this organisation is running (%(trigger)s, started %(start)s by %(user)s).",
+            trigger=dict(running._fields["trigger"]._description_selection(self.env)).get(running.trigger),
+            start=fields.Datetime.to_string(running.started_at),
+            user=running.create_uid.name,
+        )
+
+    def _close_interrupted_runs(self, connection, log):
+        """This run holds the lock, so any other run still marked running lost its worker."""
+        interrupted = (
+            self.env["xero.sync.log"]
+            .sudo()
+            .search([("connection_id", "=", connection.id), ("state", "=", "running"), ("id", "!=", log.id)])
+        )
+        interrupted.write(
+            {
+                "state": "failed",
+                "message": _("Interrupted: its worker stopped. The next run resumed where it stopped."),
+            }
+        )

@@ -42,24 +42,29 @@ class XeroSyncLog(models.Model):
     updated_count = fields.Integer("Updated")
     archived_count = fields.Integer("Archived")
     restored_count = fields.Integer("Restored")
+    refused_count = fields.Integer("Refused", help="Contacts Odoo could not store; retried by every run.")
     pages = fields.Integer()
     api_calls = fields.Integer("API calls")
     message = fields.Text()
     summary = fields.Char(compute="_compute_summary")
 
-    @api.depends("state", "created_count", "updated_count", "archived_count", "restored_count", "message")
+    @api.depends(
+        "state", "created_count", "updated_count", "archived_count", "restored_count", "refused_count", "message"
+    )
     def _compute_summary(self):
         for log in self:
             if log.state in ("failed", "skipped"):
                 log.summary = log.message
-            else:
-                log.summary = _(
-                    "%(created)s created, %(updated)s updated, %(archived)s archived, %(restored)s restored",
-                    created=log.created_count,
-                    updated=log.updated_count,
-                    archived=log.archived_count,
-                    restored=log.restored_count,
-                )
+                continue
+            log.summary = _(
+                "%(created)s created, %(updated)s updated, %(archived)s archived, %(restored)s restored",
+                created=log.created_count,
+                updated=log.updated_count,
+                archived=log.archived_count,
+                restored=log.restored_count,
+            )
+            if log.refused_count:
+                log.summary += _(", %s refused (see Refused contacts)", log.refused_count)
 
     def _notification_action(self):
         """A toast telling the user how the run went."""
@@ -91,3 +96,8 @@ class XeroSyncLog(models.Model):
     def _gc_old_logs(self):
         cutoff = fields.Datetime.now() - timedelta(days=const.SYNC_LOG_RETENTION_DAYS)
         self.sudo().search([("started_at", "<", cutoff), ("state", "!=", "running")]).unlink()
+        # a run lives minutes; one still "running" after hours lost its worker and no run came after it
+        stale = fields.Datetime.now() - timedelta(hours=const.SYNC_LOG_STALE_HOURS)
+        self.sudo().search([("started_at", "<", stale), ("state", "=", "running")]).write(
+            {"state": "failed", "message": _("Interrupted: its worker stopped.")}
+        )

@@ -44,6 +44,22 @@ class XeroToken(models.Model):
             "scope": " ".join(token.get("scope") or []),
         }
 
+    def _wipe(self):
+        """Forget the grant, committed in its own transaction like every other write of this row.
+
+        A rotation may already have written this row in its own transaction during the same run:
+        writing it again from the business transaction would fail to serialize.
+        """
+        if not self:
+            return
+        with self.env.registry.cursor() as cr:
+            cr.execute(
+                "UPDATE xero_token SET access_token = NULL, refresh_token = NULL, expires_at = 0,"
+                " write_date = now() at time zone 'UTC' WHERE id IN %s",
+                [tuple(self.ids)],
+            )
+        self.invalidate_recordset()
+
     def _rotate(self, refresh, stale_access_token):
         """Refresh under a row lock, committed in its own transaction.
 

@@ -9,6 +9,7 @@ import base64
 import hashlib
 import json
 import logging
+import re
 import secrets
 import time
 from collections.abc import Callable, Iterator
@@ -31,6 +32,9 @@ _logger = logging.getLogger(__name__)
 TIMEOUT = (10, 60)  # connect, read (seconds)
 TRANSIENT_STATUSES = {500, 502, 503, 504}
 NETWORK_ERRORS = (urllib3.exceptions.HTTPError, ConnectionError, TimeoutError)
+CONTACT_IDS_PER_CALL = 100  # keeps GET /Contacts?IDs=... well under URL length limits
+# NUL and the other C0/C1 control characters: PostgreSQL refuses NUL, and none belongs in a name
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
 
 
 # --- errors ----------------------------------------------------------------------------------------
@@ -382,6 +386,18 @@ class XeroClient:
                 return
             page += 1
 
+    def contacts_by_ids(self, contact_ids):
+        """The given contacts (archived included), ``CONTACT_IDS_PER_CALL`` per call."""
+        contacts = []
+        for batch in iter_batches(list(contact_ids), CONTACT_IDS_PER_CALL):
+            response = self._call(
+                lambda b=batch: self._accounting.get_contacts(
+                    self._tenant(), i_ds=b, include_archived=True, _preload_content=False, _request_timeout=TIMEOUT
+                )
+            )
+            contacts += [contact_from_json(c) for c in _json_body(response).get("Contacts") or []]
+        return contacts
+
     def _tenant(self):
         if not self.tenant_id:
             raise XeroError("No Xero organisation is selected for this connection.")
@@ -425,6 +441,10 @@ class XeroClient:
                 raise XeroTransientError(f"Xero call failed: {error.reason}") from None
             except OAuth2Error as error:
                 raise XeroAuthError(str(error)) from None
+            except json.JSONDecodeError:  # e.g. a truncated token-endpoint answer, parsed inside the SDK
+                if attempt >= self.max_retries:
+                    raise XeroTransientError("Xero sent a response that is not valid JSON.") from None
+                wait = _backoff(attempt)
             attempt += 1
             self.stats.retries += 1
             self.stats.waited += wait
@@ -628,7 +648,19 @@ def parse_ms_date(value):
     return deserialize_datetime_ms("datetime[ms-format]", value, None).astimezone(timezone.utc)
 
 
+def clean_text(value):
+    """Xero JSON as PostgreSQL and Odoo accept it: control characters in text become spaces."""
+    if isinstance(value, str):
+        return CONTROL_CHARACTERS.sub(" ", value).strip() or None
+    if isinstance(value, dict):
+        return {key: clean_text(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [clean_text(item) for item in value]
+    return value
+
+
 def contact_from_json(data):
+    data = clean_text(data)
     phones = {p.get("PhoneType"): p for p in data.get("Phones") or []}
     addresses = {a.get("AddressType"): a for a in data.get("Addresses") or []}
     address = addresses.get("STREET") or addresses.get("POBOX") or {}

@@ -1,2 +1,17 @@
-from . import test_connect, test_connect_http, test_enable_tour, test_install, test_sync, test_webhook
-from . import test_timer, test_timer_http  # timer (issue 8)
+# Every test_*.py is imported here, so Odoo's own runner (odoo -i xero_timesync --test-enable) runs
+# what pytest runs; test_install checks that none is forgotten.
+from . import (
+    test_access,
+    test_connect,
+    test_connect_http,
+    test_enable_tour,
+    test_install,
+    test_invoice,
+    test_invoice_http,
+    test_sync,
+    test_sync_faults,
+    test_sync_queries,
+    test_timer,
+    test_timer_http,
+    test_webhook,
+)

@@ -1,5 +1,6 @@
 import time
 from contextlib import contextmanager
+from datetime import timedelta
 from functools import partial
 from unittest.mock import patch
 
@@ -159,15 +160,25 @@ class TestContactSync(XeroSandboxCase):
         self.assertEqual(log.created_count, 15)
         self.assertEqual(self.connection.state, "connected")
 
-    def test_a_second_run_is_skipped_while_one_holds_the_lock(self):
+    def test_the_lock_lives_as_long_as_the_run_transaction(self):
         importer = self.env["xero.contact.importer"]
-        with db_connect(self.env.cr.dbname).cursor() as other:  # another worker's database session
-            other.execute("SELECT pg_try_advisory_lock(%s)", [importer._lock_key(self.connection)])
-            self.assertTrue(other.fetchone()[0])
-            skipped = self.sync("cron")
-            other.execute("SELECT pg_advisory_unlock(%s)", [importer._lock_key(self.connection)])
-        self.assertEqual(skipped.state, "skipped")
+        key = importer._lock_key(self.connection)
         self.assertEqual(self.sync("manual").state, "done")
+        with db_connect(self.env.cr.dbname).cursor() as other:  # another worker's database session
+            other.execute("SELECT pg_try_advisory_lock(%s)", [key])
+            self.assertFalse(other.fetchone()[0], "released when this transaction ends, not when the run returns")
+
+    def test_a_second_run_is_skipped_while_another_worker_holds_the_lock(self):
+        company = self.env["res.company"].create({"name": "Busy Co"})
+        busy = self.env["xero.connection"].sudo().create({"company_id": company.id, "tenant_id": "busy"})
+        importer = self.env["xero.contact.importer"]
+        with db_connect(self.env.cr.dbname).cursor() as other:
+            other.execute("SELECT pg_try_advisory_lock(%s)", [importer._lock_key(busy)])
+            self.assertTrue(other.fetchone()[0])
+            skipped = busy._xero_sync("cron")
+            other.execute("SELECT pg_advisory_unlock(%s)", [importer._lock_key(busy)])
+        self.assertEqual(skipped.state, "skipped")
+        self.assertIn("Another synchronization", skipped.message)
 
     def test_cron_isolates_each_company(self):
         broken = (
@@ -175,6 +186,7 @@ class TestContactSync(XeroSandboxCase):
             .sudo()
             .create({"company_id": self.env["res.company"].create({"name": "Broken Co"}).id, "tenant_id": "nope"})
         )
+        self.connection.last_sync_log_id.started_at -= timedelta(hours=1)  # due again
         self.env["xero.connection"]._cron_xero_sync_contacts()
         self.assertEqual(self.connection.last_sync_log_id.trigger, "cron")
         self.assertEqual(self.connection.last_sync_state, "done")

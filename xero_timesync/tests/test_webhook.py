@@ -1,4 +1,7 @@
+import json
 from unittest.mock import patch
+
+import requests
 
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
@@ -63,3 +66,57 @@ class TestWebhook(XeroSandboxMixin, HttpCase):
         )
         self.assertEqual(delivery["status"], 401)
         self.assertFalse(self.connection.webhook_pending)
+
+    def post(self, body, key=WEBHOOK_KEY):
+        import base64
+        import hashlib
+        import hmac
+
+        signature = base64.b64encode(hmac.new(key.encode(), body, hashlib.sha256).digest()).decode()
+        # as Xero posts: from outside, without the test browser's session
+        return requests.post(self.url, data=body, headers={"x-xero-signature": signature}, timeout=30)
+
+    def delivery_body(self, entropy):
+        event = {
+            "resourceUrl": "https://api.xero.com/api.xro/2.0/Contacts/x",
+            "resourceId": "x",
+            "eventDateUtc": "2026-12-06T10:00:00.000",
+            "eventType": "UPDATE",
+            "eventCategory": "CONTACT",
+            "tenantId": self.tenant["tenant_id"],
+            "tenantType": "ORGANISATION",
+        }
+        payload = {"events": [event], "firstEventSequence": 1, "lastEventSequence": 1, "entropy": entropy}
+        return json.dumps(payload).encode()
+
+    @mute_logger("odoo.addons.xero_timesync.controllers.webhook")
+    def test_a_replayed_delivery_is_answered_and_ignored(self):
+        body = self.delivery_body("ABCDEFGHIJ")
+        self.assertEqual(self.post(body).status_code, 200)
+        deliveries = self.env["xero.webhook.delivery"].search([])
+        self.assertEqual(len(deliveries), 1)
+        self.assertEqual(self.post(body).status_code, 200, "Xero must not retry a replay")
+        self.assertEqual(self.env["xero.webhook.delivery"].search([]), deliveries, "the replay is not recorded")
+        self.env["xero.connection"]._cron_xero_sync_contacts()
+        self.assertEqual(self.connection.last_sync_log_id.trigger, "webhook")
+        self.assertFalse(self.connection.webhook_pending)
+        logs = self.connection.sync_log_count
+        self.assertEqual(self.post(body).status_code, 200)
+        self.assertFalse(self.connection.webhook_pending, "a replay after the run wakes nothing")
+        self.env["xero.connection"]._cron_xero_sync_contacts()
+        self.assertEqual(self.connection.sync_log_count, logs)
+
+    @mute_logger("odoo.addons.xero_timesync.controllers.webhook")
+    def test_an_oversized_body_is_refused_unread(self):
+        body = self.delivery_body("X" * (8 * 1024 * 1024))
+        self.assertEqual(self.post(body).status_code, 413)
+        self.assertFalse(self.env["xero.webhook.delivery"].search([]))
+
+    def test_a_burst_of_deliveries_costs_one_run(self):
+        for entropy in range(20):
+            self.assertEqual(self.post(self.delivery_body(f"burst-{entropy}")).status_code, 200)
+        logs = self.connection.sync_log_count
+        self.env["xero.connection"]._cron_xero_sync_contacts()
+        self.env["xero.connection"]._cron_xero_sync_contacts()
+        self.assertEqual(self.connection.sync_log_count, logs + 1)
+        self.assertEqual(self.connection.last_sync_log_id.trigger, "webhook")
