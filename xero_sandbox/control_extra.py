@@ -1,0 +1,80 @@
+"""Control-API operations for contact groups, merges, the high-volume threshold, payments, credit
+notes, attachments and tracking categories (routes under ``/_sandbox/tenants/<tenant_id>/``).
+
+Handlers take ``(sandbox, request, body, **route arguments)`` and return JSON-able values.
+"""
+
+import copy
+
+from werkzeug.routing import Rule
+
+from . import groups
+from .core import SandboxError
+from .merges import merge_contact
+
+
+def rules(prefix: str) -> list:
+    tenant = f"{prefix}/tenants/<tenant_id>"
+    return [
+        Rule(f"{tenant}/contacts/<contact_id>/merge", endpoint="control:merge_contact", methods=["POST"]),
+        Rule(f"{tenant}/contact-groups", endpoint="control:contact_groups", methods=["GET", "POST"]),
+        Rule(f"{tenant}/contact-groups/<group_id>/members", endpoint="control:group_members", methods=["POST"]),
+        Rule(f"{tenant}/high-volume", endpoint="control:high_volume", methods=["GET", "POST"]),
+    ]
+
+
+def _tenant(sandbox, tenant_id):
+    return sandbox.tenant_or_fail(tenant_id)
+
+
+def merge_contact_handler(sandbox, request, body, tenant_id, contact_id):
+    return merge_contact(sandbox, tenant_id, contact_id, body["into_id"])
+
+
+def contact_groups(sandbox, request, body, tenant_id):
+    tenant = _tenant(sandbox, tenant_id)
+    with sandbox.store.lock:
+        if request.method == "POST":
+            problem = groups.name_problem(tenant, body.get("name"))
+            if problem:
+                raise SandboxError(problem)
+            group = groups.create_group(tenant, body["name"])
+            groups.add_members(tenant, group["ContactGroupID"], _existing_contacts(tenant, body.get("contact_ids")))
+            return groups.group_with_contacts(tenant, group)
+        return [copy.deepcopy(groups.group_with_contacts(tenant, g)) for g in tenant.contact_groups.values()]
+
+
+def group_members(sandbox, request, body, tenant_id, group_id):
+    tenant = _tenant(sandbox, tenant_id)
+    with sandbox.store.lock:
+        group = tenant.contact_groups.get(group_id.lower())
+        if group is None:
+            raise SandboxError(f"unknown contact group {group_id!r}", status=404)
+        if body.get("add") and group["Status"] != "ACTIVE":
+            raise SandboxError("the contact group is deleted")
+        groups.add_members(tenant, group["ContactGroupID"], _existing_contacts(tenant, body.get("add")))
+        groups.remove_members(tenant, group["ContactGroupID"], _existing_contacts(tenant, body.get("remove")))
+        return groups.group_with_contacts(tenant, group)
+
+
+def high_volume(sandbox, request, body, tenant_id):
+    tenant = _tenant(sandbox, tenant_id)
+    if request.method == "POST":
+        tenant.high_volume_threshold = int(body["threshold"])
+    return {"threshold": tenant.high_volume_threshold, "contacts": len(tenant.contacts)}
+
+
+def _existing_contacts(tenant, contact_ids) -> list:
+    ids = [str(contact_id).lower() for contact_id in contact_ids or []]
+    for contact_id in ids:
+        if contact_id not in tenant.contacts:
+            raise SandboxError(f"unknown contact {contact_id!r}", status=404)
+    return ids
+
+
+HANDLERS = {
+    "merge_contact": merge_contact_handler,
+    "contact_groups": contact_groups,
+    "group_members": group_members,
+    "high_volume": high_volume,
+}
