@@ -47,7 +47,7 @@ REDIRECT_URI = "http://127.0.0.1:8069/xero_timesync/oauth/callback"
 OTHER_REDIRECT_URI = "https://odoo.example.com/xero_timesync/oauth/callback"
 ALL_SCOPES = (
     "openid profile email offline_access accounting.settings accounting.contacts accounting.transactions "
-    "accounting.invoices"
+    "accounting.invoices accounting.attachments"
 )
 SESSION_CONTACTS = 10000
 API_HOST = "https://api.xero.com"

@@ -105,6 +105,22 @@ class SandboxControl:
         Xero's 400 HighVolumeException (default 100,000; reset() restores it)."""
         return self._call("POST", f"/tenants/{tenant_id}/high-volume", {"threshold": threshold})
 
+    def payments(self, tenant_id: str) -> list:
+        """Every payment of the tenant as stored (deleted ones with Status DELETED)."""
+        return self._call("GET", f"/tenants/{tenant_id}/payments")
+
+    def record_payment(
+        self, tenant_id: str, invoice_id: str, amount=None, date: str = None, account_code="090", reference=""
+    ) -> dict:
+        """A payment recorded at Xero on an AUTHORISED invoice (id or number): ``amount`` defaults to the
+        amount due (full payment -> PAID), ``date`` (YYYY-MM-DD) to today. Returns the Payment."""
+        body = {"amount": amount, "date": date, "account_code": account_code, "reference": reference}
+        return self._call("POST", f"/tenants/{tenant_id}/invoices/{invoice_id}/payments", body)
+
+    def delete_payment(self, tenant_id: str, payment_id: str) -> dict:
+        """Delete a payment at Xero: Status DELETED, the invoice's amount due comes back."""
+        return self._call("POST", f"/tenants/{tenant_id}/payments/{payment_id}/delete", {})
+
     # --- observation ------------------------------------------------------------------------------------
     def requests(self, path_prefix: str = None, method: str = None) -> list:
         """Requests received (method, path, query, redacted headers, status), oldest first."""

@@ -8,8 +8,9 @@ import copy
 
 from werkzeug.routing import Rule
 
-from . import groups
+from . import groups, payments
 from .core import SandboxError
+from .events import notify
 from .merges import merge_contact
 
 
@@ -20,6 +21,9 @@ def rules(prefix: str) -> list:
         Rule(f"{tenant}/contact-groups", endpoint="control:contact_groups", methods=["GET", "POST"]),
         Rule(f"{tenant}/contact-groups/<group_id>/members", endpoint="control:group_members", methods=["POST"]),
         Rule(f"{tenant}/high-volume", endpoint="control:high_volume", methods=["GET", "POST"]),
+        Rule(f"{tenant}/payments", endpoint="control:payments", methods=["GET"]),
+        Rule(f"{tenant}/invoices/<invoice_id>/payments", endpoint="control:record_payment", methods=["POST"]),
+        Rule(f"{tenant}/payments/<payment_id>/delete", endpoint="control:delete_payment", methods=["POST"]),
     ]
 
 
@@ -64,6 +68,53 @@ def high_volume(sandbox, request, body, tenant_id):
     return {"threshold": tenant.high_volume_threshold, "contacts": len(tenant.contacts)}
 
 
+def payments_handler(sandbox, request, body, tenant_id):
+    tenant = _tenant(sandbox, tenant_id)
+    with sandbox.store.lock:
+        return copy.deepcopy(list(tenant.payments.values()))
+
+
+def record_payment(sandbox, request, body, tenant_id, invoice_id):
+    """A payment made at Xero; ``amount`` defaults to the whole amount due, ``account_code`` to 090."""
+    tenant = _tenant(sandbox, tenant_id)
+    with sandbox.store.lock:
+        invoice = tenant.find_invoice(invoice_id)
+        if invoice is None:
+            raise SandboxError(f"unknown invoice {invoice_id!r}", status=404)
+        element = {
+            "Invoice": {"InvoiceID": invoice["InvoiceID"]},
+            "Account": {"Code": body.get("account_code") or "090"},
+            "Amount": body.get("amount") if body.get("amount") is not None else invoice["AmountDue"],
+            "Date": body.get("date"),
+            "Reference": body.get("reference") or "",
+        }
+        try:
+            payment = payments.apply_payment(sandbox, tenant, payments.build_payment(tenant, element, _now(sandbox)))
+        except payments.PaymentProblem as exc:
+            raise SandboxError(str(exc)) from None
+        result = copy.deepcopy(payment)
+    notify(sandbox, tenant, "INVOICE", invoice["InvoiceID"], "UPDATE")
+    return result
+
+
+def delete_payment(sandbox, request, body, tenant_id, payment_id):
+    tenant = _tenant(sandbox, tenant_id)
+    with sandbox.store.lock:
+        try:
+            deleted = payments.delete_payment(sandbox, tenant, payment_id)
+        except KeyError:
+            raise SandboxError(f"unknown payment {payment_id!r}", status=404) from None
+        except payments.PaymentProblem as exc:
+            raise SandboxError(str(exc)) from None
+        result = copy.deepcopy(deleted)
+    notify(sandbox, tenant, "INVOICE", deleted["Invoice"]["InvoiceID"], "UPDATE")
+    return result
+
+
+def _now(sandbox) -> int:
+    return sandbox.clock.now_ms()
+
+
 def _existing_contacts(tenant, contact_ids) -> list:
     ids = [str(contact_id).lower() for contact_id in contact_ids or []]
     for contact_id in ids:
@@ -77,4 +128,7 @@ HANDLERS = {
     "contact_groups": contact_groups,
     "group_members": group_members,
     "high_volume": high_volume,
+    "payments": payments_handler,
+    "record_payment": record_payment,
+    "delete_payment": delete_payment,
 }

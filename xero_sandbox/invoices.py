@@ -250,21 +250,22 @@ def _assemble(merged, existing, invoice_type, status, contact, currency, line_am
     subtotal = line_total - tax_total if line_amount_types == "Inclusive" else line_total
     total = subtotal + tax_total
     paid = Decimal(str(existing["AmountPaid"])) if existing else Decimal(0)
+    credited = Decimal(str(existing.get("AmountCredited") or 0)) if existing else Decimal(0)
     invoice = {
         "Type": invoice_type,
         "InvoiceID": existing["InvoiceID"] if existing else str(uuid.uuid4()),
         "InvoiceNumber": merged.get("InvoiceNumber") or "",
         "Reference": merged.get("Reference") or "",
-        "Payments": [],
-        "CreditNotes": [],
+        "Payments": list(existing.get("Payments") or []) if existing else [],
+        "CreditNotes": list(existing.get("CreditNotes") or []) if existing else [],
         "Prepayments": [],
         "Overpayments": [],
-        "AmountDue": float(total - paid),
+        "AmountDue": float(total - paid - credited),
         "AmountPaid": float(paid),
-        "AmountCredited": 0.0,
+        "AmountCredited": float(credited),
         "CurrencyRate": float(merged.get("CurrencyRate") or 1),
         "IsDiscounted": any(line.get("DiscountRate") for line in lines),
-        "HasAttachments": False,
+        "HasAttachments": bool(existing and existing.get("HasAttachments")),
         "HasErrors": False,
         "Contact": _contact_snapshot(contact.data) if contact else None,
         "DateString": iso_date_string(day),
