@@ -121,6 +121,18 @@ class SandboxControl:
         """Delete a payment at Xero: Status DELETED, the invoice's amount due comes back."""
         return self._call("POST", f"/tenants/{tenant_id}/payments/{payment_id}/delete", {})
 
+    def credit_notes(self, tenant_id: str) -> list:
+        return self._call("GET", f"/tenants/{tenant_id}/credit-notes")
+
+    def create_credit_note(
+        self, tenant_id: str, invoice_id: str, amount=None, allocate: bool = True, date=None, description=None
+    ) -> dict:
+        """An AUTHORISED ACCRECCREDIT made at Xero against an invoice (id or number), tax-inclusive
+        ``amount`` (default: the amount due), allocated to it unless ``allocate`` is false.
+        Returns {credit_note, allocation}."""
+        body = {"amount": amount, "allocate": allocate, "date": date, "description": description}
+        return self._call("POST", f"/tenants/{tenant_id}/invoices/{invoice_id}/credit-notes", body)
+
     # --- observation ------------------------------------------------------------------------------------
     def requests(self, path_prefix: str = None, method: str = None) -> list:
         """Requests received (method, path, query, redacted headers, status), oldest first."""

@@ -8,7 +8,7 @@ import copy
 
 from werkzeug.routing import Rule
 
-from . import groups, payments
+from . import creditnotes, groups, payments
 from .core import SandboxError
 from .events import notify
 from .merges import merge_contact
@@ -24,6 +24,8 @@ def rules(prefix: str) -> list:
         Rule(f"{tenant}/payments", endpoint="control:payments", methods=["GET"]),
         Rule(f"{tenant}/invoices/<invoice_id>/payments", endpoint="control:record_payment", methods=["POST"]),
         Rule(f"{tenant}/payments/<payment_id>/delete", endpoint="control:delete_payment", methods=["POST"]),
+        Rule(f"{tenant}/credit-notes", endpoint="control:credit_notes", methods=["GET"]),
+        Rule(f"{tenant}/invoices/<invoice_id>/credit-notes", endpoint="control:create_credit_note", methods=["POST"]),
     ]
 
 
@@ -111,6 +113,71 @@ def delete_payment(sandbox, request, body, tenant_id, payment_id):
     return result
 
 
+def credit_notes_handler(sandbox, request, body, tenant_id):
+    tenant = _tenant(sandbox, tenant_id)
+    with sandbox.store.lock:
+        return copy.deepcopy(list(tenant.credit_notes.values()))
+
+
+def create_credit_note(sandbox, request, body, tenant_id, invoice_id):
+    """An AUTHORISED credit note made at Xero for an invoice's contact, tax-inclusive ``amount``
+    (default: the amount due) on the invoice's first line's account and tax type, allocated to the
+    invoice unless ``allocate`` is false."""
+    tenant = _tenant(sandbox, tenant_id)
+    with sandbox.store.lock:
+        invoice = tenant.find_invoice(invoice_id)
+        if invoice is None:
+            raise SandboxError(f"unknown invoice {invoice_id!r}", status=404)
+        if invoice["Type"] != "ACCREC":
+            raise SandboxError("credit notes are made for ACCREC invoices here")
+        first = (invoice.get("LineItems") or [{}])[0]
+        amount = body.get("amount") if body.get("amount") is not None else invoice["AmountDue"]
+        element = {
+            "Type": "ACCRECCREDIT",
+            "Contact": {"ContactID": invoice["Contact"]["ContactID"]},
+            "Status": "AUTHORISED",
+            "CurrencyCode": invoice["CurrencyCode"],
+            "Reference": body.get("reference") or f"Credit for {invoice['InvoiceNumber']}",
+            "LineAmountTypes": "Inclusive",
+            "LineItems": [
+                {
+                    "Description": body.get("description") or f"Credit for {invoice['InvoiceNumber']}",
+                    "Quantity": 1,
+                    "UnitAmount": amount,
+                    "AccountCode": first.get("AccountCode") or "200",
+                    "TaxType": first.get("TaxType") or "OUTPUT2",
+                }
+            ],
+        }
+        if body.get("date"):
+            element["Date"] = body["date"]
+        now = _now(sandbox)
+        credit_note, contact, problems = creditnotes.build_credit_note(tenant, element, None, now, 2, set())
+        if problems:
+            raise SandboxError("; ".join(problems))
+        creditnotes.save_credit_note(sandbox, tenant, credit_note, contact)
+        allocation = None
+        if body.get("allocate", True):
+            try:
+                allocation = creditnotes.allocate(
+                    sandbox,
+                    tenant,
+                    credit_note["CreditNoteID"],
+                    {"Invoice": {"InvoiceID": invoice["InvoiceID"]}, "Amount": amount, "Date": body.get("date")},
+                    now,
+                )
+            except creditnotes.CreditProblem as exc:
+                raise SandboxError(str(exc)) from None
+        result = {
+            "credit_note": copy.deepcopy(tenant.credit_notes[credit_note["CreditNoteID"]]),
+            "allocation": copy.deepcopy(allocation),
+        }
+    notify(sandbox, tenant, "CREDITNOTE", credit_note["CreditNoteID"], "CREATE")
+    if allocation is not None:
+        notify(sandbox, tenant, "INVOICE", invoice["InvoiceID"], "UPDATE")
+    return result
+
+
 def _now(sandbox) -> int:
     return sandbox.clock.now_ms()
 
@@ -131,4 +198,6 @@ HANDLERS = {
     "payments": payments_handler,
     "record_payment": record_payment,
     "delete_payment": delete_payment,
+    "credit_notes": credit_notes_handler,
+    "create_credit_note": create_credit_note,
 }

@@ -1,7 +1,7 @@
 """The endpoint families added for issues 14 and 15; importing a module registers its handlers."""
 
-from . import groups, payments
+from . import creditnotes, groups, payments
 
 
 def rules() -> list:
-    return groups.rules() + payments.rules()
+    return groups.rules() + payments.rules() + creditnotes.rules()
