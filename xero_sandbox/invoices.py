@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from .formats import UTC, iso_date_string, iso_utc_seconds, ms_date, ms_datetime, parse_document_date
+from .tracking_lines import resolve_line_tracking
 
 INVOICE_TYPES = ("ACCREC", "ACCPAY")
 CREATABLE_STATUSES = ("DRAFT", "SUBMITTED", "AUTHORISED")
@@ -185,6 +186,8 @@ def _line(tenant, item, invoice_type, status, line_amount_types, unit_places):
     errors += account_errors
     tax_type, rate, tax_errors = _tax(tenant, item, account, line_amount_types)
     errors += tax_errors
+    tracking, tracking_errors = resolve_line_tracking(tenant, item.get("Tracking"))
+    errors += tracking_errors
     if item.get("TaxAmount") is not None and line_amount_types != "NoTax":
         tax = _money(item["TaxAmount"])
     elif line_amount_types == "Inclusive":
@@ -201,7 +204,7 @@ def _line(tenant, item, invoice_type, status, line_amount_types, unit_places):
         "TaxType": tax_type,
         "TaxAmount": float(tax),
         "LineAmount": float(line_amount),
-        "Tracking": item.get("Tracking") or [],
+        "Tracking": tracking,
     }
     if account is not None:
         line["AccountCode"] = account["Code"]
