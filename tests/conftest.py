@@ -47,7 +47,7 @@ REDIRECT_URI = "http://127.0.0.1:8069/xero_timesync/oauth/callback"
 OTHER_REDIRECT_URI = "https://odoo.example.com/xero_timesync/oauth/callback"
 ALL_SCOPES = (
     "openid profile email offline_access accounting.settings accounting.contacts accounting.transactions "
-    "accounting.invoices"
+    "accounting.invoices accounting.attachments"
 )
 SESSION_CONTACTS = 10000
 API_HOST = "https://api.xero.com"
@@ -81,6 +81,11 @@ KNOWN_SPEC_GAPS = (
         "Webhook eventDateUtc is 'date-time' in xero-webhooks.yaml, but the spec's own example and Xero's "
         "deliveries carry no offset (2025-12-02T00:44:09.923, UTC)",
         lambda error: error.validator == "format" and _path_ends(error, "eventDateUtc"),
+    ),
+    (
+        "Attachment uploads are 'string'/'byte' (base64) in the spec, but xero-python and Xero send the raw file "
+        "bytes as application/octet-stream",
+        lambda error: error.validator == "format" and error.validator_value == "byte" and not error.path,
     ),
     (
         "Contact.Name has maxLength 255, but the sandbox deliberately seeds some 500-character names "

@@ -6,6 +6,7 @@ order: bearer token (401), ``xero-tenant-id`` present (400) and connected to the
 response carries the ``X-*Limit-Remaining`` headers once the tenant is known.
 """
 
+import functools
 import json
 import time
 import uuid
@@ -21,7 +22,9 @@ from .contacts import (
     query_contacts,
     truthy,
 )
+from .events import notify
 from .formats import dumps, envelope_datetime, parse_if_modified_since, parse_ms_json
+from .highvolume import high_volume_refusal
 from .idempotency import MAX_KEY_LENGTH, request_fingerprint
 from .invoices import (
     INVOICE_FIELDS,
@@ -62,6 +65,14 @@ ENDPOINTS = {
     "invoice_post": (INVOICES_WRITE, "update_invoice"),
     "online_invoice": (INVOICES_READ, "get_online_invoice"),
 }
+# Endpoints added by other modules (groups, payments, credit notes...): name -> (scopes, function(api, call, ...)).
+EXTRA_ENDPOINTS = {}
+
+
+def register(name: str, scopes: frozenset, function) -> None:
+    EXTRA_ENDPOINTS[name] = (scopes, function)
+
+
 INVOICE_ORDER_FIELDS = {
     "invoicenumber": "InvoiceNumber",
     "date": "Date",
@@ -92,7 +103,7 @@ class AccountingEndpoints:
 
     # --- gateway ------------------------------------------------------------------------------------
     def dispatch(self, request, endpoint: str, fault, **path_args) -> Response:
-        scopes, handler_name = ENDPOINTS[endpoint]
+        scopes, handler_name = ENDPOINTS.get(endpoint) or EXTRA_ENDPOINTS[endpoint]
         tenant_id = (request.headers.get("xero-tenant-id") or "").strip().lower()
         tenant = self.store.tenant(tenant_id)
         response = self._admit_and_run(request, tenant_id, tenant, scopes, handler_name, fault, path_args)
@@ -123,7 +134,10 @@ class AccountingEndpoints:
                     call.modified_since_ms = parse_if_modified_since(modified_since)
                 except ValueError:
                     return errors.single_validation_error(f"'{modified_since}' is not a valid If-Modified-Since")
-            handler = getattr(self, handler_name)
+            if isinstance(handler_name, str):
+                handler = getattr(self, handler_name)
+            else:
+                handler = functools.partial(handler_name, self)
             if request.method in ("PUT", "POST"):
                 return self._idempotent(call, handler, path_args)
             return handler(call, **path_args)
@@ -211,6 +225,10 @@ class AccountingEndpoints:
     # --- contacts ---------------------------------------------------------------------------------------
     def get_contacts(self, call: Call) -> Response:
         summary = truthy(call.request.args.get("summaryOnly", "false"))
+        refusal = high_volume_refusal(call.tenant, call.request.args)
+        if refusal is not None:
+            return refusal
+        paged = "page" in call.request.args
         with self.store.lock:
             try:
                 page = query_contacts(call.tenant, call.request.args, call.modified_since_ms)
@@ -218,7 +236,10 @@ class AccountingEndpoints:
                 return errors.query_parse_exception(str(exc))
             except ValueError as exc:
                 return errors.query_parse_exception(str(exc))
-            chunks = [record.summary_json() if summary else record.full_json() for record in page.records]
+            if paged:
+                chunks = [record.summary_json() if summary else record.full_json() for record in page.records]
+            else:  # MergedToContactID and ContactGroups come only on paged and by-id reads
+                chunks = [record.unpaged_json(summary) for record in page.records]
         return self.envelope_of_json("Contacts", chunks, page.pagination)
 
     def get_contact(self, call: Call, contact_id: str) -> Response:
@@ -369,8 +390,10 @@ class AccountingEndpoints:
             attach_contact(invoice, record.data)
         if not invoice["InvoiceNumber"] and invoice["Type"] == "ACCREC":
             invoice["InvoiceNumber"] = tenant.take_invoice_number()
+        created = invoice["InvoiceID"] not in tenant.invoices
         tenant.invoices[invoice["InvoiceID"]] = invoice
         self.sandbox.mark_contact_role(tenant, invoice)
+        notify(self.sandbox, tenant, "INVOICE", invoice["InvoiceID"], "CREATE" if created else "UPDATE")
         return invoice
 
 

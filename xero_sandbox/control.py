@@ -10,8 +10,10 @@ import json
 from werkzeug.routing import Rule
 from werkzeug.wrappers import Response
 
+from . import control_extra
 from .core import SandboxError
 from .errors import json_response
+from .events import trigger_events
 
 PREFIX = "/_sandbox"
 # Control-API argument names -> Xero contact fields.
@@ -54,7 +56,7 @@ def rules() -> list:
         Rule(f"{PREFIX}/oauth", endpoint="control:oauth", methods=["GET"]),
         Rule(f"{PREFIX}/reset", endpoint="control:reset", methods=["POST"]),
         Rule(f"{PREFIX}/online-invoices/<invoice_id>", endpoint="control:online_invoice", methods=["GET"]),
-    ]
+    ] + control_extra.rules(PREFIX)
 
 
 class ControlEndpoints:
@@ -62,10 +64,13 @@ class ControlEndpoints:
         self.sandbox = sandbox
 
     def dispatch(self, request, endpoint: str, **args) -> Response:
-        handler = getattr(self, endpoint.split(":", 1)[1])
+        name = endpoint.split(":", 1)[1]
         try:
             body = _json_body(request)
-            result = handler(request, body, **args)
+            if name in control_extra.HANDLERS:
+                result = control_extra.HANDLERS[name](self.sandbox, request, body, **args)
+            else:
+                result = getattr(self, name)(request, body, **args)
         except SandboxError as exc:
             return json_response({"error": str(exc)}, status=exc.status)
         except (ValueError, TypeError, KeyError) as exc:
@@ -181,8 +186,14 @@ class ControlEndpoints:
         return self.sandbox.webhooks.config()
 
     def trigger_webhook(self, request, body):
-        contact_ids = body.get("contact_ids") or [body["contact_id"]]
-        events = self.sandbox.contact_webhook_events(body["tenant_id"], contact_ids, body.get("event_type", "UPDATE"))
+        category = body.get("event_category") or "CONTACT"
+        event_type = body.get("event_type", "UPDATE")
+        if category == "CONTACT":
+            contact_ids = body.get("contact_ids") or body.get("resource_ids") or [body["contact_id"]]
+            events = self.sandbox.contact_webhook_events(body["tenant_id"], contact_ids, event_type)
+        else:
+            resource_ids = body.get("resource_ids") or [body["resource_id"]]
+            events = trigger_events(self.sandbox, body["tenant_id"], category, resource_ids, event_type)
         delivery = self.sandbox.webhooks.deliver(events, url=body.get("url"), key=body.get("key"))
         return dict(delivery.as_dict(), events=events)
 

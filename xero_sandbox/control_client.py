@@ -78,6 +78,61 @@ class SandboxControl:
         """Every invoice the tenant received, as stored (Xero-shaped dicts)."""
         return self._call("GET", f"/tenants/{tenant_id}/invoices")
 
+    def merge_contact(self, tenant_id: str, from_id: str, into_id: str) -> dict:
+        """Merge contact ``from_id`` into ``into_id`` as Xero does: the first becomes ARCHIVED with
+        MergedToContactID (on paged and by-id reads only) and a new UpdatedDateUTC; its invoices and
+        credit notes move to the second. Returns {merged, into, moved_invoice_ids, moved_credit_note_ids}."""
+        return self._call("POST", f"/tenants/{tenant_id}/contacts/{from_id}/merge", {"into_id": into_id})
+
+    def contact_groups(self, tenant_id: str) -> list:
+        """Every contact group with its Contacts [{ContactID, Name}] (deleted groups included)."""
+        return self._call("GET", f"/tenants/{tenant_id}/contact-groups")
+
+    def create_contact_group(self, tenant_id: str, name: str, contact_ids=()) -> dict:
+        return self._call(
+            "POST", f"/tenants/{tenant_id}/contact-groups", {"name": name, "contact_ids": list(contact_ids)}
+        )
+
+    def add_to_group(self, tenant_id: str, group_id: str, contact_ids) -> dict:
+        return self._call("POST", f"/tenants/{tenant_id}/contact-groups/{group_id}/members", {"add": list(contact_ids)})
+
+    def remove_from_group(self, tenant_id: str, group_id: str, contact_ids) -> dict:
+        body = {"remove": list(contact_ids)}
+        return self._call("POST", f"/tenants/{tenant_id}/contact-groups/{group_id}/members", body)
+
+    def set_high_volume_threshold(self, tenant_id: str, threshold: int) -> dict:
+        """Above ``threshold`` contacts the tenant refuses unoptimised Contacts where/order with
+        Xero's 400 HighVolumeException (default 100,000; reset() restores it)."""
+        return self._call("POST", f"/tenants/{tenant_id}/high-volume", {"threshold": threshold})
+
+    def payments(self, tenant_id: str) -> list:
+        """Every payment of the tenant as stored (deleted ones with Status DELETED)."""
+        return self._call("GET", f"/tenants/{tenant_id}/payments")
+
+    def record_payment(
+        self, tenant_id: str, invoice_id: str, amount=None, date: str = None, account_code="090", reference=""
+    ) -> dict:
+        """A payment recorded at Xero on an AUTHORISED invoice (id or number): ``amount`` defaults to the
+        amount due (full payment -> PAID), ``date`` (YYYY-MM-DD) to today. Returns the Payment."""
+        body = {"amount": amount, "date": date, "account_code": account_code, "reference": reference}
+        return self._call("POST", f"/tenants/{tenant_id}/invoices/{invoice_id}/payments", body)
+
+    def delete_payment(self, tenant_id: str, payment_id: str) -> dict:
+        """Delete a payment at Xero: Status DELETED, the invoice's amount due comes back."""
+        return self._call("POST", f"/tenants/{tenant_id}/payments/{payment_id}/delete", {})
+
+    def credit_notes(self, tenant_id: str) -> list:
+        return self._call("GET", f"/tenants/{tenant_id}/credit-notes")
+
+    def create_credit_note(
+        self, tenant_id: str, invoice_id: str, amount=None, allocate: bool = True, date=None, description=None
+    ) -> dict:
+        """An AUTHORISED ACCRECCREDIT made at Xero against an invoice (id or number), tax-inclusive
+        ``amount`` (default: the amount due), allocated to it unless ``allocate`` is false.
+        Returns {credit_note, allocation}."""
+        body = {"amount": amount, "allocate": allocate, "date": date, "description": description}
+        return self._call("POST", f"/tenants/{tenant_id}/invoices/{invoice_id}/credit-notes", body)
+
     # --- observation ------------------------------------------------------------------------------------
     def requests(self, path_prefix: str = None, method: str = None) -> list:
         """Requests received (method, path, query, redacted headers, status), oldest first."""
@@ -140,11 +195,25 @@ class SandboxControl:
         return self._call("POST", "/webhooks/config", {"url": url, "key": key, "auto": auto})
 
     def trigger_webhook(
-        self, tenant_id: str, contact_id: str = None, event_type: str = "UPDATE", contact_ids=None, url=None, key=None
+        self,
+        tenant_id: str,
+        contact_id: str = None,
+        event_type: str = "UPDATE",
+        contact_ids=None,
+        url=None,
+        key=None,
+        event_category: str = "CONTACT",
+        resource_ids=None,
     ) -> dict:
-        """Deliver one signed payload with a CONTACT event per contact; returns the delivery result."""
+        """Deliver one signed payload with one event per resource; returns the delivery result and
+        the events. ``event_category`` CONTACT (``contact_id(s)``), INVOICE or CREDITNOTE
+        (``resource_ids``: InvoiceIDs / CreditNoteIDs; CREDITNOTE events carry data {Type, Status})."""
         body = {"tenant_id": tenant_id, "event_type": event_type, "url": url, "key": key}
-        body["contact_ids"] = list(contact_ids) if contact_ids else [contact_id]
+        body["event_category"] = event_category
+        if event_category == "CONTACT":
+            body["contact_ids"] = list(contact_ids or resource_ids or [contact_id])
+        else:
+            body["resource_ids"] = list(resource_ids or [contact_id])
         return self._call("POST", "/webhooks/trigger", body)
 
     def webhook_deliveries(self) -> list:

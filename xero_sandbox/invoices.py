@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from .formats import UTC, iso_date_string, iso_utc_seconds, ms_date, ms_datetime, parse_document_date
+from .tracking_lines import resolve_line_tracking
 
 INVOICE_TYPES = ("ACCREC", "ACCPAY")
 CREATABLE_STATUSES = ("DRAFT", "SUBMITTED", "AUTHORISED")
@@ -185,6 +186,8 @@ def _line(tenant, item, invoice_type, status, line_amount_types, unit_places):
     errors += account_errors
     tax_type, rate, tax_errors = _tax(tenant, item, account, line_amount_types)
     errors += tax_errors
+    tracking, tracking_errors = resolve_line_tracking(tenant, item.get("Tracking"))
+    errors += tracking_errors
     if item.get("TaxAmount") is not None and line_amount_types != "NoTax":
         tax = _money(item["TaxAmount"])
     elif line_amount_types == "Inclusive":
@@ -201,7 +204,7 @@ def _line(tenant, item, invoice_type, status, line_amount_types, unit_places):
         "TaxType": tax_type,
         "TaxAmount": float(tax),
         "LineAmount": float(line_amount),
-        "Tracking": item.get("Tracking") or [],
+        "Tracking": tracking,
     }
     if account is not None:
         line["AccountCode"] = account["Code"]
@@ -250,21 +253,22 @@ def _assemble(merged, existing, invoice_type, status, contact, currency, line_am
     subtotal = line_total - tax_total if line_amount_types == "Inclusive" else line_total
     total = subtotal + tax_total
     paid = Decimal(str(existing["AmountPaid"])) if existing else Decimal(0)
+    credited = Decimal(str(existing.get("AmountCredited") or 0)) if existing else Decimal(0)
     invoice = {
         "Type": invoice_type,
         "InvoiceID": existing["InvoiceID"] if existing else str(uuid.uuid4()),
         "InvoiceNumber": merged.get("InvoiceNumber") or "",
         "Reference": merged.get("Reference") or "",
-        "Payments": [],
-        "CreditNotes": [],
+        "Payments": list(existing.get("Payments") or []) if existing else [],
+        "CreditNotes": list(existing.get("CreditNotes") or []) if existing else [],
         "Prepayments": [],
         "Overpayments": [],
-        "AmountDue": float(total - paid),
+        "AmountDue": float(total - paid - credited),
         "AmountPaid": float(paid),
-        "AmountCredited": 0.0,
+        "AmountCredited": float(credited),
         "CurrencyRate": float(merged.get("CurrencyRate") or 1),
         "IsDiscounted": any(line.get("DiscountRate") for line in lines),
-        "HasAttachments": False,
+        "HasAttachments": bool(existing and existing.get("HasAttachments")),
         "HasErrors": False,
         "Contact": _contact_snapshot(contact.data) if contact else None,
         "DateString": iso_date_string(day),

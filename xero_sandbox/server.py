@@ -13,7 +13,7 @@ from werkzeug.routing import Map, Rule
 from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
-from . import control, errors
+from . import control, errors, families
 from .accounting import API_PREFIX, AccountingEndpoints
 from .config import SandboxConfig
 from .control import ControlEndpoints
@@ -67,7 +67,11 @@ class SandboxApp:
         self.accounting = AccountingEndpoints(sandbox)
         self.control = ControlEndpoints(sandbox)
         self.url_map = Map(
-            _identity_rules() + _accounting_rules() + control.rules() + [Rule("/", endpoint="index", methods=["GET"])],
+            _identity_rules()
+            + _accounting_rules()
+            + families.rules()
+            + control.rules()
+            + [Rule("/", endpoint="index", methods=["GET"])],
             strict_slashes=False,
         )
 

@@ -16,6 +16,7 @@ from .data import (
     build_tax_rates,
     org_profile,
 )
+from .extras import seed_extras
 from .formats import dumps, ms_datetime, parse_ms_json
 
 # Left out of summaryOnly=true responses: the "computation-heavy" parts of a contact.
@@ -34,13 +35,14 @@ CONTACT_ORDER_FIELDS = {
 
 
 class ContactRecord:
-    __slots__ = ("data", "updated_ms", "_full_json", "_summary_json")
+    __slots__ = ("data", "updated_ms", "_full_json", "_summary_json", "_unpaged_json")
 
     def __init__(self, data: dict):
         self.data = data
         self.updated_ms = parse_ms_json(data["UpdatedDateUTC"])
         self._full_json = None
         self._summary_json = None
+        self._unpaged_json = None
 
     @property
     def contact_id(self) -> str:
@@ -62,12 +64,31 @@ class ContactRecord:
             )
         return self._summary_json
 
+    def unpaged_json(self, summary: bool) -> bytes:
+        """The contact in an unpaged list: no MergedToContactID, empty ContactGroups (paged-only fields)."""
+        if not self.data.get("MergedToContactID") and not self.data.get("ContactGroups"):
+            return self.summary_json() if summary else self.full_json()
+        if summary:
+            return dumps(
+                {
+                    key: value
+                    for key, value in self.data.items()
+                    if key not in SUMMARY_EXCLUDED_FIELDS and key != "MergedToContactID"
+                }
+            )
+        if self._unpaged_json is None:
+            data = {key: value for key, value in self.data.items() if key != "MergedToContactID"}
+            data["ContactGroups"] = []
+            self._unpaged_json = dumps(data)
+        return self._unpaged_json
+
     def replace(self, data: dict) -> None:
         """Swap in a new version of the contact (never mutate ``data`` in place: readers share it)."""
         self.data = data
         self.updated_ms = parse_ms_json(data["UpdatedDateUTC"])
         self._full_json = None
         self._summary_json = None
+        self._unpaged_json = None
 
 
 class Tenant:
@@ -93,6 +114,7 @@ class Tenant:
             self.contacts[record.contact_id] = record
         self.invoices = {}
         self.next_invoice_number = 1
+        seed_extras(self, seed)
 
     def summary(self) -> dict:
         return {"tenant_id": self.tenant_id, "name": self.name, "base_currency": self.base_currency}

@@ -26,6 +26,7 @@ from .formats import iso_webhook
 
 API_BASE = "https://api.xero.com/api.xro/2.0"
 RESPONSE_DEADLINE = 5.0
+RESOURCE_COLLECTIONS = {"CONTACT": "Contacts", "INVOICE": "Invoices", "CREDITNOTE": "CreditNotes"}
 
 
 def sign(body: bytes, key: str) -> str:
@@ -87,6 +88,22 @@ class WebhookService:
             "tenantId": tenant_id,
             "tenantType": "ORGANISATION",
         }
+
+    def resource_event(self, tenant_id: str, category: str, resource_id: str, event_type: str, data=None) -> dict:
+        """An INVOICE / CREDITNOTE / CONTACT event; CREDITNOTE events carry ``data`` {Type, Status}."""
+        collection = RESOURCE_COLLECTIONS[category]
+        event = {
+            "resourceUrl": f"{API_BASE}/{collection}/{resource_id}",
+            "resourceId": resource_id,
+            "eventDateUtc": iso_webhook(self.clock.now_ms()),
+            "eventType": event_type,
+            "eventCategory": category,
+            "tenantId": tenant_id,
+            "tenantType": "ORGANISATION",
+        }
+        if data is not None:
+            event["data"] = data
+        return event
 
     def deliver(self, events: list, url: str = None, key: str = None) -> Delivery:
         url, key = url or self.url, key if key is not None else self.key
