@@ -96,7 +96,7 @@ def test_wrong_pkce_verifier_is_rejected_and_burns_the_code(sandbox, kit):
     verifier, challenge = kit.pkce_pair()
     code = _code(sandbox, kit, challenge)
     exchange = {"grant_type": "authorization_code", "code": code, "redirect_uri": kit.REDIRECT_URI}
-    assert kit.token_request(sandbox, **exchange, code_verifier=verifier[:-1] + "x") == (
+    assert kit.token_request(sandbox, **exchange, code_verifier=verifier[:-1] + "!") == (
         400,
         {"error": "invalid_grant"},
     )
