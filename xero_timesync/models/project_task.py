@@ -31,6 +31,14 @@ class ProjectTask(models.Model):
         index="btree_not_null",
         groups="xero_timesync.group_xero_manager",
     )
+    xero_merged_into_id = fields.Many2one(
+        "project.task",
+        "Merged into",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="Xero merged this task's contact into that one's: its uninvoiced time and timers moved there.",
+    )
     xero_contact_number = fields.Char(related="partner_id.xero_contact_number", string="Xero contact number")
     xero_client_email = fields.Char(related="partner_id.email", string="Client email")
     is_xero_task = fields.Boolean(compute="_compute_is_xero_task", search="_search_is_xero_task")

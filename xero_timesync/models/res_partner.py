@@ -6,6 +6,9 @@ class ResPartner(models.Model):
 
     xero_contact_id = fields.Char("Xero ContactID", copy=False, index="btree_not_null", readonly=True)
     xero_contact_number = fields.Char("Xero contact number", copy=False, readonly=True)
+    xero_merged_into_id = fields.Many2one(
+        "res.partner", "Merged into", copy=False, readonly=True, help="Xero merged this client's contact into that one."
+    )
 
     _xero_contact_uniq = models.UniqueIndex(
         "(company_id, xero_contact_id) WHERE xero_contact_id IS NOT NULL",

@@ -145,6 +145,7 @@ class XeroContactImporter(models.AbstractModel):
         forget_refusals = bool(connection.refusal_ids)
         for page, contacts, item_count in client.iter_contact_pages(since or None, page_size, start_page):
             counts = self._import_page(connection, project, contacts, log, forget_refusals)
+            self._follow_merges(connection, client, project, contacts, log)
             connection.write({"sync_resume_page": page + 1})
             log.write({"pages": log.pages + 1, "contacts_received": log.contacts_received + len(contacts)})
             log._add_counts(counts)
@@ -179,6 +180,61 @@ class XeroContactImporter(models.AbstractModel):
         if refused_ids:
             project = connection._xero_ensure_project()
             log._add_counts(self._import_page(connection, project, client.contacts_by_ids(refused_ids), log, True))
+
+    # -- merges -----------------------------------------------------------------------------------
+    def _follow_merges(self, connection, client, project, contacts, log):
+        """Contacts Xero merged into another: their task points at the survivor's, their uninvoiced time
+        and running timers move there, their client is marked merged. Idempotent."""
+        merges = {c.contact_id: c.merged_to for c in contacts if c.merged_to and c.merged_to != c.contact_id}
+        if not merges:
+            return
+        Task = self.env["project.task"].sudo().with_context(**IMPORT_CONTEXT)
+        tasks = self._tasks_by_contact(Task, connection, set(merges) | set(merges.values()))
+        missing = set(merges.values()) - tasks.keys()
+        if missing:  # a survivor this organisation never sent us yet: import it first
+            log._add_counts(self._import_page(connection, project, client.contacts_by_ids(missing), log, False))
+            tasks = self._tasks_by_contact(Task, connection, set(merges) | set(merges.values()))
+        followed = 0
+        for merged_id, survivor_id in merges.items():
+            merged, survivor = tasks.get(merged_id), tasks.get(survivor_id)
+            if merged and survivor and merged.xero_merged_into_id != survivor:
+                self._merge_task(merged, survivor)
+                followed += 1
+        if followed:
+            log.merged_count += followed
+
+    @staticmethod
+    def _tasks_by_contact(Task, connection, contact_ids):
+        tasks = Task.search([("xero_connection_id", "=", connection.id), ("xero_contact_id", "in", list(contact_ids))])
+        return {task.xero_contact_id: task for task in tasks}
+
+    def _merge_task(self, merged, survivor):
+        timesheets = (
+            self.env["account.analytic.line"]
+            .sudo()
+            .search([("task_id", "=", merged.id), ("xero_invoice_line_id", "=", False)])
+        )
+        timers = self.env["xero.timer"].sudo().search([("task_id", "=", merged.id)])
+        timesheets.write({"task_id": survivor.id, "project_id": survivor.project_id.id})
+        timers.write({"task_id": survivor.id})
+        merged.write({"xero_merged_into_id": survivor.id})
+        if merged.partner_id and merged.partner_id != survivor.partner_id:
+            merged.partner_id.write({"xero_merged_into_id": survivor.partner_id.id})
+        moved = _(
+            "%(timesheets)s uninvoiced timesheet(s) and %(timers)s running timer(s)",
+            timesheets=len(timesheets),
+            timers=len(timers),
+        )
+        merged.message_post(
+            body=_(
+                "Xero merged this contact into “%(survivor)s”: %(moved)s moved there.",
+                survivor=survivor.name,
+                moved=moved,
+            )
+        )
+        survivor.message_post(
+            body=_("Xero merged “%(merged)s” into this contact: %(moved)s moved here.", merged=merged.name, moved=moved)
+        )
 
     def _import_page(self, connection, project, contacts, log, forget_refusals):
         """One page in a savepoint; a page PostgreSQL or Odoo refuses is split until the culprits are found."""

@@ -42,6 +42,7 @@ class XeroSyncLog(models.Model):
     updated_count = fields.Integer("Updated")
     archived_count = fields.Integer("Archived")
     restored_count = fields.Integer("Restored")
+    merged_count = fields.Integer("Merged", help="Contacts Xero merged into another: their time followed.")
     refused_count = fields.Integer("Refused", help="Contacts Odoo could not store; retried by every run.")
     pages = fields.Integer()
     api_calls = fields.Integer("API calls")
@@ -49,7 +50,14 @@ class XeroSyncLog(models.Model):
     summary = fields.Char(compute="_compute_summary")
 
     @api.depends(
-        "state", "created_count", "updated_count", "archived_count", "restored_count", "refused_count", "message"
+        "state",
+        "created_count",
+        "updated_count",
+        "archived_count",
+        "restored_count",
+        "merged_count",
+        "refused_count",
+        "message",
     )
     def _compute_summary(self):
         for log in self:
@@ -63,6 +71,8 @@ class XeroSyncLog(models.Model):
                 archived=log.archived_count,
                 restored=log.restored_count,
             )
+            if log.merged_count:
+                log.summary += _(", %s merged", log.merged_count)
             if log.refused_count:
                 log.summary += _(", %s refused (see Refused contacts)", log.refused_count)
 

@@ -126,6 +126,8 @@ class XeroContact:
     country: str | None = None
     is_customer: bool = False
     is_supplier: bool = False
+    merged_to: str | None = None  # MergedToContactID: Xero merged this contact into that one
+    group_ids: tuple = ()  # ContactGroups' ids, when Xero sends them
 
     @property
     def archived(self):
@@ -685,6 +687,8 @@ def contact_from_json(data):
         country=address.get("Country") or None,
         is_customer=bool(data.get("IsCustomer")),
         is_supplier=bool(data.get("IsSupplier")),
+        merged_to=data.get("MergedToContactID") or None,
+        group_ids=tuple(g["ContactGroupID"] for g in data.get("ContactGroups") or [] if g.get("ContactGroupID")),
     )
 
 

@@ -6,6 +6,7 @@ from . import (
     test_connect_http,
     test_enable_tour,
     test_install,
+    test_merges,
     test_invoice,
     test_invoice_http,
     test_sync,
