@@ -251,10 +251,20 @@ class XeroConnectWizard(models.TransientModel):
                 ],
             }
         )
-        current = self.connection_id
+        current = self._previous_connection()
         self.revenue_line_id = self._default_account("REVENUE", current.revenue_account_code, DEFAULT_REVENUE_CODES)
         self.expense_line_id = self._default_account("EXPENSE", current.expense_account_code, DEFAULT_EXPENSE_CODES)
         return None
+
+    def _previous_connection(self):
+        """The connection whose accounts to preselect: the one being changed, else this company's earlier
+        link to the same organisation (enabled again after Unlink integration)."""
+        if self.connection_id:
+            return self.connection_id
+        previous = self.env["xero.connection"].sudo()._xero_for_company(self.company_id)
+        if previous.tenant_id and previous.tenant_id == self.tenant_line_id.tenant_id:
+            return previous
+        return self.env["xero.connection"]
 
     def _default_account(self, account_class, current_code, preferred_codes):
         lines = self.account_line_ids.filtered(lambda line: line.account_class == account_class)
