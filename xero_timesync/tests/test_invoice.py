@@ -19,7 +19,7 @@ class TestRounding(TransactionCase):
         self.assertEqual(rounded_hours(0.11, "6"), 0.2)
         self.assertEqual(rounded_hours(7 / 60, "15"), 0.25)
         self.assertEqual(rounded_hours(1.0, "15"), 1.0)
-        self.assertEqual(rounded_hours(20 / 60, "0"), 0.33, "without rounding: the invoice's quantity precision")
+        self.assertEqual(rounded_hours(20 / 60, "0"), 20 / 60, "without rounding: the exact time")
         self.assertEqual(rounded_hours(0, "15"), 0.0)
 
 
@@ -73,6 +73,39 @@ class TestInvoiceTime(XeroInvoiceMixin, XeroSandboxCase):
         self.assertEqual(move.invoice_line_ids.account_id.xero_account_code, revenue, "mapped Odoo income account")
         self.assertEqual(move.xero_revenue_account_code, revenue)
         self.assertEqual(move.invoice_line_ids.tax_ids, self.tax)
+
+    def test_no_rounding_bills_the_exact_time_once_per_line(self):
+        """Issue 12, defect 4: 46 two-minute timer lines are 92 minutes, not 46 x 0.03 h."""
+        self.project.xero_hourly_rate = 150
+        lines = self.env["account.analytic.line"]
+        for _i in range(46):
+            lines += self.timesheet(2 / 60)
+        wizard = self.wizard()
+        self.assertEqual(wizard.timesheet_ids, lines)
+        self.assertEqual(wizard.hours_total, 1.53, "92 minutes, rounded once to the quantity's 0.01 h")
+        self.assertEqual(wizard.amount_total, 229.50)
+        move = self.invoice_time()
+        self.assertEqual(move.invoice_line_ids.quantity, wizard.hours_total)
+        self.assertEqual(move.amount_untaxed, wizard.amount_total, "the wizard's total is the invoice's")
+        self.assertAlmostEqual(sum(lines.mapped("xero_billed_hours")), 92 / 60, places=6)
+
+        # with a finer quantity precision the exact time is billed to the cent: 92 min at $150/h = $230.00
+        move.button_cancel()
+        self.env.ref("uom.decimal_product_uom").digits = 4
+        wizard = self.wizard()
+        self.assertEqual(wizard.hours_total, 1.5333)
+        self.assertEqual(wizard.amount_total, 230.00)
+        self.assertEqual(self.invoice_time().amount_untaxed, 230.00)
+
+    def test_a_rounding_step_rounds_each_timesheet_up(self):
+        self.company.xero_time_rounding = "6"
+        self.project.xero_hourly_rate = 150
+        lines = self.timesheet(2 / 60) + self.timesheet(2 / 60)
+        wizard = self.wizard()
+        self.assertEqual(wizard.hours_total, 0.2, "each 2-minute line bills 6 minutes")
+        self.assertEqual(wizard.amount_total, 30.0)
+        self.assertEqual(self.invoice_time().amount_untaxed, 30.0)
+        self.assertEqual(lines.mapped("xero_billed_hours"), [0.1, 0.1])
 
     def test_time_is_invoiced_once_locked_and_released_by_cancel(self):
         line = self.timesheet(2)
