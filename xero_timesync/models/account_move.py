@@ -59,6 +59,10 @@ class AccountMove(models.Model):
         " to its own Xero account.",
     )
     xero_timesheet_count = fields.Integer("Invoiced timesheets", compute="_compute_xero_timesheet_count")
+    xero_currency_warning = fields.Char(
+        compute="_compute_xero_currency_warning",
+        help="Set when the invoice's currency is not the one the Xero organisation keeps its books in.",
+    )
 
     @api.depends("xero_invoice_id", "company_id")
     def _compute_xero_url(self):
@@ -72,6 +76,30 @@ class AccountMove(models.Model):
                 move.xero_url = DEEP_LINK.format(short_code=connection.short_code, path=path)
             else:
                 move.xero_url = "https://go.xero.com" + path
+
+    @api.depends("currency_id", "company_id", "move_type", "xero_invoice_id")
+    def _compute_xero_currency_warning(self):
+        for move in self:
+            connection = move.company_id.xero_connection_id
+            move.xero_currency_warning = (
+                move._xero_currency_problem(connection)
+                if move.move_type == "out_invoice" and not move.xero_invoice_id and connection
+                else False
+            )
+
+    def _xero_currency_problem(self, connection):
+        """Why this invoice's currency needs a confirmation before pushing, or False."""
+        base = connection.sudo().base_currency
+        if not base or not self.currency_id or self.currency_id.name == base:
+            return False
+        return _(
+            "This invoice is in %(currency)s but the Xero organisation %(org)s keeps its books in %(base)s: Xero"
+            " records it in %(currency)s and converts it at its own rate. Check the currency, or use Push to Xero"
+            " anyway.",
+            currency=self.currency_id.name,
+            org=connection.sudo().tenant_name,
+            base=base,
+        )
 
     def _compute_xero_timesheet_count(self):
         counts = dict(
@@ -175,6 +203,10 @@ class AccountMove(models.Model):
         self._xero_check_pusher()
         report = self._xero_push()
         return self._xero_push_notification(report)
+
+    def action_xero_push_other_currency(self):
+        """Push to Xero anyway: the accountant confirmed the invoice's currency differs from Xero's books."""
+        return self.with_context(xero_push_other_currency=True).action_xero_push()
 
     def _xero_push(self):
         """Create these invoices in Xero, exactly once. Returns ``{move: error or None}``."""
@@ -324,6 +356,8 @@ class AccountMove(models.Model):
     def _xero_invoice_payload(self, connection):
         """``(payload, None)`` or ``(None, error)``: the ACCREC invoice as Xero expects it."""
         self.ensure_one()
+        if not self.env.context.get("xero_push_other_currency") and (problem := self._xero_currency_problem(connection)):
+            return None, problem
         lines, inclusive, taxed = [], set(), False
         for line in self.invoice_line_ids.sorted(lambda line: (line.sequence, line.id)):
             if line.display_type in ("line_section", "line_subsection", "line_note"):

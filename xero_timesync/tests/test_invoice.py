@@ -108,6 +108,7 @@ class TestInvoiceTime(XeroInvoiceMixin, XeroSandboxCase):
         self.assertEqual(lines.mapped("xero_billed_hours"), [0.1, 0.1])
 
     def test_time_is_invoiced_once_locked_and_released_by_cancel(self):
+        self.task.xero_hourly_rate = 100
         line = self.timesheet(2)
         move = self.invoice_time()
         self.assertEqual(line.xero_invoice_id, move)
@@ -143,9 +144,38 @@ class TestInvoiceTime(XeroInvoiceMixin, XeroSandboxCase):
             empty.action_create_invoice()
         self.assertTrue(other.exists() and not other.xero_invoice_id, "nothing lost")
 
+    def test_time_without_an_hourly_rate_is_refused_not_invoiced_at_zero(self):
+        """Issue 12, defect 5: the warning is not enough; a $0 line is never created."""
+        line = self.timesheet(2)
+        wizard = self.wizard()
+        self.assertIn("no hourly rate", wizard.warning)
+        with self.assertRaisesRegex(UserError, "no hourly rate"):
+            wizard.action_create_invoice()
+        self.assertFalse(self.env["account.move"].search([("partner_id", "=", self.partner.id)]))
+        self.assertFalse(line.xero_invoice_id)
+        self.task.xero_hourly_rate = 80
+        self.assertEqual(self.invoice_time().amount_untaxed, 160.0)
+
 
 @tagged("post_install", "-at_install")
 class TestPushToXero(XeroInvoiceMixin, XeroSandboxCase):
+    def test_an_invoice_in_another_currency_than_the_organisation_asks_first(self):
+        """Issue 12, defect 5: a USD invoice is not pushed to an NZD organisation without a word."""
+        self.connection.base_currency = "NZD"
+        self.assertNotEqual(self.company.currency_id.name, "NZD")
+        move = self.posted_invoice(120)
+        self.assertIn("NZD", move.xero_currency_warning)
+        action = move.action_xero_push()
+        self.assertEqual(action["params"]["type"], "danger")
+        self.assertIn("keeps its books in NZD", move.xero_push_error)
+        self.assertFalse(self.xero_invoices(), "nothing was sent")
+        move.action_xero_push_other_currency()  # the accountant confirmed
+        [invoice] = self.xero_invoices()
+        self.assertEqual(invoice["CurrencyCode"], move.currency_id.name)
+        self.assertFalse(move.xero_push_error)
+        self.connection.base_currency = move.currency_id.name
+        self.assertFalse(self.posted_invoice(10).xero_currency_warning)
+
     def test_full_path_timesheets_invoice_push_status_back(self):
         self.task.xero_hourly_rate = 100
         self.timesheet(1.5) + self.timesheet(2, day=date(2026, 3, 3), employee=self.ben)
