@@ -356,7 +356,9 @@ class AccountMove(models.Model):
     def _xero_invoice_payload(self, connection):
         """``(payload, None)`` or ``(None, error)``: the ACCREC invoice as Xero expects it."""
         self.ensure_one()
-        if not self.env.context.get("xero_push_other_currency") and (problem := self._xero_currency_problem(connection)):
+        if not self.env.context.get("xero_push_other_currency") and (
+            problem := self._xero_currency_problem(connection)
+        ):
             return None, problem
         lines, inclusive, taxed = [], set(), False
         for line in self.invoice_line_ids.sorted(lambda line: (line.sequence, line.id)):
