@@ -52,6 +52,7 @@ class XeroConnectWizard(models.TransientModel):
     oauth_started = fields.Datetime(copy=False)
     token_json = fields.Text(copy=False, groups="base.group_system")
     tenant_line_ids = fields.One2many("xero.connect.wizard.tenant", "wizard_id")
+    tenant_count = fields.Integer(compute="_compute_tenant_count")
     tenant_line_id = fields.Many2one("xero.connect.wizard.tenant", "Organisation", domain="[('wizard_id', '=', id)]")
     account_line_ids = fields.One2many("xero.connect.wizard.account", "wizard_id")
     revenue_line_id = fields.Many2one(
@@ -67,6 +68,11 @@ class XeroConnectWizard(models.TransientModel):
     error_message = fields.Text(readonly=True)
     result_message = fields.Text(readonly=True)
     sync_log_id = fields.Many2one("xero.sync.log", readonly=True)
+
+    @api.depends("tenant_line_ids")
+    def _compute_tenant_count(self):
+        for wizard in self:
+            wizard.tenant_count = len(wizard.tenant_line_ids)
 
     def _compute_redirect_uri(self):
         self.redirect_uri = self.env["xero.connection"]._xero_redirect_uri()
