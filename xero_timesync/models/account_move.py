@@ -201,8 +201,9 @@ class AccountMove(models.Model):
     def action_xero_push(self):
         """Push to Xero (form button and list action); returns a notification with each invoice's outcome."""
         self._xero_check_pusher()
+        known_errors = {move: move.xero_push_error for move in self}
         report = self._xero_push()
-        return self._xero_push_notification(report)
+        return self._xero_push_notification(report, known_errors)
 
     def action_xero_push_other_currency(self):
         """Push to Xero anyway: the accountant confirmed the invoice's currency differs from Xero's books."""
@@ -409,11 +410,20 @@ class AccountMove(models.Model):
             "LineItems": lines,
         }, None
 
-    def _xero_push_notification(self, report):
+    def _xero_push_notification(self, report, known_errors=None):
+        """The toast of a push; each new failure is also noted in the invoice's chatter (once)."""
+        known_errors = known_errors or {}
         failed = {move: error for move, error in report.items() if error}
         for move, error in failed.items():
-            if move.xero_push_error != error and not move._xero_live():
+            if move._xero_live():
+                continue
+            if move.xero_push_error != error:
                 move.write({"xero_push_error": error})
+            if known_errors.get(move) != error:
+                move.message_post(
+                    body=Markup("<strong>%s</strong> %s") % (_("Not pushed to Xero:"), error),
+                    subtype_xmlid="mail.mt_note",
+                )
         pushed = len(report) - len(failed)
         if failed:
             lines = "\n".join(f"{move.display_name}: {error}" for move, error in failed.items())

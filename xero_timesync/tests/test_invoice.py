@@ -281,6 +281,19 @@ class TestPushToXero(XeroInvoiceMixin, XeroSandboxCase):
         self.assertFalse(move.xero_invoice_id)
         self.assertFalse(self.puts())
 
+    def test_a_failed_push_is_noted_in_the_invoice_chatter_once(self):
+        """Issue 12: a failure lives where the accountant looks later, not only in a toast."""
+        self.tax.xero_tax_type = False
+        move = self.posted_invoice(tax_ids=[(6, 0, self.tax.ids)])
+        before = move.message_ids
+        move.action_xero_push()
+        move.action_xero_push()  # the same failure again: one note, not two
+        notes = move.message_ids - before
+        self.assertEqual(len(notes), 1)
+        self.assertIn("Not pushed to Xero", notes.body)
+        self.assertIn("has no Xero tax type", notes.body)
+        self.assertEqual(notes.subtype_id, self.env.ref("mail.mt_note"))
+
     def test_xero_validation_error_is_shown_per_invoice_and_nothing_is_marked(self):
         good = self.posted_invoice(amount=10)
         archived = self.env["account.account"].create(
