@@ -13,10 +13,10 @@ XERO_INVOICED_LOCKED_FIELDS = ("unit_amount", "task_id", "project_id", "employee
 
 
 def rounded_hours(hours, rounding_minutes, digits=2):
-    """Hours as invoiced: rounded up to ``rounding_minutes`` (6, 15) or, without rounding, to ``digits``.
+    """Hours as invoiced: rounded up to ``rounding_minutes`` (6, 15), or exact without rounding.
 
-    Without rounding, each timesheet is still rounded (half-up) to the invoice's quantity precision, so
-    that an invoice line's quantity is exactly the sum of its timesheets' hours.
+    Without rounding, the exact time is billed: an invoice line rounds the sum of its timesheets once, to
+    the quantity's precision (rounding each timesheet would lose up to 18 seconds per timesheet).
     """
     rounding_minutes = int(rounding_minutes or 0)
     if hours <= 0:
@@ -24,7 +24,7 @@ def rounded_hours(hours, rounding_minutes, digits=2):
     if rounding_minutes:
         minutes = round(hours * 60, 6)  # 0.1 h * 60 = 6.000000000000001 must stay 6
         return float_round(math.ceil(minutes / rounding_minutes) * rounding_minutes / 60, precision_digits=digits)
-    return float_round(hours, precision_digits=digits)
+    return hours
 
 
 class AccountAnalyticLine(models.Model):
@@ -49,9 +49,8 @@ class AccountAnalyticLine(models.Model):
     xero_billed_hours = fields.Float(
         "Invoiced hours",
         compute="_compute_xero_billed_hours",
-        digits="Product Unit",
         groups="account.group_account_invoice",
-        help="The hours on the invoice, after the company's rounding.",
+        help="The hours this timesheet bills, after the company's rounding (exact without rounding).",
     )
 
     def _domain_project_id(self):

@@ -59,6 +59,10 @@ class AccountMove(models.Model):
         " to its own Xero account.",
     )
     xero_timesheet_count = fields.Integer("Invoiced timesheets", compute="_compute_xero_timesheet_count")
+    xero_currency_warning = fields.Char(
+        compute="_compute_xero_currency_warning",
+        help="Set when the invoice's currency is not the one the Xero organisation keeps its books in.",
+    )
 
     @api.depends("xero_invoice_id", "company_id")
     def _compute_xero_url(self):
@@ -72,6 +76,30 @@ class AccountMove(models.Model):
                 move.xero_url = DEEP_LINK.format(short_code=connection.short_code, path=path)
             else:
                 move.xero_url = "https://go.xero.com" + path
+
+    @api.depends("currency_id", "company_id", "move_type", "xero_invoice_id")
+    def _compute_xero_currency_warning(self):
+        for move in self:
+            connection = move.company_id.xero_connection_id
+            move.xero_currency_warning = (
+                move._xero_currency_problem(connection)
+                if move.move_type == "out_invoice" and not move.xero_invoice_id and connection
+                else False
+            )
+
+    def _xero_currency_problem(self, connection):
+        """Why this invoice's currency needs a confirmation before pushing, or False."""
+        base = connection.sudo().base_currency
+        if not base or not self.currency_id or self.currency_id.name == base:
+            return False
+        return _(
+            "This invoice is in %(currency)s but the Xero organisation %(org)s keeps its books in %(base)s: Xero"
+            " records it in %(currency)s and converts it at its own rate. Check the currency, or use Push to Xero"
+            " anyway.",
+            currency=self.currency_id.name,
+            org=connection.sudo().tenant_name,
+            base=base,
+        )
 
     def _compute_xero_timesheet_count(self):
         counts = dict(
@@ -173,8 +201,13 @@ class AccountMove(models.Model):
     def action_xero_push(self):
         """Push to Xero (form button and list action); returns a notification with each invoice's outcome."""
         self._xero_check_pusher()
+        known_errors = {move: move.xero_push_error for move in self}
         report = self._xero_push()
-        return self._xero_push_notification(report)
+        return self._xero_push_notification(report, known_errors)
+
+    def action_xero_push_other_currency(self):
+        """Push to Xero anyway: the accountant confirmed the invoice's currency differs from Xero's books."""
+        return self.with_context(xero_push_other_currency=True).action_xero_push()
 
     def _xero_push(self):
         """Create these invoices in Xero, exactly once. Returns ``{move: error or None}``."""
@@ -324,6 +357,10 @@ class AccountMove(models.Model):
     def _xero_invoice_payload(self, connection):
         """``(payload, None)`` or ``(None, error)``: the ACCREC invoice as Xero expects it."""
         self.ensure_one()
+        if not self.env.context.get("xero_push_other_currency") and (
+            problem := self._xero_currency_problem(connection)
+        ):
+            return None, problem
         lines, inclusive, taxed = [], set(), False
         for line in self.invoice_line_ids.sorted(lambda line: (line.sequence, line.id)):
             if line.display_type in ("line_section", "line_subsection", "line_note"):
@@ -373,11 +410,20 @@ class AccountMove(models.Model):
             "LineItems": lines,
         }, None
 
-    def _xero_push_notification(self, report):
+    def _xero_push_notification(self, report, known_errors=None):
+        """The toast of a push; each new failure is also noted in the invoice's chatter (once)."""
+        known_errors = known_errors or {}
         failed = {move: error for move, error in report.items() if error}
         for move, error in failed.items():
-            if move.xero_push_error != error and not move._xero_live():
+            if move._xero_live():
+                continue
+            if move.xero_push_error != error:
                 move.write({"xero_push_error": error})
+            if known_errors.get(move) != error:
+                move.message_post(
+                    body=Markup("<strong>%s</strong> %s") % (_("Not pushed to Xero:"), error),
+                    subtype_xmlid="mail.mt_note",
+                )
         pushed = len(report) - len(failed)
         if failed:
             lines = "\n".join(f"{move.display_name}: {error}" for move, error in failed.items())

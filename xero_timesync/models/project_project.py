@@ -55,6 +55,16 @@ class ProjectProject(models.Model):
             )
             project._xero_assign_users(users)
 
+    def action_view_tasks(self):
+        """A Xero project has no stages: open its clients (a list, cards on phones), not a stage kanban."""
+        if not (len(self) == 1 and self.is_xero_project):
+            return super().action_view_tasks()
+        action = self.env["ir.actions.act_window"]._for_xml_id("xero_timesync.xero_client_tasks_action")
+        action["display_name"] = self.name
+        action["domain"] = [("project_id", "=", self.id), ("xero_contact_id", "!=", False)]
+        action["context"] = {"default_project_id": self.id, "active_id": self.id, "create": False}
+        return action
+
     def action_xero_force_sync(self):
         self.ensure_one()
         return self.env["xero.connection"].with_company(self.company_id)._xero_action_force_sync_current_company()

@@ -342,6 +342,7 @@ class XeroContactImporter(models.AbstractModel):
                     "xero_connection_id": connection.id,
                     "company_id": connection.company_id.id,
                     "active": not contact.archived,
+                    "user_ids": False,
                 }
                 continue
             vals = {}

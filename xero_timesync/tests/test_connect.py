@@ -130,6 +130,28 @@ class TestEnableIntegration(XeroSandboxCase):
         log = relinked.last_sync_log_id
         self.assertEqual((log.created_count, log.state), (0, "done"))
 
+    def test_reenable_same_organisation_preselects_its_previous_accounts(self):
+        """Issue 12, defect 3: Unlink, Enable again, a plain Save keeps the accounts chosen before."""
+        wizard = self.start_wizard()
+        self.consent(wizard)
+        lines = wizard.account_line_ids
+        revenue = (lines.filtered(lambda a: a.account_class == "REVENUE") - wizard.revenue_line_id)[:1]
+        expense = (lines.filtered(lambda a: a.account_class == "EXPENSE") - wizard.expense_line_id)[:1]
+        self.assertTrue(revenue and expense, "the seeded chart offers a second choice of each")
+        wizard.write({"revenue_line_id": revenue.id, "expense_line_id": expense.id})
+        wizard.action_save()
+        connection = self.env["xero.connection"]._xero_for_company()
+        connection.action_xero_unlink()
+
+        again = self.start_wizard()
+        self.consent(again)
+        self.assertEqual(again.step, "accounts")
+        self.assertEqual((again.revenue_line_id.code, again.expense_line_id.code), (revenue.code, expense.code))
+        again.action_save()
+        self.assertRecordValues(
+            connection, [{"revenue_account_code": revenue.code, "expense_account_code": expense.code}]
+        )
+
     def test_non_admin_is_denied_at_every_step(self):
         connection = self.connect()
         employee = new_test_user(self.env, "emp", groups="base.group_user,hr_timesheet.group_hr_timesheet_user")

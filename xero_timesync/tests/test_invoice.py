@@ -19,7 +19,7 @@ class TestRounding(TransactionCase):
         self.assertEqual(rounded_hours(0.11, "6"), 0.2)
         self.assertEqual(rounded_hours(7 / 60, "15"), 0.25)
         self.assertEqual(rounded_hours(1.0, "15"), 1.0)
-        self.assertEqual(rounded_hours(20 / 60, "0"), 0.33, "without rounding: the invoice's quantity precision")
+        self.assertEqual(rounded_hours(20 / 60, "0"), 20 / 60, "without rounding: the exact time")
         self.assertEqual(rounded_hours(0, "15"), 0.0)
 
 
@@ -74,7 +74,41 @@ class TestInvoiceTime(XeroInvoiceMixin, XeroSandboxCase):
         self.assertEqual(move.xero_revenue_account_code, revenue)
         self.assertEqual(move.invoice_line_ids.tax_ids, self.tax)
 
+    def test_no_rounding_bills_the_exact_time_once_per_line(self):
+        """Issue 12, defect 4: 46 two-minute timer lines are 92 minutes, not 46 x 0.03 h."""
+        self.project.xero_hourly_rate = 150
+        lines = self.env["account.analytic.line"]
+        for _i in range(46):
+            lines += self.timesheet(2 / 60)
+        wizard = self.wizard()
+        self.assertEqual(wizard.timesheet_ids, lines)
+        self.assertEqual(wizard.hours_total, 1.53, "92 minutes, rounded once to the quantity's 0.01 h")
+        self.assertEqual(wizard.amount_total, 229.50)
+        move = self.invoice_time()
+        self.assertEqual(move.invoice_line_ids.quantity, wizard.hours_total)
+        self.assertEqual(move.amount_untaxed, wizard.amount_total, "the wizard's total is the invoice's")
+        self.assertAlmostEqual(sum(lines.mapped("xero_billed_hours")), 92 / 60, places=6)
+
+        # with a finer quantity precision the exact time is billed to the cent: 92 min at $150/h = $230.00
+        move.button_cancel()
+        self.env.ref("uom.decimal_product_uom").digits = 4
+        wizard = self.wizard()
+        self.assertEqual(wizard.hours_total, 1.5333)
+        self.assertEqual(wizard.amount_total, 230.00)
+        self.assertEqual(self.invoice_time().amount_untaxed, 230.00)
+
+    def test_a_rounding_step_rounds_each_timesheet_up(self):
+        self.company.xero_time_rounding = "6"
+        self.project.xero_hourly_rate = 150
+        lines = self.timesheet(2 / 60) + self.timesheet(2 / 60)
+        wizard = self.wizard()
+        self.assertEqual(wizard.hours_total, 0.2, "each 2-minute line bills 6 minutes")
+        self.assertEqual(wizard.amount_total, 30.0)
+        self.assertEqual(self.invoice_time().amount_untaxed, 30.0)
+        self.assertEqual(lines.mapped("xero_billed_hours"), [0.1, 0.1])
+
     def test_time_is_invoiced_once_locked_and_released_by_cancel(self):
+        self.task.xero_hourly_rate = 100
         line = self.timesheet(2)
         move = self.invoice_time()
         self.assertEqual(line.xero_invoice_id, move)
@@ -110,9 +144,38 @@ class TestInvoiceTime(XeroInvoiceMixin, XeroSandboxCase):
             empty.action_create_invoice()
         self.assertTrue(other.exists() and not other.xero_invoice_id, "nothing lost")
 
+    def test_time_without_an_hourly_rate_is_refused_not_invoiced_at_zero(self):
+        """Issue 12, defect 5: the warning is not enough; a $0 line is never created."""
+        line = self.timesheet(2)
+        wizard = self.wizard()
+        self.assertIn("no hourly rate", wizard.warning)
+        with self.assertRaisesRegex(UserError, "no hourly rate"):
+            wizard.action_create_invoice()
+        self.assertFalse(self.env["account.move"].search([("partner_id", "=", self.partner.id)]))
+        self.assertFalse(line.xero_invoice_id)
+        self.task.xero_hourly_rate = 80
+        self.assertEqual(self.invoice_time().amount_untaxed, 160.0)
+
 
 @tagged("post_install", "-at_install")
 class TestPushToXero(XeroInvoiceMixin, XeroSandboxCase):
+    def test_an_invoice_in_another_currency_than_the_organisation_asks_first(self):
+        """Issue 12, defect 5: a USD invoice is not pushed to an NZD organisation without a word."""
+        self.connection.base_currency = "NZD"
+        self.assertNotEqual(self.company.currency_id.name, "NZD")
+        move = self.posted_invoice(120)
+        self.assertIn("NZD", move.xero_currency_warning)
+        action = move.action_xero_push()
+        self.assertEqual(action["params"]["type"], "danger")
+        self.assertIn("keeps its books in NZD", move.xero_push_error)
+        self.assertFalse(self.xero_invoices(), "nothing was sent")
+        move.action_xero_push_other_currency()  # the accountant confirmed
+        [invoice] = self.xero_invoices()
+        self.assertEqual(invoice["CurrencyCode"], move.currency_id.name)
+        self.assertFalse(move.xero_push_error)
+        self.connection.base_currency = move.currency_id.name
+        self.assertFalse(self.posted_invoice(10).xero_currency_warning)
+
     def test_full_path_timesheets_invoice_push_status_back(self):
         self.task.xero_hourly_rate = 100
         self.timesheet(1.5) + self.timesheet(2, day=date(2026, 3, 3), employee=self.ben)
@@ -217,6 +280,19 @@ class TestPushToXero(XeroInvoiceMixin, XeroSandboxCase):
         self.assertIn("has no Xero tax type", move.xero_push_error)
         self.assertFalse(move.xero_invoice_id)
         self.assertFalse(self.puts())
+
+    def test_a_failed_push_is_noted_in_the_invoice_chatter_once(self):
+        """Issue 12: a failure lives where the accountant looks later, not only in a toast."""
+        self.tax.xero_tax_type = False
+        move = self.posted_invoice(tax_ids=[(6, 0, self.tax.ids)])
+        before = move.message_ids
+        move.action_xero_push()
+        move.action_xero_push()  # the same failure again: one note, not two
+        notes = move.message_ids - before
+        self.assertEqual(len(notes), 1)
+        self.assertIn("Not pushed to Xero", notes.body)
+        self.assertIn("has no Xero tax type", notes.body)
+        self.assertEqual(notes.subtype_id, self.env.ref("mail.mt_note"))
 
     def test_xero_validation_error_is_shown_per_invoice_and_nothing_is_marked(self):
         good = self.posted_invoice(amount=10)

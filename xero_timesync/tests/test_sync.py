@@ -1,7 +1,10 @@
+import ast
+import importlib.util
 import time
 from contextlib import contextmanager
 from datetime import timedelta
 from functools import partial
+from pathlib import Path
 from unittest.mock import patch
 
 from odoo.exceptions import AccessError, UserError
@@ -253,3 +256,40 @@ class TestContactSync(XeroSandboxCase):
         time.sleep(1)
         self.assertEqual(self.sync().state, "done")
         self.assertGreater(self.connection.contacts_watermark, before)
+
+    def test_imported_tasks_have_no_assignee(self):
+        """Issue 12, defect 2: whoever runs the import (the admin's Force synchronization from a task view,
+        whose context asks Odoo to assign the current user; OdooBot for the cron) is not made the assignee."""
+        admin = self.env.ref("base.user_admin")
+        self.add_contacts(2, "Unassigned")
+        ui_context = {"default_user_ids": [(4, admin.id)], "default_personal_stage_type_ids": [(4, 0)]}
+        self.connection.with_user(admin).with_context(**ui_context).action_xero_force_sync()
+        self.add_contacts(1, "Cron")
+        self.connection._xero_sync("cron")
+        tasks = self.xero_tasks(self.connection)
+        self.assertTrue(tasks.filtered(lambda t: t.name.startswith(("Unassigned", "Cron"))))
+        self.assertFalse(tasks.user_ids, "imported tasks are nobody's")
+
+    def test_migration_unassigns_the_importer_from_imported_tasks(self):
+        admin = self.env.ref("base.user_admin")
+        colleague = new_test_user(self.env, "assigned_by_hand", groups="base.group_user")
+        tasks = self.xero_tasks(self.connection)[:3]
+        self.env.cr.execute("UPDATE project_task SET create_uid = %s WHERE id IN %s", [admin.id, tuple(tasks.ids)])
+        tasks.write({"user_ids": [(4, admin.id)]})  # what the import did
+        tasks[0].write({"user_ids": [(4, colleague.id)]})  # a person assigned by hand since
+        own = self.env["project.task"].create({"name": "Not imported", "project_id": self.connection.project_id.id})
+        own.write({"user_ids": [(4, self.env.uid)]})
+        self.env.flush_all()
+
+        manifest = Path(__file__).parents[1] / "__manifest__.py"
+        version = ast.literal_eval(manifest.read_text())["version"]
+        path = manifest.parent / "migrations" / version / "post-migrate.py"
+        spec = importlib.util.spec_from_file_location("xero_timesync_post_migrate", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        module.migrate(self.env.cr, "19.0.1.0.0")
+        self.env.invalidate_all()
+
+        self.assertEqual(tasks[0].user_ids, colleague, "hand-made assignments stay")
+        self.assertFalse(tasks[1:].user_ids)
+        self.assertEqual(own.user_ids, self.env.user, "tasks not imported are untouched")

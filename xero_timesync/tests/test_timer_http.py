@@ -57,6 +57,13 @@ class TestTimerHttp(TimerFixture, HttpCase):
         self.assertFalse(self.env["xero.timer"].search([("user_id", "=", self.user.id)]))
         self.assertFalse(self.lines_of(self.task_bolt), "under the minimum: discarded")
 
+    def test_tour_typed_description_survives_ticks_reload_and_stop(self):
+        """Issue 12, defect 1: the description box is not wiped while the panel ticks."""
+        self.start_tour(f"/odoo/project.task/{self.task_bolt.id}", "xero_timesync_timer_typing", login="tim")
+        line = self.lines_of(self.task_bolt)
+        self.assertEqual(line.name, "fixed the boiler, then the pump")
+        self.assertFalse(self.env["xero.timer"].search([("user_id", "=", self.user.id)]))
+
     def test_json_rpc_surface(self):
         self.company.write({"xero_timer_rounding": "1", "xero_timer_minimum": 0})
         session = self.login("tim")

@@ -7,6 +7,7 @@ class XeroAccountChoice(models.AbstractModel):
     _name = "xero.account.choice"
     _description = "Xero account offered in a wizard"
     _order = "code, name"
+    _rec_names_search = ["code", "name"]  # typing "205" finds "205 Consulting Services"
 
     account_class = fields.Selection([("REVENUE", "Revenue"), ("EXPENSE", "Expense")], required=True)
     code = fields.Char(readonly=True)

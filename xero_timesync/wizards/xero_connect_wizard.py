@@ -52,6 +52,7 @@ class XeroConnectWizard(models.TransientModel):
     oauth_started = fields.Datetime(copy=False)
     token_json = fields.Text(copy=False, groups="base.group_system")
     tenant_line_ids = fields.One2many("xero.connect.wizard.tenant", "wizard_id")
+    tenant_count = fields.Integer(compute="_compute_tenant_count")
     tenant_line_id = fields.Many2one("xero.connect.wizard.tenant", "Organisation", domain="[('wizard_id', '=', id)]")
     account_line_ids = fields.One2many("xero.connect.wizard.account", "wizard_id")
     revenue_line_id = fields.Many2one(
@@ -67,6 +68,11 @@ class XeroConnectWizard(models.TransientModel):
     error_message = fields.Text(readonly=True)
     result_message = fields.Text(readonly=True)
     sync_log_id = fields.Many2one("xero.sync.log", readonly=True)
+
+    @api.depends("tenant_line_ids")
+    def _compute_tenant_count(self):
+        for wizard in self:
+            wizard.tenant_count = len(wizard.tenant_line_ids)
 
     def _compute_redirect_uri(self):
         self.redirect_uri = self.env["xero.connection"]._xero_redirect_uri()
@@ -251,10 +257,20 @@ class XeroConnectWizard(models.TransientModel):
                 ],
             }
         )
-        current = self.connection_id
+        current = self._previous_connection()
         self.revenue_line_id = self._default_account("REVENUE", current.revenue_account_code, DEFAULT_REVENUE_CODES)
         self.expense_line_id = self._default_account("EXPENSE", current.expense_account_code, DEFAULT_EXPENSE_CODES)
         return None
+
+    def _previous_connection(self):
+        """The connection whose accounts to preselect: the one being changed, else this company's earlier
+        link to the same organisation (enabled again after Unlink integration)."""
+        if self.connection_id:
+            return self.connection_id
+        previous = self.env["xero.connection"].sudo()._xero_for_company(self.company_id)
+        if previous.tenant_id and previous.tenant_id == self.tenant_line_id.tenant_id:
+            return previous
+        return self.env["xero.connection"]
 
     def _default_account(self, account_class, current_code, preferred_codes):
         lines = self.account_line_ids.filtered(lambda line: line.account_class == account_class)

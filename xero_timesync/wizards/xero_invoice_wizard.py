@@ -371,6 +371,16 @@ class XeroInvoiceWizard(models.TransientModel):
                 )
             )
         groups = self._xero_groups(timesheets)
+        unpriced = [group for group in groups if not group["rate"]]
+        if unpriced:
+            raise UserError(
+                _(
+                    "%(count)s line(s) have no hourly rate (e.g. %(line)s): an invoice at 0 is not created. Set a"
+                    " rate on the task, project, employee or in Settings → Xero, then create the invoice again.",
+                    count=len(unpriced),
+                    line=unpriced[0]["name"],
+                )
+            )
         move = self._create_move(groups)
         lines = move.invoice_line_ids.sorted("sequence")
         for group, line in zip(groups, lines, strict=True):

@@ -5,6 +5,7 @@ import { registry } from "@web/core/registry";
 
 const ROUTE = "/xero_timesync/timer";
 const RELOADED_MODELS = ["account.analytic.line", "project.task"];
+const DESCRIPTION_SAVE_DELAY_MS = 600; // after the last keystroke
 
 /** "H:MM:SS" of a number of seconds. */
 export function formatElapsed(seconds) {
@@ -21,9 +22,16 @@ export function formatElapsed(seconds) {
 export const xeroTimerService = {
     dependencies: ["action", "bus_service", "notification"],
     start(env, { action, bus_service, notification }) {
-        const state = reactive({ timer: null, receivedAt: 0, loaded: false });
+        // draft: the description being typed, not saved yet (null: nothing pending). Server answers
+        // arriving meanwhile (ticks, other tabs, refreshes) never overwrite it.
+        const state = reactive({ timer: null, receivedAt: 0, loaded: false, draft: null });
+        let saveTimeout = null;
 
         function set(timer) {
+            if ((timer && timer.id) !== (state.timer && state.timer.id)) {
+                state.draft = null; // another timer: what was typed belonged to the previous one
+                browser.clearTimeout(saveTimeout);
+            }
             state.timer = timer || null;
             state.receivedAt = Date.now();
             state.loaded = true;
@@ -84,7 +92,9 @@ export const xeroTimerService = {
                 return result;
             },
             async stop(description) {
-                const result = await call("stop", { description });
+                browser.clearTimeout(saveTimeout);
+                const result = await call("stop", { description: description ?? state.draft ?? undefined });
+                state.draft = null;
                 notify(result.message, !result.recorded);
                 await reloadCurrentView();
                 return result;
@@ -97,6 +107,23 @@ export const xeroTimerService = {
             },
             async describe(description) {
                 return call("describe", { description });
+            },
+            /** Typing: keep the text, save it once the user pauses (so it survives reloads). */
+            editDescription(description) {
+                state.draft = description;
+                browser.clearTimeout(saveTimeout);
+                saveTimeout = browser.setTimeout(() => this.saveDescription(), DESCRIPTION_SAVE_DELAY_MS);
+            },
+            async saveDescription() {
+                browser.clearTimeout(saveTimeout);
+                const draft = state.draft;
+                if (draft === null || !state.timer) {
+                    return;
+                }
+                await call("describe", { description: draft });
+                if (state.draft === draft) {
+                    state.draft = null; // saved, and nothing typed since
+                }
             },
             openPicker() {
                 return action.doAction("xero_timesync.xero_timer_task_picker_action", {

@@ -7,18 +7,17 @@ import { registry } from "@web/core/registry";
 import { useService } from "@web/core/utils/hooks";
 import { formatElapsed } from "./timer_service";
 
-export class XeroTimerSystray extends Component {
-    static template = "xero_timesync.TimerSystray";
-    static components = { Dropdown };
-    static props = {};
+/**
+ * The running time. Only this small component re-renders every second: the panel around it (and the
+ * description being typed) is left alone.
+ */
+export class XeroTimerElapsed extends Component {
+    static template = "xero_timesync.TimerElapsed";
+    static props = { class: { type: String, optional: true } };
 
     setup() {
         this.timer = useService("xero_timer");
-        this.dialog = useService("dialog");
-        this.state = useState(this.timer.state);
         this.clock = useState({ now: Date.now() });
-        this.dropdown = useDropdownState();
-        this.description = useRef("description");
         let interval;
         onMounted(() => {
             interval = setInterval(() => (this.clock.now = Date.now()), 1000);
@@ -30,13 +29,36 @@ export class XeroTimerSystray extends Component {
         void this.clock.now; // re-render every second
         return formatElapsed(this.timer.elapsedSeconds());
     }
+}
 
-    async onDescriptionChange(ev) {
-        await this.timer.describe(ev.target.value);
+export class XeroTimerSystray extends Component {
+    static template = "xero_timesync.TimerSystray";
+    static components = { Dropdown, XeroTimerElapsed };
+    static props = {};
+
+    setup() {
+        this.timer = useService("xero_timer");
+        this.dialog = useService("dialog");
+        this.state = useState(this.timer.state);
+        this.dropdown = useDropdownState();
+        this.description = useRef("description");
+    }
+
+    /** What the box shows: the text being typed (saved shortly after), else the timer's. */
+    get descriptionValue() {
+        return this.state.draft ?? this.state.timer?.description ?? "";
+    }
+
+    onDescriptionInput(ev) {
+        this.timer.editDescription(ev.target.value);
+    }
+
+    onDescriptionBlur() {
+        this.timer.saveDescription();
     }
 
     async onStop() {
-        const description = this.description.el ? this.description.el.value : undefined;
+        const description = this.state.draft ?? this.description.el?.value;
         this.dropdown.close();
         await this.timer.stop(description);
     }

@@ -100,3 +100,83 @@ registry.category("web_tour.tours").add("xero_timesync_timer_form", {
         },
     ],
 });
+
+const DESCRIPTION = "fixed the boiler, then the pump";
+const TYPING_DELAY_MS = 120; // a person types about 8 characters a second
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function checkDescription(expected) {
+    const input = document.querySelector(".o_xero_timer_menu input.o_xero_timer_description");
+    if (!input || input.value !== expected) {
+        throw new Error(`The description box shows "${input && input.value}" instead of "${expected}"`);
+    }
+}
+
+// Issue 12, defect 1: type the description as a person does, while the timer ticks; the text survives
+// the ticks, a reload of the page and Stop.
+registry.category("web_tour.tours").add("xero_timesync_timer_typing", {
+    steps: () => [
+        {
+            content: "Start from the task form",
+            trigger: ".o_form_view .o_statusbar_buttons button.o_xero_timer_start",
+            run: "click",
+        },
+        {
+            trigger: ".o_xero_timer_systray.o_xero_timer_running",
+            run: "click",
+        },
+        {
+            content: "Type the description character by character while the timer ticks",
+            trigger: ".o_xero_timer_menu input.o_xero_timer_description",
+            async run(helpers) {
+                await helpers.click();
+                for (const char of DESCRIPTION) {
+                    await helpers.press(char);
+                    await sleep(TYPING_DELAY_MS);
+                }
+            },
+        },
+        {
+            content: "Ticks later, everything typed is still there",
+            trigger: ".o_xero_timer_elapsed:not(:contains(0:00:00)):not(:contains(0:00:01)):not(:contains(0:00:02))",
+            timeout: 20000,
+            async run() {
+                checkDescription(DESCRIPTION);
+                await sleep(2500); // two more ticks, and the description is saved meanwhile
+                checkDescription(DESCRIPTION);
+            },
+        },
+        {
+            content: "Reload the page",
+            trigger: ".o_xero_timer_menu input.o_xero_timer_description",
+            run() {
+                window.location.reload();
+            },
+            expectUnloadPage: true,
+        },
+        {
+            content: "After the reload the timer still runs",
+            trigger: ".o_xero_timer_systray.o_xero_timer_running",
+            run: "click",
+        },
+        {
+            content: "…with the description typed before the reload",
+            trigger: ".o_xero_timer_menu input.o_xero_timer_description",
+            run() {
+                checkDescription(DESCRIPTION);
+            },
+        },
+        {
+            content: "Stop",
+            trigger: ".o_xero_timer_menu button.o_xero_timer_stop",
+            run: "click",
+        },
+        {
+            content: "The time is recorded",
+            trigger: ".o_notification:contains(Recorded)",
+        },
+        {
+            trigger: ".o_xero_timer_systray:not(.o_xero_timer_running)",
+        },
+    ],
+});
