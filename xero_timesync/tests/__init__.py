@@ -14,5 +14,6 @@ from . import (
     test_sync_queries,
     test_timer,
     test_timer_http,
+    test_ux,
     test_webhook,
 )
