@@ -30,3 +30,4 @@ WEBHOOK_MAX_BODY_BYTES = 256 * 1024  # Xero's deliveries are a few KB; anything 
 WEBHOOK_DELIVERY_RETENTION_DAYS = 7  # replays are recognised this long; a later one costs one idempotent run
 WEBHOOK_DEBOUNCE_SECONDS = 2  # a burst of deliveries wakes one run per organisation
 SYNC_LOG_STALE_HOURS = 6  # a run still "running" after this long lost its worker
+REFRESH_TOKEN_LIFETIME_DAYS = 60  # Xero forgets a refresh token unused this long

@@ -33,6 +33,15 @@ class ResConfigSettings(models.TransientModel):
     xero_expense_account_code = fields.Char(related="xero_connection_id.expense_account_code")
     xero_sync_log_count = fields.Integer(related="xero_connection_id.sync_log_count")
     xero_refused_count = fields.Integer(related="xero_connection_id.refused_count")
+    xero_last_success_date = fields.Datetime(related="xero_connection_id.last_success_date")
+    xero_last_success_summary = fields.Char(related="xero_connection_id.last_success_summary")
+    xero_next_sync_date = fields.Datetime(related="xero_connection_id.next_sync_date")
+    xero_last_webhook_date = fields.Datetime(related="xero_connection_id.last_webhook_date")
+    xero_quota_day_remaining = fields.Integer(related="xero_connection_id.quota_day_remaining")
+    xero_quota_minute_remaining = fields.Integer(related="xero_connection_id.quota_minute_remaining")
+    xero_token_age_days = fields.Integer(related="xero_connection_id.token_age_days")
+    xero_token_days_left = fields.Integer(related="xero_connection_id.token_days_left")
+    xero_failed_push_count = fields.Integer(related="xero_connection_id.failed_push_count")
 
     @api.model
     def default_get(self, fields):
@@ -76,6 +85,25 @@ class ResConfigSettings(models.TransientModel):
 
     def action_xero_open_logs(self):
         return self.xero_connection_id.action_open_sync_logs()
+
+    def action_xero_retry_refused(self):
+        return self.xero_connection_id.action_xero_retry_refused()
+
+    def action_xero_open_runs_graph(self):
+        action = self.xero_connection_id.action_open_sync_logs()
+        action["view_mode"] = "graph,list,form"
+        action["views"] = [(False, "graph"), (False, "list"), (False, "form")]
+        return action
+
+    def action_xero_open_failed_pushes(self):
+        action = self.env["ir.actions.act_window"]._for_xml_id("account.action_move_out_invoice_type")
+        action["domain"] = [
+            ("company_id", "=", self.company_id.id),
+            ("xero_push_error", "!=", False),
+            ("xero_invoice_id", "=", False),
+        ]
+        action["context"] = {}
+        return action
 
     def action_xero_open_refusals(self):
         return self.xero_connection_id.action_open_refusals()

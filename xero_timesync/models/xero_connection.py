@@ -63,6 +63,23 @@ class XeroConnection(models.Model):
     last_sync_state = fields.Selection(related="last_sync_log_id.state", string="Last sync result")
     last_sync_summary = fields.Char(related="last_sync_log_id.summary", string="Last sync summary")
 
+    # -- health (Settings → Xero) --------------------------------------------------------------
+    quota_day_remaining = fields.Integer("API calls left today", readonly=True, default=-1)
+    quota_minute_remaining = fields.Integer("API calls left this minute", readonly=True, default=-1)
+    quota_checked_at = fields.Datetime("Quota read at", readonly=True)
+    last_success_log_id = fields.Many2one("xero.sync.log", compute="_compute_health")
+    last_success_date = fields.Datetime("Last successful sync", compute="_compute_health")
+    last_success_summary = fields.Char("Last successful sync result", compute="_compute_health")
+    next_sync_date = fields.Datetime("Next scheduled sync", compute="_compute_health")
+    token_age_days = fields.Integer("Refresh token age (days)", compute="_compute_health")
+    token_days_left = fields.Integer(
+        "Days before the grant lapses",
+        compute="_compute_health",
+        help="Xero forgets a refresh token unused for 60 days; every run renews it.",
+    )
+    failed_push_count = fields.Integer("Invoices not pushed", compute="_compute_health")
+    last_webhook_date = fields.Datetime("Last webhook delivery", compute="_compute_health")
+
     _company_uniq = models.Constraint("unique (company_id)", "A company connects to one Xero organisation.")
 
     @api.depends("owner_id.active", "owner_id.group_ids")
@@ -91,6 +108,73 @@ class XeroConnection(models.Model):
         pending = self.env["xero.webhook.delivery"].sudo()._pending_tenants()
         for connection in self:
             connection.webhook_pending = connection.tenant_id in pending
+
+    def _compute_health(self):
+        Log = self.env["xero.sync.log"].sudo()
+        cron = self.env.ref("xero_timesync.ir_cron_xero_sync_contacts").sudo()
+        last_webhook = self.env["xero.webhook.delivery"].sudo().search([], limit=1)
+        now = fields.Datetime.now()
+        for connection in self:
+            success = Log.search([("connection_id", "=", connection.id), ("state", "=", "done")], limit=1)
+            connection.last_success_log_id = success
+            connection.last_success_date = success.started_at
+            connection.last_success_summary = success.summary
+            connection.next_sync_date = cron.nextcall if cron.active and connection.state == "connected" else False
+            token = connection.sudo().token_id
+            if token.refresh_token:
+                rotated = token.write_date or token.create_date
+                connection.token_age_days = max((now - rotated).days, 0)  # clocks of PostgreSQL and Odoo differ
+                connection.token_days_left = max(const.REFRESH_TOKEN_LIFETIME_DAYS - connection.token_age_days, 0)
+            else:
+                connection.token_age_days = connection.token_days_left = 0
+            connection.failed_push_count = (
+                self.env["account.move"]
+                .sudo()
+                .search_count(
+                    [
+                        ("company_id", "=", connection.company_id.id),
+                        ("xero_push_error", "!=", False),
+                        ("xero_invoice_id", "=", False),
+                    ]
+                )
+            )
+            connection.last_webhook_date = last_webhook.received_at if connection.tenant_id else False
+
+    def _xero_record_health(self, client):
+        """After a run: the rate limits Xero announced, and the activities the admins need (once)."""
+        limits = client.stats.rate_limit_remaining if client else {}
+        vals = {}
+        if "X-DayLimit-Remaining" in limits:
+            vals["quota_day_remaining"] = int(limits["X-DayLimit-Remaining"])
+        if "X-MinLimit-Remaining" in limits:
+            vals["quota_minute_remaining"] = int(limits["X-MinLimit-Remaining"])
+        if vals:
+            self.write(dict(vals, quota_checked_at=fields.Datetime.now()))
+        refused = self.refused_count
+        if refused:
+            self._xero_schedule_admin_activity(
+                "xero_timesync.mail_activity_type_xero_refused",
+                _("%s Xero contacts could not be imported", refused),
+                _(
+                    "Odoo refused some Xero contacts of %(company)s (Settings → Xero → Refused contacts lists them and"
+                    " why). Correct them in Xero: every synchronization retries them.",
+                    company=self.company_id.name,
+                ),
+            )
+        else:
+            self._xero_close_activities("xero_timesync.mail_activity_type_xero_refused")
+
+    def _xero_quota_exhausted(self, error):
+        self._xero_schedule_admin_activity(
+            "xero_timesync.mail_activity_type_xero_quota",
+            _("Xero's daily API limit is reached"),
+            _(
+                "Xero refuses more calls today for %(company)s (%(error)s). Synchronization resumes by itself"
+                " tomorrow; if this happens often, check Xero's plan of your app.",
+                company=self.company_id.name,
+                error=error,
+            ),
+        )
 
     def _compute_refused_count(self):
         counts = dict(
@@ -269,8 +353,13 @@ class XeroConnection(models.Model):
             connection.activity_schedule(activity_type_xmlid, summary=summary, note=note, user_id=assignee.id)
 
     def _xero_close_reauth_activities(self):
-        activity_type = self.env.ref("xero_timesync.mail_activity_type_xero_reauth")
-        self.sudo().activity_ids.filtered(lambda activity: activity.activity_type_id == activity_type).action_done()
+        self._xero_close_activities("xero_timesync.mail_activity_type_xero_reauth")
+
+    def _xero_close_activities(self, activity_type_xmlid):
+        activity_type = self.env.ref(activity_type_xmlid)
+        done = self.sudo().activity_ids.filtered(lambda activity: activity.activity_type_id == activity_type)
+        if done:
+            done.action_done()
 
     def _xero_notify_admins(self, title, message):
         for partner in self._xero_company_admins().partner_id:
@@ -318,6 +407,10 @@ class XeroConnection(models.Model):
         action = self.env["ir.actions.act_window"]._for_xml_id("xero_timesync.xero_contact_refusal_action")
         action["domain"] = [("connection_id", "=", self.id)]
         return action
+
+    def action_xero_retry_refused(self):
+        """Retry: a synchronization starts with the refused contacts, fetched again by id."""
+        return self.action_xero_force_sync()
 
     def action_open_settings(self):
         return {"type": "ir.actions.act_url", "url": "/odoo/settings#xero_timesync", "target": "self"}

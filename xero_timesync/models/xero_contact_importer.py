@@ -9,7 +9,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from .. import const
-from ..services.xero_client import XeroAuthError, XeroError
+from ..services.xero_client import XeroAuthError, XeroError, XeroRateLimitError
 
 _logger = logging.getLogger(__name__)
 
@@ -94,6 +94,7 @@ class XeroContactImporter(models.AbstractModel):
                 _logger.exception("Xero synchronization of company %s failed", connection.company_id.id)
                 log.write({"state": "failed", "message": self._failure_message(error)})
             log.write({"duration": time.monotonic() - started, "api_calls": client.stats.calls if client else 0})
+            connection._xero_record_health(client)
             if in_cron:
                 left = 1 if log.state == "partial" else 0
                 self.env["ir.cron"]._commit_progress(1, remaining=left + queued_after)
@@ -107,6 +108,8 @@ class XeroContactImporter(models.AbstractModel):
         except XeroAuthError:
             raise
         except XeroError as error:
+            if isinstance(error, XeroRateLimitError) and error.problem == "day":
+                connection._xero_quota_exhausted(error)
             log.write(
                 {
                     "state": "failed",

@@ -415,7 +415,9 @@ class XeroClient:
                 self._ensure_fresh_token()
             self.stats.calls += 1
             try:
-                return fn()
+                result = fn()
+                self._record_limits(_headers_of(getattr(self._api_client, "last_response", None)))
+                return result
             except HTTPStatusException as error:
                 status = error.status
                 self._record_limits(error.headers)
@@ -582,6 +584,12 @@ class XeroClient:
 
 
 # --- helpers --------------------------------------------------------------------------------------
+def _headers_of(response):
+    """Headers of the SDK's last response: a RESTResponse, or a raw urllib3 response."""
+    response = getattr(response, "urllib3_response", response)
+    return getattr(response, "headers", None)
+
+
 def _enum(value):
     return str(getattr(value, "value", value) or "")
 

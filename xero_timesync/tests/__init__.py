@@ -5,6 +5,7 @@ from . import (
     test_connect,
     test_connect_http,
     test_enable_tour,
+    test_health,
     test_install,
     test_merges,
     test_invoice,

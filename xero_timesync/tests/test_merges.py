@@ -16,6 +16,7 @@ class TestMerges(XeroInvoiceMixin, TransactionCase):
 
     def test_a_merge_moves_uninvoiced_time_and_timers_and_keeps_invoiced_time(self):
         merged, survivor = self.task, self.task2
+        self.company.xero_default_hourly_rate = 100.0
         invoiced = self.timesheet(2.0, task=merged, name="Invoiced")
         invoice = self.invoice_time(merged.partner_id)
         self.assertEqual(invoiced.sudo().xero_invoice_id, invoice)

@@ -1,0 +1,64 @@
+"""Settings → Xero → Health: what an admin reads at a glance, and the activities that call them."""
+
+from odoo.tests import tagged
+from odoo.tools import mute_logger
+
+from .common import XeroSandboxCase
+from .test_sync_faults import IMPORTER_LOGGER, too_long_for_an_index
+
+
+@tagged("post_install", "-at_install")
+class TestHealth(XeroSandboxCase):
+    sandbox_options = {"contacts": 5, "seed": 9, "orgs": 1}
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.connection = cls.connect()
+        cls.tenant_id = cls.tenant["tenant_id"]
+
+    def activities(self, xmlid):
+        activity_type = self.env.ref(xmlid)
+        return self.connection.activity_ids.filtered(lambda activity: activity.activity_type_id == activity_type)
+
+    def test_the_panel_shows_runs_quota_grant_and_deliveries(self):
+        self.sandbox.control.set_rate_limits(minute=60, day=5000)
+        log = self.connection._xero_sync("manual")
+        self.assertEqual(log.state, "done")
+        settings = self.env["res.config.settings"].create({})
+        self.assertEqual(settings.xero_last_success_date, log.started_at)
+        self.assertIn("0 created", settings.xero_last_success_summary)
+        self.assertEqual(settings.xero_quota_day_remaining, 5000 - 1, "Xero's X-DayLimit-Remaining after one call")
+        self.assertEqual(settings.xero_quota_minute_remaining, 60 - 1)
+        self.assertTrue(self.connection.quota_checked_at)
+        self.assertEqual((settings.xero_token_age_days, settings.xero_token_days_left), (0, 60))
+        self.assertTrue(settings.xero_next_sync_date)
+        self.assertFalse(settings.xero_last_webhook_date)
+        self.assertEqual(settings.xero_failed_push_count, 0)
+        graph = settings.action_xero_open_runs_graph()
+        self.assertEqual(graph["views"][0][1], "graph")
+
+    @mute_logger(IMPORTER_LOGGER)
+    def test_refused_contacts_call_an_admin_once_and_retry_clears_it(self):
+        control = self.sandbox.control
+        refused = control.add_contact(self.tenant_id, name=too_long_for_an_index())
+        self.connection._xero_sync("manual")
+        self.connection._xero_sync("cron")
+        self.assertEqual(len(self.activities("xero_timesync.mail_activity_type_xero_refused")), 1)
+        control.rename_contact(self.tenant_id, refused["ContactID"], "Acceptable Name Ltd")
+        settings = self.env["res.config.settings"].create({})
+        self.assertEqual(settings.xero_refused_count, 1)
+        action = settings.action_xero_retry_refused()
+        self.assertEqual(action["params"]["type"], "success")
+        self.assertEqual(self.connection.refused_count, 0)
+        self.assertFalse(self.activities("xero_timesync.mail_activity_type_xero_refused"))
+
+    @mute_logger(IMPORTER_LOGGER)
+    def test_the_daily_limit_calls_an_admin_once(self):
+        self.sandbox.control.set_rate_limits(day=1)
+        self.assertEqual(self.connection._xero_sync("manual").state, "done")
+        for _run in range(2):
+            log = self.connection._xero_sync("manual")
+            self.assertEqual(log.state, "failed")
+        self.assertIn("day", log.message)
+        self.assertEqual(len(self.activities("xero_timesync.mail_activity_type_xero_quota")), 1)
