@@ -11,6 +11,7 @@ import json
 import logging
 import secrets
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -27,6 +28,16 @@ from xero_python.identity import IdentityApi
 from .. import const
 
 _logger = logging.getLogger(__name__)
+
+# xero-python 15.2 reads response headers through urllib3's deprecated getheaders(); Odoo logs that
+# DeprecationWarning with a 30-line stack on every call (Connect, Unlink...). Silence exactly that warning,
+# from exactly that caller; any other deprecation still shows.
+warnings.filterwarnings(
+    "ignore",
+    message=r"HTTPResponse\.getheaders\(\) is deprecated",
+    category=DeprecationWarning,
+    module=r"xero_python\.rest$",
+)
 
 TIMEOUT = (10, 60)  # connect, read (seconds)
 TRANSIENT_STATUSES = {500, 502, 503, 504}
