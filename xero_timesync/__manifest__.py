@@ -8,6 +8,7 @@
     "license": "LGPL-3",
     "depends": ["project", "hr_timesheet", "account"],
     "external_dependencies": {"python": ["xero_python"]},
+    "uninstall_hook": "uninstall_hook",
     "data": [
         "security/xero_timesync_security.xml",
         "security/ir.model.access.csv",
