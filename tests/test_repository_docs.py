@@ -4,7 +4,11 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")), *sorted((ROOT / "xero_timesync/readme").glob("*.md"))]
+DOCS = [
+    ROOT / "README.md",
+    *sorted((ROOT / "docs").glob("*.md")),
+    *sorted((ROOT / "xero_timesync/readme").glob("*.md")),
+]
 LINK = re.compile(r"\]\(([^)\s]+)\)")  # [text](target) and ![alt](target)
 CODE_PATH = re.compile(r"`((?:\.\./|docs/|xero_timesync/|xero_sandbox/|tests/|bench/|tools/)[^`\s]*)`")
 
