@@ -1,6 +1,8 @@
 """The README and docs/ point only at files of this repository, and every one of them exists."""
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,3 +33,10 @@ def test_docs_point_inside_the_repository_at_existing_files():
             elif not resolved.exists():
                 problems.append(f"{doc.relative_to(ROOT)}: {target} does not exist")
     assert not problems, "\n".join(problems)
+
+
+def test_the_addon_readme_rst_is_generated_from_its_fragments():
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "gen_readme.py"), "--check"], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr

@@ -6,6 +6,8 @@
     "author": "xero_timesync developers",
     "website": "https://github.com/xero-timesync/xero_timesync",
     "license": "LGPL-3",
+    "application": True,
+    "images": ["static/description/banner.png"],
     "depends": ["project", "hr_timesheet", "account"],
     "external_dependencies": {"python": ["xero_python"]},
     "uninstall_hook": "uninstall_hook",
