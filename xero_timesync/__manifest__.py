@@ -28,6 +28,7 @@
         "views/account_analytic_line_views.xml",
         "views/xero_invoice_wizard_views.xml",
     ],
+    "demo": ["demo/xero_timesync_demo.xml"],
     "assets": {
         "web.assets_backend": [
             "xero_timesync/static/src/**/*",
