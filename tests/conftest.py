@@ -1,7 +1,7 @@
 """Fixtures for the xero_sandbox suites (tests/test_sandbox_*.py).
 
 Every HTTP exchange with the session sandbox is recorded by a WSGI middleware, and after each test
-the exchanges are checked against Xero's official OpenAPI specs (``../shared/xero-openapi``), so
+the exchanges are checked against Xero's official OpenAPI specs (``tests/xero-openapi``, copied unchanged), so
 every test that talks to the sandbox is also a conformance test. Where the spec disagrees with real
 Xero (or with what the official SDK sends), the tolerated difference is listed in
 ``KNOWN_SPEC_GAPS`` with the reason.
@@ -40,7 +40,7 @@ from xero_python.identity import IdentityApi  # noqa: E402
 
 from xero_sandbox.testing import SandboxServer  # noqa: E402
 
-SPEC_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "xero-openapi"
+SPEC_DIR = Path(__file__).resolve().parent / "xero-openapi"
 CLIENT_ID = "sandbox-suite-client"
 CLIENT_SECRET = "sandbox-suite-secret"
 REDIRECT_URI = "http://127.0.0.1:8069/xero_timesync/oauth/callback"

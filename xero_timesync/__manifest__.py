@@ -6,8 +6,11 @@
     "author": "xero_timesync developers",
     "website": "https://github.com/xero-timesync/xero_timesync",
     "license": "LGPL-3",
+    "application": True,
+    "images": ["static/description/banner.png"],
     "depends": ["project", "hr_timesheet", "account"],
     "external_dependencies": {"python": ["xero_python"]},
+    "uninstall_hook": "uninstall_hook",
     "data": [
         "security/xero_timesync_security.xml",
         "security/ir.model.access.csv",
@@ -28,6 +31,7 @@
         "views/account_analytic_line_views.xml",
         "views/xero_invoice_wizard_views.xml",
     ],
+    "demo": ["demo/xero_timesync_demo.xml"],
     "assets": {
         "web.assets_backend": [
             "xero_timesync/static/src/**/*",

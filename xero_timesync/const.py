@@ -1,4 +1,4 @@
-"""Xero endpoints, scopes and limits (see ../shared/docs/xero-api.md)."""
+"""Xero endpoints, scopes and limits (see docs/xero-api.md at the repository root)."""
 
 DEFAULT_LOGIN_URL = "https://login.xero.com"
 DEFAULT_IDENTITY_URL = "https://identity.xero.com"

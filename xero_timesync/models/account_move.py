@@ -175,7 +175,7 @@ class AccountMove(models.Model):
                         status = client.update_invoice_status(move.xero_invoice_id, target).status or target
                     move.write({"xero_status": status})
                     move._message_log(
-                        body=_("Cancelled: the invoice is %(status)s in Xero.", status=dict(XERO_STATUSES)[status])
+                        body=_("Cancelled: the invoice is %(status)s in Xero.", status=move._xero_status_label(status))
                     )
             except XeroAuthError as error:
                 connection._xero_handle_auth_error(error)
@@ -455,6 +455,10 @@ class AccountMove(models.Model):
         action = self.env["ir.actions.act_window"]._for_xml_id("hr_timesheet.timesheet_action_all")
         action.update(domain=[("xero_invoice_id", "=", self.id)], context={"create": False})
         return action
+
+    def _xero_status_label(self, status):
+        """Xero's status as its label in the user's language (the selection's translated label)."""
+        return dict(self._fields["xero_status"]._description_selection(self.env)).get(status, status)
 
     # -- status back -----------------------------------------------------------------------------
     @api.model

@@ -76,7 +76,10 @@ class XeroToken(models.Model):
             )
             row = cr.fetchone()
             if not row or not row[1]:
-                raise XeroAuthError("This Xero connection has no refresh token; enable the integration again.")
+                raise XeroAuthError(
+                    self.env._("This Xero connection has no refresh token; enable the integration again."),
+                    "no_refresh_token",
+                )
             current = {
                 "access_token": row[0],
                 "refresh_token": row[1],

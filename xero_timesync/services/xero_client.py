@@ -12,6 +12,7 @@ import logging
 import re
 import secrets
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -25,9 +26,24 @@ from xero_python.api_client.oauth2 import OAuth2Token, TokenApi
 from xero_python.exceptions import ApiException, HTTPStatusException, OAuth2Error
 from xero_python.identity import IdentityApi
 
+from odoo.tools.translate import LazyGettext, LazyTranslate
+
 from .. import const
 
 _logger = logging.getLogger(__name__)
+# Module-level lazy translations: the service needs no environment; a message is translated when it is
+# shown (str() from a model method uses that method's env.lang, else the request's), English otherwise.
+_lt = LazyTranslate("xero_timesync", default_lang="en_US")
+
+# xero-python 15.2 reads response headers through urllib3's deprecated getheaders() (xero_python.rest and
+# xero_python.api_client); Odoo logs that DeprecationWarning with a 30-line stack on every call (Connect,
+# Unlink...). Silence exactly that warning, raised from the SDK's own modules; any other deprecation shows.
+warnings.filterwarnings(
+    "ignore",
+    message=r"HTTPResponse\.getheaders\(\) is deprecated",
+    category=DeprecationWarning,
+    module=r"xero_python(\.|$)",
+)
 
 TIMEOUT = (10, 60)  # connect, read (seconds)
 TRANSIENT_STATUSES = {500, 502, 503, 504}
@@ -39,16 +55,42 @@ CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
 
 # --- errors ----------------------------------------------------------------------------------------
 class XeroError(Exception):
-    """A Xero call failed; ``str()`` is safe to show to users (never contains secrets)."""
+    """A Xero call failed.
+
+    ``code`` is a stable machine-readable reason (``"rate_limited"``, ``"token_rejected"``...);
+    ``message`` is a lazily translated sentence (``_lt``), or Xero's own words when Xero explained the
+    problem. ``str()`` gives the message in the caller's language and is safe to show to users (it
+    never contains secrets); ``message_for(env)`` translates it for a given environment.
+    """
+
+    code = "xero_error"
+
+    def __init__(self, message, code=None):
+        super().__init__(message)
+        self.message = message
+        if code:
+            self.code = code
+
+    def __str__(self):
+        if isinstance(self.message, LazyGettext):
+            return self.message._translate()  # the language of whoever called str()
+        return str(self.message)
+
+    def message_for(self, env):
+        return env._(self.message) if isinstance(self.message, LazyGettext) else str(self.message)
 
 
 class XeroAuthError(XeroError):
     """The grant is gone (revoked, expired, or a refresh token reused too late): re-authorise."""
 
+    code = "auth"
+
 
 class XeroRateLimitError(XeroError):
-    def __init__(self, message, retry_after=0, problem=None):
-        super().__init__(message)
+    code = "rate_limited"
+
+    def __init__(self, message, retry_after=0, problem=None, code=None):
+        super().__init__(message, code)
         self.retry_after = retry_after
         self.problem = problem
 
@@ -56,15 +98,19 @@ class XeroRateLimitError(XeroError):
 class XeroTransientError(XeroError):
     """Xero or the network kept failing after our retries."""
 
+    code = "transient"
+
 
 class XeroValidationError(XeroError):
-    def __init__(self, message, elements=None):
-        super().__init__(message)
+    code = "validation"
+
+    def __init__(self, message, elements=None, code=None):
+        super().__init__(message, code)
         self.elements = elements or []
 
 
 class XeroNotFoundError(XeroError):
-    pass
+    code = "not_found"
 
 
 # --- value objects --------------------------------------------------------------------------------
@@ -289,7 +335,9 @@ class XeroClient:
     def refresh(self, token):
         """One refresh at Xero; rotates the refresh token. Used by the token rotator."""
         if not token or not token.get("refresh_token"):
-            raise XeroAuthError("There is no refresh token; the connection must be re-authorised.")
+            raise XeroAuthError(
+                _lt("There is no refresh token; the connection must be re-authorised."), "no_refresh_token"
+            )
         new = self._call(
             lambda: self._token_api().refresh_token(token["refresh_token"], token.get("scope") or []), auth=False
         )
@@ -301,12 +349,12 @@ class XeroClient:
 
     def _ensure_fresh_token(self, force=False):
         if self._token is None:
-            raise XeroAuthError("This connection has no token; enable the integration again.")
+            raise XeroAuthError(_lt("This connection has no token; enable the integration again."), "no_token")
         expires_at = self._token.get("expires_at") or 0
         if not force and expires_at - time.time() > const.TOKEN_REFRESH_MARGIN_SECONDS:
             return
         if self._token_rotator is None:
-            raise XeroAuthError("The access token expired and cannot be refreshed here.")
+            raise XeroAuthError(_lt("The access token expired and cannot be refreshed here."), "token_expired")
         self._token = normalize_token(self._token_rotator(self.refresh, self._token.get("access_token")))
 
     # -- identity ---------------------------------------------------------------------------------
@@ -402,7 +450,7 @@ class XeroClient:
 
     def _tenant(self):
         if not self.tenant_id:
-            raise XeroError("No Xero organisation is selected for this connection.")
+            raise XeroError(_lt("No Xero organisation is selected for this connection."), "no_tenant")
         return self.tenant_id
 
     # -- the choke point --------------------------------------------------------------------------
@@ -425,7 +473,11 @@ class XeroClient:
                     wait, problem = _retry_after(error)
                     if problem == "day" or wait > self.max_wait or attempt >= self.max_retries:
                         raise XeroRateLimitError(
-                            f"Xero's {problem or 'minute'} rate limit was reached; retry in {wait:.0f} s.",
+                            _lt(
+                                "Xero's %(limit)s rate limit was reached; retry in %(seconds)s s.",
+                                limit=problem or "minute",
+                                seconds=f"{wait:.0f}",
+                            ),
                             retry_after=wait,
                             problem=problem,
                         ) from None
@@ -439,15 +491,19 @@ class XeroClient:
                     raise _translate(error) from None
             except NETWORK_ERRORS as error:
                 if attempt >= self.max_retries:
-                    raise XeroTransientError(f"Xero could not be reached: {type(error).__name__}") from None
+                    raise XeroTransientError(
+                        _lt("Xero could not be reached: %s", type(error).__name__), "unreachable"
+                    ) from None
                 wait = _backoff(attempt)
             except ApiException as error:  # SSL errors and other non-HTTP failures of the SDK
-                raise XeroTransientError(f"Xero call failed: {error.reason}") from None
+                raise XeroTransientError(_lt("Xero call failed: %s", error.reason), "sdk_failure") from None
             except OAuth2Error as error:
-                raise XeroAuthError(str(error)) from None
+                raise XeroAuthError(str(error), "oauth") from None
             except json.JSONDecodeError:  # e.g. a truncated token-endpoint answer, parsed inside the SDK
                 if attempt >= self.max_retries:
-                    raise XeroTransientError("Xero sent a response that is not valid JSON.") from None
+                    raise XeroTransientError(
+                        _lt("Xero sent a response that is not valid JSON."), "invalid_json"
+                    ) from None
                 wait = _backoff(attempt)
             attempt += 1
             self.stats.retries += 1
@@ -625,30 +681,38 @@ def _translate(error):
     data = _error_payload(error)
     if status == 400 and isinstance(data, dict) and data.get("error"):
         if data["error"] in ("invalid_grant", "unauthorized_client", "invalid_client"):
-            return XeroAuthError(f"Xero refused the authorisation ({data['error']}); enable the integration again.")
-        return XeroError(f"Xero refused the request: {data['error']}")
+            return XeroAuthError(
+                _lt("Xero refused the authorisation (%s); enable the integration again.", data["error"]),
+                "auth_refused",
+            )
+        return XeroError(_lt("Xero refused the request: %s", data["error"]), "request_refused")
     if status == 400 and isinstance(data, dict):
         elements = data.get("Elements") or []
         messages = [v.get("Message") for e in elements for v in e.get("ValidationErrors") or [] if v.get("Message")]
-        return XeroValidationError("; ".join(messages) or data.get("Message") or "Xero rejected the request.", elements)
+        # Xero's own explanation when it gives one (in Xero's language), else ours
+        explained = "; ".join(messages) or data.get("Message")
+        return XeroValidationError(explained or _lt("Xero rejected the request."), elements)
     if status == 401:
-        return XeroAuthError("Xero no longer accepts this connection's token; enable the integration again.")
+        return XeroAuthError(
+            _lt("Xero no longer accepts this connection's token; enable the integration again."), "token_rejected"
+        )
     if status == 403:
         return XeroAuthError(
-            "This Xero organisation is not connected to the app any more; enable the integration again."
+            _lt("This Xero organisation is not connected to the app any more; enable the integration again."),
+            "not_connected",
         )
     if status == 404:
-        return XeroNotFoundError("Xero does not know this record.")
+        return XeroNotFoundError(_lt("Xero does not know this record."))
     if status in TRANSIENT_STATUSES:
-        return XeroTransientError(f"Xero kept failing (HTTP {status}); try again later.")
-    return XeroError(f"Xero answered HTTP {status}.")
+        return XeroTransientError(_lt("Xero kept failing (HTTP %s); try again later.", status), "server_error")
+    return XeroError(_lt("Xero answered HTTP %s.", status), "http_error")
 
 
 def _json_body(response):
     try:
         return json.loads(response.data)
     except (TypeError, ValueError):
-        raise XeroTransientError("Xero sent a response that is not valid JSON.") from None
+        raise XeroTransientError(_lt("Xero sent a response that is not valid JSON."), "invalid_json") from None
 
 
 def parse_ms_date(value):
