@@ -7,6 +7,7 @@ from . import (
     res_partner,
     res_users,
     xero_connection,
+    xero_contact_group,
     xero_contact_importer,
     xero_contact_refusal,
     xero_project_member,

@@ -16,6 +16,9 @@ XERO_STRUCTURE_FIELDS = {
     "xero_connection_id",
     "active",
     "company_id",
+    "xero_archived",
+    "xero_out_of_scope",
+    "xero_merged_into_id",
 }
 
 
@@ -30,6 +33,10 @@ class ProjectTask(models.Model):
         readonly=True,
         index="btree_not_null",
         groups="xero_timesync.group_xero_manager",
+    )
+    xero_archived = fields.Boolean("Archived in Xero", readonly=True, copy=False)
+    xero_out_of_scope = fields.Boolean(
+        "Outside the contact scope", readonly=True, copy=False, help="Archived because Settings → Xero leaves it out."
     )
     xero_merged_into_id = fields.Many2one(
         "project.task",

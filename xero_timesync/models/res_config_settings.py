@@ -33,6 +33,7 @@ class ResConfigSettings(models.TransientModel):
     xero_expense_account_code = fields.Char(related="xero_connection_id.expense_account_code")
     xero_sync_log_count = fields.Integer(related="xero_connection_id.sync_log_count")
     xero_refused_count = fields.Integer(related="xero_connection_id.refused_count")
+    xero_contact_scope = fields.Selection(related="xero_connection_id.contact_scope")
     xero_last_success_date = fields.Datetime(related="xero_connection_id.last_success_date")
     xero_last_success_summary = fields.Char(related="xero_connection_id.last_success_summary")
     xero_next_sync_date = fields.Datetime(related="xero_connection_id.next_sync_date")

@@ -6,6 +6,8 @@ class ResPartner(models.Model):
 
     xero_contact_id = fields.Char("Xero ContactID", copy=False, index="btree_not_null", readonly=True)
     xero_contact_number = fields.Char("Xero contact number", copy=False, readonly=True)
+    xero_is_customer = fields.Boolean("Xero customer", readonly=True, copy=False)
+    xero_is_supplier = fields.Boolean("Xero supplier", readonly=True, copy=False)
     xero_merged_into_id = fields.Many2one(
         "res.partner", "Merged into", copy=False, readonly=True, help="Xero merged this client's contact into that one."
     )

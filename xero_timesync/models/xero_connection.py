@@ -7,6 +7,7 @@ from odoo.tools import config
 
 from .. import const
 from ..services.xero_client import XeroAuthError, XeroClient, XeroEndpoints, XeroError
+from .xero_contact_importer import IMPORT_CONTEXT
 
 _logger = logging.getLogger(__name__)
 
@@ -62,6 +63,24 @@ class XeroConnection(models.Model):
     last_sync_date = fields.Datetime(related="last_sync_log_id.started_at", string="Last sync")
     last_sync_state = fields.Selection(related="last_sync_log_id.state", string="Last sync result")
     last_sync_summary = fields.Char(related="last_sync_log_id.summary", string="Last sync summary")
+
+    # -- which contacts become work --------------------------------------------------------------
+    contact_scope = fields.Selection(
+        [
+            ("all", "All contacts"),
+            ("customers", "Customers only"),
+            ("groups", "Chosen contact groups"),
+        ],
+        "Contacts that become tasks",
+        default="all",
+        required=True,
+        help="Customers only leaves out pure suppliers; a new contact counts as a customer until Xero says"
+        " otherwise (Xero marks customers only after their first sales document). Out-of-scope contacts"
+        " keep their client and an archived task: nothing is deleted, no time is lost.",
+    )
+    contact_group_ids = fields.Many2many(
+        "xero.contact.group", string="Contact groups", domain="[('tenant_id', '=', tenant_id)]"
+    )
 
     # -- health (Settings → Xero) --------------------------------------------------------------
     quota_day_remaining = fields.Integer("API calls left today", readonly=True, default=-1)
@@ -414,6 +433,84 @@ class XeroConnection(models.Model):
 
     def action_open_settings(self):
         return {"type": "ir.actions.act_url", "url": "/odoo/settings#xero_timesync", "target": "self"}
+
+    # -- contact scope -------------------------------------------------------------------------
+    def _xero_scope_rule(self, client, scope=None, groups=None):
+        """``in_scope(contact_id, is_customer, is_supplier)`` for this connection's (or the given) scope.
+        Group scopes read their members from Xero: one call per chosen group."""
+        scope = scope or self.contact_scope
+        if scope == "customers":
+            return lambda contact_id, is_customer, is_supplier: is_customer or not is_supplier
+        if scope == "groups":
+            group_ids = (groups if groups is not None else self.contact_group_ids).mapped("xero_group_id")
+            members = client.contact_group_members(group_ids)
+            return lambda contact_id, is_customer, is_supplier: contact_id in members
+        return lambda contact_id, is_customer, is_supplier: True
+
+    def _xero_apply_scope(self, rule=None, reread=True):
+        """Archive the tasks the scope leaves out and restore those it brings back, from what was imported;
+        with ``reread`` the next run reads every contact again so that Xero's latest customer flags decide.
+        Returns the counts."""
+        self.ensure_one()
+        rule = rule or self._xero_scope_rule(self._xero_client())
+        Task = self.env["project.task"].sudo().with_context(**IMPORT_CONTEXT)
+        tasks = Task.search_fetch(
+            [("xero_connection_id", "=", self.id), ("xero_contact_id", "!=", False)],
+            ["xero_contact_id", "active", "xero_archived", "xero_out_of_scope", "partner_id"],
+        )
+        out, back, flags = Task, Task, {}
+        for task in tasks:
+            partner = task.partner_id
+            in_scope = rule(task.xero_contact_id, partner.xero_is_customer, partner.xero_is_supplier)
+            flags.setdefault(not in_scope, []).append(task.id)
+            if task.active and not in_scope:
+                out |= task
+            elif not task.active and in_scope and not task.xero_archived:
+                back |= task
+        for out_of_scope, ids in flags.items():
+            changed = Task.browse(ids).filtered(lambda t, flag=out_of_scope: t.xero_out_of_scope != flag)
+            changed.write({"xero_out_of_scope": out_of_scope})
+        out.write({"active": False})
+        back.write({"active": True})
+        if reread:
+            self.write({"contacts_watermark": False, "sync_resume_page": 0})
+        return {"archived": len(out), "restored": len(back)}
+
+    def _xero_scope_preview(self, scope, groups):
+        """``(contacts, tasks)``: active contacts imported, and how many of them the scope makes tasks."""
+        self.ensure_one()
+        rule = self._xero_scope_rule(self._xero_client(), scope, groups)
+        tasks = (
+            self.env["project.task"]
+            .sudo()
+            .with_context(active_test=False)
+            .search_fetch(
+                [("xero_connection_id", "=", self.id), ("xero_contact_id", "!=", False), ("xero_archived", "=", False)],
+                ["xero_contact_id", "partner_id"],
+            )
+        )
+        in_scope = sum(
+            1 for t in tasks if rule(t.xero_contact_id, t.partner_id.xero_is_customer, t.partner_id.xero_is_supplier)
+        )
+        return len(tasks), in_scope
+
+    @api.model
+    def _xero_live_scope_preview(self, client, scope, groups):
+        """``(contacts, tasks)`` read from Xero before anything is imported: 1 call for all contacts, a page
+        per 1,000 contacts for customers, one call per group for groups."""
+        pages = client.iter_active_contact_pages()
+        if scope == "all":
+            contacts, item_count = next(pages, ([], 0))
+            return (item_count if item_count is not None else len(contacts)), (item_count or len(contacts))
+        if scope == "groups":
+            members = client.contact_group_members(groups.mapped("xero_group_id"))
+            contacts, item_count = next(pages, ([], 0))
+            return (item_count if item_count is not None else len(contacts)), len(members)
+        total = in_scope = 0
+        for contacts, _count in pages:
+            total += len(contacts)
+            in_scope += sum(1 for c in contacts if c.is_customer or not c.is_supplier)
+        return total, in_scope
 
     # -- synchronization -------------------------------------------------------------------------
     @api.model

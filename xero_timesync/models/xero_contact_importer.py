@@ -1,6 +1,7 @@
 import logging
 import time
 from contextlib import contextmanager, nullcontext
+from dataclasses import replace
 
 import psycopg2
 from psycopg2 import errorcodes
@@ -41,7 +42,33 @@ PARTNER_FIELDS = (
     "zip",
     "country_id",
     "xero_contact_number",
+    "xero_is_customer",
+    "xero_is_supplier",
 )
+
+
+class ScopedContacts:
+    """The client, with every contact it reads marked in or out of the connection's contact scope."""
+
+    def __init__(self, client, rule):
+        self._client = client
+        self._rule = rule
+
+    def __getattr__(self, name):
+        return getattr(self._client, name)
+
+    def _scoped(self, contacts):
+        return [
+            c if self._rule(c.contact_id, c.is_customer, c.is_supplier) else replace(c, in_scope=False)
+            for c in contacts
+        ]
+
+    def iter_contact_pages(self, *args, **kwargs):
+        for page, contacts, item_count in self._client.iter_contact_pages(*args, **kwargs):
+            yield page, self._scoped(contacts), item_count
+
+    def contacts_by_ids(self, contact_ids):
+        return self._scoped(self._client.contacts_by_ids(contact_ids))
 
 
 class XeroContactImporter(models.AbstractModel):
@@ -103,8 +130,13 @@ class XeroContactImporter(models.AbstractModel):
     def _sync(self, connection, client, log, started, time_budget, queued_after):
         """Retry the contacts refused before, then the pages; Xero failures end the run as failed."""
         try:
+            rule = connection._xero_scope_rule(client)
+            client = ScopedContacts(client, rule)
             self._retry_refused(connection, client, log)
             self._import_pages(connection, client, log, started, time_budget, queued_after)
+            if log.state == "done" and connection.contact_scope == "groups":
+                # joining or leaving a group does not change the contact at Xero: no page brings it
+                log._add_counts(connection._xero_apply_scope(rule, reread=False))
         except XeroAuthError:
             raise
         except XeroError as error:
@@ -325,17 +357,19 @@ class XeroContactImporter(models.AbstractModel):
         return by_id
 
     def _upsert_tasks(self, env, connection, project, contacts, partners, counts, updated):
+        """A task per contact, active while the contact is active at Xero and in the connection's scope."""
         Task = env["project.task"].sudo()
         ids = [c.contact_id for c in contacts]
         existing = Task.search_fetch(
             [("xero_connection_id", "=", connection.id), ("xero_contact_id", "in", ids)],
-            ["xero_contact_id", "name", "active", "partner_id", "project_id"],
+            ["xero_contact_id", "name", "active", "partner_id", "project_id", "xero_archived", "xero_out_of_scope"],
         )
         by_id = {t.xero_contact_id: t for t in existing}
         to_create = {}
         for contact in contacts:
             task = by_id.get(contact.contact_id)
             partner = partners[contact.contact_id]
+            active = not contact.archived and contact.in_scope
             if task is None:
                 to_create[contact.contact_id] = {
                     "name": contact.name,
@@ -344,7 +378,9 @@ class XeroContactImporter(models.AbstractModel):
                     "xero_contact_id": contact.contact_id,
                     "xero_connection_id": connection.id,
                     "company_id": connection.company_id.id,
-                    "active": not contact.archived,
+                    "active": active,
+                    "xero_archived": contact.archived,
+                    "xero_out_of_scope": not contact.in_scope,
                     "user_ids": False,
                 }
                 continue
@@ -355,12 +391,16 @@ class XeroContactImporter(models.AbstractModel):
                 vals["partner_id"] = partner.id
             if task.project_id != project:
                 vals["project_id"] = project.id
-            if task.active == contact.archived:
-                vals["active"] = not contact.archived
-                counts["archived" if contact.archived else "restored"] += 1
+            if task.xero_archived != contact.archived:
+                vals["xero_archived"] = contact.archived
+            if task.xero_out_of_scope == contact.in_scope:
+                vals["xero_out_of_scope"] = not contact.in_scope
+            if task.active != active:
+                vals["active"] = active
+                counts["restored" if active else "archived"] += 1
             if vals:
                 task.write(vals)
-                if vals.keys() - {"active"}:
+                if vals.keys() - {"active", "xero_archived", "xero_out_of_scope"}:
                     updated.add(contact.contact_id)
         if to_create:
             Task.create(list(to_create.values()))
@@ -380,6 +420,8 @@ class XeroContactImporter(models.AbstractModel):
             "zip": contact.zip or False,
             "country_id": countries.get((contact.country or "").strip().lower(), False),
             "xero_contact_number": contact.contact_number or False,
+            "xero_is_customer": contact.is_customer,
+            "xero_is_supplier": contact.is_supplier,
         }
 
     @staticmethod

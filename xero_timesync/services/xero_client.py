@@ -173,6 +173,7 @@ class XeroContact:
     is_customer: bool = False
     is_supplier: bool = False
     merged_to: str | None = None  # MergedToContactID: Xero merged this contact into that one
+    in_scope: bool = True  # set by the importer from the connection's contact scope
     group_ids: tuple = ()  # ContactGroups' ids, when Xero sends them
 
     @property
@@ -447,6 +448,53 @@ class XeroClient:
             )
             contacts += [contact_from_json(c) for c in _json_body(response).get("Contacts") or []]
         return contacts
+
+    def contact_groups(self):
+        """The organisation's active ContactGroups: ``[(ContactGroupID, Name)]`` by name."""
+        response = self._call(
+            lambda: self._accounting.get_contact_groups(
+                self._tenant(), where='Status=="ACTIVE"', order="Name", _preload_content=False, _request_timeout=TIMEOUT
+            )
+        )
+        groups = _json_body(response).get("ContactGroups") or []
+        return [(g["ContactGroupID"], clean_text(g.get("Name")) or "") for g in groups if g.get("ContactGroupID")]
+
+    def contact_group_members(self, group_ids):
+        """ContactIDs of the contacts in any of ``group_ids`` (one call per group)."""
+        members = set()
+        for group_id in group_ids:
+            response = self._call(
+                lambda g=group_id: self._accounting.get_contact_group(
+                    self._tenant(), g, _preload_content=False, _request_timeout=TIMEOUT
+                )
+            )
+            for group in _json_body(response).get("ContactGroups") or []:
+                members.update(c["ContactID"] for c in group.get("Contacts") or [] if c.get("ContactID"))
+        return members
+
+    def iter_active_contact_pages(self, page_size=None):
+        """Active contacts in summary form (no archived ones): ``(contacts, item_count)`` per page."""
+        page_size = page_size or const.CONTACTS_PAGE_SIZE
+        page = 1
+        while True:
+            response = self._call(
+                lambda p=page: self._accounting.get_contacts(
+                    self._tenant(),
+                    page=p,
+                    page_size=page_size,
+                    summary_only=True,
+                    _preload_content=False,
+                    _request_timeout=TIMEOUT,
+                )
+            )
+            body = _json_body(response)
+            contacts = [contact_from_json(c) for c in body.get("Contacts") or []]
+            pagination = body.get("pagination") or {}
+            yield contacts, pagination.get("itemCount")
+            page_count = pagination.get("pageCount")
+            if (page >= page_count) if isinstance(page_count, int) else len(contacts) < page_size:
+                return
+            page += 1
 
     def _tenant(self):
         if not self.tenant_id:

@@ -10,6 +10,7 @@ from . import (
     test_merges,
     test_invoice,
     test_invoice_http,
+    test_scope,
     test_sync,
     test_sync_faults,
     test_sync_queries,

@@ -65,6 +65,15 @@ class XeroConnectWizard(models.TransientModel):
         "Expense account",
         domain="[('wizard_id', '=', id), ('account_class', '=', 'EXPENSE')]",
     )
+    contact_scope = fields.Selection(
+        lambda self: self.env["xero.connection"]._fields["contact_scope"].selection,
+        "Contacts that become tasks",
+        default="all",
+        help="Out-of-scope contacts keep their client and an archived task: nothing is deleted, no time is lost.",
+    )
+    contact_group_ids = fields.Many2many("xero.contact.group", string="Contact groups")
+    tenant_id = fields.Char(compute="_compute_tenant_id")
+    scope_preview = fields.Char("Preview", compute="_compute_scope_preview")
     error_message = fields.Text(readonly=True)
     result_message = fields.Text(readonly=True)
     sync_log_id = fields.Many2one("xero.sync.log", readonly=True)
@@ -238,13 +247,42 @@ class XeroConnectWizard(models.TransientModel):
             raise UserError(_("The connection to Xero was lost. Click Retry to start again."))
         return self.env["xero.connection"]._xero_new_client(token=token, tenant_id=self.tenant_line_id.tenant_id)
 
+    @api.depends("connection_id", "tenant_line_id")
+    def _compute_tenant_id(self):
+        for wizard in self:
+            wizard.tenant_id = wizard.connection_id.tenant_id or wizard.tenant_line_id.tenant_id
+
+    @api.depends("contact_scope", "contact_group_ids", "step")
+    def _compute_scope_preview(self):
+        for wizard in self:
+            wizard.scope_preview = wizard._scope_preview() if wizard.step == "accounts" else False
+
+    def _scope_preview(self):
+        """ "N contacts → N tasks": from what was imported when there is something, else read live."""
+        if self.contact_scope == "groups" and not self.contact_group_ids:
+            return _("Choose at least one contact group.")
+        try:
+            previous = self._previous_connection()
+            if previous.contacts_watermark:
+                contacts, tasks = previous._xero_scope_preview(self.contact_scope, self.contact_group_ids)
+            else:
+                contacts, tasks = self.env["xero.connection"]._xero_live_scope_preview(
+                    self._client(), self.contact_scope, self.contact_group_ids
+                )
+        except (XeroError, UserError) as err:
+            return _("Could not be counted: %s", err)
+        return _("%(contacts)s active contacts → %(tasks)s tasks", contacts=contacts, tasks=tasks)
+
     def _load_accounts(self):
         try:
             client = self._client()
             revenue = client.accounts("REVENUE")
             expense = client.accounts("EXPENSE")
+            groups = client.contact_groups()
         except XeroError as err:
             return self._fail(_("Xero's chart of accounts could not be read: %s", err))
+        tenant_id = self.connection_id.tenant_id or self.tenant_line_id.tenant_id
+        self.env["xero.contact.group"].sudo()._refresh(tenant_id, groups)
         self.account_line_ids.unlink()
         self.write(
             {
@@ -258,6 +296,8 @@ class XeroConnectWizard(models.TransientModel):
             }
         )
         current = self._previous_connection()
+        if current:
+            self.write({"contact_scope": current.contact_scope, "contact_group_ids": current.contact_group_ids.ids})
         self.revenue_line_id = self._default_account("REVENUE", current.revenue_account_code, DEFAULT_REVENUE_CODES)
         self.expense_line_id = self._default_account("EXPENSE", current.expense_account_code, DEFAULT_EXPENSE_CODES)
         return None
@@ -292,11 +332,34 @@ class XeroConnectWizard(models.TransientModel):
             "expense_account_code": self.expense_line_id.code,
             "expense_account_name": self.expense_line_id.name,
         }
-        if self.connection_id:  # only the accounts change
-            self.connection_id.sudo().write(accounts)
-            return {"type": "ir.actions.act_window_close", "infos": {"done": True}}
+        if self.contact_scope == "groups" and not self.contact_group_ids:
+            raise UserError(_("Choose the contact groups whose contacts become tasks, or another scope."))
+        scope = {"contact_scope": self.contact_scope, "contact_group_ids": [(6, 0, self.contact_group_ids.ids)]}
+        if self.connection_id:  # accounts and scope change
+            connection = self.connection_id.sudo()
+            changed = (connection.contact_scope, connection.contact_group_ids) != (
+                self.contact_scope,
+                self.contact_group_ids,
+            )
+            connection.write({**accounts, **scope})
+            if not changed:
+                return {"type": "ir.actions.act_window_close", "infos": {"done": True}}
+            counts = connection._xero_apply_scope()
+            return {
+                "type": "ir.actions.client",
+                "tag": "display_notification",
+                "params": {
+                    "type": "success",
+                    "message": _(
+                        "Contact scope changed: %(archived)s tasks archived, %(restored)s restored. Nothing is deleted;"
+                        " the next synchronization reads every contact again.",
+                        **counts,
+                    ),
+                    "next": {"type": "ir.actions.act_window_close"},
+                },
+            }
         connection = self._link_connection()
-        connection.write(accounts)
+        connection.write({**accounts, **scope})
         log = connection._xero_sync("wizard", time_budget=const.INTERACTIVE_SYNC_BUDGET_SECONDS)
         self.write({"step": "done", "sync_log_id": log.id, "result_message": log.summary})
         return self._reopen()
