@@ -149,8 +149,11 @@ class XeroInvoiceWizard(models.TransientModel):
             ("unit_amount", ">", 0),
             ("xero_invoice_line_id", "=", False),
         ])  # fmt: skip
-        if "validated" in self.env["account.analytic.line"]._fields:  # Enterprise's timesheet validation
+        fields_ = self.env["account.analytic.line"]._fields
+        if "validated" in fields_:  # Enterprise's timesheet validation
             domain &= Domain("validated", "=", True)
+        if "timesheet_invoice_id" in fields_:  # sale_timesheet: time billed, or to be billed, by a sales order
+            domain &= Domain("timesheet_invoice_id", "=", False) & Domain("so_line", "=", False)
         if self.partner_id:
             domain &= Domain("partner_id", "child_of", self.partner_id.commercial_partner_id.id)
         if self.project_id:
