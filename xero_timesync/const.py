@@ -11,9 +11,17 @@ PARAM_API_URL = "xero_timesync.api_url"
 PARAM_CLIENT_ID = "xero_timesync.client_id"
 PARAM_CLIENT_SECRET = "xero_timesync.client_secret"
 
-# Least privilege: read contacts and settings, write invoices (granular scope) and the contacts they need,
-# plus offline_access for a refresh token.
-SCOPES = ["offline_access", "accounting.contacts", "accounting.settings.read", "accounting.invoices"]
+# Least privilege: read contacts and settings, write invoices and credit notes (granular scope) and the
+# contacts they need, read payments, attach the timesheet PDF to invoices, plus offline_access for a
+# refresh token.
+SCOPES = [
+    "offline_access",
+    "accounting.contacts",
+    "accounting.settings.read",
+    "accounting.invoices",
+    "accounting.payments.read",
+    "accounting.attachments",
+]
 
 OAUTH_CALLBACK_PATH = "/xero_timesync/oauth/callback"
 OAUTH_STATE_TTL_SECONDS = 15 * 60
@@ -30,3 +38,7 @@ WEBHOOK_MAX_BODY_BYTES = 256 * 1024  # Xero's deliveries are a few KB; anything 
 WEBHOOK_DELIVERY_RETENTION_DAYS = 7  # replays are recognised this long; a later one costs one idempotent run
 WEBHOOK_DEBOUNCE_SECONDS = 2  # a burst of deliveries wakes one run per organisation
 SYNC_LOG_STALE_HOURS = 6  # a run still "running" after this long lost its worker
+PAYMENTS_PAGE_SIZE = 1000  # GET /Payments and /CreditNotes pages (Xero's maximum)
+INVOICE_EVENT_DELAY_SECONDS = 1  # an INVOICE/CREDITNOTE webhook wakes the targeted fetch this soon
+INVOICE_IDS_PER_CALL = 50  # GET /Invoices?IDs=... per call
+TIMESHEET_ATTACHMENT_NAME = "timesheets-{number}.pdf"

@@ -8,6 +8,7 @@ from . import (
     test_install,
     test_invoice,
     test_invoice_http,
+    test_money_payments,
     test_sync,
     test_sync_faults,
     test_sync_queries,
