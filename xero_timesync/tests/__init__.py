@@ -8,6 +8,8 @@ from . import (
     test_install,
     test_invoice,
     test_invoice_http,
+    test_money_credit,
+    test_money_events,
     test_money_payments,
     test_sync,
     test_sync_faults,
