@@ -102,7 +102,9 @@ class TestTimeBehindTheInvoice(XeroMoneyMixin, XeroSandboxCase):
         self.timesheet(2, day=date(2026, 3, 3), employee=self.ben, name="Build")
         move = self.invoice_time()
         move.action_post()
-        html = self.env["ir.actions.report"]._render_qweb_html("xero_timesync.action_report_xero_timesheets", move.ids)[0]
+        html = self.env["ir.actions.report"]._render_qweb_html("xero_timesync.action_report_xero_timesheets", move.ids)[
+            0
+        ]
         for text in (b"Design review", b"Ben", b"1.50", b"3.50"):
             self.assertIn(text, html)
         self.assertTrue(move._xero_timesheet_pdf().startswith(b"%PDF-"))
