@@ -1,5 +1,6 @@
 """INVOICE and CREDITNOTE webhooks: a targeted fetch makes a change at Xero visible in seconds (issue 15, part 3)."""
 
+import logging
 import time
 from unittest.mock import patch
 
@@ -8,6 +9,7 @@ from odoo.tests import HttpCase, tagged
 from .common import XeroSandboxMixin
 from .test_money_payments import XeroMoneyMixin
 
+_logger = logging.getLogger(__name__)
 WEBHOOK_KEY = "webhook-signing-key-for-money-tests"
 
 
@@ -54,7 +56,7 @@ class TestInvoiceEvents(XeroMoneyMixin, XeroSandboxMixin, HttpCase):
         self.assertEqual(get["path"], "/api.xro/2.0/Invoices")
         self.assertIn(move.xero_invoice_id, get["query"])
         self.assertFalse(self.env["xero.invoice.event"].search([]))
-        print(f"\nevent → visible (webhook + targeted fetch, cron called at once): {elapsed:.2f} s")
+        _logger.info("event → visible (webhook + targeted fetch, cron called at once): %.2f s", elapsed)
         # the payment is deleted at Xero: the next event cancels it here
         self.sandbox.control.delete_payment(self.tenant["tenant_id"], payment["PaymentID"])
         self.deliver("INVOICE", [move.xero_invoice_id])
