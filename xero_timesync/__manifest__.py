@@ -30,6 +30,8 @@
         "views/account_move_views.xml",
         "views/account_analytic_line_views.xml",
         "views/xero_invoice_wizard_views.xml",
+        "data/xero_money_data.xml",
+        "views/xero_money_views.xml",
     ],
     "demo": ["demo/xero_timesync_demo.xml"],
     "assets": {

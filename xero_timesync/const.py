@@ -11,9 +11,17 @@ PARAM_API_URL = "xero_timesync.api_url"
 PARAM_CLIENT_ID = "xero_timesync.client_id"
 PARAM_CLIENT_SECRET = "xero_timesync.client_secret"
 
-# Least privilege: read contacts and settings, write invoices (granular scope) and the contacts they need,
-# plus offline_access for a refresh token.
-SCOPES = ["offline_access", "accounting.contacts", "accounting.settings.read", "accounting.invoices"]
+# Least privilege: read contacts and settings, write invoices and credit notes (granular scope) and the
+# contacts they need, read payments, attach the timesheet PDF to invoices, plus offline_access for a
+# refresh token.
+SCOPES = [
+    "offline_access",
+    "accounting.contacts",
+    "accounting.settings.read",
+    "accounting.invoices",
+    "accounting.payments.read",
+    "accounting.attachments",
+]
 
 OAUTH_CALLBACK_PATH = "/xero_timesync/oauth/callback"
 OAUTH_STATE_TTL_SECONDS = 15 * 60
@@ -31,3 +39,7 @@ WEBHOOK_DELIVERY_RETENTION_DAYS = 7  # replays are recognised this long; a later
 WEBHOOK_DEBOUNCE_SECONDS = 2  # a burst of deliveries wakes one run per organisation
 SYNC_LOG_STALE_HOURS = 6  # a run still "running" after this long lost its worker
 REFRESH_TOKEN_LIFETIME_DAYS = 60  # Xero forgets a refresh token unused this long
+PAYMENTS_PAGE_SIZE = 1000  # GET /Payments and /CreditNotes pages (Xero's maximum)
+INVOICE_EVENT_DELAY_SECONDS = 1  # an INVOICE/CREDITNOTE webhook wakes the targeted fetch this soon
+INVOICE_IDS_PER_CALL = 50  # GET /Invoices?IDs=... per call
+TIMESHEET_ATTACHMENT_NAME = "timesheets-{number}.pdf"

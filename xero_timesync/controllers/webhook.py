@@ -22,7 +22,7 @@ def valid_signature(body, key, signature):
 class XeroWebhookController(http.Controller):
     @http.route(const.WEBHOOK_PATH, type="http", auth="public", methods=["POST"], csrf=False, save_session=False)
     def xero_webhook(self):
-        """Xero's contact events: verify, drop replays, note which organisations changed, let the cron work.
+        """Xero's contact, invoice and credit note events: verify, drop replays, note which organisations changed, let the cron work.
 
         Xero's "Intent to Receive" check wants 401 for a bad or missing signature and 200 for a good
         one, so a missing key fails closed. A replayed delivery is answered 200 (Xero must not retry
@@ -50,6 +50,8 @@ class XeroWebhookController(http.Controller):
         tenants = request.env["xero.webhook.delivery"].sudo()._receive(body, events)
         if tenants is None:
             _logger.info("Xero webhook replay ignored")
-        elif tenants:
-            request.env["xero.connection"].sudo()._xero_contacts_changed_at_xero(tenants)
+        else:
+            if tenants:
+                request.env["xero.connection"].sudo()._xero_contacts_changed_at_xero(tenants)
+            request.env["xero.invoice.event"].sudo()._xero_receive(events)  # INVOICE/CREDITNOTE: fetched by cron
         return request.make_response("", status=200)

@@ -19,7 +19,10 @@ from . import (
 from . import (
     account_move,
     account_move_line,
+    account_payment,
     account_tax,
     hr_employee,
+    xero_invoice_event,
     xero_invoice_push,
+    xero_money,
 )

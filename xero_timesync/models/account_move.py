@@ -63,6 +63,20 @@ class AccountMove(models.Model):
         compute="_compute_xero_currency_warning",
         help="Set when the invoice's currency is not the one the Xero organisation keeps its books in.",
     )
+    # -- the money comes back (issue 15; logic in xero.money) --
+    xero_payment_error = fields.Char("Xero payments", copy=False, readonly=True)
+    xero_allocated = fields.Boolean(
+        "Allocated in Xero", copy=False, readonly=True, help="This credit note is allocated to its invoice in Xero."
+    )
+    xero_timesheets_attached = fields.Boolean("Timesheets attached in Xero", copy=False, readonly=True)
+
+    xero_credit_pushable = fields.Boolean(compute="_compute_xero_credit_pushable")
+
+    # one Odoo document per Xero invoice or credit note: what makes credit notes coming back exactly once
+    _xero_invoice_id_uniq = models.UniqueIndex(
+        "(company_id, xero_invoice_id) WHERE xero_invoice_id IS NOT NULL",
+        "This Xero invoice or credit note is already in Odoo.",
+    )
 
     @api.depends("xero_invoice_id", "company_id")
     def _compute_xero_url(self):
@@ -101,6 +115,16 @@ class AccountMove(models.Model):
             base=base,
         )
 
+    @api.depends("move_type", "state", "reversed_entry_id.xero_invoice_id", "xero_invoice_id", "xero_allocated")
+    def _compute_xero_credit_pushable(self):
+        for move in self:
+            move.xero_credit_pushable = (
+                move.move_type == "out_refund"
+                and move.state == "posted"
+                and bool(move.reversed_entry_id._xero_live())
+                and not (move.xero_invoice_id and move.xero_allocated)
+            )
+
     def _compute_xero_timesheet_count(self):
         counts = dict(
             self.env["account.analytic.line"]
@@ -136,6 +160,15 @@ class AccountMove(models.Model):
         return super().button_draft()
 
     def button_cancel(self):
+        refunds = self._xero_live().filtered(lambda m: m.move_type == "out_refund")
+        if refunds:
+            raise UserError(
+                _(
+                    "%(refund)s is in Xero as credit note %(number)s: void it in Xero first.",
+                    refund=refunds[0].display_name,
+                    number=refunds[0].xero_invoice_number,
+                )
+            )
         live = self._xero_live()
         result = super(AccountMove, self.with_context(xero_cancelling=True)).button_cancel()
         if live:
@@ -214,8 +247,16 @@ class AccountMove(models.Model):
         report = {}
         candidates = self.env["account.move"]
         for move in self:
+            if move.move_type == "out_refund" and move.reversed_entry_id._xero_live():
+                if move.state != "posted":
+                    report[move] = _("Confirm the credit note first.")
+                elif move.xero_invoice_id and move.xero_allocated:
+                    report[move] = None
+                else:
+                    candidates |= move  # pushed as an ACCRECCREDIT allocated to the Xero invoice
+                continue
             if move.move_type != "out_invoice":
-                report[move] = _("Only customer invoices can be pushed to Xero.")
+                report[move] = _("Only customer invoices, and credit notes of pushed invoices, can be pushed to Xero.")
             elif move.state != "posted":
                 report[move] = _("Confirm the invoice first: its number becomes the reference in Xero.")
             elif move._xero_live():
@@ -232,9 +273,13 @@ class AccountMove(models.Model):
             for move in moves - locked:
                 report[move] = _("Somebody is pushing this invoice right now; try again in a moment.")
             locked.invalidate_recordset(["xero_invoice_id", "xero_status", "xero_push_nonce"])
+            refunds = locked.filtered(lambda m: m.move_type == "out_refund")
+            locked -= refunds
             for move in locked._xero_live():  # pushed by the one who held the lock before us
                 report[move] = None
             report.update(locked.filtered(lambda m: not m._xero_live())._xero_push_locked(connection))
+            if refunds:
+                report.update(refunds._xero_push_refunds_locked(connection))
         return report
 
     def _xero_push_locked(self, connection):
@@ -264,7 +309,18 @@ class AccountMove(models.Model):
             report.update({m: str(error) for m in self if m not in report})
         except XeroError as error:
             report.update({m: str(error) for m in self if m not in report})
+        self.env["xero.money"]._xero_attach_timesheets(client, self.filtered(lambda m: m._xero_live()))
         return report
+
+    def _xero_push_refunds_locked(self, connection):
+        client = connection._xero_client()
+        try:
+            return self.env["xero.money"]._xero_push_credit_notes(connection, client, self)
+        except XeroAuthError as error:
+            connection._xero_handle_auth_error(error)
+            return dict.fromkeys(self, str(error))
+        except XeroError as error:
+            return dict.fromkeys(self, str(error))
 
     def _xero_create(self, client, payloads, pending):
         # an attempt still pending keeps its nonce (same key: Xero replays if it did receive it)
@@ -450,6 +506,86 @@ class AccountMove(models.Model):
             raise UserError(_("This invoice is not in Xero yet."))
         return {"type": "ir.actions.act_url", "url": self.xero_url, "target": "new"}
 
+    def action_xero_view_online(self):
+        """The customer's online invoice at Xero (Xero has none for drafts)."""
+        self.ensure_one()
+        if not self.xero_invoice_id or self.xero_status in ("DRAFT", "DELETED", "VOIDED"):
+            raise UserError(_("Xero shows online invoices once they are approved (not drafts, voided or deleted)."))
+        connection = self._xero_connection(self.company_id)
+        try:
+            url = connection._xero_client().online_invoice_url(self.xero_invoice_id)
+        except XeroAuthError as error:
+            connection._xero_handle_auth_error(error)
+            raise UserError(_("Xero refused the connection (%s).", error)) from None
+        except XeroError as error:
+            raise UserError(
+                _("Xero has no online invoice for %(invoice)s: %(error)s", invoice=self.name, error=error)
+            ) from None
+        if not url:
+            raise UserError(_("Xero has no online invoice for %s.", self.name))
+        return {"type": "ir.actions.act_url", "url": url, "target": "new"}
+
+    def _xero_timesheet_pdf(self):
+        """The invoiced timesheets as a PDF: the QWeb report when wkhtmltopdf renders it, else a plain table."""
+        self.ensure_one()
+        report = self.env.ref("xero_timesync.action_report_xero_timesheets").sudo()
+        try:
+            content, _kind = self.env["ir.actions.report"].sudo()._render_qweb_pdf(report, self.ids)
+        except UserError:  # no wkhtmltopdf on this server
+            content = b""
+        if content[:5] == b"%PDF-":
+            return content
+        return self._xero_timesheet_pdf_plain()
+
+    def _xero_timesheet_rows(self):
+        self.ensure_one()
+        lines = self.env["account.analytic.line"].sudo().search([("xero_invoice_id", "=", self.id)], order="date, id")
+        return [
+            (
+                fields.Date.to_string(line.date),
+                line.employee_id.name or "",
+                line.task_id.display_name or "",
+                line.name or "",
+                line.unit_amount,
+            )
+            for line in lines
+        ]
+
+    def _xero_timesheet_pdf_plain(self):
+        from io import BytesIO  # noqa: PLC0415 (only without wkhtmltopdf)
+
+        from reportlab.lib import colors  # noqa: PLC0415
+        from reportlab.lib.pagesizes import A4, landscape  # noqa: PLC0415
+        from reportlab.lib.styles import getSampleStyleSheet  # noqa: PLC0415
+        from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle  # noqa: PLC0415
+
+        styles = getSampleStyleSheet()
+        rows = self._xero_timesheet_rows()
+        data = [[_("Date"), _("Employee"), _("Task"), _("Description"), _("Hours")]]
+        data += [
+            [d, e, Paragraph(t, styles["BodyText"]), Paragraph(n, styles["BodyText"]), f"{h:.2f}"]
+            for d, e, t, n, h in rows
+        ]
+        data.append(["", "", "", _("Total"), f"{sum(r[4] for r in rows):.2f}"])
+        table = Table(data, colWidths=[70, 110, 170, 330, 50], repeatRows=1)
+        table.setStyle(
+            TableStyle(
+                [
+                    ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
+                    ("LINEBELOW", (0, 0), (-1, 0), 0.5, colors.black),
+                    ("LINEABOVE", (0, -1), (-1, -1), 0.5, colors.black),
+                    ("ALIGN", (4, 0), (4, -1), "RIGHT"),
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ]
+            )
+        )
+        title = _("Timesheets of %(invoice)s — %(client)s", invoice=self.name, client=self.partner_id.display_name)
+        buffer = BytesIO()
+        SimpleDocTemplate(buffer, pagesize=landscape(A4), title=title).build(
+            [Paragraph(title, styles["Heading2"]), table]
+        )
+        return buffer.getvalue()
+
     def action_xero_open_timesheets(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("hr_timesheet.timesheet_action_all")
@@ -468,6 +604,8 @@ class AccountMove(models.Model):
             try:
                 with self.env.cr.savepoint():
                     self.sudo()._xero_pull_status(connection)
+                with self.env.cr.savepoint():
+                    self.env["xero.money"].sudo()._xero_pull(connection)
             except XeroAuthError as error:
                 connection._xero_handle_auth_error(error)
             except XeroError as error:

@@ -68,3 +68,15 @@ class ResCompany(models.Model):
     xero_invoice_status_since = fields.Datetime(
         readonly=True, help="Start of the last pull of invoice statuses from Xero (UTC)."
     )
+
+    # -- the money comes back (issue 15) ----------------------------------------------------------
+    xero_payment_journal_id = fields.Many2one(
+        "account.journal",
+        "Xero payments journal",
+        domain="[('type', 'in', ('bank', 'cash')), ('company_id', '=', id)]",
+        help="Payments recorded in Xero on pushed invoices are registered in this journal.",
+    )
+    xero_money_since = fields.Datetime(
+        readonly=True, help="Start of the last complete pull of payments and credit notes from Xero (UTC)."
+    )
+    xero_money_error = fields.Char(readonly=True)

@@ -125,6 +125,8 @@ class ResConfigSettings(models.TransientModel):
     xero_time_rounding = fields.Selection(related="company_id.xero_time_rounding", readonly=False)
     xero_default_hourly_rate = fields.Float(related="company_id.xero_default_hourly_rate", readonly=False)
     xero_push_status = fields.Selection(related="company_id.xero_push_status", readonly=False)
+    xero_payment_journal_id = fields.Many2one(related="company_id.xero_payment_journal_id", readonly=False)
+    xero_money_error = fields.Char(related="company_id.xero_money_error")
 
     def action_xero_open_tax_mapping(self):
         action = self.env["ir.actions.act_window"]._for_xml_id("account.action_tax_form")

@@ -15,7 +15,7 @@ import time
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from urllib.parse import urlencode
 
 import urllib3
@@ -686,6 +686,133 @@ class XeroClient:
             results.append((element.get("ContactID") if ok else None, errors))
         return results
 
+    # -- the money coming back (issue 15) ---------------------------------------------------------
+    def iter_payment_pages(self, modified_since=None, page_size=None):
+        """Yield pages of ACCREC payments ([XeroPayment]), deleted ones included (Status DELETED).
+
+        One call per ``page_size`` payments (Xero's maximum, 1,000) changed since ``modified_since``.
+        """
+        page_size = page_size or const.PAYMENTS_PAGE_SIZE
+        kwargs = {"where": 'PaymentType=="ACCRECPAYMENT"', "page_size": page_size, "_request_timeout": TIMEOUT}
+        if modified_since:
+            kwargs["if_modified_since"] = _as_naive_utc(modified_since)
+        page = 1
+        while True:
+            body = self._call(
+                lambda p=page: _json_body(
+                    self._accounting.get_payments(self._tenant(), page=p, _preload_content=False, **kwargs)
+                )
+            )
+            payments = [payment_from_json(p) for p in body.get("Payments") or []]
+            yield payments
+            page_count = (body.get("pagination") or {}).get("pageCount")
+            if (page >= page_count) if isinstance(page_count, int) else len(payments) < page_size:
+                return
+            page += 1
+
+    def get_full_invoices(self, ids):
+        """ACCREC invoices by InvoiceID with their payments and credit notes (a paged read: Xero only
+        lists those on paged or by-id reads); one call per ``INVOICE_IDS_PER_CALL`` ids."""
+        invoices = []
+        for batch in iter_batches(list(ids), const.INVOICE_IDS_PER_CALL):
+            body = self._call(
+                lambda b=batch: _json_body(
+                    self._accounting.get_invoices(
+                        self._tenant(),
+                        i_ds=b,
+                        page=1,
+                        page_size=len(b),
+                        _preload_content=False,
+                        _request_timeout=TIMEOUT,
+                    )
+                )
+            )
+            invoices += [invoice_from_json(i) for i in body.get("Invoices") or []]
+        return invoices
+
+    def iter_credit_note_pages(self, modified_since=None, ids=None, references=None, page_size=None):
+        """Yield pages of ACCRECCREDIT credit notes ([XeroCreditNote]) with lines and allocations."""
+        page_size = page_size or const.PAYMENTS_PAGE_SIZE
+        clauses = ['Type=="ACCRECCREDIT"']
+        if ids:
+            clauses.append("(" + " OR ".join(f'CreditNoteID==Guid("{_where_text(i)}")' for i in ids) + ")")
+        if references:
+            clauses.append("(" + " OR ".join(f'Reference=="{_where_text(r)}"' for r in references) + ")")
+        kwargs = {"where": " AND ".join(clauses), "page_size": page_size, "_request_timeout": TIMEOUT}
+        if modified_since:
+            kwargs["if_modified_since"] = _as_naive_utc(modified_since)
+        page = 1
+        while True:
+            body = self._call(
+                lambda p=page: _json_body(
+                    self._accounting.get_credit_notes(self._tenant(), page=p, _preload_content=False, **kwargs)
+                )
+            )
+            notes = [credit_note_from_json(c) for c in body.get("CreditNotes") or []]
+            yield notes
+            page_count = (body.get("pagination") or {}).get("pageCount")
+            if (page >= page_count) if isinstance(page_count, int) else len(notes) < page_size:
+                return
+            page += 1
+
+    def create_credit_note(self, payload, idempotency_key):
+        """PUT /CreditNotes with one credit note; returns ``(XeroCreditNote or None, errors, outcome_unknown)``."""
+        try:
+            body = self._call(
+                lambda: _json_body(
+                    self._accounting.create_credit_notes(
+                        self._tenant(),
+                        {"CreditNotes": [payload]},
+                        summarize_errors=False,
+                        idempotency_key=idempotency_key[:128],
+                        _preload_content=False,
+                        _request_timeout=TIMEOUT,
+                    )
+                )
+            )
+        except XeroValidationError as error:
+            return None, [str(error)], False
+        except XeroTransientError as error:
+            return None, [str(error)], True
+        element = (body.get("CreditNotes") or [{}])[0]
+        errors = [e.get("Message") for e in element.get("ValidationErrors") or [] if e.get("Message")]
+        if errors or element.get("StatusAttributeString") == "ERROR" or not element.get("CreditNoteID"):
+            return None, errors or ["Xero did not create the credit note."], False
+        return credit_note_from_json(element), [], False
+
+    def allocate_credit_note(self, credit_note_id, invoice_id, amount, day, idempotency_key):
+        """PUT /CreditNotes/{id}/Allocations: ``amount`` of the credit note against the invoice."""
+        allocation = {"Invoice": {"InvoiceID": invoice_id}, "Amount": amount, "Date": str(day)}
+        return self._call(
+            lambda: _json_body(
+                self._accounting.create_credit_note_allocation(
+                    self._tenant(),
+                    credit_note_id,
+                    {"Allocations": [allocation]},
+                    idempotency_key=idempotency_key[:128],
+                    _preload_content=False,
+                    _request_timeout=TIMEOUT,
+                )
+            )
+        )
+
+    def attach_to_invoice(self, invoice_id, file_name, content, include_online=True):
+        """PUT /Invoices/{id}/Attachments/{file_name} (the same name replaces the file: idempotent)."""
+        body = self._call(
+            lambda: _json_body(
+                self._accounting.create_invoice_attachment_by_file_name(
+                    self._tenant(),
+                    invoice_id,
+                    file_name,
+                    content,
+                    include_online=include_online,
+                    _preload_content=False,
+                    _request_timeout=TIMEOUT,
+                )
+            )
+        )
+        return (body.get("Attachments") or [{}])[0]
+
 
 # --- helpers --------------------------------------------------------------------------------------
 def _headers_of(response):
@@ -834,6 +961,44 @@ class XeroInvoice:
     total: float = 0.0
     currency: str | None = None
     updated: datetime | None = None
+    amount_due: float = 0.0
+    amount_paid: float = 0.0
+    amount_credited: float = 0.0
+    payments: tuple = ()  # XeroPayment (active ones: Xero drops deleted payments from the invoice)
+    credit_notes: tuple = ()  # (CreditNoteID, applied amount)
+
+
+@dataclass(frozen=True)
+class XeroPayment:
+    payment_id: str
+    invoice_id: str | None
+    amount: float
+    date: date | None
+    status: str = "AUTHORISED"
+    reference: str = ""
+    currency: str | None = None
+    updated: datetime | None = None
+
+    @property
+    def deleted(self):
+        return self.status == "DELETED"
+
+
+@dataclass(frozen=True)
+class XeroCreditNote:
+    credit_note_id: str
+    number: str
+    reference: str
+    status: str
+    contact_id: str | None
+    total: float
+    currency: str | None
+    date: date | None
+    line_amount_types: str = "Exclusive"
+    lines: tuple = ()  # dicts: description, quantity, unit_amount, line_amount, tax_amount, tax_type, account_code
+    allocations: tuple = ()  # (InvoiceID, amount)
+    remaining_credit: float = 0.0
+    updated: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -855,6 +1020,66 @@ def invoice_from_json(data):
         contact_id=(data.get("Contact") or {}).get("ContactID"),
         total=float(data.get("Total") or 0.0),
         currency=data.get("CurrencyCode"),
+        updated=parse_ms_date(data.get("UpdatedDateUTC")),
+        amount_due=float(data.get("AmountDue") or 0.0),
+        amount_paid=float(data.get("AmountPaid") or 0.0),
+        amount_credited=float(data.get("AmountCredited") or 0.0),
+        payments=tuple(
+            payment_from_json(dict(p, Invoice={"InvoiceID": data.get("InvoiceID")})) for p in data.get("Payments") or []
+        ),
+        credit_notes=tuple(
+            (c.get("CreditNoteID"), float(c.get("AppliedAmount") or 0.0)) for c in data.get("CreditNotes") or []
+        ),
+    )
+
+
+def _ms_day(value):
+    moment = parse_ms_date(value)
+    return moment.date() if moment else None
+
+
+def payment_from_json(data):
+    return XeroPayment(
+        payment_id=data.get("PaymentID") or "",
+        invoice_id=(data.get("Invoice") or {}).get("InvoiceID"),
+        amount=float(data.get("Amount") or 0.0),
+        date=_ms_day(data.get("Date")),
+        status=data.get("Status") or "AUTHORISED",
+        reference=clean_text(data.get("Reference")) or "",
+        currency=(data.get("Invoice") or {}).get("CurrencyCode"),
+        updated=parse_ms_date(data.get("UpdatedDateUTC")),
+    )
+
+
+def credit_note_from_json(data):
+    return XeroCreditNote(
+        credit_note_id=data.get("CreditNoteID") or "",
+        number=data.get("CreditNoteNumber") or "",
+        reference=clean_text(data.get("Reference")) or "",
+        status=data.get("Status") or "",
+        contact_id=(data.get("Contact") or {}).get("ContactID"),
+        total=float(data.get("Total") or 0.0),
+        currency=data.get("CurrencyCode"),
+        date=_ms_day(data.get("Date")),
+        line_amount_types=data.get("LineAmountTypes") or "Exclusive",
+        lines=tuple(
+            {
+                "description": clean_text(line.get("Description")) or "",
+                "quantity": float(line.get("Quantity") or 1.0),
+                "unit_amount": float(line.get("UnitAmount") or 0.0),
+                "line_amount": float(line.get("LineAmount") or 0.0),
+                "tax_amount": float(line.get("TaxAmount") or 0.0),
+                "tax_type": line.get("TaxType"),
+                "account_code": line.get("AccountCode"),
+            }
+            for line in data.get("LineItems") or []
+        ),
+        allocations=tuple(
+            ((a.get("Invoice") or {}).get("InvoiceID"), float(a.get("Amount") or 0.0))
+            for a in data.get("Allocations") or []
+            if not a.get("IsDeleted")
+        ),
+        remaining_credit=float(data.get("RemainingCredit") or 0.0),
         updated=parse_ms_date(data.get("UpdatedDateUTC")),
     )
 

@@ -20,7 +20,14 @@ class TestEnableIntegration(XeroSandboxCase):
         self.assertGreaterEqual(len(params["state"]), 32)
         self.assertEqual(
             params["scope"].split(),
-            ["offline_access", "accounting.contacts", "accounting.settings.read", "accounting.invoices"],
+            [
+                "offline_access",
+                "accounting.contacts",
+                "accounting.settings.read",
+                "accounting.invoices",
+                "accounting.payments.read",
+                "accounting.attachments",
+            ],
         )
 
     def test_happy_path_connects_creates_project_and_imports_every_contact(self):

@@ -1,4 +1,5 @@
 from . import (
+    account_move_reversal,
     xero_account_choice,
     xero_connect_wizard,
     xero_connect_wizard_account,
