@@ -43,3 +43,5 @@ PAYMENTS_PAGE_SIZE = 1000  # GET /Payments and /CreditNotes pages (Xero's maximu
 INVOICE_EVENT_DELAY_SECONDS = 1  # an INVOICE/CREDITNOTE webhook wakes the targeted fetch this soon
 INVOICE_IDS_PER_CALL = 50  # GET /Invoices?IDs=... per call
 TIMESHEET_ATTACHMENT_NAME = "timesheets-{number}.pdf"
+SYNC_DUE_AFTER_MINUTES = 50  # the hourly safety net wakes an organisation whose job has not run this long
+PREFETCH_TOKEN_MARGIN_SECONDS = 600  # a prefetched page never needs a refresh in its thread

@@ -41,6 +41,9 @@ class XeroConnection(models.Model):
     connected_since = fields.Datetime(readonly=True)
     owner_warning = fields.Char(compute="_compute_owner_warning")
     token_id = fields.Many2one("xero.token", readonly=True, copy=False, groups="base.group_system")
+    sync_cron_id = fields.Many2one(
+        "ir.cron", "Synchronization job", readonly=True, copy=False, ondelete="set null", groups="base.group_system"
+    )
     revenue_account_code = fields.Char("Revenue account code")
     revenue_account_name = fields.Char("Revenue account")
     expense_account_code = fields.Char("Expense account code")
@@ -130,7 +133,6 @@ class XeroConnection(models.Model):
 
     def _compute_health(self):
         Log = self.env["xero.sync.log"].sudo()
-        cron = self.env.ref("xero_timesync.ir_cron_xero_sync_contacts").sudo()
         last_webhook = self.env["xero.webhook.delivery"].sudo().search([], limit=1)
         now = fields.Datetime.now()
         for connection in self:
@@ -138,6 +140,7 @@ class XeroConnection(models.Model):
             connection.last_success_log_id = success
             connection.last_success_date = success.started_at
             connection.last_success_summary = success.summary
+            cron = connection.sudo().sync_cron_id
             connection.next_sync_date = cron.nextcall if cron.active and connection.state == "connected" else False
             token = connection.sudo().token_id
             if token.refresh_token:
@@ -319,6 +322,7 @@ class XeroConnection(models.Model):
         else:
             connection = self.sudo().create(vals)
         connection._xero_store_token(token)
+        connection._xero_ensure_cron()
         connection._xero_close_reauth_activities()
         return connection
 
@@ -578,38 +582,80 @@ class XeroConnection(models.Model):
 
     @api.model
     def _xero_contacts_changed_at_xero(self, tenant_ids):
-        """A verified webhook (already recorded as pending): wake the cron shortly, so that a burst of
-        deliveries costs one run per organisation. No Xero call and no write on the connection here."""
-        if self.sudo().search_count([("state", "=", "connected"), ("tenant_id", "in", list(tenant_ids))], limit=1):
-            at = fields.Datetime.now() + timedelta(seconds=const.WEBHOOK_DEBOUNCE_SECONDS)
-            self.env.ref("xero_timesync.ir_cron_xero_sync_contacts").sudo()._trigger(at)
+        """A verified webhook (already recorded as pending): wake those organisations' jobs shortly, so that a
+        burst of deliveries costs one run per organisation. No Xero call and no write on the connection here."""
+        at = fields.Datetime.now() + timedelta(seconds=const.WEBHOOK_DEBOUNCE_SECONDS)
+        for connection in self.sudo().search([("state", "=", "connected"), ("tenant_id", "in", list(tenant_ids))]):
+            connection._xero_wake(at)
+
+    # -- each organisation its own job on Odoo's scheduler -----------------------------------------
+    # N cron threads on M servers synchronize up to N×M organisations at once; a slow or failing one
+    # only holds its own job, and its progress report concerns it alone.
+    def _xero_ensure_cron(self):
+        """This connection's job, created on first use. It stays active and returns at once while the
+        connection is not connected (a job cannot be changed while it runs, e.g. when its grant dies)."""
+        self.ensure_one()
+        connection = self.sudo()
+        if not connection.sync_cron_id:
+            connection.sync_cron_id = (
+                self.env["ir.cron"]
+                .sudo()
+                .create(
+                    {
+                        "name": _(
+                            "Xero: synchronize %(organisation)s (%(company)s)",
+                            organisation=connection.tenant_name or connection.tenant_id,
+                            company=connection.company_id.name,
+                        ),
+                        "model_id": self.env["ir.model"]._get_id("xero.connection"),
+                        "state": "code",
+                        "code": f"model._cron_xero_sync_connection({connection.id})",
+                        "interval_number": 1,
+                        "interval_type": "hours",
+                        "nextcall": fields.Datetime.now() + timedelta(hours=1),
+                        "user_id": self.env.ref("base.user_root").id,
+                    }
+                )
+            )
+        return connection.sync_cron_id
+
+    def unlink(self):
+        crons = self.sudo().sync_cron_id
+        result = super().unlink()
+        crons.unlink()
+        return result
+
+    def _xero_wake(self, at=None):
+        """Run this organisation's job now (or at ``at``), on whichever cron thread is free."""
+        self._xero_ensure_cron()._trigger(at)
+
+    @api.model
+    def _cron_xero_sync_connection(self, connection_id):
+        """One organisation's job: hourly, on its webhooks, and again at once while an import continues."""
+        connection = self.sudo().browse(connection_id).exists()
+        if connection and connection in connection._xero_due_connections():  # else nothing to do: no call
+            connection._xero_sync("webhook" if connection.webhook_pending else "cron")
 
     @api.model
     def _cron_xero_sync_contacts(self):
-        """Hourly (and on webhooks): each due organisation in turn, least recently attempted first, each
-        one's failure isolated. An organisation that runs out of time is continued at Odoo's next call
-        (its progress report says what is left), without re-running those already done."""
-        due = self._xero_due_connections()
-        for index, connection in enumerate(due):
-            trigger = "webhook" if connection.webhook_pending else "cron"
-            try:
-                log = connection._xero_sync(trigger, queued_after=len(due) - index - 1)
-            except Exception:
-                # a bug must not stop the other companies' synchronization
-                _logger.exception("Xero synchronization of company %s crashed", connection.company_id.id)
-                continue
-            if log.state == "partial":
-                return  # out of time: Odoo calls again, this organisation goes to the back of the queue
-
-    @api.model
-    def _xero_due_connections(self):
-        """Connected organisations with something to do: announced changes, an import to continue, or no
-        attempt within the last half interval of the cron (a failed run waits for the next hour)."""
-        cron = self.env.ref("xero_timesync.ir_cron_xero_sync_contacts").sudo()
-        interval = timedelta(**{cron.interval_type: cron.interval_number})
-        cutoff = fields.Datetime.now() - interval / 2
-        pending = self.env["xero.webhook.delivery"].sudo()._pending_tenants()
+        """Hourly safety net: every connected organisation has its active job, and those with work waiting
+        (announced changes, an import to continue, no run for an interval) are woken."""
         connections = self.sudo().search([("state", "=", "connected")])
+        for connection in connections:
+            connection._xero_ensure_cron()
+        for connection in self.browse()._xero_due_connections():
+            connection._xero_wake()
+
+    def _xero_due_connections(self):
+        """Connected organisations (these, or all) with something to do: announced changes, an import to
+        continue, or no attempt for ``SYNC_DUE_AFTER_MINUTES`` (so a failed run waits for the next hour)."""
+        cutoff = fields.Datetime.now() - timedelta(minutes=const.SYNC_DUE_AFTER_MINUTES)
+        pending = self.env["xero.webhook.delivery"].sudo()._pending_tenants()
+        connections = (
+            self.sudo().filtered(lambda c: c.state == "connected")
+            if self
+            else self.sudo().search([("state", "=", "connected")])
+        )
         due = connections.filtered(
             lambda c: c.tenant_id in pending
             or not c.last_sync_log_id

@@ -9,8 +9,10 @@ import base64
 import hashlib
 import json
 import logging
+import queue
 import re
 import secrets
+import threading
 import time
 import warnings
 from collections.abc import Callable, Iterator
@@ -348,15 +350,19 @@ class XeroClient:
         if self._token and self._token.get("refresh_token"):
             self._call(lambda: self._token_api().revoke_token(self._token["refresh_token"]), auth=False)
 
-    def _ensure_fresh_token(self, force=False):
+    def _ensure_fresh_token(self, force=False, margin=const.TOKEN_REFRESH_MARGIN_SECONDS):
         if self._token is None:
             raise XeroAuthError(_lt("This connection has no token; enable the integration again."), "no_token")
         expires_at = self._token.get("expires_at") or 0
-        if not force and expires_at - time.time() > const.TOKEN_REFRESH_MARGIN_SECONDS:
+        if not force and expires_at - time.time() > margin:
             return
         if self._token_rotator is None:
             raise XeroAuthError(_lt("The access token expired and cannot be refreshed here."), "token_expired")
         self._token = normalize_token(self._token_rotator(self.refresh, self._token.get("access_token")))
+
+    def refresh_ahead(self):
+        """Refresh now if the token could expire during the next request (before handing it to a thread)."""
+        self._ensure_fresh_token(margin=const.PREFETCH_TOKEN_MARGIN_SECONDS)
 
     # -- identity ---------------------------------------------------------------------------------
     def connections(self, auth_event_id=None):
@@ -943,6 +949,52 @@ def _phone(phone):
     if not phone or not phone.get("PhoneNumber"):
         return None
     return " ".join(filter(None, (phone.get("PhoneCountryCode"), phone.get("PhoneAreaCode"), phone.get("PhoneNumber"))))
+
+
+def prefetch_one_ahead(items, before_fetch=None):
+    """Yield from ``items`` (an iterator whose ``next()`` waits for Xero) while a thread already fetches the
+    next item: at most one ahead, so memory stays at two pages. ``before_fetch()`` runs in the caller's
+    thread before each fetch is allowed (e.g. refresh the token there, where the database is).
+    An error of the fetch is raised where the caller takes the item."""
+    results = queue.Queue(maxsize=1)
+    go = threading.Semaphore(0)
+    stopped = threading.Event()
+
+    def produce():
+        try:
+            while True:
+                go.acquire()
+                if stopped.is_set():
+                    return
+                try:
+                    item = next(items)
+                except StopIteration:
+                    results.put(("end", None))
+                    return
+                results.put(("item", item))
+        except BaseException as error:  # noqa: BLE001  handed to the caller
+            results.put(("error", error))
+
+    thread = threading.Thread(target=produce, name="xero-prefetch", daemon=True)
+    thread.start()
+    try:
+        if before_fetch:
+            before_fetch()
+        go.release()
+        while True:
+            kind, value = results.get()
+            if kind == "end":
+                return
+            if kind == "error":
+                raise value
+            if before_fetch:
+                before_fetch()
+            go.release()  # fetch the next page while the caller writes this one
+            yield value
+    finally:
+        stopped.set()
+        go.release()
+        thread.join(timeout=1)
 
 
 def iter_batches(items, size) -> Iterator[list]:

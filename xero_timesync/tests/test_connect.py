@@ -261,7 +261,7 @@ class TestTokens(XeroSandboxCase):
         self.assertEqual(log.state, "failed")
         self.assertEqual(connection.state, "needs_reauth")
         self.assertFalse(token.refresh_token)
-        self.env["xero.connection"]._cron_xero_sync_contacts()  # skipped, no crash loop
+        connection._cron_xero_sync_connection(connection.id)  # returns at once, no crash loop
         self.assertEqual(connection.last_sync_log_id, log)
 
     def test_owner_losing_admin_rights_is_shown(self):

@@ -1,4 +1,3 @@
-import ast
 import importlib.util
 import time
 from contextlib import contextmanager
@@ -183,17 +182,22 @@ class TestContactSync(XeroSandboxCase):
         self.assertEqual(skipped.state, "skipped")
         self.assertIn("Another synchronization", skipped.message)
 
-    def test_cron_isolates_each_company(self):
-        broken = (
-            self.env["xero.connection"]
-            .sudo()
-            .create({"company_id": self.env["res.company"].create({"name": "Broken Co"}).id, "tenant_id": "nope"})
-        )
+    def test_each_organisation_has_its_own_job(self):
+        job = self.connection.sudo().sync_cron_id
+        self.assertTrue(job.active)
+        self.assertIn(self.tenant["name"], job.name)
+        other_company = self.env["res.company"].create({"name": "Broken Co"})
+        broken = self.env["xero.connection"].sudo().create({"company_id": other_company.id, "tenant_id": "nope"})
         self.connection.last_sync_log_id.started_at -= timedelta(hours=1)  # due again
-        self.env["xero.connection"]._cron_xero_sync_contacts()
-        self.assertEqual(self.connection.last_sync_log_id.trigger, "cron")
-        self.assertEqual(self.connection.last_sync_state, "done")
-        self.assertFalse(broken.last_sync_log_id.state == "done")
+        self.env["xero.connection"]._cron_xero_sync_contacts()  # the hourly safety net
+        self.assertTrue(broken.sync_cron_id, "every connected organisation gets its job")
+        for connection in self.connection | broken:
+            woken = self.env["ir.cron.trigger"].search([("cron_id", "=", connection.sync_cron_id.id)])
+            self.assertTrue(woken, "due organisations are woken, each on its own job")
+        self.connection._cron_xero_sync_connection(self.connection.id)
+        self.assertEqual((self.connection.last_sync_log_id.trigger, self.connection.last_sync_state), ("cron", "done"))
+        self.env["xero.connection"]._cron_xero_sync_connection(broken.id)
+        self.assertEqual(broken.last_sync_state, "failed", "its failure is its own")
 
     def test_force_synchronization_reports_the_result(self):
         self.sandbox.control.add_contact(self.tenant_id, name="Forced")
@@ -215,13 +219,13 @@ class TestContactSync(XeroSandboxCase):
 
     def test_a_long_interactive_import_continues_in_the_background(self):
         self.add_contacts(25, "Background")
-        cron = self.env.ref("xero_timesync.ir_cron_xero_sync_contacts")
+        cron = self.connection.sudo().sync_cron_id
         with patch.object(const, "CONTACTS_PAGE_SIZE", 10):
             log = self.connection._xero_sync("manual", time_budget=0)
         self.assertEqual(log.state, "partial")
         self.assertEqual(log.pages, 1)
         self.assertEqual(self.connection.sync_resume_page, 2)
-        self.assertTrue(self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]), "the cron takes over")
+        self.assertTrue(self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]), "its job takes over")
         self.assertEqual(self.connection.last_sync_summary, log.summary)
         with patch.object(const, "CONTACTS_PAGE_SIZE", 10):
             rest = self.connection._xero_sync("cron")
@@ -281,9 +285,7 @@ class TestContactSync(XeroSandboxCase):
         own.write({"user_ids": [(4, self.env.uid)]})
         self.env.flush_all()
 
-        manifest = Path(__file__).parents[1] / "__manifest__.py"
-        version = ast.literal_eval(manifest.read_text())["version"]
-        path = manifest.parent / "migrations" / version / "post-migrate.py"
+        path = Path(__file__).parents[1] / "migrations" / "19.0.1.1.0" / "post-migrate.py"
         spec = importlib.util.spec_from_file_location("xero_timesync_post_migrate", path)
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)

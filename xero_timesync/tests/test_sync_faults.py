@@ -129,8 +129,8 @@ class TestSyncFaults(XeroSandboxCase):
         self.assertTrue(activities.user_id.has_group("base.group_system"))
 
         logs = self.connection.sync_log_count
-        self.env["xero.connection"]._cron_xero_sync_contacts()
-        self.env["xero.connection"]._cron_xero_sync_contacts()
+        self.connection._cron_xero_sync_connection(self.connection.id)
+        self.connection._cron_xero_sync_connection(self.connection.id)
         self.assertEqual(self.connection.sync_log_count, logs, "no retries until re-authorised")
         self.connection._xero_handle_auth_error("again")
         self.assertEqual(len(self.connection.activity_ids), 1, "one activity, not one per run")
@@ -144,6 +144,7 @@ class TestSyncFaults(XeroSandboxCase):
     def test_cron_runs_only_organisations_with_something_to_do(self):
         Connection = self.env["xero.connection"]
         self.assertFalse(Connection._xero_due_connections(), "synchronized at Save")
+        self.assertTrue(self.connection.sudo().sync_cron_id.active, "its own job")
         log = self.connection.last_sync_log_id
         log.started_at = fields.Datetime.now() - timedelta(hours=1)
         self.assertEqual(Connection._xero_due_connections(), self.connection, "an hour later")

@@ -31,7 +31,7 @@ class TestWebhook(XeroSandboxMixin, HttpCase):
         self.url = self.base_url() + "/xero_timesync/webhook"
         # Xero (the sandbox) calls us from outside the test's browser session
         self.enterContext(self.allow_requests(all_requests=True))
-        self.cron = self.env.ref("xero_timesync.ir_cron_xero_sync_contacts")
+        self.cron = self.connection.sudo().sync_cron_id
 
     @mute_logger("odoo.addons.xero_timesync.controllers.webhook")
     def test_intent_to_receive_passes_only_with_the_right_key(self):
@@ -52,7 +52,7 @@ class TestWebhook(XeroSandboxMixin, HttpCase):
         self.connection.invalidate_recordset()  # written by the webhook request
         self.assertTrue(self.connection.webhook_pending)
         self.assertTrue(self.env["ir.cron.trigger"].search([("cron_id", "=", self.cron.id)]))
-        self.env["xero.connection"]._cron_xero_sync_contacts()
+        self.connection._cron_xero_sync_connection(self.connection.id)
         log = self.connection.last_sync_log_id
         self.assertEqual((log.trigger, log.state, log.created_count), ("webhook", "done", 1))
         self.assertFalse(self.connection.webhook_pending)
@@ -97,13 +97,13 @@ class TestWebhook(XeroSandboxMixin, HttpCase):
         self.assertEqual(len(deliveries), 1)
         self.assertEqual(self.post(body).status_code, 200, "Xero must not retry a replay")
         self.assertEqual(self.env["xero.webhook.delivery"].search([]), deliveries, "the replay is not recorded")
-        self.env["xero.connection"]._cron_xero_sync_contacts()
+        self.connection._cron_xero_sync_connection(self.connection.id)
         self.assertEqual(self.connection.last_sync_log_id.trigger, "webhook")
         self.assertFalse(self.connection.webhook_pending)
         logs = self.connection.sync_log_count
         self.assertEqual(self.post(body).status_code, 200)
         self.assertFalse(self.connection.webhook_pending, "a replay after the run wakes nothing")
-        self.env["xero.connection"]._cron_xero_sync_contacts()
+        self.connection._cron_xero_sync_connection(self.connection.id)
         self.assertEqual(self.connection.sync_log_count, logs)
 
     @mute_logger("odoo.addons.xero_timesync.controllers.webhook")
@@ -116,7 +116,7 @@ class TestWebhook(XeroSandboxMixin, HttpCase):
         for entropy in range(20):
             self.assertEqual(self.post(self.delivery_body(f"burst-{entropy}")).status_code, 200)
         logs = self.connection.sync_log_count
-        self.env["xero.connection"]._cron_xero_sync_contacts()
-        self.env["xero.connection"]._cron_xero_sync_contacts()
+        self.connection._cron_xero_sync_connection(self.connection.id)
+        self.connection._cron_xero_sync_connection(self.connection.id)
         self.assertEqual(self.connection.sync_log_count, logs + 1)
         self.assertEqual(self.connection.last_sync_log_id.trigger, "webhook")

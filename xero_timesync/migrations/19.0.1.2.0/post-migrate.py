@@ -1,9 +1,12 @@
-"""Contact scope (issue 14): a task now remembers whether Xero archived its contact, apart from the scope.
+"""19.0.1.2.0: the contact scope (issue 14) and one scheduler job per organisation (issue 16).
 
-Before 19.0.1.2.0 every contact was in scope, so an archived imported task means an archived contact.
+A task now remembers whether Xero archived its contact, apart from the scope: before, every contact
+was in scope, so an archived imported task means an archived contact. Every connection gets its job.
 """
 
 import logging
+
+from odoo import SUPERUSER_ID, api
 
 _logger = logging.getLogger(__name__)
 
@@ -18,3 +21,7 @@ def migrate(cr, version):
         """
     )
     _logger.info("Marked %s imported Xero tasks archived at Xero", cr.rowcount)
+
+    env = api.Environment(cr, SUPERUSER_ID, {})
+    for connection in env["xero.connection"].search([]):
+        connection._xero_ensure_cron()
