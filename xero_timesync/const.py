@@ -45,3 +45,6 @@ INVOICE_IDS_PER_CALL = 50  # GET /Invoices?IDs=... per call
 TIMESHEET_ATTACHMENT_NAME = "timesheets-{number}.pdf"
 SYNC_DUE_AFTER_MINUTES = 50  # the hourly safety net wakes an organisation whose job has not run this long
 PREFETCH_TOKEN_MARGIN_SECONDS = 600  # a prefetched page never needs a refresh in its thread
+MINUTE_LIMIT = 60  # Xero's calls per organisation per minute
+DAILY_LIMIT = 5000  # Xero's calls per organisation per day above the Starter tier
+PARAM_DAILY_LIMIT = "xero_timesync.daily_call_limit"  # 1000 for apps on Xero's Starter tier

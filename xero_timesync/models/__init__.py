@@ -11,6 +11,7 @@ from . import (
     xero_contact_importer,
     xero_contact_refusal,
     xero_project_member,
+    xero_rate_budget,
     xero_sync_log,
     xero_timer,
     xero_token,

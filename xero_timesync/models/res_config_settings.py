@@ -17,6 +17,14 @@ class ResConfigSettings(models.TransientModel):
     xero_webhook_key = fields.Char(
         "Xero webhook key", config_parameter=const.PARAM_WEBHOOK_KEY, groups="base.group_system"
     )
+    xero_daily_call_limit = fields.Selection(
+        [("1000", "Starter (1,000 calls a day)"), ("5000", "Standard and above (5,000 calls a day)")],
+        "Xero app tier",
+        config_parameter=const.PARAM_DAILY_LIMIT,
+        default=str(const.DAILY_LIMIT),
+        help="Xero's daily call limit per organisation for your app's tier. Every worker counts its calls"
+        " against it (and against the 60 calls a minute) before calling.",
+    )
     xero_webhook_url = fields.Char("Webhook URL", compute="_compute_xero_redirect_uri")
     xero_connection_id = fields.Many2one(related="company_id.xero_connection_id")
     xero_state = fields.Selection(related="xero_connection_id.state", string="Xero status")

@@ -269,8 +269,14 @@ class XeroConnection(models.Model):
         token = self.sudo().token_id
         if not token or not token.sudo().refresh_token:
             raise XeroAuthError(_("The Xero connection of %s needs to be re-authorised.", self.company_id.name))
+        budget, tenant_id = self.env["xero.rate.budget"].sudo(), self.tenant_id
+        daily_limit = budget._daily_limit()
         return self._xero_new_client(
-            token=token._as_dict(), tenant_id=self.tenant_id, token_rotator=token._rotate, **options
+            token=token._as_dict(),
+            tenant_id=tenant_id,
+            token_rotator=token._rotate,
+            throttle=lambda: budget._spend(tenant_id, daily_limit),
+            **options,
         )
 
     @api.model

@@ -283,6 +283,7 @@ class XeroClient:
         token=None,
         tenant_id=None,
         token_rotator: Callable | None = None,
+        throttle: Callable | None = None,
         max_retries=4,
         max_wait=60.0,
         sleep=None,
@@ -293,6 +294,7 @@ class XeroClient:
         self._token = normalize_token(token) if token else None
         self.tenant_id = tenant_id
         self._token_rotator = token_rotator
+        self._throttle = throttle
         self.max_retries = max_retries
         self.max_wait = max_wait
         self._sleep = sleep or time.sleep
@@ -515,6 +517,7 @@ class XeroClient:
         while True:
             if auth:
                 self._ensure_fresh_token()
+                self._wait_for_budget()
             self.stats.calls += 1
             try:
                 result = fn()
@@ -561,6 +564,22 @@ class XeroClient:
                 wait = _backoff(attempt)
             attempt += 1
             self.stats.retries += 1
+            self.stats.waited += wait
+            self._sleep(wait)
+
+    def _wait_for_budget(self):
+        """``throttle()`` counts the call against the organisation's shared budget: wait while this minute's
+        is spent, refuse when the day's is."""
+        while self._throttle:
+            wait, day_spent = self._throttle()
+            if day_spent:
+                raise XeroRateLimitError(
+                    _lt("Xero's daily call limit for this organisation is spent; synchronization resumes tomorrow."),
+                    retry_after=0,
+                    problem="day",
+                )
+            if not wait:
+                return
             self.stats.waited += wait
             self._sleep(wait)
 

@@ -1,7 +1,12 @@
 """Settings → Xero → Health: what an admin reads at a glance, and the activities that call them."""
 
+from unittest.mock import patch
+
 from odoo.tests import tagged
 from odoo.tools import mute_logger
+
+from odoo.addons.xero_timesync import const
+from odoo.addons.xero_timesync.services import xero_client
 
 from .common import XeroSandboxCase
 from .test_sync_faults import IMPORTER_LOGGER, too_long_for_an_index
@@ -62,3 +67,32 @@ class TestHealth(XeroSandboxCase):
             self.assertEqual(log.state, "failed")
         self.assertIn("day", log.message)
         self.assertEqual(len(self.activities("xero_timesync.mail_activity_type_xero_quota")), 1)
+
+    def test_every_worker_counts_its_calls_against_the_organisation_budget(self):
+        self.env["ir.config_parameter"].sudo().set_param("xero_timesync.daily_call_limit", "3")
+        self.env["xero.rate.budget"].search([]).unlink()
+        self.assertEqual(self.connection._xero_sync("manual").state, "done")  # call 1
+        self.assertEqual(self.connection._xero_sync("manual").state, "done")  # call 2
+        self.assertEqual(self.connection._xero_sync("manual").state, "done")  # call 3
+        self.sandbox.control.clear_requests()
+        refused = self.connection._xero_sync("manual")
+        self.assertEqual(refused.state, "failed")
+        self.assertIn("daily call limit", refused.message)
+        self.assertFalse(self.sandbox.control.requests("/api.xro"), "refused before calling Xero")
+        budget = self.env["xero.rate.budget"].search([("tenant_id", "=", self.tenant_id)])
+        self.assertEqual(budget.day_calls, 4)
+
+    def test_a_spent_minute_is_waited_out_before_calling(self):
+        Budget = self.env["xero.rate.budget"]
+        Budget.search([]).unlink()
+        with patch.object(const, "MINUTE_LIMIT", 1):
+            self.assertEqual(Budget._spend("tenant-x", 5000), (0, False))
+            wait, day_spent = Budget._spend("tenant-x", 5000)
+        self.assertTrue(0 < wait <= 60.1 and not day_spent, "the rest of this minute")
+        waits = []
+        with (
+            patch.object(xero_client.time, "sleep", side_effect=waits.append),
+            patch.object(type(Budget), "_spend", autospec=True, side_effect=[(12.5, False), (0, False)]),
+        ):
+            self.connection._xero_client().organisation()
+        self.assertEqual(waits, [12.5], "the client slept, then called")
