@@ -8,6 +8,7 @@ from . import (
     test_health,
     test_install,
     test_merges,
+    test_polish,
     test_invoice,
     test_invoice_http,
     test_sync,
