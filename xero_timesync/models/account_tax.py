@@ -84,16 +84,6 @@ class AccountTax(models.Model):
                 tax=self.name,
                 where=MAPPING,
             )
-        if account_class == "EXPENSE" and not rate.can_apply_to_expenses:
-            return _(
-                "Xero refuses the tax rate “%(rate)s” (%(type)s) on expense account %(account)s."
-                " Map tax “%(tax)s” to a rate for purchases in %(where)s, or post the line to a revenue account.",
-                rate=rate.name,
-                type=rate.tax_type,
-                account=account_code,
-                tax=self.name,
-                where=MAPPING,
-            )
         return False
 
     def _xero_tax_problem(self, connection, account_code):
@@ -111,10 +101,9 @@ class AccountTax(models.Model):
                 type=self.xero_tax_type,
                 where=MAPPING,
             )
-        account_class = {
-            connection.revenue_account_code: "REVENUE",
-            connection.expense_account_code: "EXPENSE",
-        }.get(account_code)
+        # the revenue account is known to be one; other codes (recharges on the expense account, mapped
+        # accounts) are left to Xero, which may accept sales rates there
+        account_class = "REVENUE" if account_code == connection.revenue_account_code else None
         return self._xero_rate_problem(rate, account_class, account_code)
 
 
