@@ -6,6 +6,7 @@ from . import (
     test_connect_http,
     test_enable_tour,
     test_health,
+    test_i18n,
     test_install,
     test_merges,
     test_polish,
