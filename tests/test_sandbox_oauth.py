@@ -8,6 +8,7 @@ import pytest
 from xero_python.api_client.oauth2 import TokenApi
 from xero_python.exceptions import HTTPStatusException
 
+from xero_sandbox.identity import FAVICON_ICO
 from xero_sandbox.oauth import decode_jwt_payload
 from xero_sandbox.testing import ConsentError
 
@@ -21,6 +22,21 @@ def test_consent_page_offers_every_organisation_with_the_first_ticked(sandbox, k
     assert f'type="checkbox" name="tenant_id" value="{second["tenant_id"]}">' in page
     assert 'method="post" action="/identity/connect/authorize"' in page
     assert "Allow access" in page and ">Cancel</a>" in page
+
+
+def test_consent_page_looks_like_a_consent_page_and_has_a_favicon(sandbox, kit):
+    """The first thing a demo user sees of "Xero": styled, the app, the user, what it may do, two actions."""
+    status, _headers, page = kit.raw(sandbox, "GET", kit.authorize_url(sandbox)[len(sandbox.url) :])
+    assert status == 200
+    assert "<style>" in page and "background:#13b5ea" in page, "inline CSS, Xero's blue"
+    assert '<meta name="viewport"' in page, "usable on a phone"
+    assert '<link rel="icon" href="/favicon.ico"' in page
+    assert '<fieldset class="orgs"><legend>Select the organisations to connect</legend>' in page
+    assert "View and manage your contacts" in page and "<code>accounting.contacts</code>" in page, "scopes in words"
+    assert '<div class="actions">\n<button type="submit" name="action" value="allow">Allow access</button>' in page
+    status, headers, _icon = kit.raw(sandbox, "GET", "/favicon.ico")
+    assert status == 200 and headers["Content-Type"] == "image/x-icon"
+    assert FAVICON_ICO[:4] == b"\x00\x00\x01\x00" and FAVICON_ICO[22:26] == b"\x89PNG", "an ICO holding a PNG"
 
 
 def test_pkce_code_exchange_gives_xero_shaped_tokens(sandbox, kit):

@@ -104,9 +104,15 @@ class Chromium:
             time.sleep(0.3)
         raise TimeoutError(selector)
 
-    def shot(self, url, selector, path):
+    def shot(self, url, selector, path, scroll_to=None):
         self.send("Page.navigate", url=url)
         self.wait_for(selector)
+        if scroll_to:  # bring a block further down the page to the top
+            self.send(
+                "Runtime.evaluate",
+                expression=f"document.querySelector({json.dumps(scroll_to)}).scrollIntoView({{block: 'start'}})",
+            )
+            time.sleep(0.8)
         data = self.send("Page.captureScreenshot", format="png")["data"]
         path.write_bytes(base64.b64decode(data))
         print("wrote", path)
@@ -134,8 +140,19 @@ def main():
             OUT / "settings.png",
         )
         browser.shot(
+            f"{odoo.url}/odoo/action-xero_timesync.xero_settings_action",
+            "[name=xero_health_block] [name=xero_quota_day_remaining]",
+            OUT / "health.png",
+            scroll_to="[name=xero_health_block]",
+        )
+        browser.shot(
             f"{odoo.url}/odoo/action-xero_timesync.xero_client_tasks_action", ".o_list_view", OUT / "clients.png"
         )
+        browser.shot(f"{odoo.url}/odoo/action-xero_timesync.xero_sync_log_action", ".o_data_row", OUT / "sync_logs.png")
+        # Xero's consent page as the demo user first sees it (the sandbox's)
+        wizard_id = odoo.call("xero.connect.wizard", "create", {})
+        consent_url = odoo.call("xero.connect.wizard", "action_connect", [wizard_id])["url"]
+        browser.shot(consent_url, "#consent button", OUT / "consent.png")
     finally:
         browser.close()
 

@@ -10,6 +10,8 @@
 
 import base64
 import html
+import struct
+import zlib
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from werkzeug.wrappers import Response
@@ -29,6 +31,91 @@ AUTHORIZE_PARAMS = (
     "code_challenge_method",
     "nonce",
 )
+
+# What each scope lets the app do, as Xero's consent page words it.
+SCOPE_LABELS = {
+    "openid": "Know who you are",
+    "profile": "See your name",
+    "email": "See your email address",
+    "offline_access": "Stay connected when you are not using it",
+    "accounting.settings": "View and manage your organisation settings",
+    "accounting.settings.read": "View your organisation settings (accounts, tax rates)",
+    "accounting.contacts": "View and manage your contacts",
+    "accounting.contacts.read": "View your contacts",
+    "accounting.transactions": "View and manage your business transactions (invoices, payments)",
+    "accounting.transactions.read": "View your business transactions",
+    "accounting.invoices": "View and manage your invoices",
+    "accounting.attachments": "View and manage your attachments",
+    "accounting.attachments.read": "View your attachments",
+}
+
+CONSENT_CSS = """
+*{box-sizing:border-box}
+body{margin:0;background:#f2f4f7;color:#1f2d3d;font:15px/1.5 -apple-system,BlinkMacSystemFont,"Segoe UI",Roboto,
+"Helvetica Neue",Arial,sans-serif}
+.bar{display:flex;align-items:center;gap:.5rem;background:#13b5ea;color:#fff;padding:.7rem 1.5rem}
+.logo{display:inline-flex;align-items:center;justify-content:center;width:2rem;height:2rem;border-radius:50%;
+background:#fff;color:#13b5ea;font-weight:700;font-size:1.2rem}
+.brand{font-weight:700;font-size:1.3rem;letter-spacing:.02em}
+.sandbox{margin-left:auto;font-size:.75rem;text-transform:uppercase;letter-spacing:.08em;opacity:.85}
+.card{max-width:34rem;margin:2.5rem auto;background:#fff;border-radius:.5rem;padding:2rem 2.25rem;
+box-shadow:0 1px 3px rgba(0,0,0,.08),0 8px 24px rgba(0,0,0,.06)}
+h1{font-size:1.35rem;line-height:1.3;margin:0 0 .5rem}
+.who{color:#5a6b7b;margin:0 0 1.25rem}
+.error{background:#fdecea;color:#a32020;border-radius:.35rem;padding:.6rem .8rem}
+fieldset.orgs{border:1px solid #d5dbe1;border-radius:.4rem;padding:.5rem .9rem .7rem;margin:0 0 1.25rem}
+legend{font-weight:600;padding:0 .3rem}
+label.org{display:flex;align-items:center;gap:.55rem;padding:.35rem 0;cursor:pointer}
+input[type=checkbox]{width:1.05rem;height:1.05rem;accent-color:#13b5ea}
+.org-one{background:#f5f8fa;border-radius:.4rem;padding:.6rem .9rem}
+.lead{font-weight:600;margin:1rem 0 .4rem}
+.scopes{list-style:none;padding:0;margin:0 0 1rem}
+.scopes li{padding:.35rem 0 .35rem 1.6rem;position:relative;border-bottom:1px solid #eef1f4}
+.scopes li:before{content:"\\2713";position:absolute;left:.2rem;color:#13b5ea;font-weight:700}
+.scopes code{display:block;color:#8a99a8;font-size:.78rem}
+.fine{color:#5a6b7b;font-size:.85rem}
+.actions{display:flex;align-items:center;gap:1.25rem;margin-top:1.5rem}
+button{background:#13b5ea;color:#fff;border:0;border-radius:.35rem;padding:.65rem 1.6rem;font-size:1rem;
+font-weight:600;cursor:pointer}
+button:hover,button:focus{background:#0e9fcf}
+#cancel{color:#1f2d3d;text-decoration:none;font-weight:600}
+#cancel:hover{text-decoration:underline}
+@media (max-width:36rem){.card{margin:0;border-radius:0;padding:1.5rem 1.25rem}}
+"""
+
+
+def _favicon_ico() -> bytes:
+    """A 32×32 icon (a white-on-blue circle), built once: PNG inside an ICO, so no binary file to ship."""
+    size = 32
+    rows = []
+    for y in range(size):
+        row = bytearray([0])  # filter: none
+        for x in range(size):
+            dx, dy = x - 15.5, y - 15.5
+            distance = (dx * dx + dy * dy) ** 0.5
+            if distance > 15.5:
+                row += b"\x00\x00\x00\x00"
+            elif 5.5 < distance < 9 and abs(dx) > 2.5:  # a light ring, cut at top and bottom
+                row += b"\xff\xff\xff\xff"
+            else:
+                row += b"\x13\xb5\xea\xff"
+        rows.append(bytes(row))
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    png = (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", size, size, 8, 6, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(b"".join(rows)))
+        + chunk(b"IEND", b"")
+    )
+    header = struct.pack("<HHH", 0, 1, 1)
+    entry = struct.pack("<BBBBHHII", size, size, 0, 0, 1, 32, len(png), 6 + 16)
+    return header + entry + png
+
+
+FAVICON_ICO = _favicon_ico()
 
 
 class IdentityEndpoints:
@@ -104,22 +191,38 @@ class IdentityEndpoints:
         )
         picker = _organisation_picker(tenants) if needs_tenant else ""
         cancel = html.escape(_with_query(params["redirect_uri"], error="access_denied", state=params["state"]))
-        scope_items = "".join(f"<li>{html.escape(scope)}</li>" for scope in scopes)
+        scope_items = "".join(
+            f'<li><span class="what">{html.escape(SCOPE_LABELS.get(scope, scope))}</span>'
+            f" <code>{html.escape(scope)}</code></li>"
+            for scope in scopes
+        )
         user = self.oauth.user
         notice = f'<p class="error" role="alert">{html.escape(problem)}</p>' if problem else ""
+        app = html.escape(self.app_name)
         page = f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>Xero | Authorise {html.escape(self.app_name)}</title></head>
+<html lang="en"><head><meta charset="utf-8"><title>Xero | Authorise {app}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="/favicon.ico" sizes="32x32">
+<style>{CONSENT_CSS}</style></head>
 <body>
-<h1>{html.escape(self.app_name)} wants access to your Xero data</h1>
-<p>Signed in as {html.escape(user.given_name)} {html.escape(user.family_name)} ({html.escape(user.email)})</p>
+<header class="bar"><span class="logo" aria-hidden="true">x</span><span class="brand">xero</span>
+<span class="sandbox">sandbox</span></header>
+<main class="card">
+<h1>{app} wants access to your Xero data</h1>
+<p class="who">Signed in as <strong>{html.escape(user.given_name)} {html.escape(user.family_name)}</strong>
+({html.escape(user.email)})</p>
 {notice}
 <form method="post" action="{AUTHORIZE_PATH}" id="consent">
 {hidden}
 {picker}
-<p>This app will be able to:</p><ul>{scope_items}</ul>
+<p class="lead">This app will be able to:</p><ul class="scopes">{scope_items}</ul>
+<p class="fine">You can disconnect {app} at any time in Xero under <em>Settings → Connected apps</em>.</p>
+<div class="actions">
 <button type="submit" name="action" value="allow">Allow access</button>
 <a href="{cancel}" id="cancel">Cancel</a>
+</div>
 </form>
+</main>
 </body></html>"""
         return Response(page, status=400 if problem else 200, content_type="text/html; charset=utf-8")
 
@@ -176,6 +279,9 @@ class IdentityEndpoints:
             }
         )
 
+    def favicon(self, request) -> Response:
+        return Response(FAVICON_ICO, content_type="image/x-icon", headers={"Cache-Control": "max-age=86400"})
+
     # --- connections --------------------------------------------------------------------------------
     def list_connections(self, request) -> Response:
         check = self.oauth.check_bearer(request.headers.get("Authorization"))
@@ -209,15 +315,15 @@ def _organisation_picker(tenants) -> str:
     if len(tenants) == 1:
         tenant = tenants[0]
         return (
-            f"<p>Organisation: <strong>{html.escape(tenant.name)}</strong></p>"
+            f'<p class="org-one">Organisation: <strong>{html.escape(tenant.name)}</strong></p>'
             f'<input type="hidden" name="tenant_id" value="{tenant.tenant_id}">'
         )
     boxes = "\n".join(
         f'<label><input type="checkbox" name="tenant_id" value="{tenant.tenant_id}"{" checked" if i == 0 else ""}>'
-        f" {html.escape(tenant.name)}</label><br>"
+        f" {html.escape(tenant.name)}</label>"
         for i, tenant in enumerate(tenants)
     )
-    return f"<fieldset><legend>Select the organisations to connect</legend>\n{boxes}\n</fieldset>"
+    return f'<fieldset class="orgs"><legend>Select the organisations to connect</legend>\n{boxes}\n</fieldset>'
 
 
 def _error_page(error: str, description: str) -> Response:

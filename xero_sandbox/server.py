@@ -51,6 +51,7 @@ def _identity_rules() -> list:
         Rule("/connect/token", endpoint="identity:token", methods=["POST"]),
         Rule("/connect/revocation", endpoint="identity:revocation", methods=["POST"]),
         Rule("/.well-known/openid-configuration", endpoint="identity:openid_configuration", methods=["GET"]),
+        Rule("/favicon.ico", endpoint="identity:favicon", methods=["GET"]),
         Rule("/connections", endpoint="identity:list_connections", methods=["GET"]),
         Rule("/Connections", endpoint="identity:list_connections", methods=["GET"]),
         Rule("/connections/<connection_id>", endpoint="identity:delete_connection", methods=["DELETE"]),

@@ -24,6 +24,8 @@ SCOPES = [
 ]
 
 OAUTH_CALLBACK_PATH = "/xero_timesync/oauth/callback"
+# The web client's landing after the consent: Settings → Xero with the wizard on top (client action)
+CONNECT_RETURN_URL = "/odoo/action-xero_connect_return"
 OAUTH_STATE_TTL_SECONDS = 15 * 60
 
 CONTACTS_PAGE_SIZE = 1000  # Xero's maximum since July 2024

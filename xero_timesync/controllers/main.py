@@ -27,12 +27,18 @@ class XeroOAuthController(http.Controller):
                 )
             )
         wizard._complete_oauth(code=code, error=error)
-        return request.redirect(f"/odoo/action-xero_timesync.xero_connect_wizard_action/{wizard.id}")
+        # Settings → Xero with the wizard on top (static/src/connect/connect_return.js), not the wizard alone
+        return request.redirect(f"{const.CONNECT_RETURN_URL}?wizard_id={wizard.id}")
 
     def _retry_page(self, message):
         body = Markup(
             "<html><head><title>Xero</title></head><body style='font-family:sans-serif;max-width:40em;margin:4em auto'>"
-            "<h1>{title}</h1><p>{message}</p><p><a href='/odoo/action-xero_timesync.xero_connect_wizard_action'>{retry}</a>"
+            "<h1>{title}</h1><p>{message}</p><p><a href='{url}'>{retry}</a>"
             "</p></body></html>"
-        ).format(title=escape(_("Xero connection")), message=escape(message), retry=escape(_("Enable integration")))
+        ).format(
+            title=escape(_("Xero connection")),
+            message=escape(message),
+            retry=escape(_("Enable integration")),
+            url=const.CONNECT_RETURN_URL,
+        )
         return request.make_response(body, headers=[("Content-Type", "text/html; charset=utf-8")], status=400)

@@ -1,5 +1,6 @@
 from . import (
     account_analytic_line,
+    ir_http,
     project_project,
     project_task,
     res_company,
@@ -13,6 +14,7 @@ from . import (
     xero_project_member,
     xero_rate_budget,
     xero_sync_log,
+    xero_tax_rate,
     xero_timer,
     xero_token,
     xero_webhook_delivery,

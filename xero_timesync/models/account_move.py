@@ -440,6 +440,8 @@ class AccountMove(models.Model):
             code = line._xero_account_code(self, connection.revenue_account_code)
             if not code:
                 return None, _("Choose the Xero revenue account (Settings → Xero → Change accounts).")
+            if tax and (problem := tax._xero_tax_problem(connection, code)):
+                return None, problem  # Xero would refuse this account / tax pair: say how to fix it first
             item = {
                 "Description": line.name or line.product_id.display_name or "-",
                 "Quantity": line.quantity,

@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 from odoo import _, api, fields, models
+from odoo.tools import format_datetime
 
 from .. import const
 
@@ -48,6 +49,21 @@ class XeroSyncLog(models.Model):
     api_calls = fields.Integer("API calls")
     message = fields.Text()
     summary = fields.Char(compute="_compute_summary")
+
+    @api.depends("trigger", "started_at")
+    @api.depends_context("tz", "lang")
+    def _compute_display_name(self):
+        """“Hourly sync — 6 Dec 2026 14:03”, in the reader's timezone and language."""
+        titles = {
+            "wizard": _("First import"),
+            "cron": _("Hourly sync"),
+            "manual": _("Forced sync"),
+            "webhook": _("Webhook sync"),
+        }
+        for log in self:
+            title = titles.get(log.trigger) or _("Sync")
+            when = format_datetime(log.env, log.started_at, tz=log.env.context.get("tz"), dt_format="d MMM y HH:mm")
+            log.display_name = f"{title} — {when}" if when else title
 
     @api.depends(
         "state",

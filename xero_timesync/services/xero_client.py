@@ -155,6 +155,16 @@ class XeroAccount:
 
 
 @dataclass(frozen=True)
+class XeroTaxRate:
+    tax_type: str
+    name: str
+    rate: float
+    status: str
+    can_apply_to_revenue: bool
+    can_apply_to_expenses: bool
+
+
+@dataclass(frozen=True)
 class XeroContact:
     contact_id: str
     name: str
@@ -415,6 +425,21 @@ class XeroClient:
                 status=_enum(a.status),
             )
             for a in result.accounts or []
+        ]
+
+    def tax_rates(self):
+        """The organisation's tax rates (every status), with their display rate and where they apply."""
+        result = self._call(lambda: self._accounting.get_tax_rates(self._tenant(), _request_timeout=TIMEOUT))
+        return [
+            XeroTaxRate(
+                tax_type=t.tax_type or "",
+                name=t.name or "",
+                rate=float(t.display_tax_rate if t.display_tax_rate is not None else t.effective_rate or 0.0),
+                status=_enum(t.status),
+                can_apply_to_revenue=bool(t.can_apply_to_revenue),
+                can_apply_to_expenses=bool(t.can_apply_to_expenses),
+            )
+            for t in result.tax_rates or []
         ]
 
     def iter_contact_pages(self, modified_since=None, page_size=None, start_page=1):

@@ -14,6 +14,7 @@ from . import (
     test_money_credit,
     test_money_events,
     test_money_payments,
+    test_polish,
     test_prefetch,
     test_scope,
     test_sync,

@@ -29,7 +29,8 @@ class TestOAuthCallback(XeroSandboxMixin, HttpCase):
         response = self.url_open(CALLBACK + "?" + redirect.split("?", 1)[1], allow_redirects=False)
         self.assertEqual(response.status_code, 303)
         self.assertTrue(
-            response.headers["Location"].endswith(f"/odoo/action-xero_timesync.xero_connect_wizard_action/{wizard.id}")
+            response.headers["Location"].endswith(f"/odoo/action-xero_connect_return?wizard_id={wizard.id}"),
+            "back to Settings → Xero with the wizard on top (the tour checks what the browser shows)",
         )
         wizard.invalidate_recordset()
         self.assertEqual(wizard.step, "accounts")

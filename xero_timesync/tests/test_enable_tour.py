@@ -39,6 +39,7 @@ class TestEnableIntegrationTour(XeroSandboxMixin, HttpCase):
     sandbox_middleware = staticmethod(allow_access_user)
 
     def test_enable_integration_in_the_browser(self):
+        """Consent, back on Settings → Xero with the wizard on top, Save, Close: the settings show the connection."""
         self.start_tour("/odoo/action-xero_timesync.xero_settings_action", "xero_enable_integration", login="admin")
         connection = self.env["xero.connection"]._xero_for_company()
         self.assertEqual(connection.state, "connected")
@@ -49,3 +50,10 @@ class TestEnableIntegrationTour(XeroSandboxMixin, HttpCase):
         self.assertEqual(
             [r["method"] for r in consent_pages], ["GET", "POST"], "the consent page was shown and allowed"
         )
+
+    def test_enable_integration_then_open_the_project(self):
+        self.start_tour(
+            "/odoo/action-xero_timesync.xero_settings_action", "xero_enable_integration_open_project", login="admin"
+        )
+        connection = self.env["xero.connection"]._xero_for_company()
+        self.assertEqual(connection.state, "connected")

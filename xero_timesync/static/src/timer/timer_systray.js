@@ -5,6 +5,7 @@ import { useDropdownState } from "@web/core/dropdown/dropdown_hooks";
 import { _t } from "@web/core/l10n/translation";
 import { registry } from "@web/core/registry";
 import { useService } from "@web/core/utils/hooks";
+import { session } from "@web/session";
 import { formatElapsed } from "./timer_service";
 
 /**
@@ -80,4 +81,9 @@ export class XeroTimerSystray extends Component {
     }
 }
 
-registry.category("systray").add("xero_timesync.timer", { Component: XeroTimerSystray }, { sequence: 90 });
+// Only for internal members of a Xero project (or someone with a running timer): others cannot use it.
+registry.category("systray").add(
+    "xero_timesync.timer",
+    { Component: XeroTimerSystray, isDisplayed: () => Boolean(session.xero_timer) },
+    { sequence: 90 }
+);

@@ -20,6 +20,10 @@ registry.category("web_tour.tours").add("xero_enable_integration", {
             expectUnloadPage: true,
         },
         {
+            content: "Back from Xero: Settings → Xero is behind the wizard, not an empty page",
+            trigger: ".o_action_manager .app_settings_block[data-key=xero_timesync] .o_setting_box button[name=action_xero_enable]",
+        },
+        {
             content: "Back from Xero: choose the accounts",
             trigger: ".modal [name=accounts_step] .o_field_widget[name=revenue_line_id] input",
         },
@@ -35,6 +39,46 @@ registry.category("web_tour.tours").add("xero_enable_integration", {
         {
             content: "The first import's outcome is shown",
             trigger: ".modal [name=done_step] .alert-success:contains(created)",
+        },
+        {
+            content: "Close the wizard",
+            trigger: ".modal .modal-footer button:contains(Close)",
+            run: "click",
+        },
+        {
+            content: "Settings → Xero shows the connection (no blank screen)",
+            trigger:
+                "body:not(:has(.modal)) .app_settings_block[data-key=xero_timesync] .o_field_widget[name=xero_tenant_name]:contains(Demo)",
+        },
+        {
+            content: "with its last sync",
+            trigger: ".app_settings_block[data-key=xero_timesync] button[name=action_xero_force_sync]",
+        },
+    ],
+});
+
+// The same journey, ending on the Xero project from the wizard's last step.
+registry.category("web_tour.tours").add("xero_enable_integration_open_project", {
+    steps: () => [
+        {
+            content: "Enable integration",
+            trigger: ".o_setting_box button[name=action_xero_enable]",
+            run: "click",
+        },
+        {
+            content: "Connect to Xero",
+            trigger: ".modal button[name=action_connect]",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "Save the preselected accounts",
+            trigger: ".modal [name=accounts_step] .o_field_widget[name=revenue_line_id] input:value(/\\S/)",
+        },
+        {
+            content: "Save",
+            trigger: ".modal button[name=action_save]",
+            run: "click",
         },
         {
             content: "Open the Xero project",
