@@ -110,7 +110,8 @@ class Chromium:
         if scroll_to:  # bring a block further down the page to the top
             self.send(
                 "Runtime.evaluate",
-                expression=f"document.querySelector({json.dumps(scroll_to)}).scrollIntoView({{block: 'start'}})",
+                expression=f"(document.querySelector({json.dumps(scroll_to)}) || document.querySelector("
+            f"{json.dumps(selector)})).scrollIntoView({{block: 'start'}})",
             )
             time.sleep(0.8)
         data = self.send("Page.captureScreenshot", format="png")["data"]
@@ -141,9 +142,9 @@ def main():
         )
         browser.shot(
             f"{odoo.url}/odoo/action-xero_timesync.xero_settings_action",
-            "[name=xero_health_block] [name=xero_quota_day_remaining]",
+            "[name=xero_quota_day_remaining]",
             OUT / "health.png",
-            scroll_to="[name=xero_health_block]",
+            scroll_to="#xero_health_sync",
         )
         browser.shot(
             f"{odoo.url}/odoo/action-xero_timesync.xero_client_tasks_action", ".o_list_view", OUT / "clients.png"
