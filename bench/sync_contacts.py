@@ -283,7 +283,7 @@ def csv_bytes(header, rows):
 
 def admin_csv_files(env, task):
     """The same contacts as an admin's two CSV files (partners, then tasks of the "Xero" project)."""
-    from odoo.addons.xero_timesync.services.xero_client import contact_from_json
+    from odoo.addons.xero_timesync.services.values import contact_from_json
 
     from xero_sandbox.control_client import SandboxControl
 

@@ -50,3 +50,4 @@ PREFETCH_TOKEN_MARGIN_SECONDS = 600  # a prefetched page never needs a refresh i
 MINUTE_LIMIT = 60  # Xero's calls per organisation per minute
 DAILY_LIMIT = 5000  # Xero's calls per organisation per day above the Starter tier
 PARAM_DAILY_LIMIT = "xero_timesync.daily_call_limit"  # 1000 for apps on Xero's Starter tier
+XERO_TIMEOUT = (10, 60)  # connect, read (seconds) of every call to Xero

@@ -16,7 +16,8 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
 from .. import const
-from ..services.xero_client import XeroAuthError, XeroError, iter_batches
+from ..services.errors import XeroAuthError, XeroError
+from ..services.paging import iter_batches
 
 _logger = logging.getLogger(__name__)
 

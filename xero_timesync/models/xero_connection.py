@@ -6,7 +6,9 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import config
 
 from .. import const
-from ..services.xero_client import XeroAuthError, XeroClient, XeroEndpoints, XeroError
+from ..services.errors import XeroAuthError, XeroError
+from ..services.values import XeroEndpoints
+from ..services.xero_client import XeroClient
 from .xero_contact_importer import IMPORT_CONTEXT
 
 _logger = logging.getLogger(__name__)

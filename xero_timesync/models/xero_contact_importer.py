@@ -10,7 +10,8 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from .. import const
-from ..services.xero_client import XeroAuthError, XeroError, XeroRateLimitError, prefetch_one_ahead
+from ..services.errors import XeroAuthError, XeroError, XeroRateLimitError
+from ..services.paging import prefetch_one_ahead
 
 _logger = logging.getLogger(__name__)
 
