@@ -51,3 +51,6 @@ MINUTE_LIMIT = 60  # Xero's calls per organisation per minute
 DAILY_LIMIT = 5000  # Xero's calls per organisation per day above the Starter tier
 PARAM_DAILY_LIMIT = "xero_timesync.daily_call_limit"  # 1000 for apps on Xero's Starter tier
 XERO_TIMEOUT = (10, 60)  # connect, read (seconds) of every call to Xero
+# Context key of writes that come from Xero: only they may change imported structure (task name, project,
+# archive state...). Set by the importer's IMPORT_CONTEXT; checked by project.task.
+CONTEXT_FROM_XERO = "xero_sync"

@@ -4,6 +4,8 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Domain
 
+from .. import const
+
 # message_subscribe calls held back while the synchronization creates tasks (see create)
 _deferred_subscriptions = ContextVar("xero_deferred_subscriptions", default=None)
 
@@ -115,7 +117,7 @@ class ProjectTask(models.Model):
         return [("id", "child_of", members.task_ids.ids)]
 
     def _check_xero_structure_change(self, vals):
-        if self.env.context.get("xero_sync") or not (XERO_STRUCTURE_FIELDS & vals.keys()):
+        if self.env.context.get(const.CONTEXT_FROM_XERO) or not (XERO_STRUCTURE_FIELDS & vals.keys()):
             return
         imported = self.filtered("xero_contact_id")
         if not imported:
@@ -144,7 +146,7 @@ class ProjectTask(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        if not self.env.context.get("xero_sync"):
+        if not self.env.context.get(const.CONTEXT_FROM_XERO):
             return super().create(vals_list)
         # Batched import. project.task.create subscribes the creator to each task one by one (three
         # queries per task) and hr_timesheet's default of encode_uom_in_days reads uom.product_uom_day
@@ -190,7 +192,7 @@ class ProjectTask(models.Model):
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_xero_task(self):
-        if self.env.context.get("xero_sync"):
+        if self.env.context.get(const.CONTEXT_FROM_XERO):
             return
         imported = self.filtered("xero_contact_id")
         if imported:

@@ -240,15 +240,6 @@ class XeroConnection(models.Model):
         return base_url + const.OAUTH_CALLBACK_PATH
 
     @api.model
-    def _xero_point_at_sandbox(self, sandbox_url, client_id="demo-client-id", client_secret="demo-client-secret"):
-        """Point every Xero URL at a xero_sandbox (demo and tests)."""
-        params = self.env["ir.config_parameter"].sudo()
-        for key in (const.PARAM_LOGIN_URL, const.PARAM_IDENTITY_URL, const.PARAM_API_URL):
-            params.set_param(key, sandbox_url)
-        params.set_param(const.PARAM_CLIENT_ID, client_id)
-        params.set_param(const.PARAM_CLIENT_SECRET, client_secret)
-
-    @api.model
     def _xero_new_client(self, token=None, tenant_id=None, token_rotator=None, **options):
         client_id, client_secret = self._xero_app_credentials()
         if not client_id or not client_secret:

@@ -24,7 +24,7 @@ CONTACT_REFUSALS = (psycopg2.Error, ValueError, ValidationError, UserError)
 
 # Context for writes coming from Xero: no chatter noise, no followers, structure changes allowed.
 IMPORT_CONTEXT = {
-    "xero_sync": True,
+    const.CONTEXT_FROM_XERO: True,
     "tracking_disable": True,
     "mail_create_nolog": True,
     "mail_create_nosubscribe": True,
