@@ -2,9 +2,14 @@
 
 import pytest
 
+from . import harness
 from .harness import Deployment
 
 _live = []
+
+
+def pytest_configure(config):
+    harness.PYTEST_CONFIG = config
 
 
 @pytest.fixture(scope="module")

@@ -74,10 +74,15 @@ def sign(body: bytes, key: str) -> str:
     return base64.b64encode(hmac.new(key.encode(), body, hashlib.sha256).digest()).decode()
 
 
+PYTEST_CONFIG = None  # set by conftest.py: lets say() write past pytest's output capture
+
+
 def say(line: str) -> None:
-    """Progress and figures, visible without -s."""
-    sys.__stdout__.write(f"\n[tier] {line}")
-    sys.__stdout__.flush()
+    """Progress and figures, on the terminal whether or not pytest captures output (-s or not)."""
+    capture = PYTEST_CONFIG.pluginmanager.getplugin("capturemanager") if PYTEST_CONFIG else None
+    with capture.global_and_fixture_disabled() if capture else contextlib.nullcontext():
+        sys.stdout.write(f"\n[tier] {line}\n")
+        sys.stdout.flush()
 
 
 class RpcError(Exception):
@@ -382,6 +387,55 @@ class Deployment:
         return json.dumps(payload, separators=(",", ":")).encode()
 
 
+# --- shared steps -------------------------------------------------------------------------------------
+def restore_sandbox(control):
+    control.clear_faults()
+    control.set_clock_offset(0)
+    control.set_rate_limits(minute=-1, day=-1, concurrent=-1, app_minute=-1)
+    control.set_token_settings(access_token_ttl=1800, code_ttl=300, refresh_grace=1800, refresh_token_ttl=60 * 86400)
+
+
+SECRET_FIELDS = ["xero_client_secret", "xero_webhook_key"]
+SECRET_KEYS = ["xero_timesync.client_secret", "xero_timesync.webhook_key"]
+
+
+def secret_probes(rpc):
+    """(name, callable returning the HTTP response) for every path a logged-in user could try."""
+    settings, params = "res.config.settings", "ir.config_parameter"
+    key_domain = [("key", "in", SECRET_KEYS)]
+    return [
+        ("settings.default_get", lambda: rpc.raw_call(settings, "default_get", SECRET_FIELDS)),
+        ("settings.create+read", lambda: rpc.raw_call(settings, "read", [1], SECRET_FIELDS)),
+        ("settings.web_read", lambda: rpc.raw_call(settings, "web_read", [1], {f: {} for f in SECRET_FIELDS})),
+        ("settings.onchange", lambda: rpc.raw_call(settings, "onchange", {}, [], {f: {} for f in SECRET_FIELDS})),
+        ("settings.search_read", lambda: rpc.raw_call(settings, "search_read", [], SECRET_FIELDS)),
+        ("settings.export_data", lambda: rpc.raw_call(settings, "export_data", [1], SECRET_FIELDS)),
+        ("settings.get_values", lambda: rpc.raw_call(settings, "get_values")),
+        (
+            "settings.web_search_read",
+            lambda: rpc.raw_call(settings, "web_search_read", [], {f: {} for f in SECRET_FIELDS}),
+        ),
+        ("icp.search_read", lambda: rpc.raw_call(params, "search_read", key_domain, ["key", "value"])),
+        ("icp.read", lambda: rpc.raw_call(params, "read", list(range(1, 60)), ["key", "value"])),
+        ("icp.get_param.secret", lambda: rpc.raw_call(params, "get_param", SECRET_KEYS[0])),
+        ("icp.get_param.webhook", lambda: rpc.raw_call(params, "get_param", SECRET_KEYS[1])),
+        ("icp.search", lambda: rpc.raw_call(params, "search", key_domain)),
+        ("icp.web_search_read", lambda: rpc.raw_call(params, "web_search_read", key_domain, {"value": {}})),
+    ]
+
+
+def run_probes(tier, users):
+    leaks, count = [], 0
+    for login in users:
+        rpc = tier.d.rpc(login, login)
+        for name, probe in secret_probes(rpc):
+            count += 1
+            body = probe().text
+            if CLIENT_SECRET in body or WEBHOOK_KEY in body:
+                leaks.append(f"{login}: {name} → {body[:160]}")
+    return leaks, count
+
+
 # --- oracles -------------------------------------------------------------------------------------------
 def duplicates(admin, model, field="xero_contact_id", extra_domain=()):
     rows = admin.search_read(model, [(field, "!=", False), *extra_domain], [field])
@@ -389,7 +443,7 @@ def duplicates(admin, model, field="xero_contact_id", extra_domain=()):
     return {key: count for key, count in counts.items() if count > 1}
 
 
-def compare_with_sandbox(admin, sandbox, tenant_id, connection_id, skip_ids=()):
+def compare_with_sandbox(admin, control, tenant_id, connection_id, skip_ids=()):
     """Lost contacts: every sandbox contact has a task of this connection with its name and archive state."""
     skip = {cid.lower() for cid in skip_ids}
     tasks = admin.search_read(
@@ -399,7 +453,7 @@ def compare_with_sandbox(admin, sandbox, tenant_id, connection_id, skip_ids=()):
     )
     by_id = {task["xero_contact_id"].lower(): task for task in tasks}
     problems = []
-    for contact in sandbox.control.contacts(tenant_id):
+    for contact in control.contacts(tenant_id):
         contact_id = contact["ContactID"].lower()
         if contact_id in skip:
             continue

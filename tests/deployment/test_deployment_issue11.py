@@ -18,6 +18,8 @@ from .harness import (
     duplicates,
     fire_together,
     notification_kind,
+    restore_sandbox,
+    run_probes,
     say,
 )
 
@@ -48,13 +50,6 @@ def tier(deployment_factory):
     )
 
 
-def restore_sandbox(control):
-    control.clear_faults()
-    control.set_clock_offset(0)
-    control.set_rate_limits(minute=-1, day=-1, concurrent=-1, app_minute=-1)
-    control.set_token_settings(access_token_ttl=1800, code_ttl=300, refresh_grace=1800, refresh_token_ttl=60 * 86400)
-
-
 @pytest.fixture
 def healthy(tier):
     """Each test starts from a working deployment: sandbox defaults, connected, a clean sync possible.
@@ -64,7 +59,7 @@ def healthy(tier):
     again, so that each test fails for its own reason. Returns the last sync log id before the test."""
     d = tier.d
     restore_sandbox(tier.control)
-    d.wait_cron_idle(tier.admin, timeout=20)
+    d.wait_cron_idle(tier.admin, timeout=20, since_log_id=d.last_log_id(tier.admin))
     for attempt in range(3):
         state = clean_sync_state(tier)
         if state == "done":
@@ -154,7 +149,7 @@ def test_2_dead_grant_needs_reauthorisation_once(tier, healthy):
         problems.append(f"Force synchronization answered {answer}")
     for _ in range(2):
         d.wake_cron(admin)
-        d.wait_cron_idle(admin, timeout=30, since_log_id=healthy)
+        d.wait_cron_idle(admin, timeout=15, since_log_id=healthy)
     connection = d.connection(admin)
     if connection["state"] != "needs_reauth":
         problems.append(f"connection state is {connection['state']!r}, not 'needs_reauth'")
@@ -166,7 +161,7 @@ def test_2_dead_grant_needs_reauthorisation_once(tier, healthy):
     settled = d.last_log_id(admin)
     for _ in range(2):  # later cron runs: no retries
         d.wake_cron(admin)
-        d.wait_cron_idle(admin, timeout=30, since_log_id=settled)
+        d.wait_cron_idle(admin, timeout=15, since_log_id=settled)
     if retried := d.logs_since(admin, settled, domain=[("connection_id", "=", tier.connection_id)]):
         problems.append(f"the cron kept retrying a dead grant: {retried}")
     activities = admin.search_read(
@@ -281,47 +276,6 @@ def refusal_problems(tier, expected_ids, after_fix=False):
 
 
 # --- 5 ------------------------------------------------------------------------------------------------
-SECRET_FIELDS = ["xero_client_secret", "xero_webhook_key"]
-SECRET_KEYS = ["xero_timesync.client_secret", "xero_timesync.webhook_key"]
-
-
-def secret_probes(rpc):
-    """(name, callable returning the HTTP response) for every path a logged-in user could try."""
-    settings, params = "res.config.settings", "ir.config_parameter"
-    key_domain = [("key", "in", SECRET_KEYS)]
-    return [
-        ("settings.default_get", lambda: rpc.raw_call(settings, "default_get", SECRET_FIELDS)),
-        ("settings.create+read", lambda: rpc.raw_call(settings, "read", [1], SECRET_FIELDS)),
-        ("settings.web_read", lambda: rpc.raw_call(settings, "web_read", [1], {f: {} for f in SECRET_FIELDS})),
-        ("settings.onchange", lambda: rpc.raw_call(settings, "onchange", {}, [], {f: {} for f in SECRET_FIELDS})),
-        ("settings.search_read", lambda: rpc.raw_call(settings, "search_read", [], SECRET_FIELDS)),
-        ("settings.export_data", lambda: rpc.raw_call(settings, "export_data", [1], SECRET_FIELDS)),
-        ("settings.get_values", lambda: rpc.raw_call(settings, "get_values")),
-        (
-            "settings.web_search_read",
-            lambda: rpc.raw_call(settings, "web_search_read", [], {f: {} for f in SECRET_FIELDS}),
-        ),
-        ("icp.search_read", lambda: rpc.raw_call(params, "search_read", key_domain, ["key", "value"])),
-        ("icp.read", lambda: rpc.raw_call(params, "read", list(range(1, 60)), ["key", "value"])),
-        ("icp.get_param.secret", lambda: rpc.raw_call(params, "get_param", SECRET_KEYS[0])),
-        ("icp.get_param.webhook", lambda: rpc.raw_call(params, "get_param", SECRET_KEYS[1])),
-        ("icp.search", lambda: rpc.raw_call(params, "search", key_domain)),
-        ("icp.web_search_read", lambda: rpc.raw_call(params, "web_search_read", key_domain, {"value": {}})),
-    ]
-
-
-def run_probes(tier, users):
-    leaks, count = [], 0
-    for login in users:
-        rpc = tier.d.rpc(login, login)
-        for name, probe in secret_probes(rpc):
-            count += 1
-            body = probe().text
-            if CLIENT_SECRET in body or WEBHOOK_KEY in body:
-                leaks.append(f"{login}: {name} → {body[:160]}")
-    return leaks, count
-
-
 def test_5_secrets_reach_no_regular_or_portal_user(tier, healthy):
     admin = tier.admin
     admin.call("ir.config_parameter", "set_param", "xero_timesync.webhook_key", WEBHOOK_KEY)
