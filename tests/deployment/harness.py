@@ -211,7 +211,9 @@ class Deployment:
             "--workers=2", "--max-cron-threads=2", f"--http-port={self.port}", f"--gevent-port={free_port()}",
             f"--logfile={self.log_path}", "--log-level=info", *self.odoo_args,
         ]  # fmt: skip
-        self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, start_new_session=True)
+        # Odoo's own switch: writing a cron's nextcall wakes the cron workers at once (else they poll each minute)
+        env = dict(os.environ, ODOO_NOTIFY_CRON_CHANGES="1")
+        self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, start_new_session=True, env=env)
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
