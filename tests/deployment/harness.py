@@ -326,9 +326,13 @@ class Deployment:
 
     def wake_cron(self, admin):
         """What the scheduler does at the hour: the job is due now (a cron worker picks it up)."""
-        admin.call(
-            "ir.cron", "write", [self.cron_id(admin)], {"nextcall": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())}
-        )
+        now = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())
+        try:
+            admin.call("ir.cron", "write", [self.cron_id(admin)], {"nextcall": now})
+        except RpcError as error:
+            # Odoo refuses to modify a job while a cron worker runs it: it is awake already
+            if "cannot be modified right now" not in str(error):
+                raise
 
     def run_cron_now(self, admin):
         """Settings → Technical → Scheduled Actions → Run Manually (the job runs in this request)."""

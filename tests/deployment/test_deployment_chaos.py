@@ -231,16 +231,17 @@ def play_round(chaos, rng, round_no):
     if state == "needs_reauth" and not dead_grant:
         figures["lost_refresh_tokens"] += 1
     restore_sandbox(control)
-    if state != "connected":
+    if dead_grant or state != "connected":
         d.enable_integration(admin, chaos.tenant_id)  # Re-authorise through the real OAuth flow
     clean = clean_sync(chaos)
     leaked = clean != "done"
     if leaked:
         figures["lock_leaks"] += 1
         recover(chaos)
+    kinds = Counter(a if isinstance(a, str) and "error" not in a else f"error {str(a)[:70]}" for a in answers)
     say(
-        f"round {round_no:2d} {fault.__name__[6:]:<20} answers={answers} running={len(running)} state={state}"
-        f" clean={clean}"
+        f"round {round_no:2d} {fault.__name__[6:]:<20} running={len(running)} state={state} clean={clean}"
+        f" answers={dict(kinds)}"
     )
 
 
