@@ -1,4 +1,13 @@
-"""Fixtures of the deployment tier (see harness.py): one Odoo + sandbox per test module."""
+"""The deployment tier (issue 11): Odoo as in production, a sandbox process, everything over HTTP.
+
+One Odoo (2 workers, 2 cron workers, free ports) + one xero_sandbox process + one fresh database per test
+module, torn down after it; the Odoo log tail is attached to every failure report. Run alone with::
+
+    ./dev test tests/deployment                       # the whole tier (about 4-6 minutes)
+    XTS_TIER_SEED=123 ./dev test tests/deployment/test_deployment_chaos.py
+
+Logs stay in .cache/tier/<database>.log.
+"""
 
 import pytest
 

@@ -18,7 +18,6 @@ from collections import Counter
 from types import SimpleNamespace
 
 from .harness import (
-    CLIENT_SECRET,
     WEBHOOK_KEY,
     RpcError,
     add_clean_contacts,
@@ -258,7 +257,12 @@ def test_chaos(deployment_factory):
     rng = random.Random(SEED)
     say(f"chaos seed={SEED} rounds={ROUNDS} (XTS_TIER_SEED={SEED} replays it)")
     for round_no in range(ROUNDS):
-        play_round(chaos, rng, round_no)
+        try:
+            play_round(chaos, rng, round_no)
+        except Exception as error:  # noqa: BLE001 - counted and reported; the figures line must still come
+            chaos.figures["round_errors"] += 1
+            say(f"round {round_no:2d} raised {type(error).__name__}: {str(error)[:300]}")
+            recover(chaos)
     restore_sandbox(chaos.control)
     if clean_sync(chaos) != "done":
         chaos.figures["lock_leaks"] += 1
@@ -285,8 +289,8 @@ def test_chaos(deployment_factory):
     say(
         f"chaos: {len(chaos.invoice_ids)} invoices, {figures['rpc_errors']} RPC errors, {time.monotonic() - started:.0f}s"
     )
-    assert CLIENT_SECRET and not leaks, f"{line}\nleaks: {leaks}"
+    assert not leaks, f"{line}\nleaks: {leaks}"
     assert not lost, f"{line}\nlost: {lost[:20]}"
     names = ("duplicates_tasks", "duplicates_partners", "double_invoices", "lost_refresh_tokens")
-    names += ("runs_left_running", "lock_leaks")
+    names += ("runs_left_running", "lock_leaks", "round_errors")
     assert not any(figures[name] for name in names), line
