@@ -61,6 +61,8 @@ def healthy(tier):
     started = time.monotonic()
     restore_sandbox(tier.control)
     d.wait_cron_idle(tier.admin, timeout=20, since_log_id=d.last_log_id(tier.admin))
+    if d.connection(tier.admin)["state"] == "needs_reauth":  # as test 2 leaves it: Re-authorise
+        d.enable_integration(tier.admin, tier.tenant_id)
     for attempt in range(3):
         state = clean_sync_state(tier)
         if state == "done":
