@@ -229,7 +229,7 @@ def play_round(chaos, rng, round_no):
     answers = fire_together(*triggers_for(chaos, rng, round_no))
     errors = [a for a in answers if not isinstance(a, str) or "error" in a]
     figures["rpc_errors"] += len(errors)
-    d.wait_cron_idle(admin, timeout=25, since_log_id=since)
+    d.wait_cron_idle(admin, timeout=15, since_log_id=since)
     running = d.logs_since(admin, since, domain=[("state", "=", "running")])
     figures["runs_left_running"] += len(running)
     state = d.connection(admin)["state"]
