@@ -8,7 +8,7 @@ in-process xero_sandbox; everything is rolled back at the end::
 
 Prints, per path, wall time, SQL queries and the API calls made (by method and path), and the
 event → visible time of one INVOICE event (webhook handling + the targeted fetch; in production add
-the cron trigger's delay, const.INVOICE_EVENT_DELAY_SECONDS, and a cron worker's pick-up).
+a cron worker's pick-up of the job the webhook wakes at once).
 """
 
 import threading

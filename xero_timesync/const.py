@@ -38,11 +38,11 @@ PARAM_WEBHOOK_KEY = "xero_timesync.webhook_key"
 WEBHOOK_PATH = "/xero_timesync/webhook"
 WEBHOOK_MAX_BODY_BYTES = 256 * 1024  # Xero's deliveries are a few KB; anything larger is refused unread
 WEBHOOK_DELIVERY_RETENTION_DAYS = 7  # replays are recognised this long; a later one costs one idempotent run
-WEBHOOK_DEBOUNCE_SECONDS = 2  # a burst of deliveries wakes one run per organisation
+WEBHOOK_DEBOUNCE_SECONDS = 2  # a woken job waits this long after the last delivery: one run per burst
+JUST_SYNCED_SECONDS = 60  # a job woken again this soon after a run, with nothing announced, does nothing
 SYNC_LOG_STALE_HOURS = 6  # a run still "running" after this long lost its worker
 REFRESH_TOKEN_LIFETIME_DAYS = 60  # Xero forgets a refresh token unused this long
 PAYMENTS_PAGE_SIZE = 1000  # GET /Payments and /CreditNotes pages (Xero's maximum)
-INVOICE_EVENT_DELAY_SECONDS = 1  # an INVOICE/CREDITNOTE webhook wakes the targeted fetch this soon
 INVOICE_IDS_PER_CALL = 50  # GET /Invoices?IDs=... per call
 TIMESHEET_ATTACHMENT_NAME = "timesheets-{number}.pdf"
 SYNC_DUE_AFTER_MINUTES = 50  # the hourly safety net wakes an organisation whose job has not run this long

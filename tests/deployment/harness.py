@@ -47,11 +47,13 @@ import odoo
 from odoo.modules.registry import Registry
 from odoo.tools import config
 
+from xero_sandbox.odoo_seam import point_odoo_at_sandbox
+
 cfg, db, sandbox_url, base_url, client_id, client_secret = sys.argv[1:]
 config.parse_config(["-c", cfg])
 with Registry(db).cursor() as cr:
     env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
-    env["xero.connection"]._xero_point_at_sandbox(sandbox_url, client_id, client_secret)
+    point_odoo_at_sandbox(env, sandbox_url, client_id, client_secret)
     params = env["ir.config_parameter"]
     params.set_param("web.base.url", base_url)
     params.set_param("web.base.url.freeze", "True")
@@ -326,39 +328,42 @@ class Deployment:
             "xero.connection", "action_xero_force_sync", [connection_id], context=context, timeout=timeout
         )
 
-    def cron_id(self, admin):
-        return admin.xmlid(*CRON_XMLID)
+    def cron_ids(self, admin):
+        """The hourly safety net and every organisation's own job (one per connection)."""
+        connections = admin.search_read("xero.connection", [], ["sync_cron_id"], context={"active_test": False})
+        return [admin.xmlid(*CRON_XMLID)] + [c["sync_cron_id"][0] for c in connections if c["sync_cron_id"]]
 
     def wake_cron(self, admin):
-        """What the scheduler does at the hour: the job is due now (a cron worker picks it up)."""
+        """What the scheduler does at the hour: the jobs are due now (cron workers pick them up)."""
         now = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())
-        try:
-            admin.call("ir.cron", "write", [self.cron_id(admin)], {"nextcall": now})
-        except RpcError as error:
-            # Odoo refuses to modify a job while a cron worker runs it: it is awake already
-            if "cannot be modified right now" not in str(error):
-                raise
+        for cron_id in self.cron_ids(admin):
+            try:
+                admin.call("ir.cron", "write", [cron_id], {"nextcall": now})
+            except RpcError as error:
+                # Odoo refuses to modify a job while a cron worker runs it: it is awake already
+                if "cannot be modified right now" not in str(error):
+                    raise
 
     def run_cron_now(self, admin):
-        """Settings → Technical → Scheduled Actions → Run Manually (the job runs in this request)."""
-        return admin.call("ir.cron", "method_direct_trigger", [self.cron_id(admin)], timeout=300)
+        """Settings → Technical → Scheduled Actions → Run Manually on an organisation's job (in this request)."""
+        return admin.call("ir.cron", "method_direct_trigger", self.cron_ids(admin)[1:2], timeout=300)
 
     def wait_cron_idle(self, admin, timeout=60, since_log_id=0):
-        """Until the job is neither due nor triggered and no sync log newer than ``since_log_id`` is
-        ``running``, twice in a row half a second apart; False on timeout."""
+        """Until no job is due or triggered and no sync log newer than ``since_log_id`` is ``running``,
+        twice in a row half a second apart; False on timeout."""
         deadline = time.monotonic() + timeout
-        cron_id = self.cron_id(admin)
         quiet = 0
         while time.monotonic() < deadline:
+            cron_ids = self.cron_ids(admin)
             now = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())
-            cron = admin.search_read("ir.cron", [("id", "=", cron_id)], ["nextcall"])[0]
+            due = admin.call("ir.cron", "search_count", [("id", "in", cron_ids), ("nextcall", "<=", now)])
             triggers = admin.call(
-                "ir.cron.trigger", "search_count", [("cron_id", "=", cron_id), ("call_at", "<=", now)]
+                "ir.cron.trigger", "search_count", [("cron_id", "in", cron_ids), ("call_at", "<=", now)]
             )
             running = admin.call(
                 "xero.sync.log", "search_count", [("id", ">", since_log_id), ("state", "=", "running")]
             )
-            quiet = quiet + 1 if cron["nextcall"] > now and not triggers and not running else 0
+            quiet = quiet + 1 if not due and not triggers and not running else 0
             if quiet >= 2:
                 return True
             time.sleep(0.5)

@@ -1,4 +1,5 @@
 import logging
+import time
 from datetime import timedelta
 
 from odoo import _, api, fields, models
@@ -581,11 +582,10 @@ class XeroConnection(models.Model):
 
     @api.model
     def _xero_contacts_changed_at_xero(self, tenant_ids):
-        """A verified webhook (already recorded as pending): wake those organisations' jobs shortly, so that a
-        burst of deliveries costs one run per organisation. No Xero call and no write on the connection here."""
-        at = fields.Datetime.now() + timedelta(seconds=const.WEBHOOK_DEBOUNCE_SECONDS)
+        """A verified webhook (already recorded as pending): wake those organisations' jobs now (Odoo notifies
+        its cron workers only for due triggers). No Xero call and no write on the connection here."""
         for connection in self.sudo().search([("state", "=", "connected"), ("tenant_id", "in", list(tenant_ids))]):
-            connection._xero_wake(at)
+            connection._xero_wake()
 
     # -- each organisation its own job on Odoo's scheduler -----------------------------------------
     # N cron threads on M servers synchronize up to N×M organisations at once; a slow or failing one
@@ -632,8 +632,29 @@ class XeroConnection(models.Model):
     def _cron_xero_sync_connection(self, connection_id):
         """One organisation's job: hourly, on its webhooks, and again at once while an import continues."""
         connection = self.sudo().browse(connection_id).exists()
-        if connection and connection in connection._xero_due_connections():  # else nothing to do: no call
-            connection._xero_sync("webhook" if connection.webhook_pending else "cron")
+        if connection.state != "connected":  # it waits, without a call, for Enable integration
+            return
+        last = connection.last_sync_log_id
+        pending = connection._xero_last_pending_delivery()
+        if (
+            not pending
+            and last.state != "partial"
+            and last.started_at
+            and (fields.Datetime.now() - last.started_at).total_seconds() < const.JUST_SYNCED_SECONDS
+        ):
+            return  # woken again by a burst that the last run already covered
+        if pending:  # let the rest of a burst arrive: one run covers it (the run starts a fresh snapshot)
+            time.sleep(max(const.WEBHOOK_DEBOUNCE_SECONDS - (fields.Datetime.now() - pending).total_seconds(), 0))
+        connection._xero_sync("webhook" if pending else "cron")
+
+    def _xero_last_pending_delivery(self):
+        """When the newest delivery announcing changes of this organisation arrived, or None."""
+        self.env.cr.execute(
+            "SELECT max(received_at) FROM xero_webhook_delivery WHERE pending"
+            " AND %s = ANY(string_to_array(tenant_ids, ' '))",
+            [self.tenant_id],
+        )
+        return self.env.cr.fetchone()[0]
 
     @api.model
     def _cron_xero_sync_contacts(self):
