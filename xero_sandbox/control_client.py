@@ -133,6 +133,15 @@ class SandboxControl:
         body = {"amount": amount, "allocate": allocate, "date": date, "description": description}
         return self._call("POST", f"/tenants/{tenant_id}/invoices/{invoice_id}/credit-notes", body)
 
+    def tracking_categories(self, tenant_id: str) -> list:
+        """Every tracking category of the tenant with all its options (archived ones included)."""
+        return self._call("GET", f"/tenants/{tenant_id}/tracking-categories")
+
+    def set_tracking_option_status(self, tenant_id: str, category: str, option: str, status="ARCHIVED") -> dict:
+        """Archive (or restore with ``status="ACTIVE"``) a tracking option at Xero, both by name."""
+        body = {"category": category, "option": option, "status": status}
+        return self._call("POST", f"/tenants/{tenant_id}/tracking-options", body)
+
     # --- observation ------------------------------------------------------------------------------------
     def requests(self, path_prefix: str = None, method: str = None) -> list:
         """Requests received (method, path, query, redacted headers, status), oldest first."""
