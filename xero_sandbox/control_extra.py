@@ -27,7 +27,7 @@ def rules(prefix: str) -> list:
         Rule(f"{tenant}/credit-notes", endpoint="control:credit_notes", methods=["GET"]),
         Rule(f"{tenant}/invoices/<invoice_id>/credit-notes", endpoint="control:create_credit_note", methods=["POST"]),
         Rule(f"{tenant}/tracking-categories", endpoint="control:tracking_categories", methods=["GET"]),
-        Rule(f"{tenant}/tracking-options", endpoint="control:tracking_option_status", methods=["POST"]),
+        Rule(f"{tenant}/tracking-status", endpoint="control:tracking_status", methods=["POST"]),
     ]
 
 
@@ -186,21 +186,27 @@ def tracking_categories_handler(sandbox, request, body, tenant_id):
         return copy.deepcopy(tenant.tracking_categories)
 
 
-def tracking_option_status(sandbox, request, body, tenant_id):
-    """Archive or restore a tracking option at Xero (``category`` and ``option`` by name)."""
+def tracking_status(sandbox, request, body, tenant_id):
+    """Archive or restore a tracking category, or one of its options, at Xero (by name)."""
     tenant = _tenant(sandbox, tenant_id)
     status = body.get("status") or "ARCHIVED"
     if status not in ("ACTIVE", "ARCHIVED"):
         raise SandboxError("status must be ACTIVE or ARCHIVED")
+    wanted = str(body.get("category", "")).casefold()
     with sandbox.store.lock:
         for category in tenant.tracking_categories:
-            if category["Name"].casefold() != str(body.get("category", "")).casefold():
+            if category["Name"].casefold() != wanted:
                 continue
+            if not body.get("option"):
+                category["Status"] = status
+                return copy.deepcopy(category)
             for option in category["Options"]:
-                if option["Name"].casefold() == str(body.get("option", "")).casefold():
+                if option["Name"].casefold() == str(body["option"]).casefold():
                     option["Status"] = status
                     return copy.deepcopy(category)
-        raise SandboxError(f"unknown tracking option {body.get('category')!r} / {body.get('option')!r}", status=404)
+        raise SandboxError(
+            f"unknown tracking category or option {body.get('category')!r} / {body.get('option')!r}", status=404
+        )
 
 
 def _now(sandbox) -> int:
@@ -226,5 +232,5 @@ HANDLERS = {
     "credit_notes": credit_notes_handler,
     "create_credit_note": create_credit_note,
     "tracking_categories": tracking_categories_handler,
-    "tracking_option_status": tracking_option_status,
+    "tracking_status": tracking_status,
 }

@@ -290,8 +290,9 @@ class AccountMove(models.Model):
         try:
             report.update(self._xero_ensure_contacts(client))
             payloads = {}
+            tracking = self.env["xero.tracking.mapping"]._xero_push_plan(connection, client)
             for move in self.filtered(lambda m: m not in report):
-                payload, error = move._xero_invoice_payload(connection)
+                payload, error = move._xero_invoice_payload(connection, tracking)
                 if error:
                     report[move] = error
                 else:
@@ -410,12 +411,18 @@ class AccountMove(models.Model):
                 )
         return {m: errors[m.commercial_partner_id] for m in self if m.commercial_partner_id in errors}
 
-    def _xero_invoice_payload(self, connection):
-        """``(payload, None)`` or ``(None, error)``: the ACCREC invoice as Xero expects it."""
+    def _xero_invoice_payload(self, connection, tracking=None):
+        """``(payload, None)`` or ``(None, error)``: the ACCREC invoice as Xero expects it.
+
+        ``tracking``: the push's tracking plan (``xero.tracking.mapping._xero_push_plan``), if any.
+        """
         self.ensure_one()
         if not self.env.context.get("xero_push_other_currency") and (
             problem := self._xero_currency_problem(connection)
         ):
+            return None, problem
+        line_tracking, problem = tracking.for_move(self) if tracking else ({}, None)
+        if problem:
             return None, problem
         lines, inclusive, taxed = [], set(), False
         for line in self.invoice_line_ids.sorted(lambda line: (line.sequence, line.id)):
@@ -449,6 +456,8 @@ class AccountMove(models.Model):
             }
             if line.discount:
                 item["DiscountRate"] = line.discount
+            if line.id in line_tracking:
+                item["Tracking"] = line_tracking[line.id]
             lines.append(item)
         if len(inclusive) > 1:
             return None, _("Xero needs all taxes of an invoice either included in prices or not; this one mixes both.")

@@ -480,6 +480,20 @@ class XeroClient:
                 members.update(c["ContactID"] for c in group.get("Contacts") or [] if c.get("ContactID"))
         return members
 
+    def tracking_categories(self):
+        """The organisation's active TrackingCategories with their active options, by name:
+        ``[XeroTrackingCategory]`` (archived or deleted categories and options are left out)."""
+        response = self._call(
+            lambda: self._accounting.get_tracking_categories(
+                self._tenant(), order="Name", _preload_content=False, _request_timeout=TIMEOUT
+            )
+        )
+        return [
+            tracking_category_from_json(c)
+            for c in _json_body(response).get("TrackingCategories") or []
+            if c.get("TrackingCategoryID") and (c.get("Status") or "ACTIVE") == "ACTIVE"
+        ]
+
     def iter_active_contact_pages(self, page_size=None):
         """Active contacts in summary form (no archived ones): ``(contacts, item_count)`` per page."""
         page_size = page_size or const.CONTACTS_PAGE_SIZE
@@ -1080,6 +1094,25 @@ class XeroInvoiceResult:
     invoice: XeroInvoice | None = None
     errors: list = field(default_factory=list)
     outcome_unknown: bool = False
+
+
+@dataclass(frozen=True)
+class XeroTrackingCategory:
+    category_id: str
+    name: str
+    options: tuple = ()  # (TrackingOptionID, Name) of the active options
+
+
+def tracking_category_from_json(data):
+    return XeroTrackingCategory(
+        category_id=data["TrackingCategoryID"],
+        name=clean_text(data.get("Name")) or "",
+        options=tuple(
+            (o["TrackingOptionID"], clean_text(o.get("Name")) or "")
+            for o in data.get("Options") or []
+            if o.get("TrackingOptionID") and (o.get("Status") or "ACTIVE") == "ACTIVE"
+        ),
+    )
 
 
 def invoice_from_json(data):
