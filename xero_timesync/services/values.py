@@ -294,3 +294,22 @@ def invoice_result_from_json(element, reference):
     if failed or not invoice_id or invoice_id == "00000000-0000-0000-0000-000000000000":
         return XeroInvoiceResult(reference=reference, errors=errors or ["Xero did not create the invoice."])
     return XeroInvoiceResult(reference=reference, invoice=invoice_from_json(element))
+
+
+@dataclass(frozen=True)
+class XeroTrackingCategory:
+    category_id: str
+    name: str
+    options: tuple = ()  # (TrackingOptionID, Name) of the active options
+
+
+def tracking_category_from_json(data):
+    return XeroTrackingCategory(
+        category_id=data["TrackingCategoryID"],
+        name=clean_text(data.get("Name")) or "",
+        options=tuple(
+            (o["TrackingOptionID"], clean_text(o.get("Name")) or "")
+            for o in data.get("Options") or []
+            if o.get("TrackingOptionID") and (o.get("Status") or "ACTIVE") == "ACTIVE"
+        ),
+    )

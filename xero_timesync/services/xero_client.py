@@ -46,6 +46,7 @@ from .values import (
     invoice_from_json,
     invoice_result_from_json,
     payment_from_json,
+    tracking_category_from_json,
 )
 
 _logger = logging.getLogger(__name__)
@@ -296,6 +297,20 @@ class XeroClient:
             for group in _json_body(response).get("ContactGroups") or []:
                 members.update(c["ContactID"] for c in group.get("Contacts") or [] if c.get("ContactID"))
         return members
+
+    def tracking_categories(self):
+        """The organisation's active TrackingCategories with their active options, by name:
+        ``[XeroTrackingCategory]`` (archived or deleted categories and options are left out)."""
+        response = self._call(
+            lambda: self._accounting.get_tracking_categories(
+                self._tenant(), order="Name", _preload_content=False, _request_timeout=TIMEOUT
+            )
+        )
+        return [
+            tracking_category_from_json(c)
+            for c in _json_body(response).get("TrackingCategories") or []
+            if c.get("TrackingCategoryID") and (c.get("Status") or "ACTIVE") == "ACTIVE"
+        ]
 
     def iter_active_contact_pages(self, page_size=None):
         """Active contacts in summary form (no archived ones): ``(contacts, item_count)`` per page."""
