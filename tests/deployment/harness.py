@@ -330,7 +330,10 @@ class Deployment:
 
     def cron_ids(self, admin):
         """The hourly safety net and every organisation's own job (one per connection)."""
-        connections = admin.search_read("xero.connection", [], ["sync_cron_id"], context={"active_test": False})
+        companies = admin.search_read("res.users", [("id", "=", admin.uid)], ["company_ids"])[0]["company_ids"]
+        connections = admin.search_read(
+            "xero.connection", [], ["sync_cron_id"], context={"active_test": False, "allowed_company_ids": companies}
+        )
         return [admin.xmlid(*CRON_XMLID)] + [c["sync_cron_id"][0] for c in connections if c["sync_cron_id"]]
 
     def wake_cron(self, admin):
@@ -381,18 +384,19 @@ class Deployment:
         headers = {"Content-Type": "application/json", "x-xero-signature": signature or sign(body, key)}
         return requests.post(self.url + WEBHOOK, data=body, headers=headers, timeout=timeout)
 
-    def webhook_body(self, tenant_id, contact_ids, sequence=1):
+    def webhook_body(self, tenant_id, contact_ids, sequence=1, category="CONTACT"):
+        collection = {"CONTACT": "Contacts", "INVOICE": "Invoices", "CREDITNOTE": "CreditNotes"}[category]
         events = [
             {
-                "resourceUrl": f"https://api.xero.com/api.xro/2.0/Contacts/{contact_id}",
-                "resourceId": contact_id,
+                "resourceUrl": f"https://api.xero.com/api.xro/2.0/{collection}/{resource_id}",
+                "resourceId": resource_id,
                 "eventDateUtc": time.strftime("%Y-%m-%dT%H:%M:%S.000", time.gmtime()),
                 "eventType": "UPDATE",
-                "eventCategory": "CONTACT",
+                "eventCategory": category,
                 "tenantId": tenant_id,
                 "tenantType": "ORGANISATION",
             }
-            for contact_id in contact_ids
+            for resource_id in contact_ids
         ]
         payload = {
             "events": events,
@@ -401,6 +405,9 @@ class Deployment:
             "entropy": uuid.uuid4().hex[:20].upper(),
         }
         return json.dumps(payload, separators=(",", ":")).encode()
+
+    def invoice_webhook_body(self, tenant_id, invoice_ids):
+        return self.webhook_body(tenant_id, invoice_ids, sequence=int(time.time() * 1000), category="INVOICE")
 
 
 # --- shared steps -------------------------------------------------------------------------------------

@@ -1,10 +1,11 @@
-"""Issue 11, point 7: the cron's progress across companies, in a real deployment.
+"""Issue 11, point 7 and issue 16: the cron's progress across organisations, in a real deployment.
 
 Two companies, each connected to its own sandbox organisation. The first one gets a long import (2,500
 changed contacts, its first two pages slow), so the cron run must stop part-way (Odoo gives a job about
 10 s before ``_commit_progress`` reports no time left). Without any further trigger, Odoo must call the job
 again because work remains, the interrupted import must finish soon, and the finished company must not be
-synchronized again on each call.
+synchronized again on each call. Each organisation is its own job (issue 16): B, the quick one, must not
+wait for A, the slow one (two cron threads work on both at once).
 """
 
 import time
@@ -46,7 +47,11 @@ def test_7_cron_progress_across_companies(deployment_factory):
             "project.task", "search_count", [("xero_connection_id", "=", connection_a)], context={"active_test": False}
         )
         complete = not state["sync_resume_page"] and imported >= LONG_IMPORT + 5
-    logs = d.logs_since(admin, since, fields=("connection_id", "trigger", "state", "pages", "contacts_received"))
+    logs = d.logs_since(
+        admin,
+        since,
+        fields=("connection_id", "trigger", "state", "pages", "contacts_received", "started_at", "duration"),
+    )
     a_logs = [log for log in logs if log["connection_id"][0] == connection_a]
     b_logs = [log for log in logs if log["connection_id"][0] == connection_b]
     say(f"cron7: after {time.monotonic() - started:.0f}s A logs {a_logs}, B logs {b_logs}")
@@ -58,4 +63,6 @@ def test_7_cron_progress_across_companies(deployment_factory):
         )
     if len(b_logs) != 1:
         problems.append(f"company B, finished at the first call, was synchronized {len(b_logs)} times: {b_logs}")
+    if a_logs and b_logs and b_logs[0]["started_at"] > a_logs[-1]["started_at"]:
+        problems.append(f"company B waited for company A's import to finish: {b_logs[0]} after {a_logs[-1]}")
     assert not problems, "\n".join(problems)

@@ -186,14 +186,15 @@ def test_2_dead_grant_needs_reauthorisation_once(tier, healthy):
 
 # --- 3 ------------------------------------------------------------------------------------------------
 def test_3_unexpected_error_closes_the_run(tier, healthy):
-    """A malformed token-endpoint answer right when a refresh is needed: the run ends ``failed`` with a reason
-    (Force synchronization and cron), never ``running``; the next run works."""
+    """Malformed token-endpoint answers right when a refresh is needed, more than the client retries: the run
+    ends ``failed`` with a reason (Force synchronization and cron), never ``running``; the grant is not taken
+    for dead; the next run works. (One malformed answer is retried with the same grant and the run is done.)"""
     d, admin, control = tier.d, tier.admin, tier.control
     problems = []
     for trigger in ("manual", "cron"):
         control.clear_faults()
         control.advance_clock(1900)  # the 30-minute access token is expired at Xero: refresh on the 401
-        control.inject_fault("POST", "/connect/token", "malformed")
+        control.inject_fault("POST", "/connect/token", "malformed", count=10)
         since = d.last_log_id(admin)
         if trigger == "manual":
             answer = notification_kind(fire_together(lambda: d.force_sync(admin, tier.connection_id))[0])
@@ -205,6 +206,8 @@ def test_3_unexpected_error_closes_the_run(tier, healthy):
         logs = d.logs_since(admin, since, domain=[("connection_id", "=", tier.connection_id)])
         if not logs or logs[-1]["state"] != "failed" or not logs[-1]["message"]:
             problems.append(f"{trigger}: the run should end failed with a reason, logs: {logs}")
+        if (state := d.connection(admin)["state"]) != "connected":
+            problems.append(f"{trigger}: a malformed answer is not a dead grant, yet the connection is {state}")
         control.clear_faults()
         if (state := clean_sync_state(tier)) != "done":
             problems.append(f"{trigger}: the next run ended {state!r}")

@@ -638,11 +638,11 @@ class XeroConnection(models.Model):
         pending = connection._xero_last_pending_delivery()
         if (
             not pending
+            and last.trigger == "webhook"
             and last.state != "partial"
-            and last.started_at
             and (fields.Datetime.now() - last.started_at).total_seconds() < const.JUST_SYNCED_SECONDS
         ):
-            return  # woken again by a burst that the last run already covered
+            return  # woken again by a burst of deliveries that the last run already covered
         if pending:  # let the rest of a burst arrive: one run covers it (the run starts a fresh snapshot)
             time.sleep(max(const.WEBHOOK_DEBOUNCE_SECONDS - (fields.Datetime.now() - pending).total_seconds(), 0))
         connection._xero_sync("webhook" if pending else "cron")

@@ -10,8 +10,10 @@ from datetime import date, datetime, timezone
 
 from xero_python.api_client.deserializer import deserialize_datetime_ms
 
-# NUL and the other C0/C1 control characters: PostgreSQL refuses NUL, and none belongs in a name
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
+# NUL and the other C0/C1 control characters: PostgreSQL refuses NUL, and none belongs in a name. Line
+# breaks and tabs become spaces; the others are dropped ("Bad\x00Name" is "BadName").
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]+")
+WHITESPACE_CONTROLS = re.compile(r"[\t\n\r]+")
 
 
 @dataclass(frozen=True)
@@ -167,9 +169,9 @@ def parse_ms_date(value):
 
 
 def clean_text(value):
-    """Xero JSON as PostgreSQL and Odoo accept it: control characters in text become spaces."""
+    """Xero JSON as PostgreSQL and Odoo accept it: no control characters in text (line breaks become spaces)."""
     if isinstance(value, str):
-        return CONTROL_CHARACTERS.sub(" ", value).strip() or None
+        return WHITESPACE_CONTROLS.sub(" ", CONTROL_CHARACTERS.sub("", value)).strip() or None
     if isinstance(value, dict):
         return {key: clean_text(item) for key, item in value.items()}
     if isinstance(value, list):
