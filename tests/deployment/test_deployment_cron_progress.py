@@ -34,7 +34,7 @@ def test_7_cron_progress_across_companies(deployment_factory):
     add_clean_contacts(control, tenant_a, LONG_IMPORT, prefix="Long import")
     say(f"cron7: {LONG_IMPORT} contacts added at the sandbox in {time.monotonic() - started:.1f}s")
     control.rename_contact(tenant_b, control.contacts(tenant_b)[0]["ContactID"], "Renamed at B")
-    control.inject_fault("GET", "/api.xro/2.0/Contacts", "slow", count=2, delay=5)
+    control.inject_fault("GET", "/api.xro/2.0/Contacts", "slow", count=4, delay=5)
     since = d.last_log_id(admin)
     d.wake_cron(admin)  # the hourly run; nothing else triggers anything from here on
 
