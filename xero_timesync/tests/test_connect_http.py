@@ -1,9 +1,11 @@
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
+from odoo.addons.xero_timesync import const
+
 from .common import XeroSandboxMixin, query_of
 
-CALLBACK = "/xero_timesync/oauth/callback"
+CALLBACK = const.OAUTH_CALLBACK_PATH
 
 
 @tagged("post_install", "-at_install")
@@ -29,7 +31,7 @@ class TestOAuthCallback(XeroSandboxMixin, HttpCase):
         response = self.url_open(CALLBACK + "?" + redirect.split("?", 1)[1], allow_redirects=False)
         self.assertEqual(response.status_code, 303)
         self.assertTrue(
-            response.headers["Location"].endswith(f"/odoo/action-xero_connect_return?wizard_id={wizard.id}"),
+            response.headers["Location"].endswith(f"{const.CONNECT_RETURN_URL}?wizard_id={wizard.id}"),
             "back to Settings → Xero with the wizard on top (the tour checks what the browser shows)",
         )
         wizard.invalidate_recordset()

@@ -6,6 +6,8 @@ from unittest.mock import patch
 
 from odoo.tests import HttpCase, tagged
 
+from odoo.addons.xero_timesync import const
+
 from .common import XeroSandboxMixin
 from .test_money_payments import XeroMoneyMixin
 
@@ -26,7 +28,7 @@ class TestInvoiceEvents(XeroMoneyMixin, XeroSandboxMixin, HttpCase):
         db_filter = patch("odoo.http.db_filter", lambda dbs, host=None: [db for db in dbs if db == dbname])
         db_filter.start()
         self.addCleanup(db_filter.stop)
-        self.url = self.base_url() + "/xero_timesync/webhook"
+        self.url = self.base_url() + const.WEBHOOK_PATH
         self.enterContext(self.allow_requests(all_requests=True))
         self.cron = self.env.ref("xero_timesync.ir_cron_xero_fetch_invoice_events")
 

@@ -6,6 +6,8 @@ import requests
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
+from odoo.addons.xero_timesync import const
+
 from .common import XeroSandboxMixin
 
 WEBHOOK_KEY = "webhook-signing-key-for-tests"
@@ -28,7 +30,7 @@ class TestWebhook(XeroSandboxMixin, HttpCase):
         db_filter = patch("odoo.http.db_filter", lambda dbs, host=None: [db for db in dbs if db == dbname])
         db_filter.start()
         self.addCleanup(db_filter.stop)
-        self.url = self.base_url() + "/xero_timesync/webhook"
+        self.url = self.base_url() + const.WEBHOOK_PATH
         # Xero (the sandbox) calls us from outside the test's browser session
         self.enterContext(self.allow_requests(all_requests=True))
         self.cron = self.connection.sudo().sync_cron_id
