@@ -111,7 +111,7 @@ class Chromium:
             self.send(
                 "Runtime.evaluate",
                 expression=f"(document.querySelector({json.dumps(scroll_to)}) || document.querySelector("
-            f"{json.dumps(selector)})).scrollIntoView({{block: 'start'}})",
+                f"{json.dumps(selector)})).scrollIntoView({{block: 'start'}})",
             )
             time.sleep(0.8)
         data = self.send("Page.captureScreenshot", format="png")["data"]
