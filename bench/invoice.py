@@ -22,6 +22,7 @@ from odoo.tests.test_cursor import TestCursor
 from odoo.addons.xero_timesync import const
 from odoo.addons.xero_timesync.tests.common import CLIENT_ID, CLIENT_SECRET, XeroSandboxMixin
 
+from xero_sandbox.odoo_seam import point_odoo_at_sandbox
 from xero_sandbox.testing import SandboxServer
 
 TIMESHEETS = 10_000
@@ -57,7 +58,7 @@ def run(env):
         with SandboxServer(
             contacts=20, seed=3, orgs=1, client_id=CLIENT_ID, client_secret=CLIENT_SECRET, redirect_uris=[redirect_uri]
         ) as sandbox:
-            env["xero.connection"]._xero_point_at_sandbox(sandbox.url, CLIENT_ID, CLIENT_SECRET)
+            point_odoo_at_sandbox(env, sandbox.url, CLIENT_ID, CLIENT_SECRET)
             bench = type("Bench", (XeroSandboxMixin,), {"env": env, "sandbox": sandbox})
             connection = bench.connect()
             rows = [

@@ -8,7 +8,7 @@ in-process xero_sandbox; everything is rolled back at the end::
 
 Prints, per path, wall time, SQL queries and the API calls made (by method and path), and the
 event → visible time of one INVOICE event (webhook handling + the targeted fetch; in production add
-the cron trigger's delay, const.INVOICE_EVENT_DELAY_SECONDS, and a cron worker's pick-up).
+a cron worker's pick-up of the job the webhook wakes at once).
 """
 
 import threading
@@ -21,6 +21,7 @@ from odoo.tests.test_cursor import TestCursor
 
 from odoo.addons.xero_timesync.tests.common import CLIENT_ID, CLIENT_SECRET, XeroSandboxMixin
 
+from xero_sandbox.odoo_seam import point_odoo_at_sandbox
 from xero_sandbox.testing import SandboxServer
 
 PAYMENTS = 100
@@ -78,7 +79,7 @@ def run(env):
         with SandboxServer(
             contacts=20, seed=3, orgs=1, client_id=CLIENT_ID, client_secret=CLIENT_SECRET, redirect_uris=[redirect_uri]
         ) as sandbox:
-            env["xero.connection"]._xero_point_at_sandbox(sandbox.url, CLIENT_ID, CLIENT_SECRET)
+            point_odoo_at_sandbox(env, sandbox.url, CLIENT_ID, CLIENT_SECRET)
             bench = type("Bench", (XeroSandboxMixin,), {"env": env, "sandbox": sandbox})
             connection = bench.connect()
             tenant = sandbox.tenants[0]["tenant_id"]

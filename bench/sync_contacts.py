@@ -302,10 +302,11 @@ def _profiled(profile, fn):
 
 def connect(env, task):
     """The admin's journey in the wizard, up to the first import (which the scenario measures)."""
+    from xero_sandbox.odoo_seam import point_odoo_at_sandbox
     from xero_sandbox.testing import SandboxServer
 
     env["ir.config_parameter"].set_param("web.base.url", BASE_URL)
-    env["xero.connection"]._xero_point_at_sandbox(task["sandbox_url"], CLIENT_ID, CLIENT_SECRET)
+    point_odoo_at_sandbox(env, task["sandbox_url"], CLIENT_ID, CLIENT_SECRET)
     wizard = env["xero.connect.wizard"].create({"company_id": env.company.id})
     action = wizard.action_connect()
     consent = SandboxServer()
@@ -417,7 +418,7 @@ def csv_bytes(header, rows):
 
 def admin_csv_files(env, task):
     """The same contacts as an admin's two CSV files (partners, then tasks of the "Xero" project)."""
-    from odoo.addons.xero_timesync.services.xero_client import contact_from_json
+    from odoo.addons.xero_timesync.services.values import contact_from_json
 
     from xero_sandbox.control_client import SandboxControl
 

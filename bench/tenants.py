@@ -77,6 +77,7 @@ def connect_all(task):
     """A company and a connection per organisation, through the wizard (no import); commits each."""
     from urllib.parse import parse_qs, urlparse
 
+    from xero_sandbox.odoo_seam import point_odoo_at_sandbox
     from xero_sandbox.testing import SandboxServer
 
     with bench.odoo_env(task["db"]) as env:
@@ -85,7 +86,7 @@ def connect_all(task):
         params = env["ir.config_parameter"]
         params.set_param("web.base.url", task["base_url"])
         params.set_param(const.PARAM_WEBHOOK_KEY, WEBHOOK_KEY)
-        env["xero.connection"]._xero_point_at_sandbox(task["sandbox_url"], CLIENT_ID, CLIENT_SECRET)
+        point_odoo_at_sandbox(env, task["sandbox_url"], CLIENT_ID, CLIENT_SECRET)
         consent = SandboxServer()
         consent.url = task["sandbox_url"]
         for index, tenant_id in enumerate(task["tenant_ids"]):

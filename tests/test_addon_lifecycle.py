@@ -48,6 +48,7 @@ from types import SimpleNamespace
 from urllib.parse import parse_qs, urlparse
 
 import odoo
+from xero_sandbox.odoo_seam import point_odoo_at_sandbox
 from odoo.modules.registry import Registry
 from odoo.tools import config
 
@@ -58,7 +59,7 @@ config.parse_config(["-c", cfg])
 with Registry(db).cursor() as cr:
     env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
     env["ir.config_parameter"].set_param("web.base.url", base_url)
-    env["xero.connection"]._xero_point_at_sandbox(sandbox_url, "lifecycle-id", "lifecycle-secret")
+    point_odoo_at_sandbox(env, sandbox_url, "lifecycle-id", "lifecycle-secret")
     env = env(user=env.ref("base.user_admin"))
     wizard = env["xero.connect.wizard"].create({"company_id": env.company.id})
     action = wizard.action_connect()

@@ -117,3 +117,22 @@ def test_invoice_lines_tracking_is_validated(sdk, tenant_id, invoice):
     ):
         with pytest.raises(AccountingBadRequestException, match=message):
             sdk.accounting.create_invoices(tenant_id, Invoices(invoices=[_tracked_invoice(contact_id, bad)]))
+
+
+def test_control_archives_and_restores_tracking_options_and_categories(sandbox, sdk, tenant_id, invoice):
+    contact_id = invoice.contact.contact_id
+    sandbox.control.set_tracking_status(tenant_id, "Region", "North")
+    active = sdk.accounting.get_tracking_categories(tenant_id).tracking_categories
+    assert [o.name for o in active[0].options] == ["South", "East"]
+    with pytest.raises(AccountingBadRequestException, match="tracking option 'North'"):
+        tracked = [LineItemTracking(name="Region", option="North")]
+        sdk.accounting.create_invoices(tenant_id, Invoices(invoices=[_tracked_invoice(contact_id, tracked)]))
+    sandbox.control.set_tracking_status(tenant_id, "Region", "North", status="ACTIVE")
+    sandbox.control.set_tracking_status(tenant_id, "Department")
+    try:
+        active = sdk.accounting.get_tracking_categories(tenant_id).tracking_categories
+        assert [(c.name, [o.name for o in c.options]) for c in active] == [("Region", ["North", "South", "East"])]
+        everything = sandbox.control.tracking_categories(tenant_id)
+        assert [(c["Name"], c["Status"]) for c in everything][:2] == [("Region", "ACTIVE"), ("Department", "ARCHIVED")]
+    finally:  # the session's sandbox is shared by the other tests
+        sandbox.control.set_tracking_status(tenant_id, "Department", status="ACTIVE")

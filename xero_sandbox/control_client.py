@@ -133,6 +133,16 @@ class SandboxControl:
         body = {"amount": amount, "allocate": allocate, "date": date, "description": description}
         return self._call("POST", f"/tenants/{tenant_id}/invoices/{invoice_id}/credit-notes", body)
 
+    def tracking_categories(self, tenant_id: str) -> list:
+        """Every tracking category of the tenant with all its options (archived ones included)."""
+        return self._call("GET", f"/tenants/{tenant_id}/tracking-categories")
+
+    def set_tracking_status(self, tenant_id: str, category: str, option: str = None, status="ARCHIVED") -> dict:
+        """Archive (or restore with ``status="ACTIVE"``) a tracking category, or one of its options when
+        ``option`` is given, at Xero (both by name). Returns the category with all its options."""
+        body = {"category": category, "option": option, "status": status}
+        return self._call("POST", f"/tenants/{tenant_id}/tracking-status", body)
+
     # --- observation ------------------------------------------------------------------------------------
     def requests(self, path_prefix: str = None, method: str = None) -> list:
         """Requests received (method, path, query, redacted headers, status), oldest first."""

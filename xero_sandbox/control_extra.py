@@ -26,6 +26,8 @@ def rules(prefix: str) -> list:
         Rule(f"{tenant}/payments/<payment_id>/delete", endpoint="control:delete_payment", methods=["POST"]),
         Rule(f"{tenant}/credit-notes", endpoint="control:credit_notes", methods=["GET"]),
         Rule(f"{tenant}/invoices/<invoice_id>/credit-notes", endpoint="control:create_credit_note", methods=["POST"]),
+        Rule(f"{tenant}/tracking-categories", endpoint="control:tracking_categories", methods=["GET"]),
+        Rule(f"{tenant}/tracking-status", endpoint="control:tracking_status", methods=["POST"]),
     ]
 
 
@@ -178,6 +180,35 @@ def create_credit_note(sandbox, request, body, tenant_id, invoice_id):
     return result
 
 
+def tracking_categories_handler(sandbox, request, body, tenant_id):
+    tenant = _tenant(sandbox, tenant_id)
+    with sandbox.store.lock:
+        return copy.deepcopy(tenant.tracking_categories)
+
+
+def tracking_status(sandbox, request, body, tenant_id):
+    """Archive or restore a tracking category, or one of its options, at Xero (by name)."""
+    tenant = _tenant(sandbox, tenant_id)
+    status = body.get("status") or "ARCHIVED"
+    if status not in ("ACTIVE", "ARCHIVED"):
+        raise SandboxError("status must be ACTIVE or ARCHIVED")
+    wanted = str(body.get("category", "")).casefold()
+    with sandbox.store.lock:
+        for category in tenant.tracking_categories:
+            if category["Name"].casefold() != wanted:
+                continue
+            if not body.get("option"):
+                category["Status"] = status
+                return copy.deepcopy(category)
+            for option in category["Options"]:
+                if option["Name"].casefold() == str(body["option"]).casefold():
+                    option["Status"] = status
+                    return copy.deepcopy(category)
+        raise SandboxError(
+            f"unknown tracking category or option {body.get('category')!r} / {body.get('option')!r}", status=404
+        )
+
+
 def _now(sandbox) -> int:
     return sandbox.clock.now_ms()
 
@@ -200,4 +231,6 @@ HANDLERS = {
     "delete_payment": delete_payment,
     "credit_notes": credit_notes_handler,
     "create_credit_note": create_credit_note,
+    "tracking_categories": tracking_categories_handler,
+    "tracking_status": tracking_status,
 }

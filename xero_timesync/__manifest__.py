@@ -32,6 +32,7 @@
         "views/xero_invoice_wizard_views.xml",
         "data/xero_money_data.xml",
         "views/xero_money_views.xml",
+        "views/xero_tracking_views.xml",
     ],
     "demo": ["demo/xero_timesync_demo.xml"],
     "assets": {

@@ -39,11 +39,11 @@ PARAM_WEBHOOK_KEY = "xero_timesync.webhook_key"
 WEBHOOK_PATH = "/xero_timesync/webhook"
 WEBHOOK_MAX_BODY_BYTES = 256 * 1024  # Xero's deliveries are a few KB; anything larger is refused unread
 WEBHOOK_DELIVERY_RETENTION_DAYS = 7  # replays are recognised this long; a later one costs one idempotent run
-WEBHOOK_DEBOUNCE_SECONDS = 2  # a burst of deliveries wakes one run per organisation
+WEBHOOK_DEBOUNCE_SECONDS = 2  # a woken job waits this long after the last delivery: one run per burst
+JUST_SYNCED_SECONDS = 60  # a job woken again this soon after a run, with nothing announced, does nothing
 SYNC_LOG_STALE_HOURS = 6  # a run still "running" after this long lost its worker
 REFRESH_TOKEN_LIFETIME_DAYS = 60  # Xero forgets a refresh token unused this long
 PAYMENTS_PAGE_SIZE = 1000  # GET /Payments and /CreditNotes pages (Xero's maximum)
-INVOICE_EVENT_DELAY_SECONDS = 1  # an INVOICE/CREDITNOTE webhook wakes the targeted fetch this soon
 INVOICE_IDS_PER_CALL = 50  # GET /Invoices?IDs=... per call
 TIMESHEET_ATTACHMENT_NAME = "timesheets-{number}.pdf"
 SYNC_DUE_AFTER_MINUTES = 50  # the hourly safety net wakes an organisation whose job has not run this long
@@ -51,3 +51,7 @@ PREFETCH_TOKEN_MARGIN_SECONDS = 600  # a prefetched page never needs a refresh i
 MINUTE_LIMIT = 60  # Xero's calls per organisation per minute
 DAILY_LIMIT = 5000  # Xero's calls per organisation per day above the Starter tier
 PARAM_DAILY_LIMIT = "xero_timesync.daily_call_limit"  # 1000 for apps on Xero's Starter tier
+XERO_TIMEOUT = (10, 60)  # connect, read (seconds) of every call to Xero
+# Context key of writes that come from Xero: only they may change imported structure (task name, project,
+# archive state...). Set by the importer's IMPORT_CONTEXT; checked by project.task.
+CONTEXT_FROM_XERO = "xero_sync"

@@ -28,4 +28,7 @@ from . import (
     xero_invoice_event,
     xero_invoice_push,
     xero_money,
+    xero_tracking_category,
+    xero_tracking_option,
+    xero_tracking_mapping,
 )

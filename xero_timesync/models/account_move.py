@@ -16,7 +16,8 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
 from .. import const
-from ..services.xero_client import XeroAuthError, XeroError, iter_batches
+from ..services.errors import XeroAuthError, XeroError
+from ..services.paging import iter_batches
 
 _logger = logging.getLogger(__name__)
 
@@ -290,8 +291,9 @@ class AccountMove(models.Model):
         try:
             report.update(self._xero_ensure_contacts(client))
             payloads = {}
+            tracking = self.env["xero.tracking.mapping"]._xero_push_plan(connection, client)
             for move in self.filtered(lambda m: m not in report):
-                payload, error = move._xero_invoice_payload(connection)
+                payload, error = move._xero_invoice_payload(connection, tracking)
                 if error:
                     report[move] = error
                 else:
@@ -410,12 +412,18 @@ class AccountMove(models.Model):
                 )
         return {m: errors[m.commercial_partner_id] for m in self if m.commercial_partner_id in errors}
 
-    def _xero_invoice_payload(self, connection):
-        """``(payload, None)`` or ``(None, error)``: the ACCREC invoice as Xero expects it."""
+    def _xero_invoice_payload(self, connection, tracking=None):
+        """``(payload, None)`` or ``(None, error)``: the ACCREC invoice as Xero expects it.
+
+        ``tracking``: the push's tracking plan (``xero.tracking.mapping._xero_push_plan``), if any.
+        """
         self.ensure_one()
         if not self.env.context.get("xero_push_other_currency") and (
             problem := self._xero_currency_problem(connection)
         ):
+            return None, problem
+        line_tracking, problem = tracking.for_move(self) if tracking else ({}, None)
+        if problem:
             return None, problem
         lines, inclusive, taxed = [], set(), False
         for line in self.invoice_line_ids.sorted(lambda line: (line.sequence, line.id)):
@@ -423,34 +431,16 @@ class AccountMove(models.Model):
                 if line.name:
                     lines.append({"Description": line.name})
                 continue
-            if len(line.tax_ids) > 1:
-                return None, _(
-                    "Line “%(line)s” has several taxes; Xero accepts one tax per line.",
-                    line=line.name or line.product_id.name,
-                )
-            tax = line.tax_ids
-            if tax and not tax.xero_tax_type:
-                return None, _(
-                    "Tax “%(tax)s” has no Xero tax type. Set it in Settings → Xero → Tax mapping, then push again.",
-                    tax=tax.name,
-                )
-            if tax:
+            item, problem = line._xero_line_item(self, connection)
+            if problem:
+                return None, problem
+            if line.tax_ids:
                 taxed = True
-                inclusive.add(bool(tax.price_include))
-            code = line._xero_account_code(self, connection.revenue_account_code)
-            if not code:
-                return None, _("Choose the Xero revenue account (Settings → Xero → Change accounts).")
-            if tax and (problem := tax._xero_tax_problem(connection, code)):
-                return None, problem  # Xero would refuse this account / tax pair: say how to fix it first
-            item = {
-                "Description": line.name or line.product_id.display_name or "-",
-                "Quantity": line.quantity,
-                "UnitAmount": line.price_unit,
-                "AccountCode": code,
-                "TaxType": tax.xero_tax_type if tax else "NONE",
-            }
+                inclusive.add(bool(line.tax_ids.price_include))
             if line.discount:
                 item["DiscountRate"] = line.discount
+            if line.id in line_tracking:
+                item["Tracking"] = line_tracking[line.id]
             lines.append(item)
         if len(inclusive) > 1:
             return None, _("Xero needs all taxes of an invoice either included in prices or not; this one mixes both.")

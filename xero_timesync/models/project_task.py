@@ -4,6 +4,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Domain
 
+from .. import const
 from ..batching import check_company_batched, memoized_default_get, skip_recomputation
 
 # message_subscribe calls held back while the synchronization creates tasks (see create)
@@ -127,7 +128,7 @@ class ProjectTask(models.Model):
         return [("id", "child_of", members.task_ids.ids)]
 
     def _check_xero_structure_change(self, vals):
-        if self.env.context.get("xero_sync") or not (XERO_STRUCTURE_FIELDS & vals.keys()):
+        if self.env.context.get(const.CONTEXT_FROM_XERO) or not (XERO_STRUCTURE_FIELDS & vals.keys()):
             return
         imported = self.filtered("xero_contact_id")
         if not imported:
@@ -160,7 +161,7 @@ class ProjectTask(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        if not self.env.context.get("xero_sync"):
+        if not self.env.context.get(const.CONTEXT_FROM_XERO):
             return super().create(vals_list)
         # Batched import. project.task.create subscribes the creator to each task one by one (three
         # queries per task) and hr_timesheet's default of encode_uom_in_days reads uom.product_uom_day
@@ -212,13 +213,13 @@ class ProjectTask(models.Model):
         return result
 
     def _check_company(self, fnames=None):
-        if self.env.context.get("xero_sync") and len(self) > 1:
+        if self.env.context.get(const.CONTEXT_FROM_XERO) and len(self) > 1:
             return check_company_batched(self, fnames, super()._check_company)
         return super()._check_company(fnames)
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_xero_task(self):
-        if self.env.context.get("xero_sync"):
+        if self.env.context.get(const.CONTEXT_FROM_XERO):
             return
         imported = self.filtered("xero_contact_id")
         if imported:

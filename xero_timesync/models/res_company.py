@@ -80,3 +80,19 @@ class ResCompany(models.Model):
         readonly=True, help="Start of the last complete pull of payments and credit notes from Xero (UTC)."
     )
     xero_money_error = fields.Char(readonly=True)
+
+    # -- tracking categories (issue 15, part 5; mapping in xero.tracking.mapping) ------------------
+    xero_tracking_dimension = fields.Selection(
+        [("none", "Nothing"), ("employee", "Employee"), ("department", "Department"), ("project", "Project")],
+        "Track in Xero",
+        default="none",
+        required=True,
+        help="Which Odoo value of the time is written on pushed invoice lines as a Xero tracking option.",
+    )
+    xero_tracking_category_id = fields.Many2one(
+        "xero.tracking.category",
+        "Xero tracking category",
+        ondelete="set null",
+        help="The organisation's tracking category whose options stand for the tracked employees, departments"
+        " or projects.",
+    )

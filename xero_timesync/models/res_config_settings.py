@@ -1,4 +1,5 @@
 from odoo import _, api, fields, models
+from odoo.exceptions import UserError
 
 from .. import const
 
@@ -141,3 +142,66 @@ class ResConfigSettings(models.TransientModel):
         action["domain"] = [("company_id", "=", self.company_id.id), ("type_tax_use", "=", "sale")]
         action["views"] = [(self.env.ref("xero_timesync.view_tax_list_xero").id, "list"), (False, "form")]
         return action
+
+    # -- tracking categories (issue 15, part 5) ------------------------------------------------------
+    xero_tenant_id = fields.Char(related="xero_connection_id.tenant_id")
+    xero_tracking_dimension = fields.Selection(related="company_id.xero_tracking_dimension", readonly=False)
+    xero_tracking_category_id = fields.Many2one(
+        related="company_id.xero_tracking_category_id",
+        readonly=False,
+        domain="[('tenant_id', '=', xero_tenant_id)]",
+    )
+    xero_tracking_summary = fields.Char("Tracking mapped", compute="_compute_xero_tracking_summary")
+
+    @api.depends("xero_tracking_dimension", "xero_tracking_category_id")
+    def _compute_xero_tracking_summary(self):
+        Mapping = self.env["xero.tracking.mapping"].sudo()
+        for settings in self:
+            dimension, category = settings.xero_tracking_dimension, settings.xero_tracking_category_id
+            if not dimension or dimension == "none" or not category:
+                settings.xero_tracking_summary = False
+                continue
+            domain = [("company_id", "=", settings.company_id.id), ("dimension", "=", dimension)]
+            total = Mapping.search_count(domain)
+            mapped = Mapping.search_count([*domain, ("option_id.category_id", "=", category.id)])
+            settings.xero_tracking_summary = _("%(mapped)s of %(total)s mapped", mapped=mapped, total=total)
+
+    def _xero_tracking_connection(self):
+        connection = self.xero_connection_id
+        connection._check_xero_admin()
+        if not connection or connection.state != "connected":
+            raise UserError(_("Enable the Xero integration first."))
+        return connection
+
+    def action_xero_tracking_refresh(self):
+        """Load the organisation's tracking categories and options from Xero (read live)."""
+        connection = self._xero_tracking_connection()
+        self.env["xero.tracking.mapping"]._xero_refresh_categories(connection)
+        return True
+
+    def action_xero_tracking_match(self):
+        """Load the categories from Xero, list every value of the tracked dimension and pre-fill options
+        whose name equals the value's name; then open the mapping."""
+        connection = self._xero_tracking_connection()
+        Mapping = self.env["xero.tracking.mapping"]
+        Mapping._xero_refresh_categories(connection)
+        Mapping._xero_match_by_name(self.company_id)
+        return self.action_xero_tracking_open()
+
+    def action_xero_tracking_open(self):
+        self._xero_tracking_connection()
+        company, dimension = self.company_id, self.company_id.xero_tracking_dimension
+        if not dimension or dimension == "none":
+            raise UserError(_("Choose what to track in Xero first (Settings → Xero → Tracking)."))
+        label = self.env["xero.tracking.mapping"]._xero_dimension_label(dimension)
+        return {
+            "type": "ir.actions.act_window",
+            "name": _(
+                "%(dimension)s → %(category)s", dimension=label, category=company.xero_tracking_category_id.name or ""
+            ),
+            "res_model": "xero.tracking.mapping",
+            "view_mode": "list",
+            "views": [(self.env.ref("xero_timesync.xero_tracking_mapping_view_list").id, "list")],
+            "domain": [("company_id", "=", company.id), ("dimension", "=", dimension)],
+            "context": {"default_company_id": company.id, "default_dimension": dimension, "xero_dimension": dimension},
+        }

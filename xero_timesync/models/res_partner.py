@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 
+from .. import const
 from ..batching import check_company_batched, memoized_default_get
 
 
@@ -24,7 +25,7 @@ class ResPartner(models.Model):
         return memoized_default_get(self, fields, super().default_get)
 
     def _check_company(self, fnames=None):
-        if self.env.context.get("xero_sync") and len(self) > 1:
+        if self.env.context.get(const.CONTEXT_FROM_XERO) and len(self) > 1:
             return check_company_batched(self, fnames, super()._check_company)
         return super()._check_company(fnames)
 

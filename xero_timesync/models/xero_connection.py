@@ -1,4 +1,5 @@
 import logging
+import time
 from datetime import timedelta
 
 from odoo import _, api, fields, models
@@ -6,7 +7,9 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import config
 
 from .. import const
-from ..services.xero_client import XeroAuthError, XeroClient, XeroEndpoints, XeroError
+from ..services.errors import XeroAuthError, XeroError
+from ..services.values import XeroEndpoints
+from ..services.xero_client import XeroClient
 from .xero_contact_importer import IMPORT_CONTEXT
 
 _logger = logging.getLogger(__name__)
@@ -236,15 +239,6 @@ class XeroConnection(models.Model):
     def _xero_redirect_uri(self):
         base_url = self.env["ir.config_parameter"].sudo().get_param("web.base.url", "").rstrip("/")
         return base_url + const.OAUTH_CALLBACK_PATH
-
-    @api.model
-    def _xero_point_at_sandbox(self, sandbox_url, client_id="demo-client-id", client_secret="demo-client-secret"):
-        """Point every Xero URL at a xero_sandbox (demo and tests)."""
-        params = self.env["ir.config_parameter"].sudo()
-        for key in (const.PARAM_LOGIN_URL, const.PARAM_IDENTITY_URL, const.PARAM_API_URL):
-            params.set_param(key, sandbox_url)
-        params.set_param(const.PARAM_CLIENT_ID, client_id)
-        params.set_param(const.PARAM_CLIENT_SECRET, client_secret)
 
     @api.model
     def _xero_new_client(self, token=None, tenant_id=None, token_rotator=None, **options):
@@ -588,11 +582,10 @@ class XeroConnection(models.Model):
 
     @api.model
     def _xero_contacts_changed_at_xero(self, tenant_ids):
-        """A verified webhook (already recorded as pending): wake those organisations' jobs shortly, so that a
-        burst of deliveries costs one run per organisation. No Xero call and no write on the connection here."""
-        at = fields.Datetime.now() + timedelta(seconds=const.WEBHOOK_DEBOUNCE_SECONDS)
+        """A verified webhook (already recorded as pending): wake those organisations' jobs now (Odoo notifies
+        its cron workers only for due triggers). No Xero call and no write on the connection here."""
         for connection in self.sudo().search([("state", "=", "connected"), ("tenant_id", "in", list(tenant_ids))]):
-            connection._xero_wake(at)
+            connection._xero_wake()
 
     # -- each organisation its own job on Odoo's scheduler -----------------------------------------
     # N cron threads on M servers synchronize up to N×M organisations at once; a slow or failing one
@@ -639,8 +632,29 @@ class XeroConnection(models.Model):
     def _cron_xero_sync_connection(self, connection_id):
         """One organisation's job: hourly, on its webhooks, and again at once while an import continues."""
         connection = self.sudo().browse(connection_id).exists()
-        if connection and connection in connection._xero_due_connections():  # else nothing to do: no call
-            connection._xero_sync("webhook" if connection.webhook_pending else "cron")
+        if connection.state != "connected":  # it waits, without a call, for Enable integration
+            return
+        last = connection.last_sync_log_id
+        pending = connection._xero_last_pending_delivery()
+        if (
+            not pending
+            and last.state != "partial"
+            and last.started_at
+            and (fields.Datetime.now() - last.started_at).total_seconds() < const.JUST_SYNCED_SECONDS
+        ):
+            return  # woken again by a burst that the last run already covered
+        if pending:  # let the rest of a burst arrive: one run covers it (the run starts a fresh snapshot)
+            time.sleep(max(const.WEBHOOK_DEBOUNCE_SECONDS - (fields.Datetime.now() - pending).total_seconds(), 0))
+        connection._xero_sync("webhook" if pending else "cron")
+
+    def _xero_last_pending_delivery(self):
+        """When the newest delivery announcing changes of this organisation arrived, or None."""
+        self.env.cr.execute(
+            "SELECT max(received_at) FROM xero_webhook_delivery WHERE pending"
+            " AND %s = ANY(string_to_array(tenant_ids, ' '))",
+            [self.tenant_id],
+        )
+        return self.env.cr.fetchone()[0]
 
     @api.model
     def _cron_xero_sync_contacts(self):

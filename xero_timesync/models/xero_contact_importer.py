@@ -11,7 +11,8 @@ from odoo.exceptions import UserError, ValidationError
 
 from .. import const
 from ..batching import batch_defaults, skip_recomputation
-from ..services.xero_client import XeroAuthError, XeroError, XeroRateLimitError, prefetch_one_ahead
+from ..services.errors import XeroAuthError, XeroError, XeroRateLimitError
+from ..services.paging import prefetch_one_ahead
 
 _logger = logging.getLogger(__name__)
 
@@ -24,7 +25,7 @@ CONTACT_REFUSALS = (psycopg2.Error, ValueError, ValidationError, UserError)
 
 # Context for writes coming from Xero: no chatter noise, no followers, structure changes allowed.
 IMPORT_CONTEXT = {
-    "xero_sync": True,
+    const.CONTEXT_FROM_XERO: True,
     "tracking_disable": True,
     "mail_create_nolog": True,
     "mail_create_nosubscribe": True,

@@ -1,9 +1,6 @@
 import logging
-from datetime import timedelta
 
 from odoo import api, fields, models
-
-from .. import const
 
 _logger = logging.getLogger(__name__)
 
@@ -46,8 +43,9 @@ class XeroInvoiceEvent(models.Model):
         rows = [{"tenant_id": t, "category": c, "resource_id": r} for t, c, r in sorted(wanted) if t in connected]
         if rows:
             self.sudo().create(rows)
-            at = fields.Datetime.now() + timedelta(seconds=const.INVOICE_EVENT_DELAY_SECONDS)
-            self.env.ref("xero_timesync.ir_cron_xero_fetch_invoice_events").sudo()._trigger(at)
+            # now, not later: Odoo wakes its cron workers only for a trigger that is due (else they look a
+            # minute later); the events of a burst that arrive meanwhile are fetched by the same run
+            self.env.ref("xero_timesync.ir_cron_xero_fetch_invoice_events").sudo()._trigger()
         return len(rows)
 
     @api.model

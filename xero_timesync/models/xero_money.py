@@ -19,7 +19,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 from .. import const
-from ..services.xero_client import XeroAuthError, XeroError
+from ..services.errors import XeroAuthError, XeroError
 
 _logger = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@ import logging
 
 from odoo import _, api, fields, models
 
-from ..services.xero_client import XeroError
+from ..services.errors import XeroError
 
 _logger = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@ import time
 
 from odoo import fields, models
 
-from ..services.xero_client import XeroAuthError
+from ..services.errors import XeroAuthError
 
 
 class XeroToken(models.Model):

@@ -5,37 +5,51 @@ that serialises rotations), rate limits (``Retry-After`` on 429), bounded retrie
 failures, and paging. Models never import the SDK; they receive plain value objects.
 """
 
-import base64
-import hashlib
 import json
 import logging
-import queue
-import re
-import secrets
-import threading
 import time
 import warnings
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
-from urllib.parse import urlencode
+from collections.abc import Callable
+from datetime import timezone
+from urllib.parse import urlsplit
 
 import urllib3
 from xero_python.accounting import AccountingApi
 from xero_python.api_client import ApiClient, Configuration
-from xero_python.api_client.deserializer import deserialize_datetime_ms
-from xero_python.api_client.oauth2 import OAuth2Token, TokenApi
+from xero_python.api_client.oauth2 import OAuth2Token
 from xero_python.exceptions import ApiException, HTTPStatusException, OAuth2Error
 from xero_python.identity import IdentityApi
 
-from odoo.tools.translate import LazyGettext, LazyTranslate
-
 from .. import const
+from .errors import (
+    TRANSIENT_STATUSES,
+    XeroAuthError,
+    XeroError,
+    XeroNotFoundError,
+    XeroRateLimitError,
+    XeroTransientError,
+    XeroValidationError,
+    _lt,
+    error_from_status,
+)
+from .oauth import _TokenApi, normalize_token
+from .paging import iter_batches
+from .values import (
+    CallStats,
+    XeroAccount,
+    XeroInvoiceResult,
+    XeroTaxRate,
+    XeroTenant,
+    clean_text,
+    contact_from_json,
+    credit_note_from_json,
+    invoice_from_json,
+    invoice_result_from_json,
+    payment_from_json,
+    tracking_category_from_json,
+)
 
 _logger = logging.getLogger(__name__)
-# Module-level lazy translations: the service needs no environment; a message is translated when it is
-# shown (str() from a model method uses that method's env.lang, else the request's), English otherwise.
-_lt = LazyTranslate("xero_timesync", default_lang="en_US")
 
 # xero-python 15.2 reads response headers through urllib3's deprecated getheaders() (xero_python.rest and
 # xero_python.api_client); Odoo logs that DeprecationWarning with a 30-line stack on every call (Connect,
@@ -47,234 +61,12 @@ warnings.filterwarnings(
     module=r"xero_python(\.|$)",
 )
 
-TIMEOUT = (10, 60)  # connect, read (seconds)
-TRANSIENT_STATUSES = {500, 502, 503, 504}
+TIMEOUT = const.XERO_TIMEOUT
+CORRELATION = "Xero-Correlation-Id"
 NETWORK_ERRORS = (urllib3.exceptions.HTTPError, ConnectionError, TimeoutError)
 CONTACT_IDS_PER_CALL = 100  # keeps GET /Contacts?IDs=... well under URL length limits
-# NUL and the other C0/C1 control characters: PostgreSQL refuses NUL, and none belongs in a name
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
 
 
-# --- errors ----------------------------------------------------------------------------------------
-class XeroError(Exception):
-    """A Xero call failed.
-
-    ``code`` is a stable machine-readable reason (``"rate_limited"``, ``"token_rejected"``...);
-    ``message`` is a lazily translated sentence (``_lt``), or Xero's own words when Xero explained the
-    problem. ``str()`` gives the message in the caller's language and is safe to show to users (it
-    never contains secrets); ``message_for(env)`` translates it for a given environment.
-    """
-
-    code = "xero_error"
-
-    def __init__(self, message, code=None):
-        super().__init__(message)
-        self.message = message
-        if code:
-            self.code = code
-
-    def __str__(self):
-        if isinstance(self.message, LazyGettext):
-            return self.message._translate()  # the language of whoever called str()
-        return str(self.message)
-
-    def message_for(self, env):
-        return env._(self.message) if isinstance(self.message, LazyGettext) else str(self.message)
-
-
-class XeroAuthError(XeroError):
-    """The grant is gone (revoked, expired, or a refresh token reused too late): re-authorise."""
-
-    code = "auth"
-
-
-class XeroRateLimitError(XeroError):
-    code = "rate_limited"
-
-    def __init__(self, message, retry_after=0, problem=None, code=None):
-        super().__init__(message, code)
-        self.retry_after = retry_after
-        self.problem = problem
-
-
-class XeroTransientError(XeroError):
-    """Xero or the network kept failing after our retries."""
-
-    code = "transient"
-
-
-class XeroValidationError(XeroError):
-    code = "validation"
-
-    def __init__(self, message, elements=None, code=None):
-        super().__init__(message, code)
-        self.elements = elements or []
-
-
-class XeroNotFoundError(XeroError):
-    code = "not_found"
-
-
-# --- value objects --------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class XeroEndpoints:
-    login_url: str
-    identity_url: str
-    api_url: str
-
-    @property
-    def token_url(self):
-        return f"{self.identity_url}/connect/token"
-
-    @property
-    def revocation_url(self):
-        return f"{self.identity_url}/connect/revocation"
-
-    @property
-    def accounting_url(self):
-        return f"{self.api_url}/api.xro/2.0"
-
-
-@dataclass(frozen=True)
-class XeroTenant:
-    connection_id: str
-    tenant_id: str
-    name: str
-    tenant_type: str
-    auth_event_id: str | None = None
-
-
-@dataclass(frozen=True)
-class XeroAccount:
-    account_id: str
-    code: str
-    name: str
-    type: str
-    account_class: str
-    status: str
-
-
-@dataclass(frozen=True)
-class XeroTaxRate:
-    tax_type: str
-    name: str
-    rate: float
-    status: str
-    can_apply_to_revenue: bool
-    can_apply_to_expenses: bool
-
-
-@dataclass(frozen=True)
-class XeroContact:
-    contact_id: str
-    name: str
-    status: str
-    updated: datetime | None
-    contact_number: str | None = None
-    email: str | None = None
-    phone: str | None = None
-    mobile: str | None = None
-    website: str | None = None
-    tax_number: str | None = None
-    street: str | None = None
-    street2: str | None = None
-    city: str | None = None
-    zip: str | None = None
-    region: str | None = None
-    country: str | None = None
-    is_customer: bool = False
-    is_supplier: bool = False
-    merged_to: str | None = None  # MergedToContactID: Xero merged this contact into that one
-    in_scope: bool = True  # set by the importer from the connection's contact scope
-    group_ids: tuple = ()  # ContactGroups' ids, when Xero sends them
-
-    @property
-    def archived(self):
-        return self.status != "ACTIVE"
-
-
-@dataclass
-class CallStats:
-    calls: int = 0
-    retries: int = 0
-    waited: float = 0.0
-    rate_limit_remaining: dict = field(default_factory=dict)
-
-
-# --- PKCE and authorize URL -----------------------------------------------------------------------
-def new_pkce_pair():
-    verifier = secrets.token_urlsafe(64)[:96]
-    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
-    return verifier, challenge
-
-
-def authorize_url(endpoints, client_id, redirect_uri, scopes, state, code_challenge):
-    query = urlencode(
-        {
-            "response_type": "code",
-            "client_id": client_id,
-            "redirect_uri": redirect_uri,
-            "scope": " ".join(scopes),
-            "state": state,
-            "code_challenge": code_challenge,
-            "code_challenge_method": "S256",
-        }
-    )
-    return f"{endpoints.login_url}/identity/connect/authorize?{query}"
-
-
-def auth_event_id(token):
-    """The consent that issued this access token (a claim of Xero's JWT), to list only its organisations."""
-    try:
-        payload = token["access_token"].split(".")[1]
-        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-    except (KeyError, IndexError, TypeError, ValueError):
-        return None
-    return claims.get("authentication_event_id")
-
-
-def normalize_token(token, now=None):
-    """Token response → what we store: scope as a list (the SDK joins it), absolute expiry."""
-    token = dict(token)
-    token.setdefault("token_type", "Bearer")
-    if isinstance(token.get("scope"), str):
-        token["scope"] = token["scope"].split()
-    if "expires_at" not in token and token.get("expires_in"):
-        token["expires_at"] = (now or time.time()) + float(token["expires_in"])
-    if "expires_in" not in token:  # the SDK's OAuth2Token wants it, even though we use expires_at
-        token["expires_in"] = max(int((token.get("expires_at") or 0) - (now or time.time())), 0)
-    return token
-
-
-class _TokenApi(TokenApi):
-    """The SDK's token API with this connection's identity URLs (the SDK hard-codes Xero's)."""
-
-    def __init__(self, api_client, client_id, client_secret, endpoints):
-        super().__init__(api_client, client_id, client_secret)
-        self.refresh_token_url = endpoints.token_url
-        self.revoke_token_url = endpoints.revocation_url
-
-    def exchange_code(self, code, code_verifier, redirect_uri):
-        response, _status, _headers = self.api_client.call_api(
-            self.refresh_token_url,
-            "POST",
-            header_params={"Accept": "application/json", "Content-Type": "application/x-www-form-urlencoded"},
-            post_params={
-                "grant_type": "authorization_code",
-                "code": code,
-                "code_verifier": code_verifier,
-                "redirect_uri": redirect_uri,
-                "client_id": self.client_id,
-                "client_secret": self.client_secret,
-            },
-            auth_settings=None,
-            _preload_content=False,
-            _request_timeout=TIMEOUT,
-        )
-        return self.parse_token_response(response)
-
-
-# --- the client -----------------------------------------------------------------------------------
 class XeroClient:
     """Xero for one connection.
 
@@ -336,6 +128,7 @@ class XeroClient:
         # urllib3 would silently wait out Retry-After and re-send PUTs on dropped connections; the
         # retry policy is ours (see _call).
         api_client.rest_client.pool_manager.connection_pool_kw["retries"] = False
+        api_client.rest_client.request = _logged(api_client.rest_client.request)
         return api_client
 
     # -- OAuth ------------------------------------------------------------------------------------
@@ -505,6 +298,20 @@ class XeroClient:
                 members.update(c["ContactID"] for c in group.get("Contacts") or [] if c.get("ContactID"))
         return members
 
+    def tracking_categories(self):
+        """The organisation's active TrackingCategories with their active options, by name:
+        ``[XeroTrackingCategory]`` (archived or deleted categories and options are left out)."""
+        response = self._call(
+            lambda: self._accounting.get_tracking_categories(
+                self._tenant(), order="Name", _preload_content=False, _request_timeout=TIMEOUT
+            )
+        )
+        return [
+            tracking_category_from_json(c)
+            for c in _json_body(response).get("TrackingCategories") or []
+            if c.get("TrackingCategoryID") and (c.get("Status") or "ACTIVE") == "ACTIVE"
+        ]
+
     def iter_active_contact_pages(self, page_size=None):
         """Active contacts in summary form (no archived ones): ``(contacts, item_count)`` per page."""
         page_size = page_size or const.CONTACTS_PAGE_SIZE
@@ -570,7 +377,7 @@ class XeroClient:
                 elif status in TRANSIENT_STATUSES and attempt < self.max_retries:
                     wait = _backoff(attempt)
                 else:
-                    raise _translate(error) from None
+                    raise error_from_status(error) from None
             except NETWORK_ERRORS as error:
                 if attempt >= self.max_retries:
                     raise XeroTransientError(
@@ -864,7 +671,26 @@ class XeroClient:
         return (body.get("Attachments") or [{}])[0]
 
 
-# --- helpers --------------------------------------------------------------------------------------
+# --- helpers of the choke point ---------------------------------------------------------------------
+def _logged(request):
+    """The SDK's one HTTP entry point, logged at debug level: method, path, status and Xero's correlation
+    id, never headers, query strings or bodies (they carry tokens and personal data)."""
+
+    def logged_request(method, url, *args, **kwargs):
+        path = urlsplit(url).path
+        try:
+            response = request(method, url, *args, **kwargs)
+        except HTTPStatusException as error:
+            headers = error.headers or {}
+            _logger.debug("Xero %s %s → %s (correlation %s)", method, path, error.status, headers.get(CORRELATION))
+            raise
+        headers = _headers_of(response) or {}
+        _logger.debug("Xero %s %s → %s (correlation %s)", method, path, response.status, headers.get(CORRELATION))
+        return response
+
+    return logged_request
+
+
 def _headers_of(response):
     """Headers of the SDK's last response: a RESTResponse, or a raw urllib3 response."""
     response = getattr(response, "urllib3_response", response)
@@ -894,299 +720,11 @@ def _retry_after(error):
     return wait, headers.get("X-Rate-Limit-Problem")
 
 
-def _error_payload(error):
-    try:
-        return json.loads(error.body or "null")
-    except (TypeError, ValueError):  # not JSON
-        return None
-
-
-def _translate(error):
-    status = error.status
-    data = _error_payload(error)
-    if status == 400 and isinstance(data, dict) and data.get("error"):
-        if data["error"] in ("invalid_grant", "unauthorized_client", "invalid_client"):
-            return XeroAuthError(
-                _lt("Xero refused the authorisation (%s); enable the integration again.", data["error"]),
-                "auth_refused",
-            )
-        return XeroError(_lt("Xero refused the request: %s", data["error"]), "request_refused")
-    if status == 400 and isinstance(data, dict):
-        elements = data.get("Elements") or []
-        messages = [v.get("Message") for e in elements for v in e.get("ValidationErrors") or [] if v.get("Message")]
-        # Xero's own explanation when it gives one (in Xero's language), else ours
-        explained = "; ".join(messages) or data.get("Message")
-        return XeroValidationError(explained or _lt("Xero rejected the request."), elements)
-    if status == 401:
-        return XeroAuthError(
-            _lt("Xero no longer accepts this connection's token; enable the integration again."), "token_rejected"
-        )
-    if status == 403:
-        return XeroAuthError(
-            _lt("This Xero organisation is not connected to the app any more; enable the integration again."),
-            "not_connected",
-        )
-    if status == 404:
-        return XeroNotFoundError(_lt("Xero does not know this record."))
-    if status in TRANSIENT_STATUSES:
-        return XeroTransientError(_lt("Xero kept failing (HTTP %s); try again later.", status), "server_error")
-    return XeroError(_lt("Xero answered HTTP %s.", status), "http_error")
-
-
 def _json_body(response):
     try:
         return json.loads(response.data)
     except (TypeError, ValueError):
         raise XeroTransientError(_lt("Xero sent a response that is not valid JSON."), "invalid_json") from None
-
-
-def parse_ms_date(value):
-    """Xero's ``/Date(1573755038314+0000)/`` → aware UTC datetime (same parser as the SDK's)."""
-    if not value:
-        return None
-    return deserialize_datetime_ms("datetime[ms-format]", value, None).astimezone(timezone.utc)
-
-
-def clean_text(value):
-    """Xero JSON as PostgreSQL and Odoo accept it: control characters in text become spaces."""
-    if isinstance(value, str):
-        return CONTROL_CHARACTERS.sub(" ", value).strip() or None
-    if isinstance(value, dict):
-        return {key: clean_text(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [clean_text(item) for item in value]
-    return value
-
-
-def contact_from_json(data):
-    data = clean_text(data)
-    phones = {p.get("PhoneType"): p for p in data.get("Phones") or []}
-    addresses = {a.get("AddressType"): a for a in data.get("Addresses") or []}
-    address = addresses.get("STREET") or addresses.get("POBOX") or {}
-    if not any(address.get(key) for key in ("AddressLine1", "City", "PostalCode", "Country")):
-        address = addresses.get("POBOX") or {}
-    return XeroContact(
-        contact_id=data["ContactID"],
-        name=(data.get("Name") or "").strip(),
-        status=data.get("ContactStatus") or "ACTIVE",
-        updated=parse_ms_date(data.get("UpdatedDateUTC")),
-        contact_number=data.get("ContactNumber") or None,
-        email=data.get("EmailAddress") or None,
-        phone=_phone(phones.get("DEFAULT")),
-        mobile=_phone(phones.get("MOBILE")),
-        website=data.get("Website") or None,
-        tax_number=data.get("TaxNumber") or None,
-        street=address.get("AddressLine1") or None,
-        street2=" ".join(filter(None, (address.get(f"AddressLine{i}") for i in (2, 3, 4)))) or None,
-        city=address.get("City") or None,
-        zip=address.get("PostalCode") or None,
-        region=address.get("Region") or None,
-        country=address.get("Country") or None,
-        is_customer=bool(data.get("IsCustomer")),
-        is_supplier=bool(data.get("IsSupplier")),
-        merged_to=data.get("MergedToContactID") or None,
-        group_ids=tuple(g["ContactGroupID"] for g in data.get("ContactGroups") or [] if g.get("ContactGroupID")),
-    )
-
-
-def _phone(phone):
-    if not phone or not phone.get("PhoneNumber"):
-        return None
-    return " ".join(filter(None, (phone.get("PhoneCountryCode"), phone.get("PhoneAreaCode"), phone.get("PhoneNumber"))))
-
-
-def prefetch_one_ahead(items, before_fetch=None):
-    """Yield from ``items`` (an iterator whose ``next()`` waits for Xero) while a thread already fetches the
-    next item: at most one ahead, so memory stays at two pages. ``before_fetch()`` runs in the caller's
-    thread before each fetch is allowed (e.g. refresh the token there, where the database is).
-    An error of the fetch is raised where the caller takes the item."""
-    results = queue.Queue(maxsize=1)
-    go = threading.Semaphore(0)
-    stopped = threading.Event()
-
-    def produce():
-        try:
-            while True:
-                go.acquire()
-                if stopped.is_set():
-                    return
-                try:
-                    item = next(items)
-                except StopIteration:
-                    results.put(("end", None))
-                    return
-                results.put(("item", item))
-        except BaseException as error:  # noqa: BLE001  handed to the caller
-            results.put(("error", error))
-
-    thread = threading.Thread(target=produce, name="xero-prefetch", daemon=True)
-    thread.start()
-    try:
-        if before_fetch:
-            before_fetch()
-        go.release()
-        while True:
-            kind, value = results.get()
-            if kind == "end":
-                return
-            if kind == "error":
-                raise value
-            if before_fetch:
-                before_fetch()
-            go.release()  # fetch the next page while the caller writes this one
-            yield value
-    finally:
-        stopped.set()
-        go.release()
-        thread.join(timeout=1)
-
-
-def iter_batches(items, size) -> Iterator[list]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
-# --- invoices -------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class XeroInvoice:
-    invoice_id: str
-    number: str
-    reference: str
-    status: str
-    contact_id: str | None = None
-    total: float = 0.0
-    currency: str | None = None
-    updated: datetime | None = None
-    amount_due: float = 0.0
-    amount_paid: float = 0.0
-    amount_credited: float = 0.0
-    payments: tuple = ()  # XeroPayment (active ones: Xero drops deleted payments from the invoice)
-    credit_notes: tuple = ()  # (CreditNoteID, applied amount)
-
-
-@dataclass(frozen=True)
-class XeroPayment:
-    payment_id: str
-    invoice_id: str | None
-    amount: float
-    date: date | None
-    status: str = "AUTHORISED"
-    reference: str = ""
-    currency: str | None = None
-    updated: datetime | None = None
-
-    @property
-    def deleted(self):
-        return self.status == "DELETED"
-
-
-@dataclass(frozen=True)
-class XeroCreditNote:
-    credit_note_id: str
-    number: str
-    reference: str
-    status: str
-    contact_id: str | None
-    total: float
-    currency: str | None
-    date: date | None
-    line_amount_types: str = "Exclusive"
-    lines: tuple = ()  # dicts: description, quantity, unit_amount, line_amount, tax_amount, tax_type, account_code
-    allocations: tuple = ()  # (InvoiceID, amount)
-    remaining_credit: float = 0.0
-    updated: datetime | None = None
-
-
-@dataclass(frozen=True)
-class XeroInvoiceResult:
-    """What Xero did with one pushed invoice: created (``invoice``) or refused (``errors``)."""
-
-    reference: str | None
-    invoice: XeroInvoice | None = None
-    errors: list = field(default_factory=list)
-    outcome_unknown: bool = False
-
-
-def invoice_from_json(data):
-    return XeroInvoice(
-        invoice_id=data.get("InvoiceID") or "",
-        number=data.get("InvoiceNumber") or "",
-        reference=data.get("Reference") or "",
-        status=data.get("Status") or "",
-        contact_id=(data.get("Contact") or {}).get("ContactID"),
-        total=float(data.get("Total") or 0.0),
-        currency=data.get("CurrencyCode"),
-        updated=parse_ms_date(data.get("UpdatedDateUTC")),
-        amount_due=float(data.get("AmountDue") or 0.0),
-        amount_paid=float(data.get("AmountPaid") or 0.0),
-        amount_credited=float(data.get("AmountCredited") or 0.0),
-        payments=tuple(
-            payment_from_json(dict(p, Invoice={"InvoiceID": data.get("InvoiceID")})) for p in data.get("Payments") or []
-        ),
-        credit_notes=tuple(
-            (c.get("CreditNoteID"), float(c.get("AppliedAmount") or 0.0)) for c in data.get("CreditNotes") or []
-        ),
-    )
-
-
-def _ms_day(value):
-    moment = parse_ms_date(value)
-    return moment.date() if moment else None
-
-
-def payment_from_json(data):
-    return XeroPayment(
-        payment_id=data.get("PaymentID") or "",
-        invoice_id=(data.get("Invoice") or {}).get("InvoiceID"),
-        amount=float(data.get("Amount") or 0.0),
-        date=_ms_day(data.get("Date")),
-        status=data.get("Status") or "AUTHORISED",
-        reference=clean_text(data.get("Reference")) or "",
-        currency=(data.get("Invoice") or {}).get("CurrencyCode"),
-        updated=parse_ms_date(data.get("UpdatedDateUTC")),
-    )
-
-
-def credit_note_from_json(data):
-    return XeroCreditNote(
-        credit_note_id=data.get("CreditNoteID") or "",
-        number=data.get("CreditNoteNumber") or "",
-        reference=clean_text(data.get("Reference")) or "",
-        status=data.get("Status") or "",
-        contact_id=(data.get("Contact") or {}).get("ContactID"),
-        total=float(data.get("Total") or 0.0),
-        currency=data.get("CurrencyCode"),
-        date=_ms_day(data.get("Date")),
-        line_amount_types=data.get("LineAmountTypes") or "Exclusive",
-        lines=tuple(
-            {
-                "description": clean_text(line.get("Description")) or "",
-                "quantity": float(line.get("Quantity") or 1.0),
-                "unit_amount": float(line.get("UnitAmount") or 0.0),
-                "line_amount": float(line.get("LineAmount") or 0.0),
-                "tax_amount": float(line.get("TaxAmount") or 0.0),
-                "tax_type": line.get("TaxType"),
-                "account_code": line.get("AccountCode"),
-            }
-            for line in data.get("LineItems") or []
-        ),
-        allocations=tuple(
-            ((a.get("Invoice") or {}).get("InvoiceID"), float(a.get("Amount") or 0.0))
-            for a in data.get("Allocations") or []
-            if not a.get("IsDeleted")
-        ),
-        remaining_credit=float(data.get("RemainingCredit") or 0.0),
-        updated=parse_ms_date(data.get("UpdatedDateUTC")),
-    )
-
-
-def invoice_result_from_json(element, reference):
-    errors = [e.get("Message") for e in element.get("ValidationErrors") or [] if e.get("Message")]
-    failed = errors or element.get("HasErrors") or element.get("StatusAttributeString") == "ERROR"
-    invoice_id = element.get("InvoiceID")
-    if failed or not invoice_id or invoice_id == "00000000-0000-0000-0000-000000000000":
-        return XeroInvoiceResult(reference=reference, errors=errors or ["Xero did not create the invoice."])
-    return XeroInvoiceResult(reference=reference, invoice=invoice_from_json(element))
 
 
 def _where_text(value):

@@ -4,6 +4,7 @@ from urllib.parse import parse_qs, urlparse
 
 from odoo.tests import TransactionCase
 
+from xero_sandbox.odoo_seam import point_odoo_at_sandbox
 from xero_sandbox.testing import SandboxServer
 
 CLIENT_ID = "test-client-id"
@@ -36,7 +37,7 @@ class XeroSandboxMixin:
         )
         cls.sandbox.start()
         cls.addClassCleanup(cls.sandbox.stop)
-        cls.env["xero.connection"]._xero_point_at_sandbox(cls.sandbox.url, CLIENT_ID, CLIENT_SECRET)
+        point_odoo_at_sandbox(cls.env, cls.sandbox.url, CLIENT_ID, CLIENT_SECRET)
         cls.tenant = cls.sandbox.tenants[0]
 
     def setUp(self):

@@ -8,7 +8,9 @@ from pathlib import Path
 from odoo.tests import TransactionCase, tagged
 from odoo.tools.translate import code_translations, trans_export
 
-from odoo.addons.xero_timesync.services.xero_client import XeroAuthError, XeroClient, XeroEndpoints
+from odoo.addons.xero_timesync.services.errors import XeroAuthError
+from odoo.addons.xero_timesync.services.values import XeroEndpoints
+from odoo.addons.xero_timesync.services.xero_client import XeroClient
 
 POT = Path(__file__).resolve().parents[1] / "i18n" / "xero_timesync.pot"
 HEADER_DATES = re.compile(r'^"(POT-Creation-Date|PO-Revision-Date): .*\\n"\n', re.MULTILINE)

@@ -5,7 +5,7 @@ import time
 
 from odoo.tests import BaseCase, tagged
 
-from odoo.addons.xero_timesync.services.xero_client import prefetch_one_ahead
+from odoo.addons.xero_timesync.services.paging import prefetch_one_ahead
 
 
 @tagged("post_install", "-at_install")

@@ -172,3 +172,12 @@ class TestSyncFaults(XeroSandboxCase):
             values = settings.with_user(user).default_get(names)
             self.assertNotIn("xero_client_secret", values)
             self.assertNotIn("xero_webhook_key", values)
+
+    def test_every_request_is_logged_at_debug_without_secrets(self):
+        with self.assertLogs("odoo.addons.xero_timesync.services.xero_client", level="DEBUG") as logged:
+            self.connection._xero_client().organisation()
+        line = next(entry for entry in logged.output if "/Organisation" in entry)
+        self.assertIn("GET /api.xro/2.0/Organisation → 200", line)
+        token = self.connection.sudo().token_id.sudo()
+        for secret in (token.access_token, token.refresh_token, "Bearer", "xero-tenant-id"):
+            self.assertNotIn(secret, "\n".join(logged.output))

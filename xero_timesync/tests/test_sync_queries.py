@@ -120,7 +120,7 @@ class TestSyncQueries(XeroSandboxCase):
     def test_sync_user_follows_imported_tasks_like_a_created_task(self):
         """Followers are subscribed a page at a time, as project.task.create does one task at a time."""
         project = self.connection.project_id
-        context = {key: value for key, value in IMPORT_CONTEXT.items() if key != "xero_sync"}
+        context = {key: value for key, value in IMPORT_CONTEXT.items() if key != const.CONTEXT_FROM_XERO}
         plain = self.env["project.task"].with_context(**context).create({"name": "One task", "project_id": project.id})
 
         def followers(task):

@@ -100,11 +100,10 @@ class TestWebhook(XeroSandboxMixin, HttpCase):
         self.connection._cron_xero_sync_connection(self.connection.id)
         self.assertEqual(self.connection.last_sync_log_id.trigger, "webhook")
         self.assertFalse(self.connection.webhook_pending)
-        logs = self.connection.sync_log_count
+        self.env["ir.cron.trigger"].search([("cron_id", "=", self.cron.id)]).unlink()
         self.assertEqual(self.post(body).status_code, 200)
         self.assertFalse(self.connection.webhook_pending, "a replay after the run wakes nothing")
-        self.connection._cron_xero_sync_connection(self.connection.id)
-        self.assertEqual(self.connection.sync_log_count, logs)
+        self.assertFalse(self.env["ir.cron.trigger"].search([("cron_id", "=", self.cron.id)]))
 
     @mute_logger("odoo.addons.xero_timesync.controllers.webhook")
     def test_an_oversized_body_is_refused_unread(self):
@@ -115,8 +114,14 @@ class TestWebhook(XeroSandboxMixin, HttpCase):
     def test_a_burst_of_deliveries_costs_one_run(self):
         for entropy in range(20):
             self.assertEqual(self.post(self.delivery_body(f"burst-{entropy}")).status_code, 200)
+        self.assertEqual(self.env["ir.cron.trigger"].search_count([("cron_id", "=", self.cron.id)]), 20)
+        self.assertEqual(
+            len(set(self.env["ir.cron.trigger"].search([("cron_id", "=", self.cron.id)]).mapped("call_at"))),
+            1,
+            "all woken for the same moment: Odoo runs the job once for every trigger that is due",
+        )
         logs = self.connection.sync_log_count
-        self.connection._cron_xero_sync_connection(self.connection.id)
         self.connection._cron_xero_sync_connection(self.connection.id)
         self.assertEqual(self.connection.sync_log_count, logs + 1)
         self.assertEqual(self.connection.last_sync_log_id.trigger, "webhook")
+        self.assertFalse(self.connection.webhook_pending, "one run covered the whole burst")

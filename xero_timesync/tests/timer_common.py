@@ -2,9 +2,11 @@
 
 from odoo.tests import new_test_user
 
+from odoo.addons.xero_timesync import const
+
 # The context of the synchronization, the only writer of imported tasks' structure.
 PASSWORD = "keeps-time-42"  # noqa: S105 - a test user's
-XERO_SYNC = {"xero_sync": True, "tracking_disable": True, "mail_create_nosubscribe": True}
+XERO_SYNC = {const.CONTEXT_FROM_XERO: True, "tracking_disable": True, "mail_create_nosubscribe": True}
 
 
 class TimerFixture:

@@ -10,7 +10,9 @@ from odoo.exceptions import AccessError, UserError
 from odoo.http import request
 
 from .. import const
-from ..services.xero_client import XeroError, XeroTenant, auth_event_id, authorize_url, new_pkce_pair
+from ..services.errors import XeroError
+from ..services.oauth import auth_event_id, authorize_url, new_pkce_pair
+from ..services.values import XeroTenant
 
 _logger = logging.getLogger(__name__)
 

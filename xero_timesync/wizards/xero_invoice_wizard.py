@@ -8,7 +8,7 @@ from odoo.fields import Domain
 from odoo.tools import float_round
 
 from ..models.account_analytic_line import rounded_hours
-from ..services.xero_client import XeroError
+from ..services.errors import XeroError
 
 GROUPINGS = [("task", "Per task"), ("employee", "Per employee"), ("day", "Per day"), ("one", "One line")]
 

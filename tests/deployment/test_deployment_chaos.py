@@ -1,0 +1,296 @@
+"""The chaos run: a seeded, randomized schedule of faults, concurrent triggers and churn in a real deployment.
+
+Each round injects one kind of trouble at the sandbox (5xx, dropped connections, malformed bodies, delays,
+429 storms with Retry-After, a token-endpoint failure right after a rotation, a malformed token answer,
+the clock past 60 days), changes contacts at Xero, then fires several Force synchronizations, the cron
+and webhooks at once (and, in some rounds, the accountant's invoice + two concurrent Push to Xero). After
+each round: no run may stay ``running``, the connection may only need re-authorisation when the grant was
+really killed (it is then re-authorised through the real OAuth flow), and a clean Force synchronization must
+work (else the lock leaked). At the end, Odoo is compared with the sandbox and one line of figures printed.
+
+``XTS_TIER_SEED`` replays a schedule; ``XTS_TIER_ROUNDS`` changes the number of rounds (default 20).
+"""
+
+import os
+import random
+import time
+from collections import Counter
+from types import SimpleNamespace
+
+from .harness import (
+    WEBHOOK_KEY,
+    RpcError,
+    add_clean_contacts,
+    compare_with_sandbox,
+    duplicates,
+    fire_together,
+    notification_kind,
+    restore_sandbox,
+    run_probes,
+    say,
+)
+
+SEED = int(os.environ.get("XTS_TIER_SEED") or random.SystemRandom().randrange(1, 10**6))
+ROUNDS = int(os.environ.get("XTS_TIER_ROUNDS") or 20)
+SIXTY_ONE_DAYS = 61 * 24 * 3600
+CONTACTS = "/api.xro/2.0/Contacts"
+
+
+# --- faults: each returns True when it kills the grant (needs_reauth is then expected) ---------------------
+def fault_none(control, rng):
+    return False
+
+
+def fault_5xx(control, rng):
+    control.inject_fault("GET", CONTACTS, rng.choice(["500", "502", "503", "504"]), count=rng.randint(1, 4))
+    return False
+
+
+def fault_drop(control, rng):
+    control.inject_fault("GET", CONTACTS, "drop", count=rng.randint(1, 2))
+    return False
+
+
+def fault_malformed(control, rng):
+    control.inject_fault("GET", CONTACTS, "malformed", count=1, after=rng.randint(0, 2))
+    return False
+
+
+def fault_delay(control, rng):
+    control.inject_fault("GET", CONTACTS, "slow", count=rng.randint(1, 3), delay=rng.uniform(0.5, 2.0))
+    return False
+
+
+def fault_429_storm(control, rng):
+    # one call in flight per organisation: concurrent triggers get real 429s with Retry-After
+    control.set_rate_limits(concurrent=1)  # Retry-After: 1 s (a minute limit's could hold a run for 60 s)
+    return False
+
+
+def fault_token_after_rotation(control, rng):
+    control.advance_clock(1900)  # the access token is expired at Xero: the next call refreshes
+    control.inject_fault("POST", "/connect/token", "error_after_processing", count=1, status=rng.choice([500, 503]))
+    return False
+
+
+def fault_token_malformed(control, rng):
+    control.advance_clock(1900)
+    control.inject_fault("POST", "/connect/token", "malformed", count=1)
+    return False
+
+
+def fault_dead_grant(control, rng):
+    control.advance_clock(SIXTY_ONE_DAYS)
+    return True
+
+
+FAULTS = [
+    fault_none,
+    fault_5xx,
+    fault_drop,
+    fault_malformed,
+    fault_delay,
+    fault_429_storm,
+    fault_token_after_rotation,
+    fault_token_malformed,
+    fault_dead_grant,
+]
+
+
+# --- churn at Xero between rounds -------------------------------------------------------------------------
+def churn(chaos, rng, round_no):
+    control, tenant_id = chaos.control, chaos.tenant_id
+    contacts = control.contacts(tenant_id)
+    for _ in range(rng.randint(1, 4)):
+        contact = rng.choice(contacts)
+        action = rng.choice(["rename", "archive", "restore", "add"])
+        if action == "rename":
+            control.rename_contact(tenant_id, contact["ContactID"], f"{contact['Name'][:60]} ~{round_no}")
+        elif action == "archive" and contact["ContactStatus"] != "ARCHIVED":
+            control.archive_contact(tenant_id, contact["ContactID"])
+        elif action == "restore" and contact["ContactStatus"] == "ARCHIVED":
+            control.restore_contact(tenant_id, contact["ContactID"])
+        else:
+            add_clean_contacts(control, tenant_id, 1, prefix=f"Chaos {round_no}", rng=rng)
+
+
+# --- invoices -------------------------------------------------------------------------------------------
+def new_invoice(chaos, rng):
+    """The accountant's posted customer invoice for a Xero client."""
+    partner = rng.choice(chaos.partner_ids)
+    move = {
+        "move_type": "out_invoice",
+        "partner_id": partner,
+        "invoice_line_ids": [
+            (0, 0, {"name": "Consulting", "quantity": rng.randint(1, 8), "price_unit": 90.0, "tax_ids": [(6, 0, [])]})
+        ],
+    }
+    move_id = chaos.accountant.call("account.move", "create", [move])[0]
+    chaos.accountant.call("account.move", "action_post", [move_id])
+    chaos.invoice_ids.append(move_id)
+    return move_id
+
+
+def push(rpc, move_id):
+    try:
+        rpc.call("account.move", "action_xero_push", [move_id])
+        return "success"
+    except RpcError as error:
+        return f"push error {error}"
+
+
+def double_invoices(chaos):
+    names = {
+        move["name"] for move in chaos.admin.search_read("account.move", [("id", "in", chaos.invoice_ids)], ["name"])
+    }
+    references = Counter(inv.get("Reference") for inv in chaos.control.invoices(chaos.tenant_id))
+    return sum(count - 1 for reference, count in references.items() if reference in names and count > 1)
+
+
+# --- the run ----------------------------------------------------------------------------------------------
+def setup_chaos(d):
+    admin = d.admin()
+    control = d.sandbox.control
+    tenant_id = d.sandbox.tenants[0]["tenant_id"]
+    add_clean_contacts(control, tenant_id, 25, prefix="Chaos client")
+    control.add_contact(tenant_id, name="Ünïcødé Société — 東京 Ltd")
+    control.add_contact(tenant_id, name="Long " + "name " * 50)
+    d.create_user(admin, "tier_employee", groups=("base.group_user",))
+    d.create_user(admin, "tier_accountant", groups=("base.group_user", "account.group_account_invoice"))
+    d.create_user(admin, "tier_portal", portal=True)
+    wizard = d.enable_integration(admin, tenant_id)
+    assert wizard["step"] == "done", wizard
+    admin.call("ir.config_parameter", "set_param", "xero_timesync.webhook_key", WEBHOOK_KEY)
+    connection_id = d.connection(admin)["id"]
+    partners = admin.search_read("res.partner", [("xero_contact_id", "!=", False)], ["id"], limit=5)
+    return SimpleNamespace(
+        d=d,
+        admin=admin,
+        control=control,
+        tenant_id=tenant_id,
+        connection_id=connection_id,
+        accountant=d.rpc("tier_accountant", "tier_accountant"),
+        partner_ids=[p["id"] for p in partners],
+        invoice_ids=[],
+        figures=Counter(),
+    )
+
+
+def clean_sync(chaos):
+    """A clean Force synchronization's outcome; "skipped" only when it stays skipped (a run still waiting out
+    a Retry-After legitimately holds the lock for a moment, a leaked lock holds it for ever)."""
+    for attempt in range(4):
+        try:
+            chaos.d.force_sync(chaos.admin, chaos.connection_id)
+        except RpcError as error:
+            return f"error {error}"
+        rows = chaos.admin.search_read(
+            "xero.sync.log", [("connection_id", "=", chaos.connection_id)], ["state"], order="id desc", limit=1
+        )
+        if rows[0]["state"] != "skipped":
+            break
+        time.sleep(2 + 2 * attempt)
+    return rows[0]["state"]
+
+
+def recover(chaos):
+    """After a lock leak or a lost grant: what an admin would do (restart the server, enable again)."""
+    chaos.d.restart_odoo()
+    chaos.admin = chaos.d.admin()
+    chaos.accountant = chaos.d.rpc("tier_accountant", "tier_accountant")
+    chaos.d.enable_integration(chaos.admin, chaos.tenant_id)
+
+
+def triggers_for(chaos, rng, round_no):
+    d = chaos.d
+    calls = []
+    for _ in range(rng.randint(1, 3)):
+        session = d.admin()
+        calls.append(lambda s=session: notification_kind(d.force_sync(s, chaos.connection_id)))
+    calls.append(lambda: d.wake_cron(chaos.admin) or "success")
+    contact_ids = [c["ContactID"] for c in chaos.control.contacts(chaos.tenant_id)]
+    for index in range(rng.randint(0, 2)):
+        body = d.webhook_body(chaos.tenant_id, rng.sample(contact_ids, 2), sequence=1000 * round_no + index)
+        calls.append(lambda b=body: "success" if d.post_webhook(b).status_code == 200 else "webhook refused")
+    if chaos.partner_ids and rng.random() < 0.35:
+        move_id = new_invoice(chaos, rng)
+        sessions = [chaos.accountant, d.rpc("tier_accountant", "tier_accountant")]
+        calls += [lambda s=s, m=move_id: push(s, m) for s in sessions]
+    return calls
+
+
+def play_round(chaos, rng, round_no):
+    d, admin, control = chaos.d, chaos.admin, chaos.control
+    figures = chaos.figures
+    since = d.last_log_id(admin)
+    fault = rng.choice(FAULTS)
+    dead_grant = fault(control, rng)
+    churn(chaos, rng, round_no)
+    answers = fire_together(*triggers_for(chaos, rng, round_no))
+    errors = [a for a in answers if not isinstance(a, str) or "error" in a]
+    figures["rpc_errors"] += len(errors)
+    d.wait_cron_idle(admin, timeout=15, since_log_id=since)
+    running = d.logs_since(admin, since, domain=[("state", "=", "running")])
+    figures["runs_left_running"] += len(running)
+    state = d.connection(admin)["state"]
+    if state == "needs_reauth" and not dead_grant:
+        figures["lost_refresh_tokens"] += 1
+    restore_sandbox(control)
+    if dead_grant or state != "connected":
+        d.enable_integration(admin, chaos.tenant_id)  # Re-authorise through the real OAuth flow
+    clean = clean_sync(chaos)
+    leaked = clean != "done"
+    if leaked:
+        figures["lock_leaks"] += 1
+        recover(chaos)
+    kinds = Counter(a if isinstance(a, str) and "error" not in a else f"error {str(a)[:70]}" for a in answers)
+    say(
+        f"round {round_no:2d} {fault.__name__[6:]:<20} running={len(running)} state={state} clean={clean}"
+        f" answers={dict(kinds)}"
+    )
+
+
+def test_chaos(deployment_factory):
+    started = time.monotonic()
+    d = deployment_factory("chaos", sandbox_options={"contacts": 0, "orgs": 1})
+    chaos = setup_chaos(d)
+    rng = random.Random(SEED)
+    say(f"chaos seed={SEED} rounds={ROUNDS} (XTS_TIER_SEED={SEED} replays it)")
+    for round_no in range(ROUNDS):
+        try:
+            play_round(chaos, rng, round_no)
+        except Exception as error:  # noqa: BLE001 - counted and reported; the figures line must still come
+            chaos.figures["round_errors"] += 1
+            say(f"round {round_no:2d} raised {type(error).__name__}: {str(error)[:300]}")
+            recover(chaos)
+    restore_sandbox(chaos.control)
+    if clean_sync(chaos) != "done":
+        chaos.figures["lock_leaks"] += 1
+        recover(chaos)
+        clean_sync(chaos)
+    for move_id in chaos.invoice_ids:  # a push that failed in a round is retried once, cleanly
+        push(chaos.accountant, move_id)
+    admin = chaos.admin
+    lost = compare_with_sandbox(admin, chaos.control, chaos.tenant_id, chaos.connection_id)
+    figures = chaos.figures
+    figures["duplicates_tasks"] = len(duplicates(admin, "project.task"))
+    figures["duplicates_partners"] = len(duplicates(admin, "res.partner"))
+    figures["lost_contacts"] = len(lost)
+    figures["double_invoices"] = double_invoices(chaos)
+    leaks, probes = run_probes(chaos, ["tier_employee", "tier_portal"])
+    line = (
+        f"TIER seed={SEED} rounds={ROUNDS} duplicates_tasks={figures['duplicates_tasks']}"
+        f" duplicates_partners={figures['duplicates_partners']} lost_contacts={figures['lost_contacts']}"
+        f" double_invoices={figures['double_invoices']} lost_refresh_tokens={figures['lost_refresh_tokens']}"
+        f" runs_left_running={figures['runs_left_running']} lock_leaks={figures['lock_leaks']}"
+        f" probes_refused={probes - len(leaks)}/{probes}"
+    )
+    say(line)
+    say(
+        f"chaos: {len(chaos.invoice_ids)} invoices, {figures['rpc_errors']} RPC errors, {time.monotonic() - started:.0f}s"
+    )
+    assert not leaks, f"{line}\nleaks: {leaks}"
+    assert not lost, f"{line}\nlost: {lost[:20]}"
+    names = ("duplicates_tasks", "duplicates_partners", "double_invoices", "lost_refresh_tokens")
+    names += ("runs_left_running", "lock_leaks", "round_errors")
+    assert not any(figures[name] for name in names), line
