@@ -232,9 +232,10 @@ def profile_shares(path):
     # the page's savepoint flushes when it closes: stored computed fields are computed and everything written
     page_end = _cumulative(stats, importer, "_import_refusing") - _cumulative(stats, importer, "_import_contacts")
     recompute = _cumulative(stats, "odoo/orm/environments.py", "_recompute_all")
-    pages = _cumulative(stats, "xero_timesync/services/xero_client.py", "prefetch_one_ahead") + _cumulative(
-        stats, importer, "iter_contact_pages"
-    )
+    pages = sum(
+        _cumulative(stats, path, "prefetch_one_ahead")  # its module before and after the services split
+        for path in ("xero_timesync/services/xero_client.py", "xero_timesync/services/paging.py")
+    ) + _cumulative(stats, importer, "iter_contact_pages")
     shares = {
         "client creation (res.partner)": clients,
         "task creation (project.task)": tasks,

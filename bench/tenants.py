@@ -123,10 +123,14 @@ class Server:
         self.process = None
 
     def __enter__(self):
+        # a script, not -m odoo: the prefork master starts its websocket worker as [python, argv[0], "gevent"]
+        # (as tests/deployment/harness.py does)
+        launcher = bench.CACHE / "tmp" / "odoo-launcher.py"
+        launcher.parent.mkdir(parents=True, exist_ok=True)
+        launcher.write_text("import odoo.cli\n\nodoo.cli.main()\n")
         command = [
             sys.executable,
-            "-m",
-            "odoo",
+            str(launcher),
             "server",
             "-c",
             str(bench.CFG),
