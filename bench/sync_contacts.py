@@ -4,6 +4,9 @@
     .cache/venv/bin/python bench/sync_contacts.py --sizes 500 2000 --csv-size 2000
     .cache/venv/bin/python bench/sync_contacts.py --repeat 3       # best of 3 for the timed runs (a busy machine)
     .cache/venv/bin/python bench/sync_contacts.py --profile .cache/bench-profile   # cProfile of each timed run
+    .cache/venv/bin/python bench/sync_contacts.py --sizes --csv-size 0 --latency 1.5   # pipelining gain at 10k
+    .cache/venv/bin/python bench/sync_contacts.py --sizes --csv-size 0 --big 100000    # memory at 100k
+    .cache/venv/bin/python bench/sync_contacts.py --compare-profiles BEFORE.prof AFTER.prof  # shares side by side
 
 The parent process only orchestrates: it copies the cached template database (as ``./dev`` does)
 into ``xts_bench_<pid>_*`` databases with the addon installed, runs one xero_sandbox per size in a
@@ -19,6 +22,19 @@ The base_import scenario loads the same contacts the way an administrator would 
 CSV (name, email, phone, street, city, zip, country, vat, website, is_company) then a tasks CSV (name,
 project, customer by name), through ``base_import.import.execute_import`` with the options and the
 2,000-row batches (one transaction each) of Odoo's import screen.
+
+``--latency S`` makes the sandbox answer each contacts page S seconds late (its fault injection, kind
+``slow``) and imports the same contacts twice on fresh databases, pages fetched one ahead (the default)
+and one after the other (``const.PIPELINE_CONTACT_PAGES`` off): wall time next to the API time (the
+sum of the calls' durations), the write time (wall minus the time the import waited for a page) and
+their maximum, which a perfect pipeline reaches.
+
+``--big N`` imports N contacts on the interactive path (Force synchronization without a time budget: one
+transaction, no commit) and reports the peak memory growth.
+
+``--profile DIR`` also prints each timed run's profile shares (client creation, task creation,
+followers, stored-field recomputation and writes at page end, waiting for / parsing pages);
+``--compare-profiles A B`` prints two saved profiles' shares side by side (before/after a change).
 """
 
 import argparse
@@ -89,6 +105,7 @@ class Measure:
         self.thread.query_count = 0
         self.thread.query_time = 0.0
         self.api_wait = _ApiTimer.install()
+        self.page_wait = _PageWait.install()
         self.started = time.perf_counter()
         return self
 
@@ -99,6 +116,7 @@ class Measure:
         self.peak_mb = _status_kb("VmHWM") / 1024
         self.growth_mb = self.peak_mb - self.rss_before / 1024
         _ApiTimer.uninstall()
+        _PageWait.uninstall()
 
     def result(self, **extra):
         return {
@@ -106,6 +124,7 @@ class Measure:
             "queries": self.queries,
             "sql_time": self.sql_time,
             "api_wait": self.api_wait.seconds,
+            "page_wait": self.page_wait.seconds,
             "peak_mb": self.peak_mb,
             "growth_mb": self.growth_mb,
             **extra,
@@ -149,6 +168,99 @@ class _ApiTimer:
         from odoo.addons.xero_timesync.services import xero_client
 
         xero_client.XeroClient._call, xero_client._json_body = cls._originals
+
+
+class _PageWait:
+    """Time the importing thread waits for its next page: the whole fetch and parse when pages are fetched
+    one after the other, only what the prefetch thread has not finished yet when they are pipelined."""
+
+    seconds = 0.0
+    _originals = None
+
+    @classmethod
+    def install(cls):
+        import threading
+
+        from odoo.addons.xero_timesync.models import xero_contact_importer as importer
+
+        cls.seconds = 0.0
+        main = threading.current_thread()
+        cls._originals = (importer.prefetch_one_ahead, importer.ScopedContacts.iter_contact_pages)
+        prefetch, scoped = cls._originals
+
+        def timed(items):
+            items = iter(items)
+            while True:
+                started = time.perf_counter()
+                try:
+                    item = next(items)
+                except StopIteration:
+                    return
+                finally:
+                    if threading.current_thread() is main:  # not the prefetch thread's own fetching
+                        cls.seconds += time.perf_counter() - started
+                yield item
+
+        importer.prefetch_one_ahead = lambda items, before_fetch=None: timed(prefetch(items, before_fetch))
+        importer.ScopedContacts.iter_contact_pages = lambda self, *args, **kwargs: timed(scoped(self, *args, **kwargs))
+        return cls
+
+    @classmethod
+    def uninstall(cls):
+        from odoo.addons.xero_timesync.models import xero_contact_importer as importer
+
+        importer.prefetch_one_ahead, importer.ScopedContacts.iter_contact_pages = cls._originals
+
+
+# --- profile shares ---------------------------------------------------------------------------------------
+def _cumulative(stats, path_end, name):
+    return sum(
+        entry[3] for (path, _line, func), entry in stats.stats.items() if func == name and path.endswith(path_end)
+    )
+
+
+def profile_shares(path):
+    """Where a first import's time goes, from its cProfile dump (the importing thread only)."""
+    import pstats
+
+    stats = pstats.Stats(path)
+    importer = "xero_timesync/models/xero_contact_importer.py"
+    total = _cumulative(stats, importer, "_run")
+    followers = _cumulative(stats, "mail/models/mail_thread.py", "message_subscribe")
+    clients = _cumulative(stats, importer, "_upsert_partners")
+    tasks = _cumulative(stats, importer, "_upsert_tasks") - followers
+    # the page's savepoint flushes when it closes: stored computed fields are computed and everything written
+    page_end = _cumulative(stats, importer, "_import_refusing") - _cumulative(stats, importer, "_import_contacts")
+    recompute = _cumulative(stats, "odoo/orm/environments.py", "_recompute_all")
+    pages = sum(
+        _cumulative(stats, path, "prefetch_one_ahead")  # its module before and after the services split
+        for path in ("xero_timesync/services/xero_client.py", "xero_timesync/services/paging.py")
+    ) + _cumulative(stats, importer, "iter_contact_pages")
+    shares = {
+        "client creation (res.partner)": clients,
+        "task creation (project.task)": tasks,
+        "followers (message_subscribe)": followers,
+        "page end: recomputation + SQL writes": page_end,
+        "  of which stored-field recomputation": recompute,
+        "waiting for / parsing pages": pages,
+    }
+    shares["other (logs, merges, bookkeeping)"] = total - clients - tasks - followers - page_end - pages
+    return total, shares
+
+
+def print_profile_shares(columns):
+    """``columns``: [(title, path)]; one column of seconds and shares per profile."""
+    results = [(title, *profile_shares(path)) for title, path in columns]
+    names = list(results[0][2])
+    width = max(len(n) for n in names)
+    print(f"{'profile (cProfile, importing thread)':<{width}}  " + "  ".join(f"{t:>18}" for t, _, _ in results))
+    for name in names:
+        cells = [f"{shares[name]:7.2f} s {shares[name] / total:6.1%}" for _, total, shares in results]
+        print(f"{name:<{width}}  " + "  ".join(f"{c:>18}" for c in cells))
+    print(f"{'total (_run)':<{width}}  " + "  ".join(f"{total:7.2f} s {1:6.1%}" for _, total, _ in results))
+    if len(results) == 2:
+        ratio = results[0][1] / results[1][1]
+        print(f"profiled time {results[0][0]} / {results[1][0]}: {ratio:.2f}x (cProfile inflates Python-heavy work)")
 
 
 # --- child: one scenario in a fresh process ------------------------------------------------------
@@ -274,6 +386,29 @@ def scenario_changes(env, task, profile):
     return result
 
 
+def scenario_interactive(env, task, profile):
+    """Force synchronization without a time budget: one transaction, however many pages."""
+    connection = connect(env, task)
+    return run_sync(env, connection, "manual", profile)
+
+
+def scenario_latency(env, task, profile):
+    """A first import while the sandbox answers each contacts page ``latency`` seconds late."""
+    from odoo.addons.xero_timesync import const
+
+    from xero_sandbox.control_client import SandboxControl
+
+    connection = connect(env, task)
+    const.PIPELINE_CONTACT_PAGES = task["pipeline"]
+    control = SandboxControl(task["sandbox_url"])
+    control.clear_faults()
+    control.inject_fault("GET", "/api.xro/2.0/Contacts", "slow", count=task["pages"], delay=task["latency"])
+    try:
+        return run_sync(env, connection, "manual", profile)
+    finally:
+        control.clear_faults()
+
+
 def csv_bytes(header, rows):
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -393,6 +528,8 @@ SCENARIOS = {
     "nochange": scenario_nochange,
     "changes": scenario_changes,
     "base_import": scenario_base_import,
+    "interactive": scenario_interactive,
+    "latency": scenario_latency,
 }
 
 
@@ -522,6 +659,10 @@ def run(args):
                 say(f"{mode} run @{label(size)}")
                 results[(mode, size)] = run_child({**task, "mode": mode})
             sandbox.stop()
+        if args.latency:
+            run_latency(args, base, stamp, created, sandboxes, results)
+        if args.big:
+            run_big(args, base, stamp, created, sandboxes, results)
     finally:
         for sandbox in sandboxes:
             sandbox.stop()
@@ -530,14 +671,102 @@ def run(args):
         else:
             for db in created:
                 drop(db)
+    report(args, results)
+
+
+def report(args, results):
     rows = table_rows(args, results)
     if args.repeat > 1:
         print(f"first imports and base_import: best of {args.repeat} runs, each on a fresh database")
-    print_table(rows)
-    print()
+    if rows:
+        print_table(rows)
+        print()
     print_checks(args, results)
+    if args.latency:
+        print()
+        print_latency(args, results)
+    if args.big:
+        print()
+        print_big(args, results)
+    if args.profile:
+        dumps = sorted(Path(args.profile).glob("first-*.prof"))
+        if dumps:
+            print()
+            print_profile_shares([(dump.stem, str(dump)) for dump in dumps])
     if args.json:
         Path(args.json).write_text(json.dumps({f"{m}@{s}": r for (m, s), r in results.items()}, indent=2))
+
+
+def print_latency(args, results):
+    size = results[("latency", "size")]
+    rows = []
+    for pipeline in (True, False):
+        r = results[("latency", pipeline)]
+        write = r["wall"] - r["page_wait"]
+        bound = max(r["api_wait"], write)
+        rows.append((pipeline, r, write, bound))
+    print(f"pipelining @{label(size)}, {args.latency} s a contacts page (sandbox fault 'slow')")
+    print(
+        "pages fetched          wall s  API s  waited s  write s  max(API, write)  wall / max  API calls  SQL queries"
+    )
+    for pipeline, r, write, bound in rows:
+        name = "one ahead (default)" if pipeline else "one after the other"
+        print(
+            f"{name:<21} {r['wall']:7.2f}  {r['api_wait']:5.2f}  {r['page_wait']:8.2f}  {write:7.2f}"
+            f"  {bound:15.2f}  {r['wall'] / bound:10.2f}  {r['api_calls']:9d}  {r['queries']:11d}"
+        )
+    print("API s: sum of the calls' durations; waited s: the importing thread waiting for its next page;")
+    print("write s: wall - waited (everything but waiting: ORM, SQL, commits)")
+    (_, on, _, bound_on), (_, off, _, _) = rows
+    check = "PASS" if on["wall"] <= 1.2 * bound_on else "FAIL"
+    print(f"{check}  pipelined wall / max(API, write) = {on['wall'] / bound_on:.2f} (target at most 1.2)")
+    print(f"gain: {off['wall']:.2f} s -> {on['wall']:.2f} s = {off['wall'] / on['wall']:.2f}x faster with pipelining")
+
+
+def print_big(args, results):
+    r = results[("interactive", args.big)]
+    print(f"interactive import (Force synchronization, one transaction) of {r['received']} contacts")
+    print(
+        f"wall {r['wall']:.1f} s, {r['received'] / r['wall']:.0f} contacts/s, {r['api_calls']} API calls,"
+        f" {r['pages']} pages, {r['queries']} SQL queries, {r['tasks']} tasks;"
+        f" peak RSS {r['peak_mb']:.0f} MB, growth +{r['growth_mb']:.0f} MB"
+    )
+    check = "PASS" if r["growth_mb"] <= 100 else "FAIL"
+    print(f"{check}  peak memory growth at {label(args.big)}: +{r['growth_mb']:.0f} MB (target at most 100 MB)")
+
+
+def run_latency(args, base, stamp, created, sandboxes, results):
+    """The same first import with pages fetched one ahead and one after the other, Xero answering slowly."""
+    size = args.latency_size
+    say(f"sandbox with {size} contacts, {args.latency} s a contacts page")
+    sandbox = start_sandbox(size)
+    sandboxes.append(sandbox)
+    task = {"sandbox_url": sandbox.url, "tenant_id": sandbox.tenants[0]["tenant_id"], "latency": args.latency}
+    task["pages"] = math.ceil(size / 1000)
+    for pipeline in (True, False):
+        runs = []
+        for i in range(args.repeat):
+            task["db"] = f"{stamp}_latency_{int(pipeline)}_{i}"
+            created.append(task["db"])
+            duplicate(base, task["db"])
+            say(f"latency @{label(size)}, pipelining {'on' if pipeline else 'off'} ({i + 1}/{args.repeat})")
+            runs.append(run_child({**task, "mode": "latency", "pipeline": pipeline}))
+        results[("latency", pipeline)] = min(runs, key=lambda run: run["wall"])
+    results[("latency", "size")] = size
+    sandbox.stop()
+
+
+def run_big(args, base, stamp, created, sandboxes, results):
+    """One interactive import of --big contacts (one transaction): its peak memory growth."""
+    say(f"sandbox with {args.big} contacts")
+    sandbox = start_sandbox(args.big)
+    sandboxes.append(sandbox)
+    task = {"sandbox_url": sandbox.url, "tenant_id": sandbox.tenants[0]["tenant_id"], "db": f"{stamp}_big"}
+    created.append(task["db"])
+    duplicate(base, task["db"])
+    say(f"interactive import @{label(args.big)} (one transaction)")
+    results[("interactive", args.big)] = run_child({**task, "mode": "interactive"})
+    sandbox.stop()
 
 
 def table_rows(args, results):
@@ -651,7 +880,9 @@ def print_checks(args, results):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000], help="first-import sizes")
+    parser.add_argument(
+        "--sizes", type=int, nargs="*", default=[1000, 10000], help="first-import sizes (none: only --latency/--big)"
+    )
     parser.add_argument("--csv-size", type=int, default=10000, help="size compared with base_import (0: skip it)")
     parser.add_argument(
         "--repeat", type=int, default=1, help="time first imports and base_import N times, keep the best"
@@ -659,10 +890,17 @@ def main():
     parser.add_argument("--profile", help="directory for cProfile dumps of the timed runs")
     parser.add_argument("--json", help="also write the raw results to this file")
     parser.add_argument("--keep", action="store_true", help="keep the benchmark databases")
+    parser.add_argument("--latency", type=float, default=0, help="seconds a contacts page: pipelining on and off")
+    parser.add_argument("--latency-size", type=int, default=10000, help="contacts imported with --latency")
+    parser.add_argument("--big", type=int, default=0, help="contacts imported on the interactive path (memory)")
+    parser.add_argument("--compare-profiles", nargs=2, metavar=("BEFORE", "AFTER"), help="print two profiles' shares")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(json.loads(args.child))
+        return
+    if args.compare_profiles:
+        print_profile_shares([("before", args.compare_profiles[0]), ("after", args.compare_profiles[1])])
         return
     read_config()
     if args.profile:

@@ -106,6 +106,15 @@ def test_faults_can_start_after_some_requests_and_last_several(sandbox, kit, ses
     assert sandbox.control.faults() == []
 
 
+def test_a_fault_can_concern_one_organisation(sandbox, kit, session_token, tenant_id, second_tenant_id):
+    token = session_token["access_token"]
+    sandbox.control.inject_fault("GET", "/api.xro/2.0/Accounts", "503", count=2, tenant=second_tenant_id)
+    statuses = [kit.raw(sandbox, "GET", "/api.xro/2.0/Accounts", token, tenant)[0] for tenant in (tenant_id,) * 2]
+    assert statuses == [200, 200], "the other organisation's requests are not faulted"
+    statuses = [kit.raw(sandbox, "GET", "/api.xro/2.0/Accounts", token, second_tenant_id)[0] for _ in range(3)]
+    assert statuses == [503, 503, 200]
+
+
 def test_slow_fault(sandbox, sdk, tenant_id):
     sandbox.control.inject_fault("GET", "/api.xro/2.0/TaxRates", "slow", delay=0.4)
     started = time.perf_counter()

@@ -157,6 +157,7 @@ class ControlEndpoints:
                 delay=float(body.get("delay", 0)),
                 status=int(body.get("status", 500)),
                 after=int(body.get("after", 0)),
+                tenant=body.get("tenant") or "",
             )
         elif request.method == "DELETE":
             self.sandbox.faults.clear()

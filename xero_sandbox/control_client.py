@@ -163,12 +163,23 @@ class SandboxControl:
         return self._call("POST", "/rate-limits", dict(body, reset_counters=reset_counters))
 
     def inject_fault(
-        self, method: str, path_prefix: str, kind: str, count: int = 1, delay: float = 0, status: int = 500, after=0
+        self,
+        method: str,
+        path_prefix: str,
+        kind: str,
+        count: int = 1,
+        delay: float = 0,
+        status: int = 500,
+        after=0,
+        tenant: str = "",
     ) -> list:
-        """Fault the next ``count`` requests matching method + path prefix, after letting ``after``
-        of them through. kind: error | slow | drop | malformed | error_after_processing, or an HTTP
-        status such as "503" (= error with that status). See xero_sandbox.faults."""
+        """Fault the next ``count`` requests matching method + path prefix (and, with ``tenant``, that
+        organisation's Xero-Tenant-Id), after letting ``after`` of them through. kind: error | slow | drop |
+        malformed | error_after_processing, or an HTTP status such as "503" (= error with that status). See
+        xero_sandbox.faults."""
         body = {"method": method, "path_prefix": path_prefix, "kind": kind, "count": count, "after": after}
+        if tenant:
+            body["tenant"] = tenant
         return self._call("POST", "/faults", dict(body, delay=delay, status=status))
 
     def faults(self) -> list:

@@ -12,6 +12,8 @@ Kinds:
   endpoint after it consumed and rotated the refresh token.
 
 ``after`` lets that many matching requests through before the fault starts (e.g. fail page 2).
+``tenant`` limits the fault to requests for that organisation (their ``Xero-Tenant-Id`` header), e.g. one
+slow organisation among many; without it every request matches.
 """
 
 import threading
@@ -29,9 +31,14 @@ class Fault:
     delay: float = 0.0
     status: int = 500
     after: int = 0
+    tenant: str = ""
 
-    def matches(self, method: str, path: str) -> bool:
-        return (self.method in ("*", method)) and path.lower().startswith(self.path_prefix.lower())
+    def matches(self, method: str, path: str, tenant: str = "") -> bool:
+        return (
+            (self.method in ("*", method))
+            and path.lower().startswith(self.path_prefix.lower())
+            and (not self.tenant or self.tenant == tenant)
+        )
 
     @property
     def processes_request(self) -> bool:
@@ -43,7 +50,7 @@ class FaultInjector:
         self._faults = []
         self._lock = threading.Lock()
 
-    def add(self, method, path_prefix, kind, count=1, delay=0.0, status=500, after=0):
+    def add(self, method, path_prefix, kind, count=1, delay=0.0, status=500, after=0, tenant=""):
         kind = str(kind)
         if kind.isdigit():
             kind, status = "error", int(kind)
@@ -52,17 +59,24 @@ class FaultInjector:
         if count < 1:
             raise ValueError("count must be at least 1")
         fault = Fault(
-            (method or "*").upper(), path_prefix or "/", kind, int(count), float(delay), int(status), int(after)
+            (method or "*").upper(),
+            path_prefix or "/",
+            kind,
+            int(count),
+            float(delay),
+            int(status),
+            int(after),
+            tenant or "",
         )
         with self._lock:
             self._faults.append(fault)
         return fault
 
-    def take(self, method: str, path: str):
+    def take(self, method: str, path: str, tenant: str = ""):
         """The first pending fault for this request, consuming one of its occurrences."""
         with self._lock:
             for fault in self._faults:
-                if fault.matches(method, path):
+                if fault.matches(method, path, tenant):
                     if fault.after > 0:
                         fault.after -= 1
                         return None

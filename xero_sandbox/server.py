@@ -79,7 +79,8 @@ class SandboxApp:
     def __call__(self, environ, start_response):
         request = Request(environ)
         is_control = request.path.startswith(control.PREFIX)
-        fault = None if is_control else self.sandbox.faults.take(request.method, request.path)
+        tenant = request.headers.get("Xero-Tenant-Id", "")
+        fault = None if is_control else self.sandbox.faults.take(request.method, request.path, tenant)
         if fault is not None and fault.kind == "error":
             response = _fault_error(fault.status)
         else:

@@ -5,9 +5,20 @@ from odoo.exceptions import UserError
 from odoo.fields import Domain
 
 from .. import const
+from ..batching import check_company_batched, memoized_default_get, skip_recomputation
 
 # message_subscribe calls held back while the synchronization creates tasks (see create)
 _deferred_subscriptions = ContextVar("xero_deferred_subscriptions", default=None)
+
+# hr_timesheet's figures of a new task without timesheets, subtasks or allocated hours: all zero.
+NEW_TASK_ZERO_HOURS = (
+    "effective_hours",
+    "subtask_effective_hours",
+    "total_hours_spent",
+    "remaining_hours",
+    "progress",
+    "overtime",
+)
 
 # Fields that define the imported structure: only the synchronization may change them.
 XERO_STRUCTURE_FIELDS = {
@@ -140,6 +151,10 @@ class ProjectTask(models.Model):
                 )
             )
 
+    @api.model
+    def default_get(self, fields):
+        return memoized_default_get(self, fields, super().default_get)
+
     def write(self, vals):
         self._check_xero_structure_change(vals)
         return super().write(vals)
@@ -152,12 +167,19 @@ class ProjectTask(models.Model):
         # queries per task) and hr_timesheet's default of encode_uom_in_days reads uom.product_uom_day
         # for each task: the same followers and the same value, a batch at a time.
         batch = self.with_context(default_encode_uom_in_days=self._uom_in_days())
+        # their hour figures are zero: written as such, not computed again per task at the page's end
+        plain = [not vals.keys() & {"parent_id", "child_ids", "timesheet_ids", "allocated_hours"} for vals in vals_list]
+        zeros = dict.fromkeys(name for name in NEW_TASK_ZERO_HOURS if name in self._fields)
+        vals_list = [
+            {**vals, **dict.fromkeys(zeros, 0.0)} if ok else vals for vals, ok in zip(vals_list, plain, strict=True)
+        ]
         deferred = []
         token = _deferred_subscriptions.set(deferred)
         try:
             tasks = super(ProjectTask, batch).create(vals_list).with_env(self.env)
         finally:
             _deferred_subscriptions.reset(token)
+        skip_recomputation(tasks.browse(task.id for task, ok in zip(tasks, plain, strict=True) if ok), zeros)
         batches = {}
         for records, partner_ids, subtype_ids in deferred:
             first, ids = batches.setdefault((partner_ids, subtype_ids), (records, []))
@@ -189,6 +211,11 @@ class ProjectTask(models.Model):
             # project.task.message_subscribe maps the project subtypes onto task subtypes
             self.message_subscribe(notified.ids)
         return result
+
+    def _check_company(self, fnames=None):
+        if self.env.context.get(const.CONTEXT_FROM_XERO) and len(self) > 1:
+            return check_company_batched(self, fnames, super()._check_company)
+        return super()._check_company(fnames)
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_xero_task(self):

@@ -1,4 +1,7 @@
-from odoo import fields, models
+from odoo import api, fields, models
+
+from .. import const
+from ..batching import check_company_batched, memoized_default_get
 
 
 class ResPartner(models.Model):
@@ -16,6 +19,15 @@ class ResPartner(models.Model):
         "(company_id, xero_contact_id) WHERE xero_contact_id IS NOT NULL",
         "A Xero contact is linked to one client per company.",
     )
+
+    @api.model
+    def default_get(self, fields):
+        return memoized_default_get(self, fields, super().default_get)
+
+    def _check_company(self, fnames=None):
+        if self.env.context.get(const.CONTEXT_FROM_XERO) and len(self) > 1:
+            return check_company_batched(self, fnames, super()._check_company)
+        return super()._check_company(fnames)
 
     def _xero_contact_payload(self):
         """A Xero contact for a client invoiced from Odoo that Xero does not know yet."""

@@ -10,6 +10,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from .. import const
+from ..batching import batch_defaults, skip_recomputation
 from ..services.errors import XeroAuthError, XeroError, XeroRateLimitError
 from ..services.paging import prefetch_one_ahead
 
@@ -180,7 +181,7 @@ class XeroContactImporter(models.AbstractModel):
         start_page = connection.sync_resume_page or 1
         forget_refusals = bool(connection.refusal_ids)
         pages = client.iter_contact_pages(since or None, page_size, start_page)
-        if not self._cursors_share_a_connection():
+        if const.PIPELINE_CONTACT_PAGES and not self._cursors_share_a_connection():
             pages = prefetch_one_ahead(pages, before_fetch=client.refresh_ahead)
         for page, contacts, item_count in pages:
             counts = self._import_page(connection, project, contacts, log, forget_refusals)
@@ -329,8 +330,9 @@ class XeroContactImporter(models.AbstractModel):
             return counts
         env = self.with_context(**IMPORT_CONTEXT).env
         updated = set()  # a contact counts once, whether its client, its task or both changed
-        partners = self._upsert_partners(env, connection, contacts, updated)
-        self._upsert_tasks(env, connection, project, contacts, partners, counts, updated)
+        with batch_defaults():  # Odoo asks for the same defaults once per record
+            partners = self._upsert_partners(env, connection, contacts, updated)
+            self._upsert_tasks(env, connection, project, contacts, partners, counts, updated)
         counts["updated"] = len(updated)
         return counts
 
@@ -362,7 +364,13 @@ class XeroContactImporter(models.AbstractModel):
         if to_create:
             # duplicate ContactIDs within one page (Xero never sends them; be safe) collapse to one
             unique = {vals["xero_contact_id"]: vals for vals in to_create}
-            for partner in Partner.create(list(unique.values())):
+            # new companies without parent or children: res.partner's per-record address and commercial
+            # sync (_fields_sync, which asks for every default again) has nothing to do, as for data files
+            creating = Partner.with_context(_partners_skip_fields_sync=True)
+            created = creating.create(list(unique.values()))
+            # image.mixin's four stored sizes of image_1920: a client created without an image has none
+            skip_recomputation(created, ("image_1024", "image_512", "image_256", "image_128"))
+            for partner in created:
                 by_id[partner.xero_contact_id] = partner
         return by_id
 
