@@ -164,7 +164,7 @@ class ProjectTask(models.Model):
         if not self.env.context.get(const.CONTEXT_FROM_XERO):
             return super().create(vals_list)
         # Batched import. project.task.create subscribes the creator to each task one by one (three
-        # queries per task) and hr_timesheet's default of encode_uom_in_days reads uom.product_uom_day
+        # queries per task; an import's creator follows none) and hr_timesheet's default of encode_uom_in_days reads uom.product_uom_day
         # for each task: the same followers and the same value, a batch at a time.
         batch = self.with_context(default_encode_uom_in_days=self._uom_in_days())
         # their hour figures are zero: written as such, not computed again per task at the page's end
@@ -181,7 +181,10 @@ class ProjectTask(models.Model):
             _deferred_subscriptions.reset(token)
         skip_recomputation(tasks.browse(task.id for task, ok in zip(tasks, plain, strict=True) if ok), zeros)
         batches = {}
+        creator = (self.env.user.partner_id.id,)
         for records, partner_ids, subtype_ids in deferred:
+            if partner_ids == creator and subtype_ids is None:
+                continue  # whoever pressed Save (or OdooBot) would follow, and be notified of, every client
             first, ids = batches.setdefault((partner_ids, subtype_ids), (records, []))
             ids.extend(records.ids)
         for (partner_ids, subtype_ids), (first, ids) in batches.items():

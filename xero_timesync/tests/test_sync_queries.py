@@ -117,15 +117,19 @@ class TestSyncQueries(XeroSandboxCase):
         import_new(5, "Warm")  # the first creations fill registry caches
         self.assertEqual(import_new(40, "Forty"), import_new(10, "Ten"), "creating contacts is batched per page")
 
-    def test_sync_user_follows_imported_tasks_like_a_created_task(self):
-        """Followers are subscribed a page at a time, as project.task.create does one task at a time."""
+    def test_imported_tasks_are_followed_like_created_ones_but_not_by_the_importer(self):
+        """Followers are subscribed a page at a time, as project.task.create does one task at a time, except
+        the user who ran the import (Save, Force synchronization, OdooBot for the cron): nobody follows, and
+        is notified of, every client of the organisation because they imported it."""
         project = self.connection.project_id
         context = {key: value for key, value in IMPORT_CONTEXT.items() if key != const.CONTEXT_FROM_XERO}
         plain = self.env["project.task"].with_context(**context).create({"name": "One task", "project_id": project.id})
+        importer = self.env.user.partner_id
 
         def followers(task):
-            return {(f.partner_id, f.subtype_ids) for f in task.message_follower_ids}
+            return {(f.partner_id, f.subtype_ids) for f in task.message_follower_ids if f.partner_id != importer}
 
-        self.assertTrue(followers(plain))
+        self.assertIn(importer, plain.message_partner_ids, "Odoo makes the creator of a task follow it")
         for task in self.xero_tasks(self.connection):
+            self.assertNotIn(importer, task.message_partner_ids, task.name)
             self.assertEqual(followers(task), followers(plain), task.name)
