@@ -43,7 +43,7 @@ def run(env):
     cr, registry = env.cr, env.registry
     lock = threading.RLock()
     with (
-        patch.object(type(registry), "cursor", lambda self, readonly=False: TestCursor(cr, lock, False)),
+        patch.object(registry, "cursor", lambda readonly=False: TestCursor(cr, lock, False)),  # as Odoo tests do
         patch.object(odoo.modules.module, "current_test", _BenchRun()),
     ):
         redirect_uri = env["xero.connection"]._xero_redirect_uri()

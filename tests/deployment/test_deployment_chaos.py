@@ -100,18 +100,41 @@ FAULTS = [
 # --- churn at Xero between rounds -------------------------------------------------------------------------
 def churn(chaos, rng, round_no):
     control, tenant_id = chaos.control, chaos.tenant_id
-    contacts = control.contacts(tenant_id)
+    contacts = [c for c in control.contacts(tenant_id) if c["ContactID"] not in chaos.merged]
     for _ in range(rng.randint(1, 4)):
         contact = rng.choice(contacts)
-        action = rng.choice(["rename", "archive", "restore", "add"])
+        action = rng.choice(["rename", "archive", "restore", "add", "merge"])
         if action == "rename":
             control.rename_contact(tenant_id, contact["ContactID"], f"{contact['Name'][:60]} ~{round_no}")
         elif action == "archive" and contact["ContactStatus"] != "ARCHIVED":
             control.archive_contact(tenant_id, contact["ContactID"])
         elif action == "restore" and contact["ContactStatus"] == "ARCHIVED":
             control.restore_contact(tenant_id, contact["ContactID"])
+        elif action == "merge" and contact["ContactStatus"] != "ARCHIVED":
+            survivors = [c for c in contacts if c["ContactStatus"] != "ARCHIVED" and c is not contact]
+            survivor = rng.choice(survivors)
+            control.merge_contact(tenant_id, contact["ContactID"], survivor["ContactID"])
+            chaos.merged[contact["ContactID"]] = survivor["ContactID"]
+            contacts = [c for c in contacts if c is not contact]
         else:
             add_clean_contacts(control, tenant_id, 1, prefix=f"Chaos {round_no}", rng=rng)
+
+
+def unfollowed_merges(chaos):
+    """Merges made at Xero whose task does not point at the survivor's task in Odoo."""
+    tasks = chaos.admin.search_read(
+        "project.task",
+        [("xero_connection_id", "=", chaos.connection_id), ("xero_contact_id", "!=", False)],
+        ["xero_contact_id", "xero_merged_into_id"],
+        context={"active_test": False},
+    )
+    by_contact = {t["xero_contact_id"].lower(): t for t in tasks}
+    missed = 0
+    for merged, survivor in chaos.merged.items():
+        task, target = by_contact.get(merged.lower()), by_contact.get(survivor.lower())
+        if not task or not target or not task["xero_merged_into_id"] or task["xero_merged_into_id"][0] != target["id"]:
+            missed += 1
+    return missed
 
 
 # --- invoices -------------------------------------------------------------------------------------------
@@ -264,6 +287,7 @@ def setup_chaos(d):
         accountant=d.rpc("tier_accountant", "tier_accountant"),
         partner_ids=[p["id"] for p in partners],
         invoice_ids=[],
+        merged={},
         figures=Counter(),
     )
 
@@ -323,7 +347,7 @@ def play_round(chaos, rng, round_no):
     answers = fire_together(*triggers_for(chaos, rng, round_no))
     errors = [a for a in answers if not isinstance(a, str) or "error" in a]
     figures["rpc_errors"] += len(errors)
-    d.wait_cron_idle(admin, timeout=15, since_log_id=since)
+    d.wait_cron_idle(admin, timeout=45, since_log_id=since)  # a run may wait out retries and a rival rotation
     running = d.logs_since(admin, since, domain=[("state", "=", "running")])
     figures["runs_left_running"] += len(running)
     state = d.connection(admin)["state"]
@@ -372,6 +396,7 @@ def test_chaos(deployment_factory):
     figures["lost_contacts"] = len(lost)
     figures["double_invoices"] = double_invoices(chaos)
     figures["unpushed_invoices"] = len(chaos.invoice_ids) - len(pushed_invoices(chaos))
+    figures["unfollowed_merges"] = unfollowed_merges(chaos)
     pull_invoices(chaos.admin)  # the hourly reconciliation, once everything is calm
     doubles, lost_payments, double_credits, lost_credits, payments, credits = money_figures(chaos)
     figures.update(
@@ -384,7 +409,8 @@ def test_chaos(deployment_factory):
         f" duplicates_partners={figures['duplicates_partners']} lost_contacts={figures['lost_contacts']}"
         f" double_invoices={figures['double_invoices']} unpushed_invoices={figures['unpushed_invoices']}"
         f" double_payments={doubles} lost_payments={lost_payments} double_credit_notes={double_credits}"
-        f" lost_credit_notes={lost_credits} lost_refresh_tokens={figures['lost_refresh_tokens']}"
+        f" lost_credit_notes={lost_credits} merges={len(chaos.merged)} unfollowed_merges={figures['unfollowed_merges']}"
+        f" lost_refresh_tokens={figures['lost_refresh_tokens']}"
         f" runs_left_running={figures['runs_left_running']} lock_leaks={figures['lock_leaks']}"
         f" probes_refused={probes - len(leaks)}/{probes}"
     )
@@ -396,6 +422,6 @@ def test_chaos(deployment_factory):
     assert not leaks, f"{line}\nleaks: {leaks}"
     assert not lost, f"{line}\nlost: {lost[:20]}"
     names = ("duplicates_tasks", "duplicates_partners", "double_invoices", "unpushed_invoices", "lost_refresh_tokens")
-    names += ("double_payments", "lost_payments", "double_credit_notes", "lost_credit_notes")
+    names += ("double_payments", "lost_payments", "double_credit_notes", "lost_credit_notes", "unfollowed_merges")
     names += ("runs_left_running", "lock_leaks", "round_errors")
     assert not any(figures[name] for name in names), line
