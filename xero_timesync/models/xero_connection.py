@@ -451,31 +451,42 @@ class XeroConnection(models.Model):
             return lambda contact_id, is_customer, is_supplier: contact_id in members
         return lambda contact_id, is_customer, is_supplier: True
 
+    def _xero_scoped_tasks(self, rule):
+        """``[(task, in_scope)]`` for every imported task of this connection, archived ones included."""
+        tasks = (
+            self.env["project.task"]
+            .sudo()
+            .with_context(**IMPORT_CONTEXT)
+            .search_fetch(
+                [("xero_connection_id", "=", self.id), ("xero_contact_id", "!=", False)],
+                ["xero_contact_id", "active", "xero_archived", "xero_out_of_scope", "partner_id"],
+            )
+        )
+        return [
+            (task, rule(task.xero_contact_id, task.partner_id.xero_is_customer, task.partner_id.xero_is_supplier))
+            for task in tasks
+        ]
+
     def _xero_apply_scope(self, rule=None, reread=True):
         """Archive the tasks the scope leaves out and restore those it brings back, from what was imported;
         with ``reread`` the next run reads every contact again so that Xero's latest customer flags decide.
         Returns the counts."""
         self.ensure_one()
-        rule = rule or self._xero_scope_rule(self._xero_client())
+        scoped = self._xero_scoped_tasks(rule or self._xero_scope_rule(self._xero_client()))
         Task = self.env["project.task"].sudo().with_context(**IMPORT_CONTEXT)
-        tasks = Task.search_fetch(
-            [("xero_connection_id", "=", self.id), ("xero_contact_id", "!=", False)],
-            ["xero_contact_id", "active", "xero_archived", "xero_out_of_scope", "partner_id"],
-        )
-        out, back, flags = Task, Task, {}
-        for task in tasks:
-            partner = task.partner_id
-            in_scope = rule(task.xero_contact_id, partner.xero_is_customer, partner.xero_is_supplier)
-            flags.setdefault(not in_scope, []).append(task.id)
+        flag_changes = {True: [], False: []}
+        out, back = [], []
+        for task, in_scope in scoped:
+            if task.xero_out_of_scope == in_scope:
+                flag_changes[not in_scope].append(task.id)
             if task.active and not in_scope:
-                out |= task
+                out.append(task.id)
             elif not task.active and in_scope and not task.xero_archived:
-                back |= task
-        for out_of_scope, ids in flags.items():
-            changed = Task.browse(ids).filtered(lambda t, flag=out_of_scope: t.xero_out_of_scope != flag)
-            changed.write({"xero_out_of_scope": out_of_scope})
-        out.write({"active": False})
-        back.write({"active": True})
+                back.append(task.id)
+        for out_of_scope, ids in flag_changes.items():
+            Task.browse(ids).write({"xero_out_of_scope": out_of_scope})
+        Task.browse(out).write({"active": False})
+        Task.browse(back).write({"active": True})
         if reread:
             self.write({"contacts_watermark": False, "sync_resume_page": 0})
         return {"archived": len(out), "restored": len(back)}
@@ -483,20 +494,9 @@ class XeroConnection(models.Model):
     def _xero_scope_preview(self, scope, groups):
         """``(contacts, tasks)``: active contacts imported, and how many of them the scope makes tasks."""
         self.ensure_one()
-        rule = self._xero_scope_rule(self._xero_client(), scope, groups)
-        tasks = (
-            self.env["project.task"]
-            .sudo()
-            .with_context(active_test=False)
-            .search_fetch(
-                [("xero_connection_id", "=", self.id), ("xero_contact_id", "!=", False), ("xero_archived", "=", False)],
-                ["xero_contact_id", "partner_id"],
-            )
-        )
-        in_scope = sum(
-            1 for t in tasks if rule(t.xero_contact_id, t.partner_id.xero_is_customer, t.partner_id.xero_is_supplier)
-        )
-        return len(tasks), in_scope
+        scoped = self._xero_scoped_tasks(self._xero_scope_rule(self._xero_client(), scope, groups))
+        current = [in_scope for task, in_scope in scoped if not task.xero_archived]
+        return len(current), sum(current)
 
     @api.model
     def _xero_live_scope_preview(self, client, scope, groups):
@@ -635,7 +635,7 @@ class XeroConnection(models.Model):
         if connection.state != "connected":  # it waits, without a call, for Enable integration
             return
         last = connection.last_sync_log_id
-        pending = connection._xero_last_pending_delivery()
+        pending = self.env["xero.webhook.delivery"].sudo()._last_pending(connection.tenant_id)
         if (
             not pending
             and last.trigger == "webhook"
@@ -646,15 +646,6 @@ class XeroConnection(models.Model):
         if pending:  # let the rest of a burst arrive: one run covers it (the run starts a fresh snapshot)
             time.sleep(max(const.WEBHOOK_DEBOUNCE_SECONDS - (fields.Datetime.now() - pending).total_seconds(), 0))
         connection._xero_sync("webhook" if pending else "cron")
-
-    def _xero_last_pending_delivery(self):
-        """When the newest delivery announcing changes of this organisation arrived, or None."""
-        self.env.cr.execute(
-            "SELECT max(received_at) FROM xero_webhook_delivery WHERE pending"
-            " AND %s = ANY(string_to_array(tenant_ids, ' '))",
-            [self.tenant_id],
-        )
-        return self.env.cr.fetchone()[0]
 
     @api.model
     def _cron_xero_sync_contacts(self):

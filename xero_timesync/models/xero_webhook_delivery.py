@@ -46,13 +46,19 @@ class XeroWebhookDelivery(models.Model):
         deliveries = self.search_fetch([("pending", "=", True)], ["tenant_ids"])
         return {tenant for delivery in deliveries for tenant in (delivery.tenant_ids or "").split()}
 
+    # the tenants of a delivery, space-separated: does it announce changes of this organisation?
+    _OF_TENANT = "pending AND %s = ANY(string_to_array(tenant_ids, ' '))"
+
+    @api.model
+    def _last_pending(self, tenant_id):
+        """When the newest delivery announcing changes of this organisation arrived, or None."""
+        self.env.cr.execute(f"SELECT max(received_at) FROM xero_webhook_delivery WHERE {self._OF_TENANT}", [tenant_id])
+        return self.env.cr.fetchone()[0]
+
     @api.model
     def _consume(self, tenant_id):
         """A run of this organisation starts: its pending deliveries are covered by it."""
-        self.env.cr.execute(
-            "UPDATE xero_webhook_delivery SET pending = FALSE WHERE pending AND %s = ANY(string_to_array(tenant_ids, ' '))",
-            [tenant_id],
-        )
+        self.env.cr.execute(f"UPDATE xero_webhook_delivery SET pending = FALSE WHERE {self._OF_TENANT}", [tenant_id])
 
     @api.autovacuum
     def _gc_old_deliveries(self):

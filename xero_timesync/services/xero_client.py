@@ -243,25 +243,16 @@ class XeroClient:
         calls, and no change one call), or without it the first short page.
         """
         page_size = page_size or const.CONTACTS_PAGE_SIZE
-        kwargs = {"include_archived": True, "page_size": page_size, "_request_timeout": TIMEOUT}
+        kwargs = {"include_archived": True}
         if modified_since:
             kwargs["if_modified_since"] = _as_naive_utc(modified_since)
-        page = start_page
-        while True:
-            # raw JSON through the SDK's own HTTP call: the SDK's models refuse names over 255 characters
-            # (one such contact would fail the whole page) and building them costs more than the import
-            response = self._call(
-                lambda p=page: self._accounting.get_contacts(self._tenant(), page=p, _preload_content=False, **kwargs)
-            )
-            body = _json_body(response)
-            contacts = [contact_from_json(c) for c in body.get("Contacts") or []]
-            pagination = body.get("pagination") or {}
+        # raw JSON through the SDK's own HTTP call: the SDK's models refuse names over 255 characters
+        # (one such contact would fail the whole page) and building them costs more than the import
+        pages = self._pages(
+            self._accounting.get_contacts, "Contacts", contact_from_json, page_size, start_page, **kwargs
+        )
+        for page, contacts, pagination in pages:
             yield page, contacts, pagination.get("itemCount")
-            page_count = pagination.get("pageCount")
-            last = page >= page_count if isinstance(page_count, int) else len(contacts) < page_size
-            if last:
-                return
-            page += 1
 
     def contacts_by_ids(self, contact_ids):
         """The given contacts (archived included), ``CONTACT_IDS_PER_CALL`` per call."""
@@ -315,24 +306,32 @@ class XeroClient:
     def iter_active_contact_pages(self, page_size=None):
         """Active contacts in summary form (no archived ones): ``(contacts, item_count)`` per page."""
         page_size = page_size or const.CONTACTS_PAGE_SIZE
-        page = 1
+        pages = self._pages(self._accounting.get_contacts, "Contacts", contact_from_json, page_size, summary_only=True)
+        for _page, contacts, pagination in pages:
+            yield contacts, pagination.get("itemCount")
+
+    def _pages(self, get, collection, parse, page_size, start_page=1, **kwargs):
+        """Yield ``(page_number, [parsed item], pagination)`` of a paged GET, read as raw JSON, up to the page
+        ``pagination.pageCount`` names or, when Xero does not say, the first short page."""
+        page = start_page
         while True:
-            response = self._call(
-                lambda p=page: self._accounting.get_contacts(
-                    self._tenant(),
-                    page=p,
-                    page_size=page_size,
-                    summary_only=True,
-                    _preload_content=False,
-                    _request_timeout=TIMEOUT,
+            body = _json_body(
+                self._call(
+                    lambda p=page: get(
+                        self._tenant(),
+                        page=p,
+                        page_size=page_size,
+                        _preload_content=False,
+                        _request_timeout=TIMEOUT,
+                        **kwargs,
+                    )
                 )
             )
-            body = _json_body(response)
-            contacts = [contact_from_json(c) for c in body.get("Contacts") or []]
+            items = [parse(item) for item in body.get(collection) or []]
             pagination = body.get("pagination") or {}
-            yield contacts, pagination.get("itemCount")
+            yield page, items, pagination
             page_count = pagination.get("pageCount")
-            if (page >= page_count) if isinstance(page_count, int) else len(contacts) < page_size:
+            if (page >= page_count) if isinstance(page_count, int) else len(items) < page_size:
                 return
             page += 1
 
@@ -549,23 +548,14 @@ class XeroClient:
 
         One call per ``page_size`` payments (Xero's maximum, 1,000) changed since ``modified_since``.
         """
-        page_size = page_size or const.PAYMENTS_PAGE_SIZE
-        kwargs = {"where": 'PaymentType=="ACCRECPAYMENT"', "page_size": page_size, "_request_timeout": TIMEOUT}
+        kwargs = {"where": 'PaymentType=="ACCRECPAYMENT"'}
         if modified_since:
             kwargs["if_modified_since"] = _as_naive_utc(modified_since)
-        page = 1
-        while True:
-            body = self._call(
-                lambda p=page: _json_body(
-                    self._accounting.get_payments(self._tenant(), page=p, _preload_content=False, **kwargs)
-                )
-            )
-            payments = [payment_from_json(p) for p in body.get("Payments") or []]
+        page_size = page_size or const.PAYMENTS_PAGE_SIZE
+        for _page, payments, _pagination in self._pages(
+            self._accounting.get_payments, "Payments", payment_from_json, page_size, **kwargs
+        ):
             yield payments
-            page_count = (body.get("pagination") or {}).get("pageCount")
-            if (page >= page_count) if isinstance(page_count, int) else len(payments) < page_size:
-                return
-            page += 1
 
     def get_full_invoices(self, ids):
         """ACCREC invoices by InvoiceID with their payments and credit notes (a paged read: Xero only
@@ -589,28 +579,19 @@ class XeroClient:
 
     def iter_credit_note_pages(self, modified_since=None, ids=None, references=None, page_size=None):
         """Yield pages of ACCRECCREDIT credit notes ([XeroCreditNote]) with lines and allocations."""
-        page_size = page_size or const.PAYMENTS_PAGE_SIZE
         clauses = ['Type=="ACCRECCREDIT"']
         if ids:
             clauses.append("(" + " OR ".join(f'CreditNoteID==Guid("{_where_text(i)}")' for i in ids) + ")")
         if references:
             clauses.append("(" + " OR ".join(f'Reference=="{_where_text(r)}"' for r in references) + ")")
-        kwargs = {"where": " AND ".join(clauses), "page_size": page_size, "_request_timeout": TIMEOUT}
+        kwargs = {"where": " AND ".join(clauses)}
         if modified_since:
             kwargs["if_modified_since"] = _as_naive_utc(modified_since)
-        page = 1
-        while True:
-            body = self._call(
-                lambda p=page: _json_body(
-                    self._accounting.get_credit_notes(self._tenant(), page=p, _preload_content=False, **kwargs)
-                )
-            )
-            notes = [credit_note_from_json(c) for c in body.get("CreditNotes") or []]
+        page_size = page_size or const.PAYMENTS_PAGE_SIZE
+        for _page, notes, _pagination in self._pages(
+            self._accounting.get_credit_notes, "CreditNotes", credit_note_from_json, page_size, **kwargs
+        ):
             yield notes
-            page_count = (body.get("pagination") or {}).get("pageCount")
-            if (page >= page_count) if isinstance(page_count, int) else len(notes) < page_size:
-                return
-            page += 1
 
     def create_credit_note(self, payload, idempotency_key):
         """PUT /CreditNotes with one credit note; returns ``(XeroCreditNote or None, errors, outcome_unknown)``."""
