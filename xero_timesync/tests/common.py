@@ -1,8 +1,11 @@
 """Tests run the addon's real code path (xero-python over HTTP) against an in-process xero_sandbox."""
 
+from unittest.mock import patch
 from urllib.parse import parse_qs, urlparse
 
 from odoo.tests import TransactionCase
+
+from odoo.addons.xero_timesync import const
 
 from xero_sandbox.odoo_seam import point_odoo_at_sandbox
 from xero_sandbox.testing import SandboxServer
@@ -88,3 +91,25 @@ class XeroSandboxMixin:
 
 class XeroSandboxCase(XeroSandboxMixin, TransactionCase):
     pass
+
+
+class XeroWebhookMixin:
+    """For HttpCase tests where Xero (the sandbox, or a plain HTTP client) posts to our webhook endpoint."""
+
+    webhook_key = "webhook-signing-key-for-tests"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["ir.config_parameter"].sudo().set_param(const.PARAM_WEBHOOK_KEY, cls.webhook_key)
+
+    def setUp(self):
+        super().setUp()
+        # Xero posts without a session cookie: as in production, dbfilter must single out the database
+        dbname = self.env.cr.dbname
+        db_filter = patch("odoo.http.db_filter", lambda dbs, host=None: [db for db in dbs if db == dbname])
+        db_filter.start()
+        self.addCleanup(db_filter.stop)
+        self.url = self.base_url() + const.WEBHOOK_PATH
+        # Xero (the sandbox) calls us from outside the test's browser session
+        self.enterContext(self.allow_requests(all_requests=True))

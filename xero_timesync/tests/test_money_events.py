@@ -6,9 +6,7 @@ from unittest.mock import patch
 
 from odoo.tests import HttpCase, tagged
 
-from odoo.addons.xero_timesync import const
-
-from .common import XeroSandboxMixin
+from .common import XeroSandboxMixin, XeroWebhookMixin
 from .test_money_payments import XeroMoneyMixin
 
 _logger = logging.getLogger(__name__)
@@ -16,20 +14,11 @@ WEBHOOK_KEY = "webhook-signing-key-for-money-tests"
 
 
 @tagged("post_install", "-at_install")
-class TestInvoiceEvents(XeroMoneyMixin, XeroSandboxMixin, HttpCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.env["ir.config_parameter"].sudo().set_param("xero_timesync.webhook_key", WEBHOOK_KEY)
+class TestInvoiceEvents(XeroWebhookMixin, XeroMoneyMixin, XeroSandboxMixin, HttpCase):
+    webhook_key = WEBHOOK_KEY
 
     def setUp(self):
         super().setUp()
-        dbname = self.env.cr.dbname
-        db_filter = patch("odoo.http.db_filter", lambda dbs, host=None: [db for db in dbs if db == dbname])
-        db_filter.start()
-        self.addCleanup(db_filter.stop)
-        self.url = self.base_url() + const.WEBHOOK_PATH
-        self.enterContext(self.allow_requests(all_requests=True))
         self.cron = self.env.ref("xero_timesync.ir_cron_xero_fetch_invoice_events")
 
     def deliver(self, category, resource_ids):

@@ -1,38 +1,27 @@
 import json
-from unittest.mock import patch
 
 import requests
 
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
-from odoo.addons.xero_timesync import const
-
-from .common import XeroSandboxMixin
+from .common import XeroSandboxMixin, XeroWebhookMixin
 
 WEBHOOK_KEY = "webhook-signing-key-for-tests"
 
 
 @tagged("post_install", "-at_install")
-class TestWebhook(XeroSandboxMixin, HttpCase):
+class TestWebhook(XeroWebhookMixin, XeroSandboxMixin, HttpCase):
     sandbox_options = {"contacts": 5, "seed": 4, "orgs": 1}
+    webhook_key = WEBHOOK_KEY
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.connection = cls.connect()
-        cls.env["ir.config_parameter"].sudo().set_param("xero_timesync.webhook_key", WEBHOOK_KEY)
 
     def setUp(self):
         super().setUp()
-        # Xero posts without a session cookie: as in production, dbfilter must single out the database
-        dbname = self.env.cr.dbname
-        db_filter = patch("odoo.http.db_filter", lambda dbs, host=None: [db for db in dbs if db == dbname])
-        db_filter.start()
-        self.addCleanup(db_filter.stop)
-        self.url = self.base_url() + const.WEBHOOK_PATH
-        # Xero (the sandbox) calls us from outside the test's browser session
-        self.enterContext(self.allow_requests(all_requests=True))
         self.cron = self.connection.sudo().sync_cron_id
 
     @mute_logger("odoo.addons.xero_timesync.controllers.webhook")
