@@ -476,6 +476,20 @@ def _modified_since(items: list, since_ms) -> list:
     return [item for item in items if (parse_ms_json(item.get("UpdatedDateUTC", "")) or 0) >= since_ms]
 
 
+def list_paged(api, call, records: list, entity: str, fields: frozenset, order_fields: dict, collection: str):
+    """A paged GET of a collection: If-Modified-Since, ``where``, ``order``, then ``page``/``pageSize``."""
+    args = call.request.args
+    try:
+        records = _modified_since(records, call.modified_since_ms)
+        records = _filter_where(records, args.get("where"), entity, fields)
+        records = _order(records, args.get("order"), order_fields, entity)
+    except WhereError as exc:
+        return errors.query_parse_exception(str(exc))
+    page, page_size = paging(args)
+    result = paginate(records, page, page_size)
+    return api.envelope(collection, result.records, result.pagination)
+
+
 def _csv(args, name: str) -> set:
     return {value.strip().lower() for value in args.get(name, "").split(",") if value.strip()}
 

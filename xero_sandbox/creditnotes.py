@@ -18,13 +18,12 @@ from decimal import Decimal
 from werkzeug.routing import Rule
 
 from . import errors
-from .accounting import API_PREFIX, _collection, _filter_where, _modified_since, _order, register
-from .contacts import paginate, paging, truthy
+from .accounting import API_PREFIX, _collection, list_paged, register
+from .contacts import truthy
 from .events import notify
 from .formats import UTC, ms_date, parse_document_date
 from .invoices import BatchState, attach_contact, build_invoice
 from .payments import invoice_ref, money, settle, stamp
-from .where import WhereError
 
 CREDIT_READ = frozenset(
     ("accounting.transactions", "accounting.transactions.read", "accounting.invoices", "accounting.invoices.read")
@@ -222,18 +221,9 @@ def _allocation_problems(credit_note: dict, invoice: dict, element: dict, now_ms
 
 # --- API handlers ---------------------------------------------------------------------------------------------
 def get_credit_notes(api, call):
-    args = call.request.args
     with api.store.lock:
         notes = list(call.tenant.credit_notes.values())
-    try:
-        notes = _modified_since(notes, call.modified_since_ms)
-        notes = _filter_where(notes, args.get("where"), "CreditNote", CREDIT_NOTE_FIELDS)
-        notes = _order(notes, args.get("order"), CREDIT_NOTE_ORDER_FIELDS, "CreditNote")
-    except WhereError as exc:
-        return errors.query_parse_exception(str(exc))
-    page, page_size = paging(args)
-    result = paginate(notes, page, page_size)
-    return api.envelope("CreditNotes", result.records, result.pagination)
+    return list_paged(api, call, notes, "CreditNote", CREDIT_NOTE_FIELDS, CREDIT_NOTE_ORDER_FIELDS, "CreditNotes")
 
 
 def get_credit_note(api, call, credit_note_id):

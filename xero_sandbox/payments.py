@@ -16,11 +16,10 @@ from decimal import Decimal
 from werkzeug.routing import Rule
 
 from . import errors
-from .accounting import API_PREFIX, _collection, _filter_where, _modified_since, _order, register
-from .contacts import paginate, paging, truthy
+from .accounting import API_PREFIX, _collection, list_paged, register
+from .contacts import truthy
 from .events import notify
 from .formats import UTC, iso_utc_seconds, ms_date, ms_datetime, parse_document_date
-from .where import WhereError
 
 PAYMENTS_READ = frozenset(
     ("accounting.transactions", "accounting.transactions.read", "accounting.payments", "accounting.payments.read")
@@ -190,18 +189,9 @@ def _today(now_ms: int):
 
 # --- API handlers ---------------------------------------------------------------------------------------------
 def get_payments(api, call):
-    args = call.request.args
     with api.store.lock:
         payments = list(call.tenant.payments.values())
-    try:
-        payments = _modified_since(payments, call.modified_since_ms)
-        payments = _filter_where(payments, args.get("where"), "Payment", PAYMENT_FIELDS)
-        payments = _order(payments, args.get("order"), PAYMENT_ORDER_FIELDS, "Payment")
-    except WhereError as exc:
-        return errors.query_parse_exception(str(exc))
-    page, page_size = paging(args)
-    result = paginate(payments, page, page_size)
-    return api.envelope("Payments", result.records, result.pagination)
+    return list_paged(api, call, payments, "Payment", PAYMENT_FIELDS, PAYMENT_ORDER_FIELDS, "Payments")
 
 
 def get_payment(api, call, payment_id):
