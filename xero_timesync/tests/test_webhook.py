@@ -2,6 +2,7 @@ import json
 
 import requests
 
+from odoo import fields
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
@@ -106,10 +107,11 @@ class TestWebhook(XeroWebhookMixin, XeroSandboxMixin, HttpCase):
         for entropy in range(20):
             self.assertEqual(self.post(self.delivery_body(f"burst-{entropy}")).status_code, 200)
         self.assertEqual(self.env["ir.cron.trigger"].search_count([("cron_id", "=", self.cron.id)]), 20)
-        self.assertEqual(
-            len(set(self.env["ir.cron.trigger"].search([("cron_id", "=", self.cron.id)]).mapped("call_at"))),
-            1,
-            "all woken for the same moment: Odoo runs the job once for every trigger that is due",
+        wake_times = self.env["ir.cron.trigger"].search([("cron_id", "=", self.cron.id)]).mapped("call_at")
+        self.assertLessEqual(
+            max(wake_times),
+            fields.Datetime.now(),
+            "all due at once: Odoo's runner clears every due trigger after one run (ir.cron._clear_schedule)",
         )
         logs = self.connection.sync_log_count
         self.connection._cron_xero_sync_connection(self.connection.id)
