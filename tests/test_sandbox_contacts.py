@@ -2,7 +2,6 @@
 
 import datetime as dt
 import json
-import time
 from urllib.parse import urlencode
 
 import pytest
@@ -40,16 +39,13 @@ def _all_contacts_paged(sdk, tenant_id, **query):
 
 
 def test_paging_through_ten_thousand_contacts_with_the_sdk(sandbox, sdk, tenant_id, kit):
-    started = time.perf_counter()
     contacts, pagination = _all_contacts_paged(sdk, tenant_id, include_archived=True)
-    elapsed = time.perf_counter() - started
     expected = sandbox.control.contacts(tenant_id)
     assert len(contacts) == len(expected) >= kit.SESSION_CONTACTS
     assert len({c["ContactID"] for c in contacts}) == len(contacts)
     assert {c["ContactID"] for c in contacts} == {c["ContactID"] for c in expected}
     assert pagination["pageSize"] == 1000 and pagination["itemCount"] == len(expected)
     assert pagination["pageCount"] == -(-len(expected) // 1000)
-    assert elapsed < 5, f"10k contacts took {elapsed:.1f}s"
 
 
 def test_sdk_models_refuse_names_over_255_characters(sandbox, sdk, tenant_id):

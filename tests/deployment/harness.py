@@ -13,6 +13,7 @@ import base64
 import contextlib
 import hashlib
 import hmac
+import importlib.util
 import json
 import os
 import signal
@@ -38,6 +39,17 @@ CALLBACK = "/xero_timesync/oauth/callback"
 WEBHOOK = "/xero_timesync/webhook"
 CRON_XMLID = ("xero_timesync", "ir_cron_xero_sync_contacts")
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def _addon_constants():
+    """The addon's ``const.py`` (plain values, no Odoo import), so the tier does not retype them."""
+    spec = importlib.util.spec_from_file_location("xero_timesync_const", ROOT / "xero_timesync" / "const.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+const = _addon_constants()
 
 # Run inside the fresh database before the server starts (like ./dev demo): point the addon at the sandbox.
 _CONFIGURE = """

@@ -15,6 +15,7 @@ from .harness import (
     RpcError,
     add_clean_contacts,
     compare_with_sandbox,
+    const,
     duplicates,
     fire_together,
     notification_kind,
@@ -332,13 +333,19 @@ def test_6_webhook_replays_big_bodies_and_bursts(tier, healthy):
     # a burst of 20 distinct deliveries within a second
     since = d.last_log_id(admin)
     bodies = [d.webhook_body(tier.tenant_id, [cid], sequence=301 + i) for i, cid in enumerate(contact_ids)]
+    fired = time.monotonic()
     answers = fire_together(*[lambda b=b: d.post_webhook(b).status_code for b in bodies])
+    spread = time.monotonic() - fired
     time.sleep(2)
     d.wait_cron_idle(admin, timeout=40, since_log_id=since)
     if set(answers) != {200}:
         problems.append(f"burst: answers {answers}")
-    if len(runs := webhook_runs(tier, since)) != 1:
-        problems.append(f"burst: {len(runs)} webhook runs for 20 deliveries of one organisation: {runs}")
+    # one run per burst that fits in the debounce window; a slower burst (a loaded machine) may cost a second
+    allowed = 1 if spread < const.WEBHOOK_DEBOUNCE_SECONDS * 0.75 else 2
+    if not 1 <= len(runs := webhook_runs(tier, since)) <= allowed:
+        problems.append(
+            f"burst in {spread:.1f}s: {len(runs)} webhook runs for 20 deliveries of one organisation: {runs}"
+        )
     assert not problems, "\n".join(problems)
 
 

@@ -1,8 +1,14 @@
+import random
+import time
 from datetime import datetime, timezone
+
+import psycopg2.errors
 
 from odoo import api, fields, models
 
 from .. import const
+
+SPEND_ATTEMPTS = 5
 
 
 class XeroRateBudget(models.Model):
@@ -33,24 +39,39 @@ class XeroRateBudget(models.Model):
         a rollback of the run: the call was made). Thread-safe: it touches only the registry.
         """
         now = datetime.now(timezone.utc).replace(tzinfo=None)
-        minute = now.replace(second=0, microsecond=0)
-        with self.env.registry.cursor() as cr:
-            cr.execute(
-                """
-                INSERT INTO xero_rate_budget AS b (tenant_id, minute_start, minute_calls, day, day_calls)
-                VALUES (%(tenant)s, %(minute)s, 1, %(day)s, 1)
-                ON CONFLICT (tenant_id) DO UPDATE SET
-                    minute_calls = CASE WHEN b.minute_start = EXCLUDED.minute_start THEN b.minute_calls + 1 ELSE 1 END,
-                    minute_start = EXCLUDED.minute_start,
-                    day_calls = CASE WHEN b.day = EXCLUDED.day THEN b.day_calls + 1 ELSE 1 END,
-                    day = EXCLUDED.day
-                RETURNING minute_calls, day_calls
-                """,
-                {"tenant": tenant_id, "minute": minute, "day": now.date()},
-            )
-            minute_calls, day_calls = cr.fetchone()
+        minute_calls, day_calls = self._count_call(tenant_id, now)
         if day_calls > daily_limit:
             return 0, True
         if minute_calls > const.MINUTE_LIMIT:
             return 60 - now.second - now.microsecond / 1e6 + 0.1, False
         return 0, False
+
+    @api.model
+    def _count_call(self, tenant_id, now):
+        """Upsert the counters in a transaction of their own. Runs that waited out the same spent minute all
+        wake at :00 and hit this row at once; under Odoo's REPEATABLE READ the losers get a serialization
+        failure, and the single statement is safe to replay."""
+        attempt = 0
+        while True:
+            try:
+                with self.env.registry.cursor() as cr:
+                    cr.execute(
+                        """
+                        INSERT INTO xero_rate_budget AS b (tenant_id, minute_start, minute_calls, day, day_calls)
+                        VALUES (%(tenant)s, %(minute)s, 1, %(day)s, 1)
+                        ON CONFLICT (tenant_id) DO UPDATE SET
+                            minute_calls = CASE WHEN b.minute_start = EXCLUDED.minute_start
+                                                THEN b.minute_calls + 1 ELSE 1 END,
+                            minute_start = EXCLUDED.minute_start,
+                            day_calls = CASE WHEN b.day = EXCLUDED.day THEN b.day_calls + 1 ELSE 1 END,
+                            day = EXCLUDED.day
+                        RETURNING minute_calls, day_calls
+                        """,
+                        {"tenant": tenant_id, "minute": now.replace(second=0, microsecond=0), "day": now.date()},
+                    )
+                    return cr.fetchone()
+            except psycopg2.errors.SerializationFailure:
+                attempt += 1
+                if attempt == SPEND_ATTEMPTS:
+                    raise
+                time.sleep(random.uniform(0.01, 0.05) * attempt)

@@ -16,6 +16,7 @@ from . import (
     test_money_payments,
     test_polish,
     test_prefetch,
+    test_rate_budget,
     test_scope,
     test_sync,
     test_sync_faults,

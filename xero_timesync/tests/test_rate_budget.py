@@ -1,0 +1,62 @@
+"""The per-organisation call budget every worker and server shares (``xero.rate.budget``)."""
+
+from unittest.mock import patch
+
+import psycopg2.errors
+from freezegun import freeze_time
+
+from odoo.tests import TransactionCase, tagged
+
+from odoo.addons.xero_timesync import const
+
+
+@tagged("post_install", "-at_install")
+class TestRateBudget(TransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.registry_enter_test_mode_cls()  # the budget's own cursor joins the test transaction
+
+    def setUp(self):
+        super().setUp()
+        self.Budget = self.env["xero.rate.budget"]
+        self.Budget.search([]).unlink()
+
+    def budget(self):
+        return self.Budget.search([("tenant_id", "=", "tenant-x")])
+
+    def test_a_spent_minute_is_waited_out_to_its_end(self):
+        with patch.object(const, "MINUTE_LIMIT", 1), freeze_time("2026-03-02 10:00:30"):
+            self.assertEqual(self.Budget._spend("tenant-x", 5000), (0, False))
+            wait, day_spent = self.Budget._spend("tenant-x", 5000)
+        self.assertAlmostEqual(wait, 30.1, places=3, msg="the rest of this minute, and a margin")
+        self.assertFalse(day_spent)
+        with patch.object(const, "MINUTE_LIMIT", 1), freeze_time("2026-03-02 10:01:00"):
+            self.assertEqual(self.Budget._spend("tenant-x", 5000), (0, False), "a new minute, a new budget")
+        self.assertEqual((self.budget().minute_calls, self.budget().day_calls), (1, 3))
+
+    def test_runs_waking_together_are_counted_not_failed(self):
+        """Runs that waited out the same minute all count their next call at :00; the losers of the upsert
+        race get a serialization failure under REPEATABLE READ, and their call must still be counted."""
+        real_cursor = self.env.registry.cursor
+        lost = []
+
+        def cursor(*args, **kwargs):
+            if len(lost) < 2:
+                lost.append(1)
+                raise psycopg2.errors.SerializationFailure("could not serialize access due to concurrent update")
+            return real_cursor(*args, **kwargs)
+
+        with patch.object(self.env.registry, "cursor", side_effect=cursor):
+            self.assertEqual(self.Budget._spend("tenant-x", 5000), (0, False))
+        self.assertEqual(len(lost), 2, "two lost races, replayed")
+        self.assertEqual(self.budget().minute_calls, 1, "counted once")
+
+    def test_a_lasting_conflict_is_not_hidden(self):
+        failure = psycopg2.errors.SerializationFailure("could not serialize access due to concurrent update")
+        with (
+            patch.object(self.env.registry, "cursor", side_effect=failure) as cursor,
+            self.assertRaises(psycopg2.errors.SerializationFailure),
+        ):
+            self.Budget._spend("tenant-x", 5000)
+        self.assertEqual(cursor.call_count, 5)
