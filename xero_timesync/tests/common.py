@@ -1,5 +1,6 @@
 """Tests run the addon's real code path (xero-python over HTTP) against an in-process xero_sandbox."""
 
+from contextlib import contextmanager
 from unittest.mock import patch
 from urllib.parse import parse_qs, urlparse
 
@@ -80,6 +81,19 @@ class XeroSandboxMixin:
         if wizard.step != "done":
             raise AssertionError(f"Save did not finish: {wizard.step}")
         return cls.env["xero.connection"]._xero_for_company(wizard.company_id)
+
+    @contextmanager
+    def clients_sleep(self, sleep=lambda seconds: None):
+        """Every Xero client the code under test builds waits with ``sleep`` (its ``sleep=``) instead of
+        time.sleep: retries and rate-limit waits cost no time, and a test may record or fake them."""
+        Connection = type(self.env["xero.connection"])
+        new_client = Connection._xero_new_client
+
+        def new_client_with_sleep(model, *args, **options):
+            return new_client(model, *args, **options, sleep=sleep)
+
+        with patch.object(Connection, "_xero_new_client", new_client_with_sleep):
+            yield
 
     @classmethod
     def xero_tasks(cls, connection, active=None):

@@ -6,7 +6,6 @@ from odoo.tests import tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.xero_timesync import const
-from odoo.addons.xero_timesync.services import xero_client
 
 from .common import XeroSandboxCase
 from .test_sync_faults import IMPORTER_LOGGER, too_long_for_an_index
@@ -90,9 +89,6 @@ class TestHealth(XeroSandboxCase):
             wait, day_spent = Budget._spend("tenant-x", 5000)
         self.assertTrue(0 < wait <= 60.1 and not day_spent, "the rest of this minute")
         waits = []
-        with (
-            patch.object(xero_client.time, "sleep", side_effect=waits.append),
-            patch.object(type(Budget), "_spend", autospec=True, side_effect=[(12.5, False), (0, False)]),
-        ):
-            self.connection._xero_client().organisation()
+        with patch.object(type(Budget), "_spend", autospec=True, side_effect=[(12.5, False), (0, False)]):
+            self.connection._xero_client(sleep=waits.append).organisation()
         self.assertEqual(waits, [12.5], "the client slept, then called")

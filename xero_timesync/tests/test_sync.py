@@ -139,7 +139,7 @@ class TestContactSync(XeroSandboxCase):
             waits.append(seconds)
             control.set_clock_offset(sum(waits) + 1)
 
-        with patch.object(const, "CONTACTS_PAGE_SIZE", 10), patch("time.sleep", fake_sleep):
+        with patch.object(const, "CONTACTS_PAGE_SIZE", 10), self.clients_sleep(fake_sleep):
             log = self.sync()
         self.assertEqual(log.state, "done", log.message)
         self.assertTrue(waits and all(0 < w <= 61 for w in waits), waits)

@@ -12,8 +12,6 @@ from odoo import fields
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
-from odoo.addons.xero_timesync.services import xero_client
-
 from .common import XeroSandboxCase
 
 IMPORTER_LOGGER = "odoo.addons.xero_timesync.models.xero_contact_importer"
@@ -97,7 +95,7 @@ class TestSyncFaults(XeroSandboxCase):
         control.add_contact(self.tenant_id, name="After A Bad Answer")
         control.set_clock_offset(2 * 3600)  # the access token expired: the run must refresh first
         control.inject_fault("POST", "/connect/token", "malformed", count=1)
-        with patch.object(xero_client.time, "sleep"):
+        with self.clients_sleep():
             log = self.connection._xero_sync("manual")
         self.assertEqual((log.state, log.created_count), ("done", 1), log.message)
         self.assertEqual(self.connection.state, "connected")
@@ -107,7 +105,7 @@ class TestSyncFaults(XeroSandboxCase):
         control = self.sandbox.control
         control.set_clock_offset(2 * 3600)
         control.inject_fault("POST", "/connect/token", "malformed", count=10)
-        with patch.object(xero_client.time, "sleep"):
+        with self.clients_sleep():
             log = self.connection._xero_sync("manual")
         self.assertEqual(log.state, "failed")
         self.assertIn("not valid JSON", log.message)
