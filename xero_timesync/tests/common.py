@@ -13,6 +13,7 @@ from xero_sandbox.testing import SandboxServer
 
 CLIENT_ID = "test-client-id"
 CLIENT_SECRET = "test-client-secret"
+WEBHOOK_KEY = "webhook-signing-key-for-tests"
 
 
 def query_of(url):
@@ -43,6 +44,7 @@ class XeroSandboxMixin:
         cls.addClassCleanup(cls.sandbox.stop)
         point_odoo_at_sandbox(cls.env, cls.sandbox.url, CLIENT_ID, CLIENT_SECRET)
         cls.tenant = cls.sandbox.tenants[0]
+        cls.tenant_id = cls.tenant["tenant_id"]
 
     def setUp(self):
         super().setUp()
@@ -110,7 +112,7 @@ class XeroSandboxCase(XeroSandboxMixin, TransactionCase):
 class XeroWebhookMixin:
     """For HttpCase tests where Xero (the sandbox, or a plain HTTP client) posts to our webhook endpoint."""
 
-    webhook_key = "webhook-signing-key-for-tests"
+    webhook_key = WEBHOOK_KEY
 
     @classmethod
     def setUpClass(cls):

@@ -24,10 +24,6 @@ class TestContactSync(XeroSandboxCase):
         super().setUpClass()
         cls.connection = cls.connect()  # every test starts from this imported state
 
-    def setUp(self):
-        super().setUp()
-        self.tenant_id = self.tenant["tenant_id"]
-
     def sync(self, trigger="manual"):
         return self.connection._xero_sync(trigger)
 

@@ -12,6 +12,10 @@ from odoo import fields
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
+from odoo.addons.xero_timesync import const
+
+from xero_sandbox.config import REFRESH_TOKEN_TTL
+
 from .common import XeroSandboxCase
 
 IMPORTER_LOGGER = "odoo.addons.xero_timesync.models.xero_contact_importer"
@@ -32,7 +36,6 @@ class TestSyncFaults(XeroSandboxCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.connection = cls.connect()
-        cls.tenant_id = cls.tenant["tenant_id"]
 
     def task_of(self, contact_id):
         return (
@@ -117,7 +120,7 @@ class TestSyncFaults(XeroSandboxCase):
     @mute_logger(IMPORTER_LOGGER, CONNECTION_LOGGER)
     def test_a_dead_grant_needs_reauthorisation_tells_an_admin_once_and_stops_retrying(self):
         control = self.sandbox.control
-        control.set_clock_offset(61 * 86400)  # Xero's refresh tokens die after 60 days unused
+        control.set_clock_offset(REFRESH_TOKEN_TTL + 86400)  # Xero's refresh tokens die after 60 days unused
         log = self.connection._xero_sync("cron")
         self.assertEqual(log.state, "failed")
         self.assertEqual(self.connection.state, "needs_reauth")
@@ -161,7 +164,7 @@ class TestSyncFaults(XeroSandboxCase):
     # -- secrets -------------------------------------------------------------------------------------------
     def test_secrets_reach_settings_administrators_only(self):
         settings = self.env["res.config.settings"]
-        self.env["ir.config_parameter"].sudo().set_param("xero_timesync.webhook_key", "the-webhook-key")
+        self.env["ir.config_parameter"].sudo().set_param(const.PARAM_WEBHOOK_KEY, "the-webhook-key")
         names = ["xero_client_secret", "xero_webhook_key", "xero_client_id"]
         self.assertEqual(settings.default_get(names)["xero_webhook_key"], "the-webhook-key")
         employee = new_test_user(self.env, "probe_employee", groups="base.group_user")
