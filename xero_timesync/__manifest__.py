@@ -45,5 +45,8 @@
         "web.assets_tests": [
             "xero_timesync/static/tests/tours/*.js",
         ],
+        "web.assets_unit_tests": [
+            "xero_timesync/static/tests/**/*.test.js",
+        ],
     },
 }

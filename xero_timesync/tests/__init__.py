@@ -23,6 +23,7 @@ from . import (
     test_sync_queries,
     test_timer,
     test_timer_http,
+    test_timer_js,
     test_tracking,
     test_ux,
     test_webhook,

@@ -1,5 +1,6 @@
 """Tests run the addon's real code path (xero-python over HTTP) against an in-process xero_sandbox."""
 
+from contextlib import contextmanager
 from unittest.mock import patch
 from urllib.parse import parse_qs, urlparse
 
@@ -12,6 +13,7 @@ from xero_sandbox.testing import SandboxServer
 
 CLIENT_ID = "test-client-id"
 CLIENT_SECRET = "test-client-secret"
+WEBHOOK_KEY = "webhook-signing-key-for-tests"
 
 
 def query_of(url):
@@ -42,6 +44,7 @@ class XeroSandboxMixin:
         cls.addClassCleanup(cls.sandbox.stop)
         point_odoo_at_sandbox(cls.env, cls.sandbox.url, CLIENT_ID, CLIENT_SECRET)
         cls.tenant = cls.sandbox.tenants[0]
+        cls.tenant_id = cls.tenant["tenant_id"]
 
     def setUp(self):
         super().setUp()
@@ -81,6 +84,19 @@ class XeroSandboxMixin:
             raise AssertionError(f"Save did not finish: {wizard.step}")
         return cls.env["xero.connection"]._xero_for_company(wizard.company_id)
 
+    @contextmanager
+    def clients_sleep(self, sleep=lambda seconds: None):
+        """Every Xero client the code under test builds waits with ``sleep`` (its ``sleep=``) instead of
+        time.sleep: retries and rate-limit waits cost no time, and a test may record or fake them."""
+        Connection = type(self.env["xero.connection"])
+        new_client = Connection._xero_new_client
+
+        def new_client_with_sleep(model, *args, **options):
+            return new_client(model, *args, **options, sleep=sleep)
+
+        with patch.object(Connection, "_xero_new_client", new_client_with_sleep):
+            yield
+
     @classmethod
     def xero_tasks(cls, connection, active=None):
         domain = [("xero_connection_id", "=", connection.id)]
@@ -96,7 +112,7 @@ class XeroSandboxCase(XeroSandboxMixin, TransactionCase):
 class XeroWebhookMixin:
     """For HttpCase tests where Xero (the sandbox, or a plain HTTP client) posts to our webhook endpoint."""
 
-    webhook_key = "webhook-signing-key-for-tests"
+    webhook_key = WEBHOOK_KEY
 
     @classmethod
     def setUpClass(cls):

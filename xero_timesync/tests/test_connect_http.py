@@ -84,7 +84,7 @@ class TestOAuthCallback(XeroSandboxMixin, HttpCase):
                 self.assertIn("AccessError", str(caught.exception))
 
     def test_client_secret_is_not_readable_by_employees(self):
-        self.env["ir.config_parameter"].sudo().set_param("xero_timesync.client_secret", "s3cret-value")
+        self.env["ir.config_parameter"].sudo().set_param(const.PARAM_CLIENT_SECRET, "s3cret-value")
         new_test_user(self.env, "employee_secret", password="employee_secret", groups="base.group_user")
         self.authenticate("employee_secret", "employee_secret")
         with mute_logger("odoo.http"), self.assertRaises(Exception) as caught:

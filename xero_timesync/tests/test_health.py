@@ -6,7 +6,6 @@ from odoo.tests import tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.xero_timesync import const
-from odoo.addons.xero_timesync.services import xero_client
 
 from .common import XeroSandboxCase
 from .test_sync_faults import IMPORTER_LOGGER, too_long_for_an_index
@@ -20,23 +19,26 @@ class TestHealth(XeroSandboxCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.connection = cls.connect()
-        cls.tenant_id = cls.tenant["tenant_id"]
 
     def activities(self, xmlid):
         activity_type = self.env.ref(xmlid)
         return self.connection.activity_ids.filtered(lambda activity: activity.activity_type_id == activity_type)
 
     def test_the_panel_shows_runs_quota_grant_and_deliveries(self):
-        self.sandbox.control.set_rate_limits(minute=60, day=5000)
+        self.sandbox.control.set_rate_limits(minute=const.MINUTE_LIMIT, day=const.DAILY_LIMIT)
         log = self.connection._xero_sync("manual")
         self.assertEqual(log.state, "done")
         settings = self.env["res.config.settings"].create({})
         self.assertEqual(settings.xero_last_success_date, log.started_at)
         self.assertIn("0 created", settings.xero_last_success_summary)
-        self.assertEqual(settings.xero_quota_day_remaining, 5000 - 1, "Xero's X-DayLimit-Remaining after one call")
-        self.assertEqual(settings.xero_quota_minute_remaining, 60 - 1)
+        self.assertEqual(
+            settings.xero_quota_day_remaining, const.DAILY_LIMIT - 1, "Xero's X-DayLimit-Remaining after one call"
+        )
+        self.assertEqual(settings.xero_quota_minute_remaining, const.MINUTE_LIMIT - 1)
         self.assertTrue(self.connection.quota_checked_at)
-        self.assertEqual((settings.xero_token_age_days, settings.xero_token_days_left), (0, 60))
+        self.assertEqual(
+            (settings.xero_token_age_days, settings.xero_token_days_left), (0, const.REFRESH_TOKEN_LIFETIME_DAYS)
+        )
         self.assertTrue(settings.xero_next_sync_date)
         self.assertFalse(settings.xero_last_webhook_date)
         self.assertEqual(settings.xero_failed_push_count, 0)
@@ -69,7 +71,7 @@ class TestHealth(XeroSandboxCase):
         self.assertEqual(len(self.activities("xero_timesync.mail_activity_type_xero_quota")), 1)
 
     def test_every_worker_counts_its_calls_against_the_organisation_budget(self):
-        self.env["ir.config_parameter"].sudo().set_param("xero_timesync.daily_call_limit", "3")
+        self.env["ir.config_parameter"].sudo().set_param(const.PARAM_DAILY_LIMIT, "3")
         self.env["xero.rate.budget"].search([]).unlink()
         self.assertEqual(self.connection._xero_sync("manual").state, "done")  # call 1
         self.assertEqual(self.connection._xero_sync("manual").state, "done")  # call 2
@@ -90,9 +92,6 @@ class TestHealth(XeroSandboxCase):
             wait, day_spent = Budget._spend("tenant-x", 5000)
         self.assertTrue(0 < wait <= 60.1 and not day_spent, "the rest of this minute")
         waits = []
-        with (
-            patch.object(xero_client.time, "sleep", side_effect=waits.append),
-            patch.object(type(Budget), "_spend", autospec=True, side_effect=[(12.5, False), (0, False)]),
-        ):
-            self.connection._xero_client().organisation()
+        with patch.object(type(Budget), "_spend", autospec=True, side_effect=[(12.5, False), (0, False)]):
+            self.connection._xero_client(sleep=waits.append).organisation()
         self.assertEqual(waits, [12.5], "the client slept, then called")

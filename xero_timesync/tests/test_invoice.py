@@ -1,6 +1,5 @@
 import math
 from datetime import date
-from unittest.mock import patch
 
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import TransactionCase, new_test_user, tagged
@@ -317,7 +316,7 @@ class TestPushToXero(XeroInvoiceMixin, XeroSandboxCase):
     def test_retry_after_a_dropped_response_replays_and_leaves_one_invoice(self):
         move = self.posted_invoice()
         self.sandbox.control.inject_fault("PUT", "/api.xro/2.0/Invoices", "drop", count=1)
-        with patch("odoo.addons.xero_timesync.services.xero_client.time.sleep"):
+        with self.clients_sleep():
             move.action_xero_push()
         self.assertEqual(len(self.xero_invoices()), 1)
         self.assertEqual(move.xero_invoice_id, self.xero_invoices()[0]["InvoiceID"])
@@ -328,7 +327,7 @@ class TestPushToXero(XeroInvoiceMixin, XeroSandboxCase):
     def test_response_lost_for_good_then_next_push_finds_the_invoice(self):
         move = self.posted_invoice()
         self.sandbox.control.inject_fault("PUT", "/api.xro/2.0/Invoices", "drop", count=10)
-        with patch("odoo.addons.xero_timesync.services.xero_client.time.sleep"):
+        with self.clients_sleep():
             action = move.action_xero_push()
         self.assertEqual(action["params"]["type"], "danger")
         self.assertFalse(move.xero_invoice_id, "not marked as pushed")

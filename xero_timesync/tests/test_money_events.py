@@ -2,7 +2,6 @@
 
 import logging
 import time
-from unittest.mock import patch
 
 from odoo.tests import HttpCase, tagged
 
@@ -85,7 +84,7 @@ class TestInvoiceEvents(XeroWebhookMixin, XeroMoneyMixin, XeroSandboxMixin, Http
         self.sandbox.control.record_payment(self.tenant["tenant_id"], move.xero_invoice_id)
         self.deliver("INVOICE", [move.xero_invoice_id])
         self.sandbox.control.inject_fault("GET", "/api.xro/2.0/Invoices", "503", count=20)
-        with patch("time.sleep"):
+        with self.clients_sleep():
             self.assertEqual(self.fetch(), 0)
         self.assertEqual(len(self.env["xero.invoice.event"].search([])), 1)
         self.sandbox.control.clear_faults()

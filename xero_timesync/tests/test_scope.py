@@ -9,13 +9,14 @@ from .common import XeroSandboxCase
 class TestContactScope(XeroSandboxCase):
     sandbox_options = {"contacts": 60, "seed": 3, "orgs": 1}
 
-    def setUp(self):
-        super().setUp()
-        self.tenant_id = self.tenant["tenant_id"]
-        self.contacts = self.sandbox.control.contacts(self.tenant_id)
-        self.active = [c for c in self.contacts if c["ContactStatus"] == "ACTIVE"]
-        self.suppliers_only = {c["ContactID"] for c in self.active if c.get("IsSupplier") and not c.get("IsCustomer")}
-        self.groups = {g["Name"]: g for g in self.sandbox.control.contact_groups(self.tenant_id)}
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # the seeded contacts, which every test starts from (the sandbox is reset to them)
+        cls.contacts = cls.sandbox.control.contacts(cls.tenant_id)
+        cls.active = [c for c in cls.contacts if c["ContactStatus"] == "ACTIVE"]
+        cls.suppliers_only = {c["ContactID"] for c in cls.active if c.get("IsSupplier") and not c.get("IsCustomer")}
+        cls.groups = {g["Name"]: g for g in cls.sandbox.control.contact_groups(cls.tenant_id)}
 
     def accounts_step(self, **vals):
         wizard = self.start_wizard()

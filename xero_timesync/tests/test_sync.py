@@ -24,10 +24,6 @@ class TestContactSync(XeroSandboxCase):
         super().setUpClass()
         cls.connection = cls.connect()  # every test starts from this imported state
 
-    def setUp(self):
-        super().setUp()
-        self.tenant_id = self.tenant["tenant_id"]
-
     def sync(self, trigger="manual"):
         return self.connection._xero_sync(trigger)
 
@@ -139,7 +135,7 @@ class TestContactSync(XeroSandboxCase):
             waits.append(seconds)
             control.set_clock_offset(sum(waits) + 1)
 
-        with patch.object(const, "CONTACTS_PAGE_SIZE", 10), patch("time.sleep", fake_sleep):
+        with patch.object(const, "CONTACTS_PAGE_SIZE", 10), self.clients_sleep(fake_sleep):
             log = self.sync()
         self.assertEqual(log.state, "done", log.message)
         self.assertTrue(waits and all(0 < w <= 61 for w in waits), waits)

@@ -12,7 +12,9 @@ from odoo import fields
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
-from odoo.addons.xero_timesync.services import xero_client
+from odoo.addons.xero_timesync import const
+
+from xero_sandbox.config import REFRESH_TOKEN_TTL
 
 from .common import XeroSandboxCase
 
@@ -34,7 +36,6 @@ class TestSyncFaults(XeroSandboxCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.connection = cls.connect()
-        cls.tenant_id = cls.tenant["tenant_id"]
 
     def task_of(self, contact_id):
         return (
@@ -97,7 +98,7 @@ class TestSyncFaults(XeroSandboxCase):
         control.add_contact(self.tenant_id, name="After A Bad Answer")
         control.set_clock_offset(2 * 3600)  # the access token expired: the run must refresh first
         control.inject_fault("POST", "/connect/token", "malformed", count=1)
-        with patch.object(xero_client.time, "sleep"):
+        with self.clients_sleep():
             log = self.connection._xero_sync("manual")
         self.assertEqual((log.state, log.created_count), ("done", 1), log.message)
         self.assertEqual(self.connection.state, "connected")
@@ -107,7 +108,7 @@ class TestSyncFaults(XeroSandboxCase):
         control = self.sandbox.control
         control.set_clock_offset(2 * 3600)
         control.inject_fault("POST", "/connect/token", "malformed", count=10)
-        with patch.object(xero_client.time, "sleep"):
+        with self.clients_sleep():
             log = self.connection._xero_sync("manual")
         self.assertEqual(log.state, "failed")
         self.assertIn("not valid JSON", log.message)
@@ -119,7 +120,7 @@ class TestSyncFaults(XeroSandboxCase):
     @mute_logger(IMPORTER_LOGGER, CONNECTION_LOGGER)
     def test_a_dead_grant_needs_reauthorisation_tells_an_admin_once_and_stops_retrying(self):
         control = self.sandbox.control
-        control.set_clock_offset(61 * 86400)  # Xero's refresh tokens die after 60 days unused
+        control.set_clock_offset(REFRESH_TOKEN_TTL + 86400)  # Xero's refresh tokens die after 60 days unused
         log = self.connection._xero_sync("cron")
         self.assertEqual(log.state, "failed")
         self.assertEqual(self.connection.state, "needs_reauth")
@@ -163,7 +164,7 @@ class TestSyncFaults(XeroSandboxCase):
     # -- secrets -------------------------------------------------------------------------------------------
     def test_secrets_reach_settings_administrators_only(self):
         settings = self.env["res.config.settings"]
-        self.env["ir.config_parameter"].sudo().set_param("xero_timesync.webhook_key", "the-webhook-key")
+        self.env["ir.config_parameter"].sudo().set_param(const.PARAM_WEBHOOK_KEY, "the-webhook-key")
         names = ["xero_client_secret", "xero_webhook_key", "xero_client_id"]
         self.assertEqual(settings.default_get(names)["xero_webhook_key"], "the-webhook-key")
         employee = new_test_user(self.env, "probe_employee", groups="base.group_user")

@@ -30,7 +30,6 @@ class TestSyncQueries(XeroSandboxCase):
 
     def setUp(self):
         super().setUp()
-        self.tenant_id = self.tenant["tenant_id"]
         patcher = patch.object(const, "CONTACTS_PAGE_SIZE", PAGE_SIZE)
         patcher.start()
         self.addCleanup(patcher.stop)

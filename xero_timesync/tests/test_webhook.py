@@ -6,15 +6,14 @@ from odoo import fields
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
-from .common import XeroSandboxMixin, XeroWebhookMixin
+from odoo.addons.xero_timesync import const
 
-WEBHOOK_KEY = "webhook-signing-key-for-tests"
+from .common import WEBHOOK_KEY, XeroSandboxMixin, XeroWebhookMixin
 
 
 @tagged("post_install", "-at_install")
 class TestWebhook(XeroWebhookMixin, XeroSandboxMixin, HttpCase):
     sandbox_options = {"contacts": 5, "seed": 4, "orgs": 1}
-    webhook_key = WEBHOOK_KEY
 
     @classmethod
     def setUpClass(cls):
@@ -32,7 +31,7 @@ class TestWebhook(XeroWebhookMixin, XeroSandboxMixin, HttpCase):
 
     @mute_logger("odoo.addons.xero_timesync.controllers.webhook")
     def test_missing_key_fails_closed(self):
-        self.env["ir.config_parameter"].sudo().set_param("xero_timesync.webhook_key", False)
+        self.env["ir.config_parameter"].sudo().set_param(const.PARAM_WEBHOOK_KEY, False)
         self.assertFalse(self.sandbox.control.intent_to_receive(url=self.url, key=WEBHOOK_KEY)["passed"])
 
     def test_contact_event_wakes_the_cron_which_syncs_as_webhook(self):
