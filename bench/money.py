@@ -64,7 +64,7 @@ def invoices(env, connection, count):
         ]
     )
     moves.action_post()
-    moves._xero_push()
+    env["xero.invoice.sync"]._xero_push(moves)
     return moves
 
 
@@ -101,7 +101,7 @@ def run(env):
             for n, move in enumerate(moves):
                 sandbox.control.record_payment(tenant, move.xero_invoice_id, amount=None if n % 10 < 7 else 40)
             sandbox.control.clear_requests()
-            _, seconds, queries = measure(env, env["account.move"]._cron_xero_pull_invoice_status)
+            _, seconds, queries = measure(env, env["xero.invoice.sync"]._cron_xero_pull_invoice_status)
             total, detail = calls(sandbox)
             paid = sum(1 for m in moves if m.payment_state in ("paid", "partial"))
             rows.append(
@@ -112,7 +112,7 @@ def run(env):
                     f"{total} API calls {detail}; {paid} invoices paid/partial",
                 )
             )
-            _, seconds, queries = measure(env, env["account.move"]._cron_xero_pull_invoice_status)
+            _, seconds, queries = measure(env, env["xero.invoice.sync"]._cron_xero_pull_invoice_status)
             total, detail = calls(sandbox)
             rows.append(("hourly pull again (nothing new)", seconds, queries, f"{total} API calls in all so far"))
 

@@ -27,6 +27,7 @@ from . import (
     hr_employee,
     xero_invoice_event,
     xero_invoice_push,
+    xero_invoice_sync,
     xero_money,
     xero_tracking_category,
     xero_tracking_option,

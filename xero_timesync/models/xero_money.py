@@ -1,15 +1,12 @@
-"""The money comes back (issue 15): payments and credit notes made at Xero on pushed invoices, credit
-notes pushed from Odoo, the targeted fetch behind invoice webhooks, the timesheet PDF on Xero invoices.
+"""The money comes back (issue 15): payments and credit notes made at Xero on pushed invoices, and the
+targeted fetch behind invoice webhooks. What goes to Xero (credit notes pushed from Odoo, the timesheet
+PDF) is ``xero.invoice.sync``'s.
 
 Exactly once: every Odoo payment carries Xero's PaymentID under a unique index, every credit note its
-CreditNoteID under a unique index, invoices are locked (``SKIP LOCKED``) while their money is applied,
-and Xero writes carry an Idempotency-Key derived from a ledger committed before the request.
+CreditNoteID under a unique index, and invoices are locked (``SKIP LOCKED``) while their money is applied.
 """
 
-import hashlib
-import json
 import logging
-import secrets
 from collections import defaultdict
 from datetime import timedelta
 
@@ -24,7 +21,6 @@ from ..services.errors import XeroAuthError, XeroError
 _logger = logging.getLogger(__name__)
 
 LIVE_CREDIT_STATUSES = ("AUTHORISED", "PAID")
-ATTACH_RETRY_BATCH = 20
 
 
 class XeroMoney(models.AbstractModel):
@@ -35,7 +31,8 @@ class XeroMoney(models.AbstractModel):
     @api.model
     def _xero_pull(self, connection):
         """Hourly, after the invoice statuses: payments and credit notes changed since the last complete
-        pull (one paged If-Modified-Since call each), then timesheet PDFs that failed to attach."""
+        pull (one paged If-Modified-Since call each), then timesheet PDFs that failed to attach (not when
+        Xero refused to show payments: a connection lacking that scope lacks the attachments one too)."""
         company = connection.company_id
         client = connection._xero_client()
         started = fields.Datetime.now()
@@ -67,7 +64,7 @@ class XeroMoney(models.AbstractModel):
             return False
         if complete:
             company.sudo().write({"xero_money_since": started, "xero_money_error": False})
-        self._xero_retry_attachments(client, company)
+        self.env["xero.invoice.sync"]._xero_retry_attachments(client, company)
         return complete
 
     @api.model
@@ -352,117 +349,3 @@ class XeroMoney(models.AbstractModel):
         )
         if len(lines.move_id) == 2:
             lines.reconcile()
-
-    # -- credit notes pushed from Odoo ---------------------------------------------------------------
-    @api.model
-    def _xero_push_credit_notes(self, connection, client, refunds):
-        """Push Odoo credit notes of pushed invoices as ACCRECCREDIT, allocated to the Xero invoice;
-        returns ``{refund: error or None}``. The refunds are locked by the caller."""
-        report = {}
-        Push = self.env["xero.invoice.push"]
-        for refund in refunds:
-            invoice = refund.reversed_entry_id
-            payload, error = refund._xero_invoice_payload(connection)
-            if error:
-                report[refund] = error
-                continue
-            payload = dict(payload, Type="ACCRECCREDIT", Status="AUTHORISED")
-            payload.pop("DueDate", None)
-            if not refund.xero_invoice_id:
-                nonce = Push._pending(refund).get(refund)
-                found = None
-                if nonce:  # an earlier attempt's outcome never came back: look before creating
-                    for page in client.iter_credit_note_pages(references=[refund.name]):
-                        found = next((n for n in page if n.contact_id == payload["Contact"]["ContactID"]), found)
-                else:
-                    nonce = secrets.token_hex(8)
-                    Push._record({refund.id: nonce})
-                if not found:
-                    seed = json.dumps([refund.id, nonce, payload], sort_keys=True, default=str)
-                    key = hashlib.sha256(f"{self.env.cr.dbname}|credit|{seed}".encode()).hexdigest()[:64]
-                    found, errors, unknown = client.create_credit_note(payload, key)
-                    if not found:
-                        report[refund] = _("Xero refused the credit note: %s", "; ".join(errors))
-                        values = {"xero_push_error": report[refund]}
-                        if not unknown:
-                            values["xero_push_nonce"] = nonce
-                        refund.write(values)
-                        continue
-                refund.write(
-                    {
-                        "xero_invoice_id": found.credit_note_id,
-                        "xero_invoice_number": found.number,
-                        "xero_status": found.status,
-                        "xero_pushed_at": fields.Datetime.now(),
-                        "xero_push_error": False,
-                        "xero_push_nonce": nonce,
-                        "xero_allocated": any(i == invoice.xero_invoice_id for i, _a in found.allocations),
-                    }
-                )
-                refund._message_log(body=_("Pushed to Xero as credit note %s.", found.number))
-            report[refund] = self._xero_allocate(client, refund, invoice)
-        return report
-
-    @api.model
-    def _xero_allocate(self, client, refund, invoice):
-        if refund.xero_allocated:
-            return None
-        [xero_invoice] = client.get_full_invoices([invoice.xero_invoice_id]) or [None]
-        if xero_invoice is None or xero_invoice.status != "AUTHORISED" or xero_invoice.amount_due <= 0:
-            error = _(
-                "The credit note is in Xero but not allocated: %(invoice)s is %(status)s there, with nothing due.",
-                invoice=invoice.xero_invoice_number,
-                status=xero_invoice.status if xero_invoice else _("gone"),
-            )
-            refund.xero_push_error = error
-            return error
-        amount = min(refund.amount_total, xero_invoice.amount_due)
-        key = hashlib.sha256(
-            f"{self.env.cr.dbname}|allocate|{refund.xero_invoice_id}|{invoice.xero_invoice_id}|{amount}".encode()
-        ).hexdigest()[:64]
-        try:
-            client.allocate_credit_note(
-                refund.xero_invoice_id, invoice.xero_invoice_id, amount, refund.invoice_date or fields.Date.today(), key
-            )
-        except XeroError as error:
-            message = _(
-                "The credit note is in Xero but not allocated to %(invoice)s: %(error)s",
-                invoice=invoice.xero_invoice_number,
-                error=error,
-            )
-            refund.xero_push_error = message
-            return message
-        refund.write({"xero_allocated": True, "xero_push_error": False})
-        self._xero_reconcile(invoice, refund)
-        return None
-
-    # -- the time behind the invoice -----------------------------------------------------------------
-    @api.model
-    def _xero_attach_timesheets(self, client, moves):
-        """Attach each invoice's timesheet PDF (IncludeOnline); a failure is noted, the hourly pull retries."""
-        for move in moves.filtered(lambda m: m.xero_timesheet_count and not m.xero_timesheets_attached):
-            name = const.TIMESHEET_ATTACHMENT_NAME.format(number=(move.name or str(move.id)).replace("/", "-"))
-            try:
-                client.attach_to_invoice(move.xero_invoice_id, name, move._xero_timesheet_pdf(), include_online=True)
-            except XeroError as error:
-                _logger.warning("Timesheets of %s not attached in Xero: %s", move.id, error)
-                move._message_log(
-                    body=_("The timesheet PDF could not be attached in Xero yet (%s); retried hourly.", error)
-                )
-                continue
-            move.xero_timesheets_attached = True
-
-    @api.model
-    def _xero_retry_attachments(self, client, company):
-        moves = self.env["account.move"].search(
-            [
-                ("company_id", "=", company.id),
-                ("move_type", "=", "out_invoice"),
-                ("xero_invoice_id", "!=", False),
-                ("xero_status", "not in", ("VOIDED", "DELETED")),
-                ("xero_timesheets_attached", "=", False),
-                ("xero_revenue_account_code", "!=", False),  # invoiced from time
-            ],
-            limit=ATTACH_RETRY_BATCH,
-        )
-        self._xero_attach_timesheets(client, moves)

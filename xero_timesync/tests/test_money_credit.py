@@ -67,14 +67,14 @@ class TestCreditNotes(XeroMoneyMixin, XeroSandboxCase):
         self.timesheet(2)
         move = self.invoice_time()
         move.action_post()
-        move._xero_push()
+        self.env["xero.invoice.sync"]._xero_push(move)
         self.reverse(move)  # not released: the time stays invoiced
         self.assertEqual(self.env["account.analytic.line"].search_count([("xero_invoice_id", "=", move.id)]), 1)
         self.timesheet(1, day=date(2026, 3, 4))
         move2 = self.invoice_time()
         self.assertEqual(move2.xero_timesheet_count, 1)
         move2.action_post()
-        move2._xero_push()
+        self.env["xero.invoice.sync"]._xero_push(move2)
         self.reverse(move2, release_time=True)
         self.assertFalse(self.env["account.analytic.line"].search([("xero_invoice_id", "=", move2.id)]))
 
@@ -107,8 +107,8 @@ class TestTimeBehindTheInvoice(XeroMoneyMixin, XeroSandboxCase):
         ]
         for text in (b"Design review", b"Ben", b"1.50", b"3.50"):
             self.assertIn(text, html)
-        self.assertTrue(move._xero_timesheet_pdf().startswith(b"%PDF-"))
-        move._xero_push()
+        self.assertTrue(self.env["xero.invoice.sync"]._xero_timesheet_pdf(move).startswith(b"%PDF-"))
+        self.env["xero.invoice.sync"]._xero_push(move)
         self.assertTrue(move.xero_timesheets_attached)
         puts = [r for r in self.sandbox.control.requests("/api.xro/2.0/Invoices/") if r["method"] == "PUT"]
         [upload] = [r for r in puts if "/Attachments/" in r["path"]]
@@ -129,7 +129,7 @@ class TestTimeBehindTheInvoice(XeroMoneyMixin, XeroSandboxCase):
         move = self.invoice_time()
         move.action_post()
         self.sandbox.control.inject_fault("PUT", "/api.xro/2.0/Invoices/", "400", count=1)
-        move._xero_push()
+        self.env["xero.invoice.sync"]._xero_push(move)
         self.assertTrue(move.xero_invoice_id)
         with self.assertRaisesRegex(UserError, "once they are approved"):
             move.action_xero_view_online()

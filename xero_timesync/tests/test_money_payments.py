@@ -21,12 +21,12 @@ class XeroMoneyMixin(XeroInvoiceMixin):
 
     def pushed_invoice(self, amount=100.0, **kwargs):
         move = self.posted_invoice(amount, **kwargs)
-        move._xero_push()
+        self.env["xero.invoice.sync"]._xero_push(move)
         self.assertTrue(move.xero_invoice_id, move.xero_push_error)
         return move
 
     def pull(self):
-        self.env["account.move"]._cron_xero_pull_invoice_status()
+        self.env["xero.invoice.sync"]._cron_xero_pull_invoice_status()
 
 
 class TestPaymentsBack(XeroMoneyMixin, XeroSandboxCase):
@@ -91,7 +91,7 @@ class TestPaymentsBack(XeroMoneyMixin, XeroSandboxCase):
 
     def test_payments_of_invoices_we_did_not_push_are_ignored(self):
         move = self.pushed_invoice(100.0)
-        payload, _error = move._xero_invoice_payload(self.connection)
+        payload, _error = self.env["xero.invoice.sync"]._xero_invoice_payload(self.connection, move)
         [made_at_xero] = self.connection._xero_client().create_invoices([dict(payload, Reference="XERO-1")], "k1")
         self.sandbox.control.record_payment(self.tenant["tenant_id"], made_at_xero.invoice.invoice_id)
         self.pull()

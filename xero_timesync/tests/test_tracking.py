@@ -86,7 +86,7 @@ class TestTracking(XeroInvoiceMixin, XeroSandboxCase):
         self.map(self.ana, "Region", "North")
         self.map(self.ben, "Region", "South")
         move = self.invoice_of_two_employees()
-        move._xero_push()
+        self.env["xero.invoice.sync"]._xero_push(move)
         self.assertTrue(move.xero_invoice_id, move.xero_push_error)
         self.assertEqual(sorted(self.stored_tracking(move)), [[("Region", "North")], [("Region", "South")]])
         # the live categories were read once for the push
@@ -97,14 +97,14 @@ class TestTracking(XeroInvoiceMixin, XeroSandboxCase):
         self.map(self.consulting, "Department", "Consulting")
         self.ben.department_id = self.consulting
         move = self.invoice_of_two_employees(grouping="task")
-        move._xero_push()
+        self.env["xero.invoice.sync"]._xero_push(move)
         self.assertTrue(move.xero_invoice_id, move.xero_push_error)
         self.assertEqual(self.stored_tracking(move), [[("Department", "Consulting")]])
 
     def test_lines_not_from_time_and_no_tracking_carry_nothing(self):
         move = self.posted_invoice(100.0)
         self.sandbox.control.clear_requests()
-        move._xero_push()
+        self.env["xero.invoice.sync"]._xero_push(move)
         self.assertTrue(move.xero_invoice_id, move.xero_push_error)
         self.assertEqual(self.stored_tracking(move), [[]])
         self.assertFalse(self.sandbox.control.requests("/api.xro/2.0/TrackingCategories"))
@@ -114,7 +114,7 @@ class TestTracking(XeroInvoiceMixin, XeroSandboxCase):
         self.map(self.ana, "Region", "North")
         move = self.invoice_of_two_employees()
         self.sandbox.control.clear_requests()
-        report = move._xero_push()
+        report = self.env["xero.invoice.sync"]._xero_push(move)
         self.assertFalse(move.xero_invoice_id)
         self.assertIn("Ben", report[move])
         self.assertIn("Settings → Xero → Tracking", report[move])
@@ -127,7 +127,7 @@ class TestTracking(XeroInvoiceMixin, XeroSandboxCase):
         self.sandbox.control.set_tracking_status(self.tenant["tenant_id"], "Region", "South")
         move = self.invoice_of_two_employees()
         self.sandbox.control.clear_requests()
-        report = move._xero_push()
+        report = self.env["xero.invoice.sync"]._xero_push(move)
         self.assertFalse(move.xero_invoice_id)
         self.assertIn("South", report[move])
         self.assertIn("archived", report[move])
@@ -135,7 +135,7 @@ class TestTracking(XeroInvoiceMixin, XeroSandboxCase):
         self.assertFalse(self.option("Region", "South").active)  # the push refreshed what Odoo offers
         # restored at Xero: the next push goes through
         self.sandbox.control.set_tracking_status(self.tenant["tenant_id"], "Region", "South", "ACTIVE")
-        move._xero_push()
+        self.env["xero.invoice.sync"]._xero_push(move)
         self.assertTrue(move.xero_invoice_id, move.xero_push_error)
 
     def test_a_line_mixing_options_is_refused_with_the_fix(self):
@@ -143,7 +143,7 @@ class TestTracking(XeroInvoiceMixin, XeroSandboxCase):
         self.map(self.ana, "Region", "North")
         self.map(self.ben, "Region", "South")
         move = self.invoice_of_two_employees(grouping="task")
-        report = move._xero_push()
+        report = self.env["xero.invoice.sync"]._xero_push(move)
         self.assertFalse(move.xero_invoice_id)
         self.assertIn("per employee", report[move])
 
@@ -154,7 +154,7 @@ class TestTracking(XeroInvoiceMixin, XeroSandboxCase):
         region = self.category("Region")
         self.sandbox.control.set_tracking_status(self.tenant["tenant_id"], "Region")
         move = self.invoice_of_two_employees()
-        report = move._xero_push()
+        report = self.env["xero.invoice.sync"]._xero_push(move)
         self.assertFalse(move.xero_invoice_id)
         self.assertIn("“Region” is archived or deleted in Xero", report[move])
         self.assertFalse(self.puts())

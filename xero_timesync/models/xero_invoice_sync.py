@@ -1,0 +1,572 @@
+"""Invoices and credit notes to Xero and their status back: push (exactly once), lookup, cancel at Xero,
+the timesheet PDF on the Xero invoice, and the hourly status pull.
+
+``account.move`` keeps the fields and the buttons; they hand the moves to this model. The money that
+comes back (payments, credit notes made at Xero) is ``xero.money``'s. See README "Invoicing time and
+pushing to Xero" for the policies (who may push, edit after push, account and tax mapping, cancellation).
+"""
+
+import hashlib
+import json
+import logging
+import secrets
+from datetime import timedelta
+
+from markupsafe import Markup
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+from .. import const
+from ..services.errors import XeroAuthError, XeroError
+from ..services.paging import iter_batches
+from .account_move import GONE_STATUSES
+
+_logger = logging.getLogger(__name__)
+
+LOOKUP_BATCH = 40  # references per GET /Invoices (keeps the where clause well inside URL limits)
+ATTACH_RETRY_BATCH = 20
+
+
+class XeroInvoiceSync(models.AbstractModel):
+    _name = "xero.invoice.sync"
+    _description = "Xero invoice push, cancellation and status"
+
+    @api.model
+    def _xero_connection(self, company):
+        connection = self.env["xero.connection"]._xero_for_company(company)
+        if not connection or connection.state != "connected":
+            raise UserError(_("%s is not connected to Xero (Settings → Xero).", company.name))
+        return connection
+
+    # -- push ------------------------------------------------------------------------------------
+    @api.model
+    def _xero_push_and_notify(self, moves):
+        """The Push to Xero button: push, then a toast with each invoice's outcome; each new failure is
+        also noted in the invoice's chatter (once)."""
+        known_errors = {move: move.xero_push_error for move in moves}
+        report = self._xero_push(moves)
+        failed = {move: error for move, error in report.items() if error}
+        for move, error in failed.items():
+            if move._xero_live():
+                continue
+            if move.xero_push_error != error:
+                move.write({"xero_push_error": error})
+            if known_errors.get(move) != error:
+                move.message_post(
+                    body=Markup("<strong>%s</strong> %s") % (_("Not pushed to Xero:"), error),
+                    subtype_xmlid="mail.mt_note",
+                )
+        pushed = len(report) - len(failed)
+        if failed:
+            lines = "\n".join(f"{move.display_name}: {error}" for move, error in failed.items())
+            message = _(
+                "%(pushed)s pushed, %(failed)s not pushed:\n%(lines)s", pushed=pushed, failed=len(failed), lines=lines
+            )
+        else:
+            message = _("%s invoice(s) are in Xero.", pushed)
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": _("Push to Xero"),
+                "message": message,
+                "type": "danger" if failed else "success",
+                "sticky": bool(failed),
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+    @api.model
+    def _xero_push(self, moves):
+        """Create these invoices in Xero, exactly once. Returns ``{move: error or None}``."""
+        report = {}
+        candidates = moves.browse()
+        for move in moves:
+            if move.move_type == "out_refund" and move.reversed_entry_id._xero_live():
+                if move.state != "posted":
+                    report[move] = _("Confirm the credit note first.")
+                elif move.xero_invoice_id and move.xero_allocated:
+                    report[move] = None
+                else:
+                    candidates |= move  # pushed as an ACCRECCREDIT allocated to the Xero invoice
+                continue
+            if move.move_type != "out_invoice":
+                report[move] = _("Only customer invoices, and credit notes of pushed invoices, can be pushed to Xero.")
+            elif move.state != "posted":
+                report[move] = _("Confirm the invoice first: its number becomes the reference in Xero.")
+            elif move._xero_live():
+                report[move] = None  # already there: pushing twice never creates a second one
+            else:
+                candidates |= move
+        for company, company_moves in candidates.grouped("company_id").items():
+            try:
+                connection = self._xero_connection(company)
+            except UserError as error:
+                report.update(dict.fromkeys(company_moves, str(error)))
+                continue
+            locked = company_moves.try_lock_for_update(allow_referencing=True)
+            for move in company_moves - locked:
+                report[move] = _("Somebody is pushing this invoice right now; try again in a moment.")
+            locked.invalidate_recordset(["xero_invoice_id", "xero_status", "xero_push_nonce"])
+            refunds = locked.filtered(lambda m: m.move_type == "out_refund")
+            locked -= refunds
+            for move in locked._xero_live():  # pushed by the one who held the lock before us
+                report[move] = None
+            report.update(self._xero_push_locked(connection, locked.filtered(lambda m: not m._xero_live())))
+            if refunds:
+                report.update(self._xero_push_refunds_locked(connection, refunds))
+        return report
+
+    @api.model
+    def _xero_push_locked(self, connection, moves):
+        report = {}
+        if not moves:
+            return report
+        client = connection._xero_client()
+        try:
+            report.update(self._xero_ensure_contacts(client, moves))
+            payloads = {}
+            tracking = self.env["xero.tracking.mapping"]._xero_push_plan(connection, client)
+            for move in moves.filtered(lambda m: m not in report):
+                payload, error = self._xero_invoice_payload(connection, move, tracking)
+                if error:
+                    report[move] = error
+                else:
+                    payloads[move] = payload
+            ready = moves.browse([m.id for m in payloads])
+            pending = self.env["xero.invoice.push"]._pending(ready)
+            found = self._xero_find_existing(client, pending)
+            self._xero_store_results({move: (invoice, pending[move]) for move, invoice in found.items()})
+            report.update(dict.fromkeys(found))
+            to_create = ready.filtered(lambda m: m not in found)
+            if to_create:
+                report.update(self._xero_create(client, to_create, payloads, pending))
+        except XeroAuthError as error:
+            connection._xero_handle_auth_error(error)
+            report.update({m: str(error) for m in moves if m not in report})
+        except XeroError as error:
+            report.update({m: str(error) for m in moves if m not in report})
+        self._xero_attach_timesheets(client, moves.filtered(lambda m: m._xero_live()))
+        return report
+
+    @api.model
+    def _xero_create(self, client, moves, payloads, pending):
+        # an attempt still pending keeps its nonce (same key: Xero replays if it did receive it)
+        nonces = {move.id: pending.get(move) or secrets.token_hex(8) for move in moves}
+        new = {move.id: nonces[move.id] for move in moves if move not in pending}
+        if new:
+            self.env["xero.invoice.push"]._record(new)
+        ordered = moves.sorted("id")
+        body = [payloads[move] for move in ordered]
+        seed = json.dumps([[m.id, nonces[m.id]] for m in ordered] + [body], sort_keys=True, default=str)
+        key = hashlib.sha256(f"{self.env.cr.dbname}|{seed}".encode()).hexdigest()[:64]
+        results = client.create_invoices(body, key)
+        report, created = {}, {}
+        for move, result in zip(ordered, results, strict=True):
+            if result.invoice:
+                created[move] = (result.invoice, nonces[move.id])
+                report[move] = None
+            elif result.outcome_unknown:
+                report[move] = _(
+                    "%s Xero may have received it: the next push first looks for it there, so it is never created"
+                    " twice.",
+                    "; ".join(result.errors),
+                )
+                move.write({"xero_push_error": report[move]})
+            else:
+                report[move] = _("Xero refused the invoice: %s", "; ".join(result.errors))
+                move.write({"xero_push_error": report[move], "xero_push_nonce": nonces[move.id]})
+        self._xero_store_results(created)
+        return report
+
+    @api.model
+    def _xero_store_results(self, results):
+        """``{move: (XeroInvoice, nonce)}`` → Xero fields and one chatter line each (messages in one batch)."""
+        now = fields.Datetime.now()
+        for move, (invoice, nonce) in results.items():
+            move.write(
+                {
+                    "xero_invoice_id": invoice.invoice_id,
+                    "xero_invoice_number": invoice.number,
+                    "xero_status": invoice.status or "DRAFT",
+                    "xero_pushed_at": now,
+                    "xero_push_error": False,
+                    "xero_push_nonce": nonce,
+                }
+            )  # different values per invoice; the ORM flushes them as one UPDATE per batch
+        moves = self.env["account.move"].browse([move.id for move in results])
+        moves._message_log_batch(
+            bodies={
+                move.id: Markup("%s <a href='%s' target='_blank'>%s</a>")
+                % (_("Pushed to Xero as"), move.xero_url, invoice.number or invoice.invoice_id)
+                for move, (invoice, _nonce) in results.items()
+            }
+        )
+
+    @api.model
+    def _xero_find_existing(self, client, pending):
+        """Invoices an earlier attempt may have created (lost response): ``{move: XeroInvoice}``."""
+        found = {}
+        moves = self.env["account.move"].browse([m.id for m in pending])
+        for batch in iter_batches(moves, LOOKUP_BATCH):
+            by_reference = {m.name: m for m in batch}
+            for page in client.iter_invoice_pages(references=list(by_reference)):
+                for invoice in page:
+                    move = by_reference.get(invoice.reference)
+                    if (
+                        move
+                        and invoice.status not in GONE_STATUSES
+                        and invoice.contact_id == move.commercial_partner_id.xero_contact_id
+                    ):
+                        found[move] = invoice
+        return found
+
+    @api.model
+    def _xero_ensure_contacts(self, client, moves):
+        """Create the Xero contacts of clients that have none; returns ``{move: error}`` for failures."""
+        partners = moves.commercial_partner_id.filtered(lambda p: not p.xero_contact_id)
+        if not partners:
+            return {}
+        payloads = [partner._xero_contact_payload() for partner in partners]
+        key = hashlib.sha256(
+            f"{self.env.cr.dbname}|contacts|{json.dumps(payloads, sort_keys=True)}".encode()
+        ).hexdigest()[:64]
+        errors = {}
+        for partner, (contact_id, problems) in zip(partners, client.create_contacts(payloads, key), strict=False):
+            if contact_id:
+                partner.sudo().write({"xero_contact_id": contact_id})
+            else:
+                errors[partner] = _(
+                    "Xero refused the client %(name)s: %(errors)s", name=partner.name, errors="; ".join(problems)
+                )
+        return {m: errors[m.commercial_partner_id] for m in moves if m.commercial_partner_id in errors}
+
+    @api.model
+    def _xero_invoice_payload(self, connection, move, tracking=None):
+        """``(payload, None)`` or ``(None, error)``: the ACCREC invoice as Xero expects it.
+
+        ``tracking``: the push's tracking plan (``xero.tracking.mapping._xero_push_plan``), if any.
+        """
+        move.ensure_one()
+        if not self.env.context.get("xero_push_other_currency") and (
+            problem := move._xero_currency_problem(connection)
+        ):
+            return None, problem
+        line_tracking, problem = tracking.for_move(move) if tracking else ({}, None)
+        if problem:
+            return None, problem
+        lines, inclusive, taxed = [], set(), False
+        for line in move.invoice_line_ids.sorted(lambda line: (line.sequence, line.id)):
+            if line.display_type in ("line_section", "line_subsection", "line_note"):
+                if line.name:
+                    lines.append({"Description": line.name})
+                continue
+            item, problem = line._xero_line_item(move, connection)
+            if problem:
+                return None, problem
+            if line.tax_ids:
+                taxed = True
+                inclusive.add(bool(line.tax_ids.price_include))
+            if line.discount:
+                item["DiscountRate"] = line.discount
+            if line.id in line_tracking:
+                item["Tracking"] = line_tracking[line.id]
+            lines.append(item)
+        if len(inclusive) > 1:
+            return None, _("Xero needs all taxes of an invoice either included in prices or not; this one mixes both.")
+        if not any("AccountCode" in item for item in lines):
+            return None, _("The invoice has no line to send to Xero.")
+        return {
+            "Type": "ACCREC",
+            "Contact": {"ContactID": move.commercial_partner_id.xero_contact_id},
+            "Date": fields.Date.to_string(move.invoice_date),
+            "DueDate": fields.Date.to_string(move.invoice_date_due or move.invoice_date),
+            "LineAmountTypes": ("Inclusive" if True in inclusive else "Exclusive") if taxed else "NoTax",
+            "CurrencyCode": move.currency_id.name,
+            "Reference": move.name,
+            "Status": move.company_id.xero_push_status,
+            "LineItems": lines,
+        }, None
+
+    # -- credit notes pushed from Odoo ---------------------------------------------------------------
+    @api.model
+    def _xero_push_refunds_locked(self, connection, refunds):
+        """Push Odoo credit notes of pushed invoices as ACCRECCREDIT, allocated to the Xero invoice;
+        returns ``{refund: error or None}``. The refunds are locked by the caller."""
+        client = connection._xero_client()
+        try:
+            return {refund: self._xero_push_credit_note(connection, client, refund) for refund in refunds}
+        except XeroAuthError as error:
+            connection._xero_handle_auth_error(error)
+            return dict.fromkeys(refunds, str(error))
+        except XeroError as error:
+            return dict.fromkeys(refunds, str(error))
+
+    @api.model
+    def _xero_push_credit_note(self, connection, client, refund):
+        """One credit note created (exactly once) and allocated in Xero; returns the error or None."""
+        Push = self.env["xero.invoice.push"]
+        invoice = refund.reversed_entry_id
+        payload, error = self._xero_invoice_payload(connection, refund)
+        if error:
+            return error
+        payload = dict(payload, Type="ACCRECCREDIT", Status="AUTHORISED")
+        payload.pop("DueDate", None)
+        if not refund.xero_invoice_id:
+            nonce = Push._pending(refund).get(refund)
+            found = None
+            if nonce:  # an earlier attempt's outcome never came back: look before creating
+                for page in client.iter_credit_note_pages(references=[refund.name]):
+                    found = next((n for n in page if n.contact_id == payload["Contact"]["ContactID"]), found)
+            else:
+                nonce = secrets.token_hex(8)
+                Push._record({refund.id: nonce})
+            if not found:
+                seed = json.dumps([refund.id, nonce, payload], sort_keys=True, default=str)
+                key = hashlib.sha256(f"{self.env.cr.dbname}|credit|{seed}".encode()).hexdigest()[:64]
+                found, errors, unknown = client.create_credit_note(payload, key)
+                if not found:
+                    error = _("Xero refused the credit note: %s", "; ".join(errors))
+                    values = {"xero_push_error": error}
+                    if not unknown:
+                        values["xero_push_nonce"] = nonce
+                    refund.write(values)
+                    return error
+            refund.write(
+                {
+                    "xero_invoice_id": found.credit_note_id,
+                    "xero_invoice_number": found.number,
+                    "xero_status": found.status,
+                    "xero_pushed_at": fields.Datetime.now(),
+                    "xero_push_error": False,
+                    "xero_push_nonce": nonce,
+                    "xero_allocated": any(i == invoice.xero_invoice_id for i, _a in found.allocations),
+                }
+            )
+            refund._message_log(body=_("Pushed to Xero as credit note %s.", found.number))
+        return self._xero_allocate(client, refund, invoice)
+
+    @api.model
+    def _xero_allocate(self, client, refund, invoice):
+        if refund.xero_allocated:
+            return None
+        [xero_invoice] = client.get_full_invoices([invoice.xero_invoice_id]) or [None]
+        if xero_invoice is None or xero_invoice.status != "AUTHORISED" or xero_invoice.amount_due <= 0:
+            error = _(
+                "The credit note is in Xero but not allocated: %(invoice)s is %(status)s there, with nothing due.",
+                invoice=invoice.xero_invoice_number,
+                status=xero_invoice.status if xero_invoice else _("gone"),
+            )
+            refund.xero_push_error = error
+            return error
+        amount = min(refund.amount_total, xero_invoice.amount_due)
+        key = hashlib.sha256(
+            f"{self.env.cr.dbname}|allocate|{refund.xero_invoice_id}|{invoice.xero_invoice_id}|{amount}".encode()
+        ).hexdigest()[:64]
+        try:
+            client.allocate_credit_note(
+                refund.xero_invoice_id, invoice.xero_invoice_id, amount, refund.invoice_date or fields.Date.today(), key
+            )
+        except XeroError as error:
+            message = _(
+                "The credit note is in Xero but not allocated to %(invoice)s: %(error)s",
+                invoice=invoice.xero_invoice_number,
+                error=error,
+            )
+            refund.xero_push_error = message
+            return message
+        refund.write({"xero_allocated": True, "xero_push_error": False})
+        self.env["xero.money"]._xero_reconcile(invoice, refund)
+        return None
+
+    # -- the time behind the invoice -----------------------------------------------------------------
+    @api.model
+    def _xero_attach_timesheets(self, client, moves):
+        """Attach each invoice's timesheet PDF (IncludeOnline); a failure is noted, the hourly pull retries."""
+        for move in moves.filtered(lambda m: m.xero_timesheet_count and not m.xero_timesheets_attached):
+            name = const.TIMESHEET_ATTACHMENT_NAME.format(number=(move.name or str(move.id)).replace("/", "-"))
+            try:
+                client.attach_to_invoice(
+                    move.xero_invoice_id, name, self._xero_timesheet_pdf(move), include_online=True
+                )
+            except XeroError as error:
+                _logger.warning("Timesheets of %s not attached in Xero: %s", move.id, error)
+                move._message_log(
+                    body=_("The timesheet PDF could not be attached in Xero yet (%s); retried hourly.", error)
+                )
+                continue
+            move.xero_timesheets_attached = True
+
+    @api.model
+    def _xero_retry_attachments(self, client, company):
+        moves = self.env["account.move"].search(
+            [
+                ("company_id", "=", company.id),
+                ("move_type", "=", "out_invoice"),
+                ("xero_invoice_id", "!=", False),
+                ("xero_status", "not in", GONE_STATUSES),
+                ("xero_timesheets_attached", "=", False),
+                ("xero_revenue_account_code", "!=", False),  # invoiced from time
+            ],
+            limit=ATTACH_RETRY_BATCH,
+        )
+        self._xero_attach_timesheets(client, moves)
+
+    @api.model
+    def _xero_timesheet_pdf(self, move):
+        """The invoiced timesheets as a PDF: the QWeb report when wkhtmltopdf renders it, else a plain table."""
+        move.ensure_one()
+        report = self.env.ref("xero_timesync.action_report_xero_timesheets").sudo()
+        try:
+            content, _kind = self.env["ir.actions.report"].sudo()._render_qweb_pdf(report, move.ids)
+        except UserError:  # no wkhtmltopdf on this server
+            content = b""
+        if content[:5] == b"%PDF-":
+            return content
+        return self._xero_timesheet_pdf_plain(move)
+
+    @api.model
+    def _xero_timesheet_pdf_plain(self, move):
+        from io import BytesIO  # noqa: PLC0415 (only without wkhtmltopdf)
+
+        from reportlab.lib import colors  # noqa: PLC0415
+        from reportlab.lib.pagesizes import A4, landscape  # noqa: PLC0415
+        from reportlab.lib.styles import getSampleStyleSheet  # noqa: PLC0415
+        from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle  # noqa: PLC0415
+
+        styles = getSampleStyleSheet()
+        rows = move._xero_timesheet_rows()
+        data = [[_("Date"), _("Employee"), _("Task"), _("Description"), _("Hours")]]
+        data += [
+            [d, e, Paragraph(t, styles["BodyText"]), Paragraph(n, styles["BodyText"]), f"{h:.2f}"]
+            for d, e, t, n, h in rows
+        ]
+        data.append(["", "", "", _("Total"), f"{sum(r[4] for r in rows):.2f}"])
+        table = Table(data, colWidths=[70, 110, 170, 330, 50], repeatRows=1)
+        table.setStyle(
+            TableStyle(
+                [
+                    ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
+                    ("LINEBELOW", (0, 0), (-1, 0), 0.5, colors.black),
+                    ("LINEABOVE", (0, -1), (-1, -1), 0.5, colors.black),
+                    ("ALIGN", (4, 0), (4, -1), "RIGHT"),
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ]
+            )
+        )
+        title = _("Timesheets of %(invoice)s — %(client)s", invoice=move.name, client=move.partner_id.display_name)
+        buffer = BytesIO()
+        SimpleDocTemplate(buffer, pagesize=landscape(A4), title=title).build(
+            [Paragraph(title, styles["Heading2"]), table]
+        )
+        return buffer.getvalue()
+
+    # -- lookup and cancel at Xero ---------------------------------------------------------------
+    @api.model
+    def _xero_online_invoice_url(self, move):
+        """The customer's online invoice at Xero (Xero has none for drafts); refuses with why when none."""
+        move.ensure_one()
+        if not move.xero_invoice_id or move.xero_status in ("DRAFT", "DELETED", "VOIDED"):
+            raise UserError(_("Xero shows online invoices once they are approved (not drafts, voided or deleted)."))
+        connection = self._xero_connection(move.company_id)
+        try:
+            url = connection._xero_client().online_invoice_url(move.xero_invoice_id)
+        except XeroAuthError as error:
+            connection._xero_handle_auth_error(error)
+            raise UserError(_("Xero refused the connection (%s).", error)) from None
+        except XeroError as error:
+            raise UserError(
+                _("Xero has no online invoice for %(invoice)s: %(error)s", invoice=move.name, error=error)
+            ) from None
+        if not url:
+            raise UserError(_("Xero has no online invoice for %s.", move.name))
+        return url
+
+    @api.model
+    def _xero_cancel_in_xero(self, moves):
+        """Delete Xero drafts, void authorised invoices; refuse with what to do when Xero cannot."""
+        for company, company_moves in moves.grouped("company_id").items():
+            connection = self._xero_connection(company)
+            client = connection._xero_client()
+            try:
+                current = {}
+                for batch in iter_batches(company_moves, 50):
+                    for invoice in client.get_invoices(ids=[m.xero_invoice_id for m in batch])[0]:
+                        current[invoice.invoice_id] = invoice
+                for move in company_moves:
+                    invoice = current.get(move.xero_invoice_id)
+                    status = invoice.status if invoice else "DELETED"
+                    if status == "PAID":
+                        raise UserError(
+                            _(
+                                "%(invoice)s is paid in Xero (%(number)s). Remove its payments in Xero, then cancel"
+                                " it here again.",
+                                invoice=move.display_name,
+                                number=move.xero_invoice_number,
+                            )
+                        )
+                    if status not in GONE_STATUSES:
+                        target = "VOIDED" if status == "AUTHORISED" else "DELETED"
+                        status = client.update_invoice_status(move.xero_invoice_id, target).status or target
+                    move.write({"xero_status": status})
+                    move._message_log(
+                        body=_("Cancelled: the invoice is %(status)s in Xero.", status=move._xero_status_label(status))
+                    )
+            except XeroAuthError as error:
+                connection._xero_handle_auth_error(error)
+                raise UserError(_("Xero refused the connection (%s); nothing was cancelled.", error)) from None
+            except XeroError as error:
+                raise UserError(
+                    _(
+                        "Xero refused to void or delete %(invoice)s: %(error)s. Nothing was cancelled; fix it in Xero"
+                        " (e.g. remove payments) and cancel again.",
+                        invoice=company_moves[0].display_name,
+                        error=error,
+                    )
+                ) from None
+
+    # -- status back -----------------------------------------------------------------------------
+    @api.model
+    def _cron_xero_pull_invoice_status(self):
+        """Hourly: statuses of pushed invoices, one paged If-Modified-Since call per company, each isolated;
+        then the money back (``xero.money._xero_pull``, which also retries the timesheet PDFs)."""
+        for connection in self.env["xero.connection"].sudo().search([("state", "=", "connected")]):
+            try:
+                with self.env.cr.savepoint():
+                    self.sudo()._xero_pull_status(connection)
+                with self.env.cr.savepoint():
+                    self.env["xero.money"].sudo()._xero_pull(connection)
+            except XeroAuthError as error:
+                connection._xero_handle_auth_error(error)
+            except XeroError as error:
+                _logger.warning("Xero invoice statuses of company %s not pulled: %s", connection.company_id.id, error)
+            except Exception:
+                _logger.exception("Xero invoice status pull of company %s crashed", connection.company_id.id)
+
+    @api.model
+    def _xero_pull_status(self, connection):
+        Move = self.env["account.move"]
+        company = connection.company_id
+        started = fields.Datetime.now()
+        pushed_domain = [("company_id", "=", company.id), ("xero_invoice_id", "!=", False)]
+        since = company.xero_invoice_status_since
+        if since:
+            since -= timedelta(seconds=const.SYNC_OVERLAP_SECONDS)
+        else:
+            first = Move.search(pushed_domain, order="xero_pushed_at", limit=1)
+            if not first:
+                return 0
+            since = first.xero_pushed_at - timedelta(seconds=const.SYNC_OVERLAP_SECONDS)
+        client = connection._xero_client()
+        updated = 0
+        for page in client.iter_invoice_pages(modified_since=since):
+            by_id = {invoice.invoice_id: invoice for invoice in page}
+            moves = Move.search([*pushed_domain, ("xero_invoice_id", "in", list(by_id))])
+            status_of = {move: by_id[move.xero_invoice_id].status for move in moves}
+            changed = moves.filtered(lambda m, status_of=status_of: m.xero_status != status_of[m])
+            for status, group in changed.grouped(status_of.get).items():
+                group.write({"xero_status": status})
+            updated += len(changed)
+        company.sudo().xero_invoice_status_since = started
+        return updated
