@@ -91,7 +91,7 @@ def build(env, connection, grouping):
             ]
         )
         task.xero_hourly_rate = 125.0
-        env.company.xero_time_rounding = "6"
+        env.company.xero_invoice_rounding = "6"
     env.invalidate_all()
     wizard = env["xero.invoice.wizard"]._action_open(task)
     wizard = env["xero.invoice.wizard"].browse(wizard["res_id"])

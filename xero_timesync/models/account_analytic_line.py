@@ -39,7 +39,7 @@ class AccountAnalyticLine(models.Model):
         ondelete="set null",
         groups="account.group_account_invoice",
     )
-    xero_invoice_id = fields.Many2one(
+    xero_billed_move_id = fields.Many2one(
         related="xero_invoice_line_id.move_id",
         string="Invoice",
         store=True,
@@ -89,11 +89,11 @@ class AccountAnalyticLine(models.Model):
                 return super(AccountAnalyticLine, self - others)._check_can_write(values)
         return super()._check_can_write(values)
 
-    @api.depends("unit_amount", "xero_invoice_id.xero_time_rounding")
+    @api.depends("unit_amount", "xero_billed_move_id.xero_invoice_rounding")
     def _compute_xero_billed_hours(self):
         digits = self.env["decimal.precision"].precision_get("Product Unit")
         for line in self:
-            rounding = line.xero_invoice_id.xero_time_rounding if line.xero_invoice_id else False
+            rounding = line.xero_billed_move_id.xero_invoice_rounding if line.xero_billed_move_id else False
             line.xero_billed_hours = rounded_hours(line.unit_amount, rounding, digits) if rounding is not False else 0.0
 
     def _check_xero_not_invoiced(self, vals=None):
@@ -114,7 +114,7 @@ class AccountAnalyticLine(models.Model):
                     " and date can no longer change. Cancel or delete that invoice to release it.",
                     date=line.date,
                     task=line.task_id.display_name or line.project_id.display_name,
-                    invoice=line.xero_invoice_id.display_name,
+                    invoice=line.xero_billed_move_id.display_name,
                 )
             )
 

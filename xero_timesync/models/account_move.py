@@ -34,7 +34,7 @@ class AccountMove(models.Model):
     )
     xero_url = fields.Char("Xero link", compute="_compute_xero_url")
     # set by the "Invoice time" wizard
-    xero_time_rounding = fields.Selection(
+    xero_invoice_rounding = fields.Selection(
         [("0", "No rounding"), ("6", "6 minutes"), ("15", "15 minutes")], "Time rounding", copy=False, readonly=True
     )
     xero_revenue_account_code = fields.Char("Xero revenue account", copy=False, readonly=True)
@@ -116,7 +116,7 @@ class AccountMove(models.Model):
         counts = dict(
             self.env["account.analytic.line"]
             .sudo()
-            ._read_group([("xero_invoice_id", "in", self.ids)], ["xero_invoice_id"], ["__count"])
+            ._read_group([("xero_billed_move_id", "in", self.ids)], ["xero_billed_move_id"], ["__count"])
         )
         for move in self:
             move.xero_timesheet_count = counts.get(move, 0)
@@ -165,7 +165,7 @@ class AccountMove(models.Model):
         return result
 
     def _xero_release_timesheets(self):
-        timesheets = self.env["account.analytic.line"].sudo().search([("xero_invoice_id", "in", self.ids)])
+        timesheets = self.env["account.analytic.line"].sudo().search([("xero_billed_move_id", "in", self.ids)])
         if timesheets:
             timesheets.write({"xero_invoice_line_id": False})
 
@@ -193,7 +193,9 @@ class AccountMove(models.Model):
     def _xero_timesheet_rows(self):
         """The invoiced timesheets as table rows: the report's QWeb template and its plain PDF fallback."""
         self.ensure_one()
-        lines = self.env["account.analytic.line"].sudo().search([("xero_invoice_id", "=", self.id)], order="date, id")
+        lines = (
+            self.env["account.analytic.line"].sudo().search([("xero_billed_move_id", "=", self.id)], order="date, id")
+        )
         return [
             (
                 fields.Date.to_string(line.date),
@@ -208,7 +210,7 @@ class AccountMove(models.Model):
     def action_xero_open_timesheets(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("hr_timesheet.timesheet_action_all")
-        action.update(domain=[("xero_invoice_id", "=", self.id)], context={"create": False})
+        action.update(domain=[("xero_billed_move_id", "=", self.id)], context={"create": False})
         return action
 
     def _xero_status_label(self, status):

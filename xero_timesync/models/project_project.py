@@ -10,7 +10,7 @@ class ProjectProject(models.Model):
         readonly=True,
         copy=False,
         index="btree_not_null",
-        groups="xero_timesync.group_xero_manager",
+        groups="xero_timesync.group_xero_admin",
     )
     is_xero_project = fields.Boolean(readonly=True, copy=False, index=True)
     xero_member_ids = fields.One2many("xero.project.member", "project_id", "Xero access")

@@ -45,7 +45,7 @@ class ProjectTask(models.Model):
         copy=False,
         readonly=True,
         index="btree_not_null",
-        groups="xero_timesync.group_xero_manager",
+        groups="xero_timesync.group_xero_admin",
     )
     xero_archived = fields.Boolean("Archived in Xero", readonly=True, copy=False)
     xero_out_of_scope = fields.Boolean(

@@ -47,7 +47,7 @@ class ResCompany(models.Model):
         return max(steps, 1) * step
 
     # -- invoicing time (see README "Invoicing time and pushing to Xero") -------------------------
-    xero_time_rounding = fields.Selection(
+    xero_invoice_rounding = fields.Selection(
         [("0", "No rounding"), ("6", "Up to 6 minutes"), ("15", "Up to 15 minutes")],
         "Invoice time rounding",
         default="0",

@@ -131,7 +131,7 @@ class ResConfigSettings(models.TransientModel):
     xero_timer_rounding_method = fields.Selection(related="company_id.xero_timer_rounding_method", readonly=False)
     xero_timer_minimum = fields.Integer(related="company_id.xero_timer_minimum", readonly=False)
     # -- invoicing time ------------------------------------------------------------------------------
-    xero_time_rounding = fields.Selection(related="company_id.xero_time_rounding", readonly=False)
+    xero_invoice_rounding = fields.Selection(related="company_id.xero_invoice_rounding", readonly=False)
     xero_default_hourly_rate = fields.Float(related="company_id.xero_default_hourly_rate", readonly=False)
     xero_push_status = fields.Selection(related="company_id.xero_push_status", readonly=False)
     xero_payment_journal_id = fields.Many2one(related="company_id.xero_payment_journal_id", readonly=False)

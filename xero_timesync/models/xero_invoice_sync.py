@@ -135,7 +135,7 @@ class XeroInvoiceSync(models.AbstractModel):
                 else:
                     payloads[move] = payload
             ready = moves.browse([m.id for m in payloads])
-            pending = self.env["xero.invoice.push"]._pending(ready)
+            pending = self.env["xero.push.attempt"]._pending(ready)
             found = self._xero_find_existing(client, pending)
             self._xero_store_results({move: (invoice, pending[move]) for move, invoice in found.items()})
             report.update(dict.fromkeys(found))
@@ -156,7 +156,7 @@ class XeroInvoiceSync(models.AbstractModel):
         nonces = {move.id: pending.get(move) or secrets.token_hex(8) for move in moves}
         new = {move.id: nonces[move.id] for move in moves if move not in pending}
         if new:
-            self.env["xero.invoice.push"]._record(new)
+            self.env["xero.push.attempt"]._record(new)
         ordered = moves.sorted("id")
         body = [payloads[move] for move in ordered]
         seed = json.dumps([[m.id, nonces[m.id]] for m in ordered] + [body], sort_keys=True, default=str)
@@ -306,7 +306,7 @@ class XeroInvoiceSync(models.AbstractModel):
     @api.model
     def _xero_push_credit_note(self, connection, client, refund):
         """One credit note created (exactly once) and allocated in Xero; returns the error or None."""
-        Push = self.env["xero.invoice.push"]
+        Attempts = self.env["xero.push.attempt"]
         invoice = refund.reversed_entry_id
         payload, error = self._xero_invoice_payload(connection, refund)
         if error:
@@ -314,14 +314,14 @@ class XeroInvoiceSync(models.AbstractModel):
         payload = dict(payload, Type="ACCRECCREDIT", Status="AUTHORISED")
         payload.pop("DueDate", None)
         if not refund.xero_invoice_id:
-            nonce = Push._pending(refund).get(refund)
+            nonce = Attempts._pending(refund).get(refund)
             found = None
             if nonce:  # an earlier attempt's outcome never came back: look before creating
                 for page in client.iter_credit_note_pages(references=[refund.name]):
                     found = next((n for n in page if n.contact_id == payload["Contact"]["ContactID"]), found)
             else:
                 nonce = secrets.token_hex(8)
-                Push._record({refund.id: nonce})
+                Attempts._record({refund.id: nonce})
             if not found:
                 seed = json.dumps([refund.id, nonce, payload], sort_keys=True, default=str)
                 key = hashlib.sha256(f"{self.env.cr.dbname}|credit|{seed}".encode()).hexdigest()[:64]

@@ -11,6 +11,7 @@ from . import (
     test_invoice,
     test_invoice_http,
     test_merges,
+    test_migration,
     test_money_credit,
     test_money_events,
     test_money_payments,

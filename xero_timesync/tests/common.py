@@ -1,6 +1,8 @@
 """Tests run the addon's real code path (xero-python over HTTP) against an in-process xero_sandbox."""
 
+import importlib.util
 from contextlib import contextmanager
+from pathlib import Path
 from unittest.mock import patch
 from urllib.parse import parse_qs, urlparse
 
@@ -14,6 +16,17 @@ from xero_sandbox.testing import SandboxServer
 CLIENT_ID = "test-client-id"
 CLIENT_SECRET = "test-client-secret"
 WEBHOOK_KEY = "webhook-signing-key-for-tests"
+
+
+def load_migration(version, stage):
+    """One of the addon's migration scripts (``migrations/<version>/<stage>.py``), to call its ``migrate``."""
+    path = Path(__file__).parents[1] / "migrations" / version / f"{stage}.py"
+    spec = importlib.util.spec_from_file_location(
+        f"xero_timesync_{stage}_{version}".replace(".", "_").replace("-", "_"), path
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def query_of(url):

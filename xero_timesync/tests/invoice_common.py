@@ -15,7 +15,7 @@ class XeroInvoiceMixin(XeroSandboxMixin):
         super().setUpClass()
         cls.connection = cls.connect()
         cls.company = cls.env.company
-        cls.company.write({"xero_time_rounding": "0", "xero_default_hourly_rate": 0.0, "xero_push_status": "DRAFT"})
+        cls.company.write({"xero_invoice_rounding": "0", "xero_default_hourly_rate": 0.0, "xero_push_status": "DRAFT"})
         # the organisation keeps its books in the company's currency (the sandbox's first one is in NZD)
         cls.connection.base_currency = cls.company.currency_id.name
         cls.tax = cls.company.account_sale_tax_id

@@ -7,7 +7,7 @@ from odoo.tests import TransactionCase, tagged
 @tagged("post_install", "-at_install")
 class TestInstall(TransactionCase):
     def test_settings_administrators_are_xero_administrators(self):
-        manager = self.env.ref("xero_timesync.group_xero_manager")
+        manager = self.env.ref("xero_timesync.group_xero_admin")
         admin = self.env.ref("base.user_admin")
         self.assertIn(manager, admin.all_group_ids)
         self.assertIn(manager, self.env.ref("base.group_system").all_implied_ids)
@@ -16,7 +16,7 @@ class TestInstall(TransactionCase):
         user = self.env["res.users"].create(
             {"name": "Emma", "login": "emma", "group_ids": [(6, 0, [self.env.ref("base.group_user").id])]}
         )
-        self.assertNotIn(self.env.ref("xero_timesync.group_xero_manager"), user.all_group_ids)
+        self.assertNotIn(self.env.ref("xero_timesync.group_xero_admin"), user.all_group_ids)
 
     def test_odoo_runner_imports_every_test_module(self):
         """Odoo's runner only sees the modules tests/__init__.py imports; pytest sees every file."""

@@ -43,7 +43,7 @@ class TestInvoiceTime(XeroInvoiceMixin, XeroSandboxCase):
         self.assertEqual(rates(), [150, 160])
 
     def test_grouping_and_rounded_totals_equal_the_timesheets_to_the_cent(self):
-        self.company.xero_time_rounding = "15"
+        self.company.xero_invoice_rounding = "15"
         self.project.xero_hourly_rate = 133.33
         self.task2.partner_id = self.partner  # a second task of the same client
         lines = (
@@ -63,7 +63,7 @@ class TestInvoiceTime(XeroInvoiceMixin, XeroSandboxCase):
             move.currency_id, self.partner.property_product_pricelist.currency_id or self.company.currency_id
         )
         self.assertEqual(len(move.invoice_line_ids), 2)
-        self.assertEqual(lines.xero_invoice_id, move)
+        self.assertEqual(lines.xero_billed_move_id, move)
         billed = sum(round(line.xero_billed_hours * 133.33, 2) for line in lines)
         self.assertEqual(lines.mapped("xero_billed_hours"), [0.25, 1.25, 0.5])
         self.assertAlmostEqual(move.amount_untaxed, billed, places=2)
@@ -97,7 +97,7 @@ class TestInvoiceTime(XeroInvoiceMixin, XeroSandboxCase):
         self.assertEqual(self.invoice_time().amount_untaxed, 230.00)
 
     def test_a_rounding_step_rounds_each_timesheet_up(self):
-        self.company.xero_time_rounding = "6"
+        self.company.xero_invoice_rounding = "6"
         self.project.xero_hourly_rate = 150
         lines = self.timesheet(2 / 60) + self.timesheet(2 / 60)
         wizard = self.wizard()
@@ -110,7 +110,7 @@ class TestInvoiceTime(XeroInvoiceMixin, XeroSandboxCase):
         self.task.xero_hourly_rate = 100
         line = self.timesheet(2)
         move = self.invoice_time()
-        self.assertEqual(line.xero_invoice_id, move)
+        self.assertEqual(line.xero_billed_move_id, move)
         self.assertFalse(self.wizard().timesheet_ids, "invoiced time is not offered again")
         wizard = self.wizard(timesheet_ids=[(6, 0, line.ids)])
         with self.assertRaisesRegex(UserError, "invoiced meanwhile"):
@@ -123,12 +123,12 @@ class TestInvoiceTime(XeroInvoiceMixin, XeroSandboxCase):
             line.unlink()
         line.name = "Description can still change"
         move.button_cancel()
-        self.assertFalse(line.xero_invoice_id)
+        self.assertFalse(line.xero_billed_move_id)
         line.unit_amount = 3
         self.assertEqual(self.wizard().timesheet_ids, line)
         move2 = self.invoice_time()
         move2.unlink()
-        self.assertFalse(line.xero_invoice_id, "deleting the invoice releases its time")
+        self.assertFalse(line.xero_billed_move_id, "deleting the invoice releases its time")
 
     def test_other_clients_time_is_refused_and_bad_input_is_explained(self):
         other = self.timesheet(1, task=self.task2)
@@ -141,7 +141,7 @@ class TestInvoiceTime(XeroInvoiceMixin, XeroSandboxCase):
         empty = self.wizard(date_from=date(2020, 1, 1), date_to=date(2020, 1, 2))
         with self.assertRaisesRegex(UserError, "no time to invoice"):
             empty.action_create_invoice()
-        self.assertTrue(other.exists() and not other.xero_invoice_id, "nothing lost")
+        self.assertTrue(other.exists() and not other.xero_billed_move_id, "nothing lost")
 
     def test_time_without_an_hourly_rate_is_refused_not_invoiced_at_zero(self):
         """Issue 12, defect 5: the warning is not enough; a $0 line is never created."""
@@ -151,7 +151,7 @@ class TestInvoiceTime(XeroInvoiceMixin, XeroSandboxCase):
         with self.assertRaisesRegex(UserError, "no hourly rate"):
             wizard.action_create_invoice()
         self.assertFalse(self.env["account.move"].search([("partner_id", "=", self.partner.id)]))
-        self.assertFalse(line.xero_invoice_id)
+        self.assertFalse(line.xero_billed_move_id)
         self.task.xero_hourly_rate = 80
         self.assertEqual(self.invoice_time().amount_untaxed, 160.0)
 
@@ -217,7 +217,7 @@ class TestPushToXero(XeroInvoiceMixin, XeroSandboxCase):
         self.assertEqual(move.state, "cancel")
         self.assertEqual(move.xero_status, "VOIDED")
         self.assertEqual(self.xero_invoices()[0]["Status"], "VOIDED")
-        self.assertFalse(self.env["account.analytic.line"].search([("xero_invoice_id", "=", move.id)]))
+        self.assertFalse(self.env["account.analytic.line"].search([("xero_billed_move_id", "=", move.id)]))
 
     def test_cancelling_a_pushed_draft_deletes_it_in_xero(self):
         move = self.posted_invoice()

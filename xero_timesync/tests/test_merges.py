@@ -19,7 +19,7 @@ class TestMerges(XeroInvoiceMixin, TransactionCase):
         self.company.xero_default_hourly_rate = 100.0
         invoiced = self.timesheet(2.0, task=merged, name="Invoiced")
         invoice = self.invoice_time(merged.partner_id)
-        self.assertEqual(invoiced.sudo().xero_invoice_id, invoice)
+        self.assertEqual(invoiced.sudo().xero_billed_move_id, invoice)
         open_time = self.timesheet(1.5, task=merged, name="Not invoiced yet")
         timer = self.env["xero.timer"].sudo().create({"task_id": merged.id, "user_id": self.accountant.id})
 

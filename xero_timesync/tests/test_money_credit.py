@@ -69,14 +69,14 @@ class TestCreditNotes(XeroMoneyMixin, XeroSandboxCase):
         move.action_post()
         self.env["xero.invoice.sync"]._xero_push(move)
         self.reverse(move)  # not released: the time stays invoiced
-        self.assertEqual(self.env["account.analytic.line"].search_count([("xero_invoice_id", "=", move.id)]), 1)
+        self.assertEqual(self.env["account.analytic.line"].search_count([("xero_billed_move_id", "=", move.id)]), 1)
         self.timesheet(1, day=date(2026, 3, 4))
         move2 = self.invoice_time()
         self.assertEqual(move2.xero_timesheet_count, 1)
         move2.action_post()
         self.env["xero.invoice.sync"]._xero_push(move2)
         self.reverse(move2, release_time=True)
-        self.assertFalse(self.env["account.analytic.line"].search([("xero_invoice_id", "=", move2.id)]))
+        self.assertFalse(self.env["account.analytic.line"].search([("xero_billed_move_id", "=", move2.id)]))
 
     def test_credit_note_made_at_xero_comes_back_reconciled_once(self):
         move = self.pushed_invoice(100.0)

@@ -1,9 +1,7 @@
-import importlib.util
 import time
 from contextlib import contextmanager
 from datetime import timedelta
 from functools import partial
-from pathlib import Path
 from unittest.mock import patch
 
 from odoo.exceptions import AccessError, UserError
@@ -12,7 +10,7 @@ from odoo.tests import new_test_user, tagged
 
 from odoo.addons.xero_timesync import const
 
-from .common import XeroSandboxCase
+from .common import XeroSandboxCase, load_migration
 
 
 @tagged("post_install", "-at_install")
@@ -281,11 +279,7 @@ class TestContactSync(XeroSandboxCase):
         own.write({"user_ids": [(4, self.env.uid)]})
         self.env.flush_all()
 
-        path = Path(__file__).parents[1] / "migrations" / "19.0.1.1.0" / "post-migrate.py"
-        spec = importlib.util.spec_from_file_location("xero_timesync_post_migrate", path)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        module.migrate(self.env.cr, "19.0.1.0.0")
+        load_migration("19.0.1.1.0", "post-migrate").migrate(self.env.cr, "19.0.1.0.0")
         self.env.invalidate_all()
 
         self.assertEqual(tasks[0].user_ids, colleague, "hand-made assignments stay")

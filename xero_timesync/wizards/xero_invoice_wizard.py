@@ -42,7 +42,7 @@ class XeroInvoiceWizard(models.TransientModel):
         default=lambda self: self.env.company.account_sale_tax_id,
         domain="[('type_tax_use', '=', 'sale'), ('company_id', '=', company_id)]",
     )
-    rounding = fields.Selection(related="company_id.xero_time_rounding", string="Rounding")
+    rounding = fields.Selection(related="company_id.xero_invoice_rounding", string="Rounding")
     account_line_ids = fields.One2many("xero.invoice.wizard.account", "wizard_id")
     revenue_line_id = fields.Many2one(
         "xero.invoice.wizard.account",
@@ -287,7 +287,7 @@ class XeroInvoiceWizard(models.TransientModel):
         timesheets.fetch(["unit_amount", "date", "task_id", "project_id", "employee_id"])
         digits = self.env["decimal.precision"].precision_get("Product Unit")
         rates = self._xero_rates(timesheets)
-        rounding = self.company_id.xero_time_rounding
+        rounding = self.company_id.xero_invoice_rounding
         buckets = defaultdict(list)
         for line in timesheets:
             buckets[(self._group_key(line), rates[line.id])].append(line)
@@ -370,7 +370,7 @@ class XeroInvoiceWizard(models.TransientModel):
                 _(
                     "%(count)s of these timesheets were invoiced meanwhile (%(invoice)s). Open the wizard again.",
                     count=len(invoiced),
-                    invoice=invoiced[0].xero_invoice_id.display_name,
+                    invoice=invoiced[0].xero_billed_move_id.display_name,
                 )
             )
         groups = self._xero_groups(timesheets)
@@ -424,7 +424,7 @@ class XeroInvoiceWizard(models.TransientModel):
                     "partner_id": self.partner_id.id,
                     "currency_id": self.currency_id.id,
                     "invoice_origin": _("Time %(first)s – %(last)s", first=first, last=last),
-                    "xero_time_rounding": self.company_id.xero_time_rounding,
+                    "xero_invoice_rounding": self.company_id.xero_invoice_rounding,
                     "xero_revenue_account_code": self.revenue_line_id.code,
                     "xero_expense_account_code": self.expense_line_id.code,
                     "invoice_line_ids": line_vals,

@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 
 
-class XeroInvoicePush(models.Model):
+class XeroPushAttempt(models.Model):
     """One attempt to create an invoice in Xero, recorded (and committed) before the request leaves.
 
     Its nonce makes the Idempotency-Key; an attempt whose outcome never reached the invoice (lost
@@ -10,7 +10,7 @@ class XeroInvoicePush(models.Model):
     a lock on the invoice row (``FOR NO KEY UPDATE``, compatible with this table's foreign key).
     """
 
-    _name = "xero.invoice.push"
+    _name = "xero.push.attempt"
     _description = "Xero invoice push attempt"
     _order = "id desc"
 
@@ -22,7 +22,7 @@ class XeroInvoicePush(models.Model):
         """Commit ``{move_id: nonce}`` in a separate cursor (in tests it joins the test transaction)."""
         with self.env.registry.cursor() as cr:
             env = api.Environment(cr, self.env.uid, self.env.context)
-            env["xero.invoice.push"].sudo().create(
+            env["xero.push.attempt"].sudo().create(
                 [{"move_id": move_id, "nonce": nonce} for move_id, nonce in nonces.items()]
             )
             # the cursor commits on exit: the key must survive this transaction's rollback or a killed worker
@@ -33,7 +33,7 @@ class XeroInvoicePush(models.Model):
         if not moves:
             return {}
         self.env.cr.execute(
-            """SELECT DISTINCT ON (move_id) move_id, nonce FROM xero_invoice_push
+            """SELECT DISTINCT ON (move_id) move_id, nonce FROM xero_push_attempt
                 WHERE move_id = ANY(%s) ORDER BY move_id, id DESC""",
             [moves.ids],
         )

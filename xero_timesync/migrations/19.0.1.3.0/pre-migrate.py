@@ -1,0 +1,119 @@
+"""19.0.1.3.0: names that explain themselves (issue 17), renamed in place so no data moves.
+
+- ``account.analytic.line.xero_invoice_id`` (an Odoo invoice) → ``xero_billed_move_id``; on
+  ``account.move`` the name ``xero_invoice_id`` stays the Xero InvoiceID.
+- ``xero_time_rounding`` (invoice time rounding, company and invoice) → ``xero_invoice_rounding``,
+  no longer two letters away from the timer's ``xero_timer_rounding``.
+- ``xero.invoice.push`` (a ledger of attempts) → ``xero.push.attempt``.
+- ``group_xero_manager`` (not the project role "Manager") → ``group_xero_admin``.
+
+Columns, tables, sequences and indexes are renamed, and the registry rows (``ir_model``,
+``ir_model_fields`` and their XML ids) follow, so the update neither drops a column nor re-creates a
+field and its selection values (whose removal would blank the records that use them).
+"""
+
+import logging
+
+from odoo.tools import SQL
+from odoo.tools.sql import column_exists, rename_column, table_exists
+
+_logger = logging.getLogger(__name__)
+
+MODULE = "xero_timesync"
+FIELD_RENAMES = [
+    ("account.analytic.line", "xero_invoice_id", "xero_billed_move_id"),
+    ("res.company", "xero_time_rounding", "xero_invoice_rounding"),
+    ("account.move", "xero_time_rounding", "xero_invoice_rounding"),
+    ("res.config.settings", "xero_time_rounding", "xero_invoice_rounding"),
+]
+MODEL_RENAMES = [("xero.invoice.push", "xero.push.attempt")]
+XMLID_RENAMES = [
+    ("res.groups", "group_xero_manager", "group_xero_admin"),
+    ("ir.model.access", "access_xero_invoice_push_invoice", "access_xero_push_attempt_invoice"),
+    *(
+        ("ir.model.access", f"access_xero_{model}_manager", f"access_xero_{model}_admin")
+        for model in ("connection", "sync_log", "contact_refusal", "contact_group")
+    ),
+]
+
+
+def migrate(cr, version):
+    if not version:
+        return
+    for old, new in MODEL_RENAMES:
+        rename_model(cr, old, new)
+    for model, old, new in FIELD_RENAMES:
+        rename_field(cr, model, old, new)
+    for model, old, new in XMLID_RENAMES:
+        rename_xmlid(cr, model, old, new)
+
+
+def _underscored(model):
+    return model.replace(".", "_")
+
+
+def _rename_indexes(cr, table, old_prefix, new_prefix):
+    cr.execute(
+        "SELECT indexname FROM pg_indexes WHERE tablename = %s AND indexname LIKE %s",
+        [table, old_prefix.replace("_", r"\_") + "%"],
+    )
+    for (index,) in cr.fetchall():
+        renamed = new_prefix + index[len(old_prefix) :]
+        cr.execute(SQL("ALTER INDEX %s RENAME TO %s", SQL.identifier(index), SQL.identifier(renamed)))
+
+
+def rename_xmlid(cr, model, old, new):
+    cr.execute(
+        "UPDATE ir_model_data SET name = %s WHERE module = %s AND model = %s AND name = %s",
+        [new, MODULE, model, old],
+    )
+
+
+def rename_field(cr, model, old, new):
+    table, model_id = _underscored(model), _underscored(model)
+    if column_exists(cr, table, old):
+        rename_column(cr, table, old, new)
+        _rename_indexes(cr, table, f"{table}__{old}_", f"{table}__{new}_")
+    cr.execute("UPDATE ir_model_fields SET name = %s WHERE model = %s AND name = %s", [new, model, old])
+    rename_xmlid(cr, "ir.model.fields", f"field_{model_id}__{old}", f"field_{model_id}__{new}")
+    cr.execute(
+        """UPDATE ir_model_data SET name = %s || substr(name, %s)
+            WHERE module = %s AND model = 'ir.model.fields.selection' AND name LIKE %s""",
+        [
+            f"selection__{model_id}__{new}__",
+            len(f"selection__{model_id}__{old}__") + 1,
+            MODULE,
+            f"selection__{model_id}__{old}__".replace("_", r"\_") + "%",
+        ],
+    )
+    _logger.info("Renamed %s.%s to %s", model, old, new)
+
+
+def rename_model(cr, old, new):
+    old_table, new_table = _underscored(old), _underscored(new)
+    if table_exists(cr, old_table):
+        cr.execute(SQL("ALTER TABLE %s RENAME TO %s", SQL.identifier(old_table), SQL.identifier(new_table)))
+        cr.execute(
+            SQL(
+                "ALTER SEQUENCE IF EXISTS %s RENAME TO %s",
+                SQL.identifier(f"{old_table}_id_seq"),
+                SQL.identifier(f"{new_table}_id_seq"),
+            )
+        )
+        _rename_indexes(cr, new_table, f"{old_table}_", f"{new_table}_")
+    cr.execute("UPDATE ir_model SET model = %s WHERE model = %s", [new, old])
+    cr.execute("UPDATE ir_model_fields SET model = %s WHERE model = %s", [new, old])
+    cr.execute("UPDATE ir_model_fields SET relation = %s WHERE relation = %s", [new, old])
+    cr.execute("UPDATE ir_model_data SET model = %s WHERE model = %s", [new, old])
+    rename_xmlid(cr, "ir.model", f"model_{old_table}", f"model_{new_table}")
+    cr.execute(
+        """UPDATE ir_model_data SET name = %s || substr(name, %s)
+            WHERE module = %s AND model = 'ir.model.fields' AND name LIKE %s""",
+        [
+            f"field_{new_table}__",
+            len(f"field_{old_table}__") + 1,
+            MODULE,
+            f"field_{old_table}__".replace("_", r"\_") + "%",
+        ],
+    )
+    _logger.info("Renamed model %s to %s", old, new)

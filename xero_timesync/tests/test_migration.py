@@ -1,0 +1,63 @@
+"""The 19.0.1.3.0 renames, replayed on the names a 19.0.1.2.0 database has: nothing is lost or re-created."""
+
+from odoo.tests import TransactionCase, tagged
+from odoo.tools.sql import column_exists, table_exists
+
+from .common import load_migration
+from .invoice_common import XeroInvoiceMixin
+
+
+@tagged("post_install", "-at_install")
+class TestMigrationNames(XeroInvoiceMixin, TransactionCase):
+    def setUp(self):
+        super().setUp()
+        self.migration = load_migration("19.0.1.3.0", "pre-migrate")
+
+    def back_to_the_old_names(self):
+        """The schema and registry rows of a 19.0.1.2.0 database, by running each rename backwards."""
+        cr, migration = self.env.cr, self.migration
+        for old, new in migration.MODEL_RENAMES:
+            migration.rename_model(cr, new, old)
+        for model, old, new in migration.FIELD_RENAMES:
+            migration.rename_field(cr, model, new, old)
+        for model, old, new in migration.XMLID_RENAMES:
+            migration.rename_xmlid(cr, model, new, old)
+
+    def test_the_renames_keep_every_value_and_registry_row(self):
+        self.company.write({"xero_invoice_rounding": "15", "xero_default_hourly_rate": 100})
+        lines = self.timesheet(1.0) | self.timesheet(2.0)
+        move = self.invoice_time(lines)
+        attempt = self.env["xero.push.attempt"].create({"move_id": move.id, "nonce": "nonce-1"})
+        group = self.env.ref("xero_timesync.group_xero_admin")
+        rounding_value = self.env.ref("xero_timesync.selection__res_company__xero_invoice_rounding__15")
+        self.env.flush_all()
+
+        self.back_to_the_old_names()
+        cr = self.env.cr
+        self.assertTrue(column_exists(cr, "account_analytic_line", "xero_invoice_id"))
+        self.assertFalse(column_exists(cr, "account_analytic_line", "xero_billed_move_id"))
+        self.assertTrue(table_exists(cr, "xero_invoice_push"))
+        self.assertFalse(table_exists(cr, "xero_push_attempt"))
+
+        self.migration.migrate(cr, "19.0.1.2.0")
+        self.env.invalidate_all()
+        self.env.registry.clear_cache()
+
+        self.assertEqual(lines.xero_billed_move_id, move, "the time still knows the invoice it is billed on")
+        self.assertEqual(self.company.xero_invoice_rounding, "15")
+        self.assertEqual(self.env["xero.push.attempt"].search([("move_id", "=", move.id)]), attempt)
+        self.assertEqual(attempt.nonce, "nonce-1")
+        self.assertEqual(self.env.ref("xero_timesync.group_xero_admin"), group, "the same group, renamed")
+        self.assertEqual(
+            self.env.ref("xero_timesync.selection__res_company__xero_invoice_rounding__15"),
+            rounding_value,
+            "the selection values are kept, not dropped and re-created (dropping blanks the records using them)",
+        )
+        self.assertEqual(self.env.ref("xero_timesync.model_xero_push_attempt").model, "xero.push.attempt")
+        cr.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'account_analytic_line'")
+        indexes = {name for (name,) in cr.fetchall()}
+        self.assertFalse({name for name in indexes if "xero_invoice_id" in name}, "indexes follow their column")
+
+    def test_a_new_install_is_left_alone(self):
+        self.migration.migrate(self.env.cr, None)
+        self.assertTrue(column_exists(self.env.cr, "account_analytic_line", "xero_billed_move_id"))
