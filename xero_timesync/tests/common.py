@@ -30,7 +30,7 @@ class XeroSandboxMixin:
         # token rotations run in their own cursor; in tests it must wrap the test transaction
         if not cls._registry_patched:  # HttpCase already did
             cls.registry_enter_test_mode_cls()
-        redirect_uri = cls.env["xero.connection"]._xero_redirect_uri()
+        redirect_uri = cls.env["xero.service"]._xero_redirect_uri()
         cls.sandbox = SandboxServer(
             client_id=CLIENT_ID,
             client_secret=CLIENT_SECRET,

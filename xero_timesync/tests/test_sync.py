@@ -29,7 +29,7 @@ class TestContactSync(XeroSandboxCase):
         self.tenant_id = self.tenant["tenant_id"]
 
     def sync(self, trigger="manual"):
-        return self.connection._xero_sync(trigger)
+        return self.env["xero.contact.sync"]._xero_sync(self.connection, trigger)
 
     def add_contacts(self, count, prefix):
         for i in range(count):
@@ -38,7 +38,7 @@ class TestContactSync(XeroSandboxCase):
     @contextmanager
     def after_each_page(self, action):
         """Run ``action()`` right after each page is imported (to change Xero mid-run)."""
-        Importer = self.env.registry["xero.contact.importer"]
+        Importer = self.env.registry["xero.contact.sync"]
         original = Importer._import_contacts
 
         def import_then_act(importer, connection, project, contacts):
@@ -163,7 +163,7 @@ class TestContactSync(XeroSandboxCase):
         self.assertEqual(self.connection.state, "connected")
 
     def test_the_lock_lives_as_long_as_the_run_transaction(self):
-        importer = self.env["xero.contact.importer"]
+        importer = self.env["xero.contact.sync"]
         key = importer._lock_key(self.connection)
         self.assertEqual(self.sync("manual").state, "done")
         with db_connect(self.env.cr.dbname).cursor() as other:  # another worker's database session
@@ -173,11 +173,11 @@ class TestContactSync(XeroSandboxCase):
     def test_a_second_run_is_skipped_while_another_worker_holds_the_lock(self):
         company = self.env["res.company"].create({"name": "Busy Co"})
         busy = self.env["xero.connection"].sudo().create({"company_id": company.id, "tenant_id": "busy"})
-        importer = self.env["xero.contact.importer"]
+        importer = self.env["xero.contact.sync"]
         with db_connect(self.env.cr.dbname).cursor() as other:
             other.execute("SELECT pg_try_advisory_lock(%s)", [importer._lock_key(busy)])
             self.assertTrue(other.fetchone()[0])
-            skipped = busy._xero_sync("cron")
+            skipped = self.env["xero.contact.sync"]._xero_sync(busy, "cron")
             other.execute("SELECT pg_advisory_unlock(%s)", [importer._lock_key(busy)])
         self.assertEqual(skipped.state, "skipped")
         self.assertIn("Another synchronization", skipped.message)
@@ -189,14 +189,14 @@ class TestContactSync(XeroSandboxCase):
         other_company = self.env["res.company"].create({"name": "Broken Co"})
         broken = self.env["xero.connection"].sudo().create({"company_id": other_company.id, "tenant_id": "nope"})
         self.connection.last_sync_log_id.started_at -= timedelta(hours=1)  # due again
-        self.env["xero.connection"]._cron_xero_sync_contacts()  # the hourly safety net
+        self.env["xero.contact.sync"]._cron_xero_sync_contacts()  # the hourly safety net
         self.assertTrue(broken.sync_cron_id, "every connected organisation gets its job")
         for connection in self.connection | broken:
             woken = self.env["ir.cron.trigger"].search([("cron_id", "=", connection.sync_cron_id.id)])
             self.assertTrue(woken, "due organisations are woken, each on its own job")
-        self.connection._cron_xero_sync_connection(self.connection.id)
+        self.env["xero.contact.sync"]._cron_xero_sync_connection(self.connection.id)
         self.assertEqual((self.connection.last_sync_log_id.trigger, self.connection.last_sync_state), ("cron", "done"))
-        self.env["xero.connection"]._cron_xero_sync_connection(broken.id)
+        self.env["xero.contact.sync"]._cron_xero_sync_connection(broken.id)
         self.assertEqual(broken.last_sync_state, "failed", "its failure is its own")
 
     def test_force_synchronization_reports_the_result(self):
@@ -221,14 +221,14 @@ class TestContactSync(XeroSandboxCase):
         self.add_contacts(25, "Background")
         cron = self.connection.sudo().sync_cron_id
         with patch.object(const, "CONTACTS_PAGE_SIZE", 10):
-            log = self.connection._xero_sync("manual", time_budget=0)
+            log = self.env["xero.contact.sync"]._xero_sync(self.connection, "manual", time_budget=0)
         self.assertEqual(log.state, "partial")
         self.assertEqual(log.pages, 1)
         self.assertEqual(self.connection.sync_resume_page, 2)
         self.assertTrue(self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]), "its job takes over")
         self.assertEqual(self.connection.last_sync_summary, log.summary)
         with patch.object(const, "CONTACTS_PAGE_SIZE", 10):
-            rest = self.connection._xero_sync("cron")
+            rest = self.env["xero.contact.sync"]._xero_sync(self.connection, "cron")
         self.assertEqual(rest.state, "done")
         self.assertEqual(log.created_count + rest.created_count, 25)
 
@@ -269,7 +269,7 @@ class TestContactSync(XeroSandboxCase):
         ui_context = {"default_user_ids": [(4, admin.id)], "default_personal_stage_type_ids": [(4, 0)]}
         self.connection.with_user(admin).with_context(**ui_context).action_xero_force_sync()
         self.add_contacts(1, "Cron")
-        self.connection._xero_sync("cron")
+        self.env["xero.contact.sync"]._xero_sync(self.connection, "cron")
         tasks = self.xero_tasks(self.connection)
         self.assertTrue(tasks.filtered(lambda t: t.name.startswith(("Unassigned", "Cron"))))
         self.assertFalse(tasks.user_ids, "imported tasks are nobody's")
