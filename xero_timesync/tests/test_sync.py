@@ -285,13 +285,30 @@ class TestContactSync(XeroSandboxCase):
         own.write({"user_ids": [(4, self.env.uid)]})
         self.env.flush_all()
 
-        path = Path(__file__).parents[1] / "migrations" / "19.0.1.1.0" / "post-migrate.py"
-        spec = importlib.util.spec_from_file_location("xero_timesync_post_migrate", path)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        module.migrate(self.env.cr, "19.0.1.0.0")
-        self.env.invalidate_all()
+        self.migrate("19.0.1.1.0", "19.0.1.0.0")
 
         self.assertEqual(tasks[0].user_ids, colleague, "hand-made assignments stay")
         self.assertFalse(tasks[1:].user_ids)
         self.assertEqual(own.user_ids, self.env.user, "tasks not imported are untouched")
+
+    def migrate(self, version, from_version):
+        path = Path(__file__).parents[1] / "migrations" / version / "post-migrate.py"
+        spec = importlib.util.spec_from_file_location("xero_timesync_post_migrate", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        module.migrate(self.env.cr, from_version)
+        self.env.invalidate_all()
+
+    def test_migration_moves_the_jobs_to_the_contact_sync(self):
+        safety_net = self.env.ref("xero_timesync.ir_cron_xero_sync_contacts")
+        job = self.connection.sudo().sync_cron_id
+        before = self.env["ir.model"]._get_id("xero.connection")
+        (safety_net | job).write({"model_id": before})  # where 19.0.1.2.0 kept them
+
+        self.migrate("19.0.1.3.0", "19.0.1.2.0")
+
+        self.assertEqual((safety_net.model_id.model, job.model_id.model), ("xero.contact.sync",) * 2)
+        self.assertEqual(safety_net.code, "model._cron_xero_sync_contacts()")
+        self.assertEqual(job.code, f"model._cron_xero_sync_connection({self.connection.id})")
+        job.ir_actions_server_id.run()  # what the scheduler runs, in this transaction
+        self.assertEqual(self.connection.last_sync_log_id.trigger, "cron", "the moved job runs")
