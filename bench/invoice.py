@@ -54,7 +54,7 @@ def run(env):
         patch.object(type(registry), "cursor", lambda self, readonly=False: TestCursor(cr, lock, False)),
         patch.object(odoo.modules.module, "current_test", _BenchRun()),
     ):
-        redirect_uri = env["xero.connection"]._xero_redirect_uri()
+        redirect_uri = env["xero.service"]._xero_redirect_uri()
         with SandboxServer(
             contacts=20, seed=3, orgs=1, client_id=CLIENT_ID, client_secret=CLIENT_SECRET, redirect_uris=[redirect_uri]
         ) as sandbox:

@@ -34,7 +34,7 @@ class _BenchRun:
 def no_change_run(env, connection):
     env.flush_all()
     queries, started = env.cr.sql_log_count, time.perf_counter()
-    log = connection._xero_sync("cron")
+    log = env["xero.contact.sync"]._xero_sync(connection, "cron")
     env.flush_all()
     return log, time.perf_counter() - started, env.cr.sql_log_count - queries
 
@@ -46,7 +46,7 @@ def run(env):
         patch.object(registry, "cursor", lambda readonly=False: TestCursor(cr, lock, False)),  # as Odoo tests do
         patch.object(odoo.modules.module, "current_test", _BenchRun()),
     ):
-        redirect_uri = env["xero.connection"]._xero_redirect_uri()
+        redirect_uri = env["xero.service"]._xero_redirect_uri()
         with SandboxServer(
             contacts=CONTACTS,
             seed=1,
@@ -62,8 +62,8 @@ def run(env):
             rows = []
             for scope, chosen in (("all", groups.browse()), ("customers", groups.browse()), ("groups", groups[:1])):
                 connection.write({"contact_scope": scope, "contact_group_ids": [(6, 0, chosen.ids)]})
-                counts = connection._xero_apply_scope()
-                connection._xero_sync("cron")  # the full re-read a scope change asks for
+                counts = env["xero.contact.sync"]._xero_apply_scope(connection)
+                env["xero.contact.sync"]._xero_sync(connection, "cron")  # the full re-read a scope change asks for
                 log, seconds, queries = no_change_run(env, connection)
                 active = env["project.task"].search_count([("xero_connection_id", "=", connection.id)])
                 label = scope if scope != "groups" else f"groups ({', '.join(chosen.mapped('name'))})"

@@ -181,7 +181,7 @@ class _PageWait:
     def install(cls):
         import threading
 
-        from odoo.addons.xero_timesync.models import xero_contact_importer as importer
+        from odoo.addons.xero_timesync.models import xero_contact_sync as importer
 
         cls.seconds = 0.0
         main = threading.current_thread()
@@ -207,7 +207,7 @@ class _PageWait:
 
     @classmethod
     def uninstall(cls):
-        from odoo.addons.xero_timesync.models import xero_contact_importer as importer
+        from odoo.addons.xero_timesync.models import xero_contact_sync as importer
 
         importer.prefetch_one_ahead, importer.ScopedContacts.iter_contact_pages = cls._originals
 
@@ -224,8 +224,8 @@ def profile_shares(path):
     import pstats
 
     stats = pstats.Stats(path)
-    importer = "xero_timesync/models/xero_contact_importer.py"
-    total = _cumulative(stats, importer, "_run")
+    importer = "xero_timesync/models/xero_contact_sync.py"
+    total = _cumulative(stats, importer, "_xero_sync")
     followers = _cumulative(stats, "mail/models/mail_thread.py", "message_subscribe")
     clients = _cumulative(stats, importer, "_upsert_partners")
     tasks = _cumulative(stats, importer, "_upsert_tasks") - followers
@@ -257,7 +257,7 @@ def print_profile_shares(columns):
     for name in names:
         cells = [f"{shares[name]:7.2f} s {shares[name] / total:6.1%}" for _, total, shares in results]
         print(f"{name:<{width}}  " + "  ".join(f"{c:>18}" for c in cells))
-    print(f"{'total (_run)':<{width}}  " + "  ".join(f"{total:7.2f} s {1:6.1%}" for _, total, _ in results))
+    print(f"{'total (_xero_sync)':<{width}}  " + "  ".join(f"{total:7.2f} s {1:6.1%}" for _, total, _ in results))
     if len(results) == 2:
         ratio = results[0][1] / results[1][1]
         print(f"profiled time {results[0][0]} / {results[1][0]}: {ratio:.2f}x (cProfile inflates Python-heavy work)")
@@ -334,7 +334,7 @@ def run_sync(env, connection, trigger, profile):
     env.cr.commit()  # start each measured run from committed state, as a cron worker does
     env.invalidate_all()
     with Measure() as measure:
-        log = _profiled(profile, lambda: connection._xero_sync(trigger))
+        log = _profiled(profile, lambda: env["xero.contact.sync"]._xero_sync(connection, trigger))
         env.cr.commit()  # the measured run's writes count only once committed, as in production
     if log.state != "done":
         raise RuntimeError(f"the {trigger} run ended {log.state}: {log.message}")

@@ -109,7 +109,7 @@ def connect_all(task):
                     "expense_account_name": wizard.expense_line_id.name,
                 }
             )
-            connection._xero_ensure_cron()
+            env["xero.contact.sync"]._xero_ensure_cron(connection)
             env.cr.commit()  # the benchmark's own database: each organisation stays connected
     print("CONNECTED", flush=True)
 

@@ -18,10 +18,7 @@ def uninstall_hook(env):
             continue
         try:
             with env.cr.savepoint():
-                client = connection._xero_client(max_retries=0, max_wait=0)
-                if connection.xero_connection_uuid:
-                    client.delete_connection(connection.xero_connection_uuid)
-                client.revoke()
+                env["xero.service"]._xero_revoke(connection, max_retries=0, max_wait=0)
             _logger.info(
                 "Uninstall: revoked the Xero connection of company %s (organisation %s)",
                 connection.company_id.id,

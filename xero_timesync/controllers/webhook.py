@@ -52,6 +52,6 @@ class XeroWebhookController(http.Controller):
             _logger.info("Xero webhook replay ignored")
         else:
             if tenants:
-                request.env["xero.connection"].sudo()._xero_contacts_changed_at_xero(tenants)
+                request.env["xero.contact.sync"].sudo()._xero_contacts_changed_at_xero(tenants)
             request.env["xero.invoice.event"].sudo()._xero_receive(events)  # INVOICE/CREDITNOTE: fetched by cron
         return request.make_response("", status=200)

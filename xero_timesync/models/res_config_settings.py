@@ -64,7 +64,7 @@ class ResConfigSettings(models.TransientModel):
 
     def _compute_xero_redirect_uri(self):
         base_url = self.env["ir.config_parameter"].sudo().get_param("web.base.url", "").rstrip("/")
-        self.xero_redirect_uri = self.env["xero.connection"]._xero_redirect_uri()
+        self.xero_redirect_uri = self.env["xero.service"]._xero_redirect_uri()
         self.xero_webhook_url = base_url + const.WEBHOOK_PATH
 
     def action_xero_enable(self):

@@ -1,16 +1,10 @@
 import logging
-import time
-from datetime import timedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import config
 
 from .. import const
 from ..services.errors import XeroAuthError, XeroError
-from ..services.values import XeroEndpoints
-from ..services.xero_client import XeroClient
-from .xero_contact_importer import IMPORT_CONTEXT
 
 _logger = logging.getLogger(__name__)
 
@@ -135,7 +129,7 @@ class XeroConnection(models.Model):
             connection.webhook_pending = connection.tenant_id in pending
 
     def _compute_health(self):
-        Log = self.env["xero.sync.log"].sudo()
+        Log, Move = self.env["xero.sync.log"].sudo(), self.env["account.move"].sudo()
         last_webhook = self.env["xero.webhook.delivery"].sudo().search([], limit=1)
         now = fields.Datetime.now()
         for connection in self:
@@ -152,54 +146,9 @@ class XeroConnection(models.Model):
                 connection.token_days_left = max(const.REFRESH_TOKEN_LIFETIME_DAYS - connection.token_age_days, 0)
             else:
                 connection.token_age_days = connection.token_days_left = 0
-            connection.failed_push_count = (
-                self.env["account.move"]
-                .sudo()
-                .search_count(
-                    [
-                        ("company_id", "=", connection.company_id.id),
-                        ("xero_push_error", "!=", False),
-                        ("xero_invoice_id", "=", False),
-                    ]
-                )
-            )
+            failed = [("company_id", "=", connection.company_id.id), ("xero_push_error", "!=", False)]
+            connection.failed_push_count = Move.search_count(failed + [("xero_invoice_id", "=", False)])
             connection.last_webhook_date = last_webhook.received_at if connection.tenant_id else False
-
-    def _xero_record_health(self, client):
-        """After a run: the rate limits Xero announced, and the activities the admins need (once)."""
-        limits = client.stats.rate_limit_remaining if client else {}
-        vals = {}
-        if "X-DayLimit-Remaining" in limits:
-            vals["quota_day_remaining"] = int(limits["X-DayLimit-Remaining"])
-        if "X-MinLimit-Remaining" in limits:
-            vals["quota_minute_remaining"] = int(limits["X-MinLimit-Remaining"])
-        if vals:
-            self.write(dict(vals, quota_checked_at=fields.Datetime.now()))
-        refused = self.refused_count
-        if refused:
-            self._xero_schedule_admin_activity(
-                "xero_timesync.mail_activity_type_xero_refused",
-                _("%s Xero contacts could not be imported", refused),
-                _(
-                    "Odoo refused some Xero contacts of %(company)s (Settings → Xero → Refused contacts lists them and"
-                    " why). Correct them in Xero: every synchronization retries them.",
-                    company=self.company_id.name,
-                ),
-            )
-        else:
-            self._xero_close_activities("xero_timesync.mail_activity_type_xero_refused")
-
-    def _xero_quota_exhausted(self, error):
-        self._xero_schedule_admin_activity(
-            "xero_timesync.mail_activity_type_xero_quota",
-            _("Xero's daily API limit is reached"),
-            _(
-                "Xero refuses more calls today for %(company)s (%(error)s). Synchronization resumes by itself"
-                " tomorrow; if this happens often, check Xero's plan of your app.",
-                company=self.company_id.name,
-                error=error,
-            ),
-        )
 
     def _compute_refused_count(self):
         counts = dict(
@@ -217,61 +166,12 @@ class XeroConnection(models.Model):
         for connection in self:
             connection.sync_log_count = counts.get(connection, 0)
 
-    # -- configuration ---------------------------------------------------------------------------
-    @api.model
-    def _xero_endpoints(self):
-        params = self.env["ir.config_parameter"].sudo()
-        return XeroEndpoints(
-            login_url=params.get_param(const.PARAM_LOGIN_URL, const.DEFAULT_LOGIN_URL).rstrip("/"),
-            identity_url=params.get_param(const.PARAM_IDENTITY_URL, const.DEFAULT_IDENTITY_URL).rstrip("/"),
-            api_url=params.get_param(const.PARAM_API_URL, const.DEFAULT_API_URL).rstrip("/"),
-        )
-
-    @api.model
-    def _xero_app_credentials(self):
-        """Client id and secret of the Xero app, from settings or odoo.cfg (xero_client_id / xero_client_secret)."""
-        params = self.env["ir.config_parameter"].sudo()
-        client_id = params.get_param(const.PARAM_CLIENT_ID) or config.get("xero_client_id")
-        client_secret = params.get_param(const.PARAM_CLIENT_SECRET) or config.get("xero_client_secret")
-        return client_id or False, client_secret or False
-
-    @api.model
-    def _xero_redirect_uri(self):
-        base_url = self.env["ir.config_parameter"].sudo().get_param("web.base.url", "").rstrip("/")
-        return base_url + const.OAUTH_CALLBACK_PATH
-
-    @api.model
-    def _xero_new_client(self, token=None, tenant_id=None, token_rotator=None, **options):
-        client_id, client_secret = self._xero_app_credentials()
-        if not client_id or not client_secret:
-            raise UserError(_("The Xero app's client id and secret are not configured yet."))
-        return XeroClient(
-            self._xero_endpoints(),
-            client_id,
-            client_secret,
-            token=token,
-            tenant_id=tenant_id,
-            token_rotator=token_rotator,
-            **options,
-        )
-
+    # -- Xero, through the service (also called by invoices, money, tax rates, tracking, wizards) ---------
     def _xero_client(self, **options):
-        """A client for this connection, refreshing (and persisting) tokens as needed."""
-        self.ensure_one()
-        if self.state == "unlinked":
-            raise UserError(_("The Xero integration of %s is unlinked; enable it again.", self.company_id.name))
-        token = self.sudo().token_id
-        if not token or not token.sudo().refresh_token:
-            raise XeroAuthError(_("The Xero connection of %s needs to be re-authorised.", self.company_id.name))
-        budget, tenant_id = self.env["xero.rate.budget"].sudo(), self.tenant_id
-        daily_limit = budget._daily_limit()
-        return self._xero_new_client(
-            token=token._as_dict(),
-            tenant_id=tenant_id,
-            token_rotator=token._rotate,
-            throttle=lambda: budget._spend(tenant_id, daily_limit),
-            **options,
-        )
+        return self.env["xero.service"]._xero_client(self, **options)
+
+    def _xero_handle_auth_error(self, error):
+        return self.env["xero.service"]._xero_handle_auth_error(self, error)
 
     @api.model
     def _xero_for_company(self, company=None):
@@ -322,8 +222,8 @@ class XeroConnection(models.Model):
         else:
             connection = self.sudo().create(vals)
         connection._xero_store_token(token)
-        connection._xero_ensure_cron()
-        connection._xero_close_reauth_activities()
+        self.env["xero.contact.sync"]._xero_ensure_cron(connection)
+        self.env["xero.service"]._xero_close_activities(connection, "xero_timesync.mail_activity_type_xero_reauth")
         return connection
 
     def _xero_store_token(self, token):
@@ -335,59 +235,6 @@ class XeroConnection(models.Model):
         else:
             self.sudo().token_id = self.env["xero.token"].sudo().create({"connection_id": self.id, **vals})
 
-    def _xero_wipe_token(self):
-        self.sudo().token_id._wipe()
-
-    def _xero_handle_auth_error(self, error):
-        """The grant is gone: visible state, admins notified and given an activity, no retries until re-authorised."""
-        self.ensure_one()
-        if self.state == "needs_reauth":
-            return
-        self.sudo().write({"state": "needs_reauth"})
-        self._xero_wipe_token()
-        _logger.warning("Xero connection of company %s needs re-authorisation: %s", self.company_id.id, error)
-        message = _(
-            "Xero no longer accepts the connection of %(company)s (%(reason)s). An administrator must enable"
-            " the integration again (Settings → Xero → Enable integration).",
-            company=self.company_id.name,
-            reason=error,
-        )
-        self._xero_notify_admins(_("Xero needs re-authorisation"), message)
-        self._xero_schedule_admin_activity(
-            "xero_timesync.mail_activity_type_xero_reauth", _("Re-authorise Xero for %s", self.company_id.name), message
-        )
-
-    def _xero_company_admins(self):
-        return (
-            self.env.ref("base.group_system")
-            .sudo()
-            .all_user_ids.filtered(lambda u: u.active and not u.share and self.company_id in u.company_ids)
-        )
-
-    def _xero_schedule_admin_activity(self, activity_type_xmlid, summary, note):
-        """One open activity of this kind for an administrator (who connected, if still one), not one per run."""
-        connection = self.sudo()
-        activity_type = self.env.ref(activity_type_xmlid)
-        if connection.activity_ids.filtered(lambda activity: activity.activity_type_id == activity_type):
-            return
-        admins = self._xero_company_admins()
-        assignee = self.owner_id if self.owner_id in admins else admins[:1]
-        if assignee:
-            connection.activity_schedule(activity_type_xmlid, summary=summary, note=note, user_id=assignee.id)
-
-    def _xero_close_reauth_activities(self):
-        self._xero_close_activities("xero_timesync.mail_activity_type_xero_reauth")
-
-    def _xero_close_activities(self, activity_type_xmlid):
-        activity_type = self.env.ref(activity_type_xmlid)
-        done = self.sudo().activity_ids.filtered(lambda activity: activity.activity_type_id == activity_type)
-        if done:
-            done.action_done()
-
-    def _xero_notify_admins(self, title, message):
-        for partner in self._xero_company_admins().partner_id:
-            partner._bus_send("simple_notification", {"title": title, "message": message, "sticky": True})
-
     # -- actions ---------------------------------------------------------------------------------
     def _check_xero_admin(self):
         if not self.env.user.has_group("base.group_system"):
@@ -398,16 +245,13 @@ class XeroConnection(models.Model):
         self._check_xero_admin()
         for connection in self.sudo():
             if connection.state != "unlinked" and connection.token_id.refresh_token:
-                client = connection._xero_client()
                 try:
-                    if connection.xero_connection_uuid:
-                        client.delete_connection(connection.xero_connection_uuid)
-                    client.revoke()
+                    self.env["xero.service"]._xero_revoke(connection)
                 except XeroAuthError:
                     _logger.info("Xero had already revoked the connection of company %s", connection.company_id.id)
                 except XeroError as error:
                     raise UserError(_("Xero could not be reached to unlink the integration: %s", error)) from None
-            connection._xero_wipe_token()
+            connection.token_id._wipe()
             connection.write({"state": "unlinked", "sync_resume_page": 0})
         return {
             "type": "ir.actions.client",
@@ -438,239 +282,17 @@ class XeroConnection(models.Model):
     def action_open_settings(self):
         return {"type": "ir.actions.act_url", "url": "/odoo/settings#xero_timesync", "target": "self"}
 
-    # -- contact scope -------------------------------------------------------------------------
-    def _xero_scope_rule(self, client, scope=None, groups=None):
-        """``in_scope(contact_id, is_customer, is_supplier)`` for this connection's (or the given) scope.
-        Group scopes read their members from Xero: one call per chosen group."""
-        scope = scope or self.contact_scope
-        if scope == "customers":
-            return lambda contact_id, is_customer, is_supplier: is_customer or not is_supplier
-        if scope == "groups":
-            group_ids = (groups if groups is not None else self.contact_group_ids).mapped("xero_group_id")
-            members = client.contact_group_members(group_ids)
-            return lambda contact_id, is_customer, is_supplier: contact_id in members
-        return lambda contact_id, is_customer, is_supplier: True
-
-    def _xero_scoped_tasks(self, rule):
-        """``[(task, in_scope)]`` for every imported task of this connection, archived ones included."""
-        tasks = (
-            self.env["project.task"]
-            .sudo()
-            .with_context(**IMPORT_CONTEXT)
-            .search_fetch(
-                [("xero_connection_id", "=", self.id), ("xero_contact_id", "!=", False)],
-                ["xero_contact_id", "active", "xero_archived", "xero_out_of_scope", "partner_id"],
-            )
-        )
-        return [
-            (task, rule(task.xero_contact_id, task.partner_id.xero_is_customer, task.partner_id.xero_is_supplier))
-            for task in tasks
-        ]
-
-    def _xero_apply_scope(self, rule=None, reread=True):
-        """Archive the tasks the scope leaves out and restore those it brings back, from what was imported;
-        with ``reread`` the next run reads every contact again so that Xero's latest customer flags decide.
-        Returns the counts."""
-        self.ensure_one()
-        scoped = self._xero_scoped_tasks(rule or self._xero_scope_rule(self._xero_client()))
-        Task = self.env["project.task"].sudo().with_context(**IMPORT_CONTEXT)
-        flag_changes = {True: [], False: []}
-        out, back = [], []
-        for task, in_scope in scoped:
-            if task.xero_out_of_scope == in_scope:
-                flag_changes[not in_scope].append(task.id)
-            if task.active and not in_scope:
-                out.append(task.id)
-            elif not task.active and in_scope and not task.xero_archived:
-                back.append(task.id)
-        for out_of_scope, ids in flag_changes.items():
-            Task.browse(ids).write({"xero_out_of_scope": out_of_scope})
-        Task.browse(out).write({"active": False})
-        Task.browse(back).write({"active": True})
-        if reread:
-            self.write({"contacts_watermark": False, "sync_resume_page": 0})
-        return {"archived": len(out), "restored": len(back)}
-
-    def _xero_scope_preview(self, scope, groups):
-        """``(contacts, tasks)``: active contacts imported, and how many of them the scope makes tasks."""
-        self.ensure_one()
-        scoped = self._xero_scoped_tasks(self._xero_scope_rule(self._xero_client(), scope, groups))
-        current = [in_scope for task, in_scope in scoped if not task.xero_archived]
-        return len(current), sum(current)
-
-    @api.model
-    def _xero_live_scope_preview(self, client, scope, groups):
-        """``(contacts, tasks)`` read from Xero before anything is imported: 1 call for all contacts, a page
-        per 1,000 contacts for customers, one call per group for groups."""
-        pages = client.iter_active_contact_pages()
-        if scope == "all":
-            contacts, item_count = next(pages, ([], 0))
-            return (item_count if item_count is not None else len(contacts)), (item_count or len(contacts))
-        if scope == "groups":
-            members = client.contact_group_members(groups.mapped("xero_group_id"))
-            contacts, item_count = next(pages, ([], 0))
-            return (item_count if item_count is not None else len(contacts)), len(members)
-        total = in_scope = 0
-        for contacts, _count in pages:
-            total += len(contacts)
-            in_scope += sum(1 for c in contacts if c.is_customer or not c.is_supplier)
-        return total, in_scope
-
-    # -- synchronization -------------------------------------------------------------------------
-    @api.model
-    def _xero_overlap(self):
-        return timedelta(seconds=const.SYNC_OVERLAP_SECONDS)
-
-    def _xero_ensure_project(self):
-        """The company's "Xero" project, created on first use and relinked on re-enable."""
-        self.ensure_one()
-        project = self.project_id
-        if not project:
-            project = (
-                self.env["project.project"]
-                .sudo()
-                .with_context(active_test=False, mail_create_nosubscribe=True)
-                .search([("xero_connection_id", "=", self.id)], limit=1)
-            )
-        if not project:
-            project = (
-                self.env["project.project"]
-                .sudo()
-                .with_context(mail_create_nosubscribe=True)
-                .create(
-                    {
-                        "name": "Xero",
-                        "company_id": self.company_id.id,
-                        "xero_connection_id": self.id,
-                        "is_xero_project": True,
-                        "allow_timesheets": True,
-                        # "Invited internal users": members follow the project (see xero.project.member)
-                        "privacy_visibility": "followers",
-                    }
-                )
-            )
-            project._xero_assign_all_internal_users()
-        if not project.active:
-            project.active = True
-        if self.project_id != project:
-            self.project_id = project
-        return project
-
-    def _xero_sync(self, trigger, time_budget=None, queued_after=0):
-        self.ensure_one()
-        return self.env["xero.contact.importer"]._run(self, trigger, time_budget=time_budget, queued_after=queued_after)
-
     def action_xero_force_sync(self):
         """Synchronize now and report; a long first import continues in the background."""
-        self._check_xero_admin()
-        self.ensure_one()
-        if self.state != "connected":
-            raise UserError(_("The Xero integration is not connected; enable it first."))
-        log = self.sudo()._xero_sync("manual", time_budget=const.INTERACTIVE_SYNC_BUDGET_SECONDS)
-        return log._notification_action()
+        return self.env["xero.contact.sync"]._xero_force_sync(self)
 
     @api.model
     def _xero_action_force_sync_current_company(self):
         """Force synchronization from the Timesheets app or the Xero project: the current company's."""
-        self._check_xero_admin()
-        connection = self._xero_for_company()
-        if not connection:
-            raise UserError(
-                _("Xero is not connected for %s yet: Settings → Xero → Enable integration.", self.env.company.name)
-            )
-        return connection.with_env(self.env).action_xero_force_sync()
-
-    @api.model
-    def _xero_contacts_changed_at_xero(self, tenant_ids):
-        """A verified webhook (already recorded as pending): wake those organisations' jobs now (Odoo notifies
-        its cron workers only for due triggers). No Xero call and no write on the connection here."""
-        for connection in self.sudo().search([("state", "=", "connected"), ("tenant_id", "in", list(tenant_ids))]):
-            connection._xero_wake()
-
-    # -- each organisation its own job on Odoo's scheduler -----------------------------------------
-    # N cron threads on M servers synchronize up to N×M organisations at once; a slow or failing one
-    # only holds its own job, and its progress report concerns it alone.
-    def _xero_ensure_cron(self):
-        """This connection's job, created on first use. It stays active and returns at once while the
-        connection is not connected (a job cannot be changed while it runs, e.g. when its grant dies)."""
-        self.ensure_one()
-        connection = self.sudo()
-        if not connection.sync_cron_id:
-            connection.sync_cron_id = (
-                self.env["ir.cron"]
-                .sudo()
-                .create(
-                    {
-                        "name": _(
-                            "Xero: synchronize %(organisation)s (%(company)s)",
-                            organisation=connection.tenant_name or connection.tenant_id,
-                            company=connection.company_id.name,
-                        ),
-                        "model_id": self.env["ir.model"]._get_id("xero.connection"),
-                        "state": "code",
-                        "code": f"model._cron_xero_sync_connection({connection.id})",
-                        "interval_number": 1,
-                        "interval_type": "hours",
-                        "nextcall": fields.Datetime.now() + timedelta(hours=1),
-                        "user_id": self.env.ref("base.user_root").id,
-                    }
-                )
-            )
-        return connection.sync_cron_id
+        return self.env["xero.contact.sync"]._xero_force_sync_current_company()
 
     def unlink(self):
         crons = self.sudo().sync_cron_id
         result = super().unlink()
         crons.unlink()
         return result
-
-    def _xero_wake(self, at=None):
-        """Run this organisation's job now (or at ``at``), on whichever cron thread is free."""
-        self._xero_ensure_cron()._trigger(at)
-
-    @api.model
-    def _cron_xero_sync_connection(self, connection_id):
-        """One organisation's job: hourly, on its webhooks, and again at once while an import continues."""
-        connection = self.sudo().browse(connection_id).exists()
-        if connection.state != "connected":  # it waits, without a call, for Enable integration
-            return
-        last = connection.last_sync_log_id
-        pending = self.env["xero.webhook.delivery"].sudo()._last_pending(connection.tenant_id)
-        if (
-            not pending
-            and last.trigger == "webhook"
-            and last.state != "partial"
-            and (fields.Datetime.now() - last.started_at).total_seconds() < const.JUST_SYNCED_SECONDS
-        ):
-            return  # woken again by a burst of deliveries that the last run already covered
-        if pending:  # let the rest of a burst arrive: one run covers it (the run starts a fresh snapshot)
-            time.sleep(max(const.WEBHOOK_DEBOUNCE_SECONDS - (fields.Datetime.now() - pending).total_seconds(), 0))
-        connection._xero_sync("webhook" if pending else "cron")
-
-    @api.model
-    def _cron_xero_sync_contacts(self):
-        """Hourly safety net: every connected organisation has its active job, and those with work waiting
-        (announced changes, an import to continue, no run for an interval) are woken."""
-        connections = self.sudo().search([("state", "=", "connected")])
-        for connection in connections:
-            connection._xero_ensure_cron()
-        for connection in self.browse()._xero_due_connections():
-            connection._xero_wake()
-
-    def _xero_due_connections(self):
-        """Connected organisations (these, or all) with something to do: announced changes, an import to
-        continue, or no attempt for ``SYNC_DUE_AFTER_MINUTES`` (so a failed run waits for the next hour)."""
-        cutoff = fields.Datetime.now() - timedelta(minutes=const.SYNC_DUE_AFTER_MINUTES)
-        pending = self.env["xero.webhook.delivery"].sudo()._pending_tenants()
-        connections = (
-            self.sudo().filtered(lambda c: c.state == "connected")
-            if self
-            else self.sudo().search([("state", "=", "connected")])
-        )
-        due = connections.filtered(
-            lambda c: c.tenant_id in pending
-            or not c.last_sync_log_id
-            or c.last_sync_log_id.state == "partial"
-            or c.last_sync_log_id.started_at <= cutoff
-        )
-        return due.sorted(lambda c: (bool(c.last_sync_log_id), c.last_sync_log_id.started_at or fields.Datetime.now()))

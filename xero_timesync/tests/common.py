@@ -45,7 +45,7 @@ class XeroSandboxMixin:
         # token rotations run in their own cursor; in tests it must wrap the test transaction
         if not cls._registry_patched:  # HttpCase already did
             cls.registry_enter_test_mode_cls()
-        redirect_uri = cls.env["xero.connection"]._xero_redirect_uri()
+        redirect_uri = cls.env["xero.service"]._xero_redirect_uri()
         cls.sandbox = SandboxServer(
             client_id=CLIENT_ID,
             client_secret=CLIENT_SECRET,
@@ -101,13 +101,13 @@ class XeroSandboxMixin:
     def clients_sleep(self, sleep=lambda seconds: None):
         """Every Xero client the code under test builds waits with ``sleep`` (its ``sleep=``) instead of
         time.sleep: retries and rate-limit waits cost no time, and a test may record or fake them."""
-        Connection = type(self.env["xero.connection"])
-        new_client = Connection._xero_new_client
+        Service = type(self.env["xero.service"])
+        new_client = Service._xero_new_client
 
         def new_client_with_sleep(model, *args, **options):
             return new_client(model, *args, **options, sleep=sleep)
 
-        with patch.object(Connection, "_xero_new_client", new_client_with_sleep):
+        with patch.object(Service, "_xero_new_client", new_client_with_sleep):
             yield
 
     @classmethod

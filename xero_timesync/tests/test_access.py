@@ -369,7 +369,7 @@ class TestMembership(XeroAccessFixtureMixin, XeroSandboxCase):
     def test_tasks_imported_later_are_open_to_members_but_not_to_restricted_ones(self):
         tenant_id = self.tenant["tenant_id"]
         self.sandbox.control.add_contact(tenant_id, name="Imported Later Ltd", email="later@example.com")
-        self.connection._xero_sync("manual")
+        self.env["xero.contact.sync"]._xero_sync(self.connection, "manual")
         task = self.env["project.task"].search([("name", "=", "Imported Later Ltd")])
         self.assertTrue(task)
         self.assertTrue(task.with_user(self.users["regular"]).has_access("read"))

@@ -257,11 +257,11 @@ class TestTokens(XeroSandboxCase):
         token = connection.sudo().token_id.sudo()
         token.refresh_token = "revoked-or-reused"
         self._expire_access_token(connection)
-        log = connection._xero_sync("manual")
+        log = self.env["xero.contact.sync"]._xero_sync(connection, "manual")
         self.assertEqual(log.state, "failed")
         self.assertEqual(connection.state, "needs_reauth")
         self.assertFalse(token.refresh_token)
-        connection._cron_xero_sync_connection(connection.id)  # returns at once, no crash loop
+        self.env["xero.contact.sync"]._cron_xero_sync_connection(connection.id)  # returns at once, no crash loop
         self.assertEqual(connection.last_sync_log_id, log)
 
     def test_owner_losing_admin_rights_is_shown(self):

@@ -26,7 +26,7 @@ class TestHealth(XeroSandboxCase):
 
     def test_the_panel_shows_runs_quota_grant_and_deliveries(self):
         self.sandbox.control.set_rate_limits(minute=const.MINUTE_LIMIT, day=const.DAILY_LIMIT)
-        log = self.connection._xero_sync("manual")
+        log = self.env["xero.contact.sync"]._xero_sync(self.connection, "manual")
         self.assertEqual(log.state, "done")
         settings = self.env["res.config.settings"].create({})
         self.assertEqual(settings.xero_last_success_date, log.started_at)
@@ -49,8 +49,8 @@ class TestHealth(XeroSandboxCase):
     def test_refused_contacts_call_an_admin_once_and_retry_clears_it(self):
         control = self.sandbox.control
         refused = control.add_contact(self.tenant_id, name=too_long_for_an_index())
-        self.connection._xero_sync("manual")
-        self.connection._xero_sync("cron")
+        self.env["xero.contact.sync"]._xero_sync(self.connection, "manual")
+        self.env["xero.contact.sync"]._xero_sync(self.connection, "cron")
         self.assertEqual(len(self.activities("xero_timesync.mail_activity_type_xero_refused")), 1)
         control.rename_contact(self.tenant_id, refused["ContactID"], "Acceptable Name Ltd")
         settings = self.env["res.config.settings"].create({})
@@ -63,9 +63,9 @@ class TestHealth(XeroSandboxCase):
     @mute_logger(IMPORTER_LOGGER)
     def test_the_daily_limit_calls_an_admin_once(self):
         self.sandbox.control.set_rate_limits(day=1)
-        self.assertEqual(self.connection._xero_sync("manual").state, "done")
+        self.assertEqual(self.env["xero.contact.sync"]._xero_sync(self.connection, "manual").state, "done")
         for _run in range(2):
-            log = self.connection._xero_sync("manual")
+            log = self.env["xero.contact.sync"]._xero_sync(self.connection, "manual")
             self.assertEqual(log.state, "failed")
         self.assertIn("day", log.message)
         self.assertEqual(len(self.activities("xero_timesync.mail_activity_type_xero_quota")), 1)
@@ -73,11 +73,11 @@ class TestHealth(XeroSandboxCase):
     def test_every_worker_counts_its_calls_against_the_organisation_budget(self):
         self.env["ir.config_parameter"].sudo().set_param(const.PARAM_DAILY_LIMIT, "3")
         self.env["xero.rate.budget"].search([]).unlink()
-        self.assertEqual(self.connection._xero_sync("manual").state, "done")  # call 1
-        self.assertEqual(self.connection._xero_sync("manual").state, "done")  # call 2
-        self.assertEqual(self.connection._xero_sync("manual").state, "done")  # call 3
+        self.assertEqual(self.env["xero.contact.sync"]._xero_sync(self.connection, "manual").state, "done")  # call 1
+        self.assertEqual(self.env["xero.contact.sync"]._xero_sync(self.connection, "manual").state, "done")  # call 2
+        self.assertEqual(self.env["xero.contact.sync"]._xero_sync(self.connection, "manual").state, "done")  # call 3
         self.sandbox.control.clear_requests()
-        refused = self.connection._xero_sync("manual")
+        refused = self.env["xero.contact.sync"]._xero_sync(self.connection, "manual")
         self.assertEqual(refused.state, "failed")
         self.assertIn("daily call limit", refused.message)
         self.assertFalse(self.sandbox.control.requests("/api.xro"), "refused before calling Xero")

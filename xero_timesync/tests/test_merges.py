@@ -24,7 +24,7 @@ class TestMerges(XeroInvoiceMixin, TransactionCase):
         timer = self.env["xero.timer"].sudo().create({"task_id": merged.id, "user_id": self.accountant.id})
 
         self.sandbox.control.merge_contact(self.tenant["tenant_id"], merged.xero_contact_id, survivor.xero_contact_id)
-        log = self.connection._xero_sync("manual")
+        log = self.env["xero.contact.sync"]._xero_sync(self.connection, "manual")
         self.assertEqual((log.state, log.merged_count), ("done", 1), log.message)
         self.assertIn("1 merged", log.summary)
 
@@ -38,7 +38,8 @@ class TestMerges(XeroInvoiceMixin, TransactionCase):
         for task in (merged, survivor):
             self.assertIn("merged", task.message_ids[:1].body)
 
-        again = self.connection._xero_sync("manual")  # the merged contact comes again in the overlap window
+        # the merged contact comes again in the overlap window
+        again = self.env["xero.contact.sync"]._xero_sync(self.connection, "manual")
         self.assertEqual((again.state, again.merged_count), ("done", 0), "followed once")
 
     def test_a_merge_into_a_contact_never_imported_imports_it_first(self):
@@ -48,7 +49,7 @@ class TestMerges(XeroInvoiceMixin, TransactionCase):
         self.task2.with_context(xero_sync=True).write({"xero_contact_id": False})
         self.task2.partner_id.write({"xero_contact_id": False})
         control.merge_contact(self.tenant["tenant_id"], merged.xero_contact_id, survivor_id)
-        log = self.connection._xero_sync("manual")
+        log = self.env["xero.contact.sync"]._xero_sync(self.connection, "manual")
         self.assertEqual(log.state, "done", log.message)
         survivor = self.task_of(survivor_id)
         self.assertEqual(len(survivor), 1)

@@ -48,7 +48,7 @@ class TestContactScope(XeroSandboxCase):
         self.assertTrue(all(out.partner_id.mapped("active")), "their clients stay")
 
         newcomer = self.sandbox.control.add_contact(self.tenant_id, name="Not Invoiced Yet Ltd")
-        log = connection._xero_sync("cron")
+        log = self.env["xero.contact.sync"]._xero_sync(connection, "cron")
         self.assertEqual(log.api_calls, 1, "a scope costs no extra call")
         self.assertIn(newcomer["ContactID"], self.active_task_ids(connection), "IsCustomer=false until a sale")
 
@@ -67,7 +67,7 @@ class TestContactScope(XeroSandboxCase):
         self.sandbox.control.add_to_group(
             self.tenant_id, self.groups["Retainer clients"]["ContactGroupID"], [joiner["ContactID"]]
         )
-        log = connection._xero_sync("cron")
+        log = self.env["xero.contact.sync"]._xero_sync(connection, "cron")
         self.assertEqual(log.restored_count, 1, "membership changes do not touch the contact: the run reconciles")
         self.assertIn(joiner["ContactID"], self.active_task_ids(connection))
 

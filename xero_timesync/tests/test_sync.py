@@ -23,7 +23,7 @@ class TestContactSync(XeroSandboxCase):
         cls.connection = cls.connect()  # every test starts from this imported state
 
     def sync(self, trigger="manual"):
-        return self.connection._xero_sync(trigger)
+        return self.env["xero.contact.sync"]._xero_sync(self.connection, trigger)
 
     def add_contacts(self, count, prefix):
         for i in range(count):
@@ -32,7 +32,7 @@ class TestContactSync(XeroSandboxCase):
     @contextmanager
     def after_each_page(self, action):
         """Run ``action()`` right after each page is imported (to change Xero mid-run)."""
-        Importer = self.env.registry["xero.contact.importer"]
+        Importer = self.env.registry["xero.contact.sync"]
         original = Importer._import_contacts
 
         def import_then_act(importer, connection, project, contacts):
@@ -157,7 +157,7 @@ class TestContactSync(XeroSandboxCase):
         self.assertEqual(self.connection.state, "connected")
 
     def test_the_lock_lives_as_long_as_the_run_transaction(self):
-        importer = self.env["xero.contact.importer"]
+        importer = self.env["xero.contact.sync"]
         key = importer._lock_key(self.connection)
         self.assertEqual(self.sync("manual").state, "done")
         with db_connect(self.env.cr.dbname).cursor() as other:  # another worker's database session
@@ -167,11 +167,11 @@ class TestContactSync(XeroSandboxCase):
     def test_a_second_run_is_skipped_while_another_worker_holds_the_lock(self):
         company = self.env["res.company"].create({"name": "Busy Co"})
         busy = self.env["xero.connection"].sudo().create({"company_id": company.id, "tenant_id": "busy"})
-        importer = self.env["xero.contact.importer"]
+        importer = self.env["xero.contact.sync"]
         with db_connect(self.env.cr.dbname).cursor() as other:
             other.execute("SELECT pg_try_advisory_lock(%s)", [importer._lock_key(busy)])
             self.assertTrue(other.fetchone()[0])
-            skipped = busy._xero_sync("cron")
+            skipped = self.env["xero.contact.sync"]._xero_sync(busy, "cron")
             other.execute("SELECT pg_advisory_unlock(%s)", [importer._lock_key(busy)])
         self.assertEqual(skipped.state, "skipped")
         self.assertIn("Another synchronization", skipped.message)
@@ -183,14 +183,14 @@ class TestContactSync(XeroSandboxCase):
         other_company = self.env["res.company"].create({"name": "Broken Co"})
         broken = self.env["xero.connection"].sudo().create({"company_id": other_company.id, "tenant_id": "nope"})
         self.connection.last_sync_log_id.started_at -= timedelta(hours=1)  # due again
-        self.env["xero.connection"]._cron_xero_sync_contacts()  # the hourly safety net
+        self.env["xero.contact.sync"]._cron_xero_sync_contacts()  # the hourly safety net
         self.assertTrue(broken.sync_cron_id, "every connected organisation gets its job")
         for connection in self.connection | broken:
             woken = self.env["ir.cron.trigger"].search([("cron_id", "=", connection.sync_cron_id.id)])
             self.assertTrue(woken, "due organisations are woken, each on its own job")
-        self.connection._cron_xero_sync_connection(self.connection.id)
+        self.env["xero.contact.sync"]._cron_xero_sync_connection(self.connection.id)
         self.assertEqual((self.connection.last_sync_log_id.trigger, self.connection.last_sync_state), ("cron", "done"))
-        self.env["xero.connection"]._cron_xero_sync_connection(broken.id)
+        self.env["xero.contact.sync"]._cron_xero_sync_connection(broken.id)
         self.assertEqual(broken.last_sync_state, "failed", "its failure is its own")
 
     def test_force_synchronization_reports_the_result(self):
@@ -215,14 +215,14 @@ class TestContactSync(XeroSandboxCase):
         self.add_contacts(25, "Background")
         cron = self.connection.sudo().sync_cron_id
         with patch.object(const, "CONTACTS_PAGE_SIZE", 10):
-            log = self.connection._xero_sync("manual", time_budget=0)
+            log = self.env["xero.contact.sync"]._xero_sync(self.connection, "manual", time_budget=0)
         self.assertEqual(log.state, "partial")
         self.assertEqual(log.pages, 1)
         self.assertEqual(self.connection.sync_resume_page, 2)
         self.assertTrue(self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]), "its job takes over")
         self.assertEqual(self.connection.last_sync_summary, log.summary)
         with patch.object(const, "CONTACTS_PAGE_SIZE", 10):
-            rest = self.connection._xero_sync("cron")
+            rest = self.env["xero.contact.sync"]._xero_sync(self.connection, "cron")
         self.assertEqual(rest.state, "done")
         self.assertEqual(log.created_count + rest.created_count, 25)
 
@@ -263,7 +263,7 @@ class TestContactSync(XeroSandboxCase):
         ui_context = {"default_user_ids": [(4, admin.id)], "default_personal_stage_type_ids": [(4, 0)]}
         self.connection.with_user(admin).with_context(**ui_context).action_xero_force_sync()
         self.add_contacts(1, "Cron")
-        self.connection._xero_sync("cron")
+        self.env["xero.contact.sync"]._xero_sync(self.connection, "cron")
         tasks = self.xero_tasks(self.connection)
         self.assertTrue(tasks.filtered(lambda t: t.name.startswith(("Unassigned", "Cron"))))
         self.assertFalse(tasks.user_ids, "imported tasks are nobody's")
@@ -279,9 +279,26 @@ class TestContactSync(XeroSandboxCase):
         own.write({"user_ids": [(4, self.env.uid)]})
         self.env.flush_all()
 
-        load_migration("19.0.1.1.0", "post-migrate").migrate(self.env.cr, "19.0.1.0.0")
-        self.env.invalidate_all()
+        self.migrate("19.0.1.1.0", "19.0.1.0.0")
 
         self.assertEqual(tasks[0].user_ids, colleague, "hand-made assignments stay")
         self.assertFalse(tasks[1:].user_ids)
         self.assertEqual(own.user_ids, self.env.user, "tasks not imported are untouched")
+
+    def migrate(self, version, from_version):
+        load_migration(version, "post-migrate").migrate(self.env.cr, from_version)
+        self.env.invalidate_all()
+
+    def test_migration_moves_the_jobs_to_the_contact_sync(self):
+        safety_net = self.env.ref("xero_timesync.ir_cron_xero_sync_contacts")
+        job = self.connection.sudo().sync_cron_id
+        before = self.env["ir.model"]._get_id("xero.connection")
+        (safety_net | job).write({"model_id": before})  # where 19.0.1.2.0 kept them
+
+        self.migrate("19.0.1.3.0", "19.0.1.2.0")
+
+        self.assertEqual((safety_net.model_id.model, job.model_id.model), ("xero.contact.sync",) * 2)
+        self.assertEqual(safety_net.code, "model._cron_xero_sync_contacts()")
+        self.assertEqual(job.code, f"model._cron_xero_sync_connection({self.connection.id})")
+        job.ir_actions_server_id.run()  # what the scheduler runs, in this transaction
+        self.assertEqual(self.connection.last_sync_log_id.trigger, "cron", "the moved job runs")

@@ -18,8 +18,8 @@ from xero_sandbox.config import REFRESH_TOKEN_TTL
 
 from .common import XeroSandboxCase
 
-IMPORTER_LOGGER = "odoo.addons.xero_timesync.models.xero_contact_importer"
-CONNECTION_LOGGER = "odoo.addons.xero_timesync.models.xero_connection"
+IMPORTER_LOGGER = "odoo.addons.xero_timesync.models.xero_contact_sync"
+SERVICE_LOGGER = "odoo.addons.xero_timesync.models.xero_service"
 
 
 def too_long_for_an_index(seed=3):
@@ -49,7 +49,7 @@ class TestSyncFaults(XeroSandboxCase):
         contact = self.sandbox.control.add_contact(
             self.tenant_id, name="Bad\x00Name\x07 Ltd\n", email="a\x00@b.example"
         )
-        log = self.connection._xero_sync("manual")
+        log = self.env["xero.contact.sync"]._xero_sync(self.connection, "manual")
         self.assertEqual((log.state, log.created_count, log.refused_count), ("done", 1, 0), log.message)
         task = self.task_of(contact["ContactID"])
         self.assertEqual(task.name, "BadName Ltd")
@@ -61,7 +61,7 @@ class TestSyncFaults(XeroSandboxCase):
         before = control.add_contact(self.tenant_id, name="Before Ltd")
         refused = control.add_contact(self.tenant_id, name=too_long_for_an_index())
         after = control.add_contact(self.tenant_id, name="After Ltd")
-        log = self.connection._xero_sync("manual")
+        log = self.env["xero.contact.sync"]._xero_sync(self.connection, "manual")
         self.assertEqual((log.state, log.created_count, log.refused_count), ("done", 2, 1), log.message)
         self.assertIn("1 refused", log.summary)
         self.assertTrue(self.task_of(before["ContactID"]) and self.task_of(after["ContactID"]))
@@ -71,12 +71,13 @@ class TestSyncFaults(XeroSandboxCase):
         self.assertTrue(all(refusals.mapped("reason")), "each refusal says why")
         self.assertEqual(self.connection.refused_count, 1)
 
-        retry = self.connection._xero_sync("cron")  # nothing changed at Xero: refused contacts are asked by id
+        # nothing changed at Xero: refused contacts are asked by id
+        retry = self.env["xero.contact.sync"]._xero_sync(self.connection, "cron")
         self.assertEqual((retry.state, retry.refused_count), ("done", 1))
         self.assertEqual(self.connection.refusal_ids.attempts, 2)
 
         control.rename_contact(self.tenant_id, refused["ContactID"], "Shorter Name Ltd")
-        fixed = self.connection._xero_sync("cron")
+        fixed = self.env["xero.contact.sync"]._xero_sync(self.connection, "cron")
         self.assertEqual((fixed.state, fixed.refused_count), ("done", 0), fixed.message)
         self.assertEqual(self.task_of(refused["ContactID"]).name, "Shorter Name Ltd")
         self.assertFalse(self.connection.refusal_ids)
@@ -85,13 +86,13 @@ class TestSyncFaults(XeroSandboxCase):
     @mute_logger(IMPORTER_LOGGER)
     def test_an_unexpected_error_fails_the_run_with_its_reason(self):
         self.sandbox.control.add_contact(self.tenant_id, name="Never Mind Ltd")
-        Importer = self.env.registry["xero.contact.importer"]
+        Importer = self.env.registry["xero.contact.sync"]
         with patch.object(Importer, "_upsert_tasks", side_effect=KeyError("bug")):
-            log = self.connection._xero_sync("cron")
+            log = self.env["xero.contact.sync"]._xero_sync(self.connection, "cron")
         self.assertEqual(log.state, "failed")
         self.assertIn("Unexpected error (KeyError)", log.message)
         self.assertEqual(self.connection.last_sync_state, "failed")
-        self.assertEqual(self.connection._xero_sync("cron").state, "done")
+        self.assertEqual(self.env["xero.contact.sync"]._xero_sync(self.connection, "cron").state, "done")
 
     def test_a_malformed_token_answer_is_retried_with_the_same_grant(self):
         control = self.sandbox.control
@@ -99,7 +100,7 @@ class TestSyncFaults(XeroSandboxCase):
         control.set_clock_offset(2 * 3600)  # the access token expired: the run must refresh first
         control.inject_fault("POST", "/connect/token", "malformed", count=1)
         with self.clients_sleep():
-            log = self.connection._xero_sync("manual")
+            log = self.env["xero.contact.sync"]._xero_sync(self.connection, "manual")
         self.assertEqual((log.state, log.created_count), ("done", 1), log.message)
         self.assertEqual(self.connection.state, "connected")
 
@@ -109,19 +110,19 @@ class TestSyncFaults(XeroSandboxCase):
         control.set_clock_offset(2 * 3600)
         control.inject_fault("POST", "/connect/token", "malformed", count=10)
         with self.clients_sleep():
-            log = self.connection._xero_sync("manual")
+            log = self.env["xero.contact.sync"]._xero_sync(self.connection, "manual")
         self.assertEqual(log.state, "failed")
         self.assertIn("not valid JSON", log.message)
         self.assertEqual(self.connection.state, "connected", "a bad answer is not a dead grant")
         control.clear_faults()
-        self.assertEqual(self.connection._xero_sync("manual").state, "done")
+        self.assertEqual(self.env["xero.contact.sync"]._xero_sync(self.connection, "manual").state, "done")
 
     # -- a dead grant ----------------------------------------------------------------------------------
-    @mute_logger(IMPORTER_LOGGER, CONNECTION_LOGGER)
+    @mute_logger(IMPORTER_LOGGER, SERVICE_LOGGER)
     def test_a_dead_grant_needs_reauthorisation_tells_an_admin_once_and_stops_retrying(self):
         control = self.sandbox.control
         control.set_clock_offset(REFRESH_TOKEN_TTL + 86400)  # Xero's refresh tokens die after 60 days unused
-        log = self.connection._xero_sync("cron")
+        log = self.env["xero.contact.sync"]._xero_sync(self.connection, "cron")
         self.assertEqual(log.state, "failed")
         self.assertEqual(self.connection.state, "needs_reauth")
         activities = self.connection.activity_ids
@@ -130,8 +131,8 @@ class TestSyncFaults(XeroSandboxCase):
         self.assertTrue(activities.user_id.has_group("base.group_system"))
 
         logs = self.connection.sync_log_count
-        self.connection._cron_xero_sync_connection(self.connection.id)
-        self.connection._cron_xero_sync_connection(self.connection.id)
+        self.env["xero.contact.sync"]._cron_xero_sync_connection(self.connection.id)
+        self.env["xero.contact.sync"]._cron_xero_sync_connection(self.connection.id)
         self.assertEqual(self.connection.sync_log_count, logs, "no retries until re-authorised")
         self.connection._xero_handle_auth_error("again")
         self.assertEqual(len(self.connection.activity_ids), 1, "one activity, not one per run")
@@ -143,22 +144,22 @@ class TestSyncFaults(XeroSandboxCase):
 
     # -- the cron's queue --------------------------------------------------------------------------------------
     def test_cron_runs_only_organisations_with_something_to_do(self):
-        Connection = self.env["xero.connection"]
-        self.assertFalse(Connection._xero_due_connections(), "synchronized at Save")
+        Sync = self.env["xero.contact.sync"]
+        self.assertFalse(Sync._xero_due_connections(), "synchronized at Save")
         self.assertTrue(self.connection.sudo().sync_cron_id.active, "its own job")
         log = self.connection.last_sync_log_id
         log.started_at = fields.Datetime.now() - timedelta(hours=1)
-        self.assertEqual(Connection._xero_due_connections(), self.connection, "an hour later")
+        self.assertEqual(Sync._xero_due_connections(), self.connection, "an hour later")
         log.started_at = fields.Datetime.now()
         log.state = "partial"
-        self.assertEqual(Connection._xero_due_connections(), self.connection, "an import to continue")
+        self.assertEqual(Sync._xero_due_connections(), self.connection, "an import to continue")
         log.state = "failed"
-        self.assertFalse(Connection._xero_due_connections(), "a failed run waits for the next hour")
+        self.assertFalse(Sync._xero_due_connections(), "a failed run waits for the next hour")
         self.env["xero.webhook.delivery"]._receive(
             b"{}", [{"eventCategory": "CONTACT", "tenantId": self.tenant_id, "resourceId": "x"}]
         )
-        self.assertEqual(Connection._xero_due_connections(), self.connection, "Xero announced changes")
-        self.assertEqual(self.connection._xero_sync("webhook").state, "done")
+        self.assertEqual(Sync._xero_due_connections(), self.connection, "Xero announced changes")
+        self.assertEqual(self.env["xero.contact.sync"]._xero_sync(self.connection, "webhook").state, "done")
         self.assertFalse(self.connection.webhook_pending, "the run consumed the delivery")
 
     # -- secrets -------------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from unittest.mock import patch
 from odoo.tests import tagged
 
 from odoo.addons.xero_timesync import const
-from odoo.addons.xero_timesync.models.xero_contact_importer import IMPORT_CONTEXT
+from odoo.addons.xero_timesync.models.xero_contact_sync import IMPORT_CONTEXT
 
 from .common import XeroSandboxCase
 
@@ -36,7 +36,7 @@ class TestSyncQueries(XeroSandboxCase):
 
     def sync(self):
         queries = self.env.cr.sql_log_count
-        log = self.connection._xero_sync("manual")
+        log = self.env["xero.contact.sync"]._xero_sync(self.connection, "manual")
         self.assertEqual(log.state, "done", log.message)
         return log, self.env.cr.sql_log_count - queries
 
@@ -51,7 +51,9 @@ class TestSyncQueries(XeroSandboxCase):
         now_ms = control.advance_clock(0)["now_ms"]
         newest_ms = max(now_ms, *stamps)  # the sandbox's change stamps never go back, even after a reset
         newest = datetime.fromtimestamp(newest_ms / 1000, timezone.utc).replace(tzinfo=None)
-        self.connection.sudo().contacts_watermark = newest + self.connection._xero_overlap() + timedelta(seconds=1)
+        self.connection.sudo().contacts_watermark = (
+            newest + self.env["xero.contact.sync"]._xero_overlap() + timedelta(seconds=1)
+        )
         control.advance_clock((newest_ms - now_ms) / 1000 + 2)
 
     def add_contacts(self, count, prefix):

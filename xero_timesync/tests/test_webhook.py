@@ -43,7 +43,7 @@ class TestWebhook(XeroWebhookMixin, XeroSandboxMixin, HttpCase):
         self.connection.invalidate_recordset()  # written by the webhook request
         self.assertTrue(self.connection.webhook_pending)
         self.assertTrue(self.env["ir.cron.trigger"].search([("cron_id", "=", self.cron.id)]))
-        self.connection._cron_xero_sync_connection(self.connection.id)
+        self.env["xero.contact.sync"]._cron_xero_sync_connection(self.connection.id)
         log = self.connection.last_sync_log_id
         self.assertEqual((log.trigger, log.state, log.created_count), ("webhook", "done", 1))
         self.assertFalse(self.connection.webhook_pending)
@@ -88,7 +88,7 @@ class TestWebhook(XeroWebhookMixin, XeroSandboxMixin, HttpCase):
         self.assertEqual(len(deliveries), 1)
         self.assertEqual(self.post(body).status_code, 200, "Xero must not retry a replay")
         self.assertEqual(self.env["xero.webhook.delivery"].search([]), deliveries, "the replay is not recorded")
-        self.connection._cron_xero_sync_connection(self.connection.id)
+        self.env["xero.contact.sync"]._cron_xero_sync_connection(self.connection.id)
         self.assertEqual(self.connection.last_sync_log_id.trigger, "webhook")
         self.assertFalse(self.connection.webhook_pending)
         self.env["ir.cron.trigger"].search([("cron_id", "=", self.cron.id)]).unlink()
@@ -113,7 +113,7 @@ class TestWebhook(XeroWebhookMixin, XeroSandboxMixin, HttpCase):
             "all due at once: Odoo's runner clears every due trigger after one run (ir.cron._clear_schedule)",
         )
         logs = self.connection.sync_log_count
-        self.connection._cron_xero_sync_connection(self.connection.id)
+        self.env["xero.contact.sync"]._cron_xero_sync_connection(self.connection.id)
         self.assertEqual(self.connection.sync_log_count, logs + 1)
         self.assertEqual(self.connection.last_sync_log_id.trigger, "webhook")
         self.assertFalse(self.connection.webhook_pending, "one run covered the whole burst")

@@ -86,13 +86,13 @@ class XeroConnectWizard(models.TransientModel):
             wizard.tenant_count = len(wizard.tenant_line_ids)
 
     def _compute_redirect_uri(self):
-        self.redirect_uri = self.env["xero.connection"]._xero_redirect_uri()
+        self.redirect_uri = self.env["xero.service"]._xero_redirect_uri()
 
     @api.model
     def default_get(self, fields_list):
         self._check_admin()
         values = super().default_get(fields_list)
-        client_id, client_secret = self.env["xero.connection"]._xero_app_credentials()
+        client_id, client_secret = self.env["xero.service"]._xero_app_credentials()
         if "step" in fields_list and not values.get("connection_id"):
             values["step"] = "connect" if client_id and client_secret else "credentials"
         if "client_id" in fields_list:
@@ -149,8 +149,8 @@ class XeroConnectWizard(models.TransientModel):
         """Send the browser to Xero's consent page (authorization code + PKCE S256 + single-use state)."""
         self.ensure_one()
         self._check_admin()
-        Connection = self.env["xero.connection"]
-        client_id, client_secret = Connection._xero_app_credentials()
+        Service = self.env["xero.service"]
+        client_id, client_secret = Service._xero_app_credentials()
         if not client_id or not client_secret:
             self.step = "credentials"
             return self._reopen()
@@ -166,7 +166,7 @@ class XeroConnectWizard(models.TransientModel):
             }
         )
         url = authorize_url(
-            Connection._xero_endpoints(), client_id, Connection._xero_redirect_uri(), const.SCOPES, state, challenge
+            Service._xero_endpoints(), client_id, Service._xero_redirect_uri(), const.SCOPES, state, challenge
         )
         return {"type": "ir.actions.act_url", "url": url, "target": "self"}
 
@@ -206,10 +206,10 @@ class XeroConnectWizard(models.TransientModel):
             return self._fail(_("The connection attempt expired. Click Retry to start again."))
         if not code:
             return self._fail(_("Xero did not send an authorisation code. Click Retry to start again."))
-        Connection = self.env["xero.connection"]
+        Service = self.env["xero.service"]
         try:
-            client = Connection._xero_new_client()
-            token = client.exchange_code(code, verifier, Connection._xero_redirect_uri())
+            client = Service._xero_new_client()
+            token = client.exchange_code(code, verifier, Service._xero_redirect_uri())
             # only the organisations authorised in this consent, not every earlier connection of the user
             tenants = [t for t in client.connections(auth_event_id(token)) if t.tenant_type == "ORGANISATION"]
         except XeroError as err:
@@ -247,7 +247,7 @@ class XeroConnectWizard(models.TransientModel):
         token = json.loads(self.sudo().token_json or "null")
         if not token:
             raise UserError(_("The connection to Xero was lost. Click Retry to start again."))
-        return self.env["xero.connection"]._xero_new_client(token=token, tenant_id=self.tenant_line_id.tenant_id)
+        return self.env["xero.service"]._xero_new_client(token=token, tenant_id=self.tenant_line_id.tenant_id)
 
     @api.depends("connection_id", "tenant_line_id")
     def _compute_tenant_id(self):
@@ -266,9 +266,11 @@ class XeroConnectWizard(models.TransientModel):
         try:
             previous = self._previous_connection()
             if previous.contacts_watermark:
-                contacts, tasks = previous._xero_scope_preview(self.contact_scope, self.contact_group_ids)
+                contacts, tasks = previous.env["xero.contact.sync"]._xero_scope_preview(
+                    previous, self.contact_scope, self.contact_group_ids
+                )
             else:
-                contacts, tasks = self.env["xero.connection"]._xero_live_scope_preview(
+                contacts, tasks = self.env["xero.contact.sync"]._xero_live_scope_preview(
                     self._client(), self.contact_scope, self.contact_group_ids
                 )
         except (XeroError, UserError) as err:
@@ -346,7 +348,7 @@ class XeroConnectWizard(models.TransientModel):
             connection.write({**accounts, **scope})
             if not changed:
                 return {"type": "ir.actions.act_window_close", "infos": {"done": True}}
-            counts = connection._xero_apply_scope()
+            counts = connection.env["xero.contact.sync"]._xero_apply_scope(connection)
             return {
                 "type": "ir.actions.client",
                 "tag": "display_notification",
@@ -362,7 +364,9 @@ class XeroConnectWizard(models.TransientModel):
             }
         connection = self._link_connection()
         connection.write({**accounts, **scope})
-        log = connection._xero_sync("wizard", time_budget=const.INTERACTIVE_SYNC_BUDGET_SECONDS)
+        log = connection.env["xero.contact.sync"]._xero_sync(
+            connection, "wizard", time_budget=const.INTERACTIVE_SYNC_BUDGET_SECONDS
+        )
         self.write({"step": "done", "sync_log_id": log.id, "result_message": log.summary})
         return self._reopen()
 

@@ -24,4 +24,4 @@ def migrate(cr, version):
 
     env = api.Environment(cr, SUPERUSER_ID, {})
     for connection in env["xero.connection"].search([]):
-        connection._xero_ensure_cron()
+        env["xero.contact.sync"]._xero_ensure_cron(connection)

@@ -2,6 +2,7 @@ import logging
 import time
 from contextlib import contextmanager, nullcontext
 from dataclasses import replace
+from datetime import timedelta
 
 import psycopg2
 from psycopg2 import errorcodes
@@ -73,14 +74,19 @@ class ScopedContacts:
         return self._scoped(self._client.contacts_by_ids(contact_ids))
 
 
-class XeroContactImporter(models.AbstractModel):
-    """Xero contacts → clients (res.partner) and tasks of the company's Xero project, a page at a time."""
+class XeroContactSync(models.AbstractModel):
+    """Xero contacts → clients (res.partner) and tasks of the company's Xero project, a page at a time.
 
-    _name = "xero.contact.importer"
-    _description = "Xero contact import"
+    Everything about a connection's contact synchronization lives here: its runs (one at a time, resumed
+    page by page from the connection's watermark), its scheduler jobs, its contact scope and its project.
+    Every method takes the connection it works for.
+    """
+
+    _name = "xero.contact.sync"
+    _description = "Xero contact synchronization"
 
     @api.model
-    def _run(self, connection, trigger, time_budget=None, queued_after=0):
+    def _xero_sync(self, connection, trigger, time_budget=None, queued_after=0):
         """Synchronize one connection; returns its sync log, which ends done, partial, failed or skipped.
 
         Never raises, except a concurrency error of an interactive request's own transaction: Odoo
@@ -89,6 +95,7 @@ class XeroContactImporter(models.AbstractModel):
         """
         in_cron = bool(self.env.context.get("ir_cron_progress_id"))
         Log = self.env["xero.sync.log"].sudo()
+        Service = self.env["xero.service"]
         with self._exclusive(connection, across_commits=in_cron) as locked:
             if not locked:
                 return Log.create(
@@ -110,10 +117,10 @@ class XeroContactImporter(models.AbstractModel):
             try:
                 # interactive: an unexpected failure undoes this run's half-written page, not its log
                 with nullcontext() if in_cron else self.env.cr.savepoint():
-                    client = connection._xero_client()
-                    self._sync(connection, client, log, started, time_budget, queued_after)
+                    client = Service._xero_client(connection)
+                    self._sync_scoped(connection, client, log, started, time_budget, queued_after)
             except XeroAuthError as error:
-                connection._xero_handle_auth_error(error)
+                Service._xero_handle_auth_error(connection, error)
                 log.write({"state": "failed", "message": str(error)})
             except Exception as error:  # noqa: BLE001  every run must end with a state and a reason
                 if self._is_concurrency_error(error) and not in_cron:
@@ -123,27 +130,27 @@ class XeroContactImporter(models.AbstractModel):
                 _logger.exception("Xero synchronization of company %s failed", connection.company_id.id)
                 log.write({"state": "failed", "message": self._failure_message(error)})
             log.write({"duration": time.monotonic() - started, "api_calls": client.stats.calls if client else 0})
-            connection._xero_record_health(client)
+            Service._xero_record_health(connection, client)
             if in_cron:
                 left = 1 if log.state == "partial" else 0
                 self.env["ir.cron"]._commit_progress(1, remaining=left + queued_after)
             return log
 
-    def _sync(self, connection, client, log, started, time_budget, queued_after):
+    def _sync_scoped(self, connection, client, log, started, time_budget, queued_after):
         """Retry the contacts refused before, then the pages; Xero failures end the run as failed."""
         try:
-            rule = connection._xero_scope_rule(client)
+            rule = self._xero_scope_rule(connection, client)
             client = ScopedContacts(client, rule)
             self._retry_refused(connection, client, log)
             self._import_pages(connection, client, log, started, time_budget, queued_after)
             if log.state == "done" and connection.contact_scope == "groups":
                 # joining or leaving a group does not change the contact at Xero: no page brings it
-                log._add_counts(connection._xero_apply_scope(rule, reread=False))
+                log._add_counts(self._xero_apply_scope(connection, rule, reread=False))
         except XeroAuthError:
             raise
         except XeroError as error:
             if isinstance(error, XeroRateLimitError) and error.problem == "day":
-                connection._xero_quota_exhausted(error)
+                self.env["xero.service"]._xero_quota_exhausted(connection, error)
             log.write(
                 {
                     "state": "failed",
@@ -171,12 +178,12 @@ class XeroContactImporter(models.AbstractModel):
         if resuming:
             since = connection.sync_resume_since
         elif connection.contacts_watermark:
-            since = connection.contacts_watermark - connection._xero_overlap()
+            since = connection.contacts_watermark - self._xero_overlap()
         else:
             since = False
         connection.write({"sync_resume_started": run_started, "sync_resume_since": since})
         in_cron = bool(self.env.context.get("ir_cron_progress_id"))
-        project = connection._xero_ensure_project()
+        project = self._xero_ensure_project(connection)
         page_size = const.CONTACTS_PAGE_SIZE
         start_page = connection.sync_resume_page or 1
         forget_refusals = bool(connection.refusal_ids)
@@ -201,7 +208,7 @@ class XeroContactImporter(models.AbstractModel):
                     return
             elif more and time_budget is not None and time.monotonic() - started > time_budget:
                 log.write({"state": "partial", "message": _("Continuing in the background.")})
-                connection._xero_wake()
+                self._xero_wake(connection)
                 return
         connection.write(
             {
@@ -213,7 +220,7 @@ class XeroContactImporter(models.AbstractModel):
         )
         log.write({"state": "done"})
         if resuming and in_cron:  # a long import that started interactively has now finished
-            connection._xero_notify_admins(_("Xero import finished"), log.summary)
+            self.env["xero.service"]._xero_notify_admins(connection, _("Xero import finished"), log.summary)
 
     def _cursors_share_a_connection(self):
         """Odoo's test mode hands out cursors on the test's one connection (an instance attribute patched
@@ -224,7 +231,7 @@ class XeroContactImporter(models.AbstractModel):
         """Contacts refused by earlier runs come again by id: Xero's If-Modified-Since would not resend them."""
         refused_ids = connection.refusal_ids.mapped("xero_contact_id")
         if refused_ids:
-            project = connection._xero_ensure_project()
+            project = self._xero_ensure_project(connection)
             log._add_counts(self._import_page(connection, project, client.contacts_by_ids(refused_ids), log, True))
 
     # -- merges -----------------------------------------------------------------------------------
@@ -530,3 +537,240 @@ class XeroContactImporter(models.AbstractModel):
                 "message": _("Interrupted: its worker stopped. The next run resumed where it stopped."),
             }
         )
+
+    @api.model
+    def _xero_overlap(self):
+        return timedelta(seconds=const.SYNC_OVERLAP_SECONDS)
+
+    # -- Force synchronization -------------------------------------------------------------------
+    @api.model
+    def _xero_force_sync(self, connection):
+        """Synchronize now and report; a long first import continues in the background."""
+        connection._check_xero_admin()
+        connection.ensure_one()
+        if connection.state != "connected":
+            raise UserError(_("The Xero integration is not connected; enable it first."))
+        log = self.sudo()._xero_sync(connection.sudo(), "manual", time_budget=const.INTERACTIVE_SYNC_BUDGET_SECONDS)
+        return log._notification_action()
+
+    @api.model
+    def _xero_force_sync_current_company(self):
+        """Force synchronization from the Timesheets app or the Xero project: the current company's."""
+        Connection = self.env["xero.connection"]
+        Connection._check_xero_admin()
+        connection = Connection._xero_for_company()
+        if not connection:
+            raise UserError(
+                _("Xero is not connected for %s yet: Settings → Xero → Enable integration.", self.env.company.name)
+            )
+        return connection.with_env(self.env).action_xero_force_sync()
+
+    @api.model
+    def _xero_contacts_changed_at_xero(self, tenant_ids):
+        """A verified webhook (already recorded as pending): wake those organisations' jobs now (Odoo notifies
+        its cron workers only for due triggers). No Xero call and no write on the connection here."""
+        Connection = self.env["xero.connection"].sudo()
+        for connection in Connection.search([("state", "=", "connected"), ("tenant_id", "in", list(tenant_ids))]):
+            self._xero_wake(connection)
+
+    # -- each organisation its own job on Odoo's scheduler -----------------------------------------
+    # N cron threads on M servers synchronize up to N×M organisations at once; a slow or failing one
+    # only holds its own job, and its progress report concerns it alone.
+    @api.model
+    def _xero_ensure_cron(self, connection):
+        """The connection's job, created on first use. It stays active and returns at once while the
+        connection is not connected (a job cannot be changed while it runs, e.g. when its grant dies)."""
+        connection.ensure_one()
+        connection = connection.sudo()
+        if not connection.sync_cron_id:
+            connection.sync_cron_id = (
+                self.env["ir.cron"]
+                .sudo()
+                .create(
+                    {
+                        "name": _(
+                            "Xero: synchronize %(organisation)s (%(company)s)",
+                            organisation=connection.tenant_name or connection.tenant_id,
+                            company=connection.company_id.name,
+                        ),
+                        "model_id": self.env["ir.model"]._get_id(self._name),
+                        "state": "code",
+                        "code": self._xero_cron_code(connection),
+                        "interval_number": 1,
+                        "interval_type": "hours",
+                        "nextcall": fields.Datetime.now() + timedelta(hours=1),
+                        "user_id": self.env.ref("base.user_root").id,
+                    }
+                )
+            )
+        return connection.sync_cron_id
+
+    @api.model
+    def _xero_cron_code(self, connection):
+        return f"model._cron_xero_sync_connection({connection.id})"
+
+    @api.model
+    def _xero_wake(self, connection, at=None):
+        """Run the organisation's job now (or at ``at``), on whichever cron thread is free."""
+        self._xero_ensure_cron(connection)._trigger(at)
+
+    @api.model
+    def _cron_xero_sync_connection(self, connection_id):
+        """One organisation's job: hourly, on its webhooks, and again at once while an import continues."""
+        connection = self.env["xero.connection"].sudo().browse(connection_id).exists()
+        if connection.state != "connected":  # it waits, without a call, for Enable integration
+            return
+        last = connection.last_sync_log_id
+        pending = self.env["xero.webhook.delivery"].sudo()._last_pending(connection.tenant_id)
+        if (
+            not pending
+            and last.trigger == "webhook"
+            and last.state != "partial"
+            and (fields.Datetime.now() - last.started_at).total_seconds() < const.JUST_SYNCED_SECONDS
+        ):
+            return  # woken again by a burst of deliveries that the last run already covered
+        if pending:  # let the rest of a burst arrive: one run covers it (the run starts a fresh snapshot)
+            time.sleep(max(const.WEBHOOK_DEBOUNCE_SECONDS - (fields.Datetime.now() - pending).total_seconds(), 0))
+        self.sudo()._xero_sync(connection, "webhook" if pending else "cron")
+
+    @api.model
+    def _cron_xero_sync_contacts(self):
+        """Hourly safety net: every connected organisation has its active job, and those with work waiting
+        (announced changes, an import to continue, no run for an interval) are woken."""
+        for connection in self.env["xero.connection"].sudo().search([("state", "=", "connected")]):
+            self._xero_ensure_cron(connection)
+        for connection in self._xero_due_connections():
+            self._xero_wake(connection)
+
+    @api.model
+    def _xero_due_connections(self, connections=None):
+        """Connected organisations (these, or all) with something to do: announced changes, an import to
+        continue, or no attempt for ``SYNC_DUE_AFTER_MINUTES`` (so a failed run waits for the next hour)."""
+        cutoff = fields.Datetime.now() - timedelta(minutes=const.SYNC_DUE_AFTER_MINUTES)
+        pending = self.env["xero.webhook.delivery"].sudo()._pending_tenants()
+        connections = (
+            connections.sudo().filtered(lambda c: c.state == "connected")
+            if connections
+            else self.env["xero.connection"].sudo().search([("state", "=", "connected")])
+        )
+        due = connections.filtered(
+            lambda c: c.tenant_id in pending
+            or not c.last_sync_log_id
+            or c.last_sync_log_id.state == "partial"
+            or c.last_sync_log_id.started_at <= cutoff
+        )
+        return due.sorted(lambda c: (bool(c.last_sync_log_id), c.last_sync_log_id.started_at or fields.Datetime.now()))
+
+    # -- contact scope -------------------------------------------------------------------------
+    @api.model
+    def _xero_scope_rule(self, connection, client, scope=None, groups=None):
+        """``in_scope(contact_id, is_customer, is_supplier)`` for the connection's (or the given) scope.
+        Group scopes read their members from Xero: one call per chosen group."""
+        scope = scope or connection.contact_scope
+        if scope == "customers":
+            return lambda contact_id, is_customer, is_supplier: is_customer or not is_supplier
+        if scope == "groups":
+            group_ids = (groups if groups is not None else connection.contact_group_ids).mapped("xero_group_id")
+            members = client.contact_group_members(group_ids)
+            return lambda contact_id, is_customer, is_supplier: contact_id in members
+        return lambda contact_id, is_customer, is_supplier: True
+
+    @api.model
+    def _xero_scoped_tasks(self, connection, rule):
+        """``[(task, in_scope)]`` for every imported task of the connection, archived ones included."""
+        tasks = (
+            self.env["project.task"]
+            .sudo()
+            .with_context(**IMPORT_CONTEXT)
+            .search_fetch(
+                [("xero_connection_id", "=", connection.id), ("xero_contact_id", "!=", False)],
+                ["xero_contact_id", "active", "xero_archived", "xero_out_of_scope", "partner_id"],
+            )
+        )
+        return [
+            (task, rule(task.xero_contact_id, task.partner_id.xero_is_customer, task.partner_id.xero_is_supplier))
+            for task in tasks
+        ]
+
+    @api.model
+    def _xero_apply_scope(self, connection, rule=None, reread=True):
+        """Archive the tasks the scope leaves out and restore those it brings back, from what was imported;
+        with ``reread`` the next run reads every contact again so that Xero's latest customer flags decide.
+        Returns the counts."""
+        connection.ensure_one()
+        rule = rule or self._xero_scope_rule(connection, self.env["xero.service"]._xero_client(connection))
+        scoped = self._xero_scoped_tasks(connection, rule)
+        Task = self.env["project.task"].sudo().with_context(**IMPORT_CONTEXT)
+        flag_changes = {True: [], False: []}
+        out, back = [], []
+        for task, in_scope in scoped:
+            if task.xero_out_of_scope == in_scope:
+                flag_changes[not in_scope].append(task.id)
+            if task.active and not in_scope:
+                out.append(task.id)
+            elif not task.active and in_scope and not task.xero_archived:
+                back.append(task.id)
+        for out_of_scope, ids in flag_changes.items():
+            Task.browse(ids).write({"xero_out_of_scope": out_of_scope})
+        Task.browse(out).write({"active": False})
+        Task.browse(back).write({"active": True})
+        if reread:
+            connection.write({"contacts_watermark": False, "sync_resume_page": 0})
+        return {"archived": len(out), "restored": len(back)}
+
+    @api.model
+    def _xero_scope_preview(self, connection, scope, groups):
+        """``(contacts, tasks)``: active contacts imported, and how many of them the scope makes tasks."""
+        connection.ensure_one()
+        client = self.env["xero.service"]._xero_client(connection)
+        scoped = self._xero_scoped_tasks(connection, self._xero_scope_rule(connection, client, scope, groups))
+        current = [in_scope for task, in_scope in scoped if not task.xero_archived]
+        return len(current), sum(current)
+
+    @api.model
+    def _xero_live_scope_preview(self, client, scope, groups):
+        """``(contacts, tasks)`` read from Xero before anything is imported: 1 call for all contacts, a page
+        per 1,000 contacts for customers, one call per group for groups."""
+        pages = client.iter_active_contact_pages()
+        if scope == "all":
+            contacts, item_count = next(pages, ([], 0))
+            return (item_count if item_count is not None else len(contacts)), (item_count or len(contacts))
+        if scope == "groups":
+            members = client.contact_group_members(groups.mapped("xero_group_id"))
+            contacts, item_count = next(pages, ([], 0))
+            return (item_count if item_count is not None else len(contacts)), len(members)
+        total = in_scope = 0
+        for contacts, _count in pages:
+            total += len(contacts)
+            in_scope += sum(1 for c in contacts if c.is_customer or not c.is_supplier)
+        return total, in_scope
+
+    # -- the company's Xero project ----------------------------------------------------------------
+    @api.model
+    def _xero_ensure_project(self, connection):
+        """The company's "Xero" project, created on first use and relinked on re-enable."""
+        connection.ensure_one()
+        Project = self.env["project.project"].sudo().with_context(mail_create_nosubscribe=True)
+        project = connection.project_id
+        if not project:
+            project = Project.with_context(active_test=False).search(
+                [("xero_connection_id", "=", connection.id)], limit=1
+            )
+        if not project:
+            project = Project.create(
+                {
+                    "name": "Xero",
+                    "company_id": connection.company_id.id,
+                    "xero_connection_id": connection.id,
+                    "is_xero_project": True,
+                    "allow_timesheets": True,
+                    # "Invited internal users": members follow the project (see xero.project.member)
+                    "privacy_visibility": "followers",
+                }
+            )
+            project._xero_assign_all_internal_users()
+        if not project.active:
+            project.active = True
+        if connection.project_id != project:
+            connection.project_id = project
+        return project
