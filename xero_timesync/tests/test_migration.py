@@ -37,6 +37,9 @@ class TestMigrationNames(XeroInvoiceMixin, TransactionCase):
         self.assertTrue(column_exists(cr, "account_analytic_line", "xero_invoice_id"))
         self.assertFalse(column_exists(cr, "account_analytic_line", "xero_billed_move_id"))
         self.assertTrue(table_exists(cr, "xero_invoice_push"))
+        old_view = self.env.ref("xero_timesync.res_config_settings_view_form_xero_invoice")
+        self.env.invalidate_all()
+        self.assertIn('name="xero_time_rounding"', old_view.arch_db, "the views of a 19.0.1.2.0 database")
         self.assertFalse(table_exists(cr, "xero_push_attempt"))
 
         self.migration.migrate(cr, "19.0.1.2.0")
@@ -54,6 +57,12 @@ class TestMigrationNames(XeroInvoiceMixin, TransactionCase):
             "the selection values are kept, not dropped and re-created (dropping blanks the records using them)",
         )
         self.assertEqual(self.env.ref("xero_timesync.model_xero_push_attempt").model, "xero.push.attempt")
+        views = self.env["ir.ui.view"].search([("model", "in", ["res.config.settings", "account.analytic.line"])])
+        self.assertFalse(
+            views.filtered(lambda view: "xero_time_rounding" in view.arch_db or "xero_invoice_id" in view.arch_db),
+            "stored views name the new fields",
+        )
+        self.env.ref("xero_timesync.res_config_settings_view_form")._check_xml()  # what the update validates
         cr.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'account_analytic_line'")
         indexes = {name for (name,) in cr.fetchall()}
         self.assertFalse({name for name in indexes if "xero_invoice_id" in name}, "indexes follow their column")

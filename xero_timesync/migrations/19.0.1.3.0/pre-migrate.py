@@ -9,7 +9,8 @@
 
 Columns, tables, sequences and indexes are renamed, and the registry rows (``ir_model``,
 ``ir_model_fields`` and their XML ids) follow, so the update neither drops a column nor re-creates a
-field and its selection values (whose removal would blank the records that use them).
+field and its selection values (whose removal would blank the records that use them); the stored views
+of the renamed field's model follow too (the update validates each reloaded view with its children).
 """
 
 import logging
@@ -86,7 +87,21 @@ def rename_field(cr, model, old, new):
             f"selection__{model_id}__{old}__".replace("_", r"\_") + "%",
         ],
     )
+    _rename_in_views(cr, model, old, new)
     _logger.info("Renamed %s.%s to %s", model, old, new)
+
+
+def _rename_in_views(cr, model, old, new):
+    """Stored views of ``model`` (ours and other modules') name the field: Odoo validates a reloaded view
+    with every view inheriting it, so an old name left in one aborts the update."""
+    word = rf"\m{old}\M"
+    cr.execute(
+        """UPDATE ir_ui_view v
+              SET arch_db = (SELECT jsonb_object_agg(key, regexp_replace(value, %s, %s, 'g'))
+                               FROM jsonb_each_text(v.arch_db))
+            WHERE model = %s AND arch_db::text ~ %s""",
+        [word, new, model, word],
+    )
 
 
 def rename_model(cr, old, new):
