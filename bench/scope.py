@@ -62,7 +62,7 @@ def run(env):
             rows = []
             for scope, chosen in (("all", groups.browse()), ("customers", groups.browse()), ("groups", groups[:1])):
                 connection.write({"contact_scope": scope, "contact_group_ids": [(6, 0, chosen.ids)]})
-                counts = env["xero.contact.sync"]._xero_apply_scope(connection)
+                counts = env["xero.contact.scope"]._xero_apply_scope(connection)
                 env["xero.contact.sync"]._xero_sync(connection, "cron")  # the full re-read a scope change asks for
                 log, seconds, queries = no_change_run(env, connection)
                 active = env["project.task"].search_count([("xero_connection_id", "=", connection.id)])

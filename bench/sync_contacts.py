@@ -181,11 +181,12 @@ class _PageWait:
     def install(cls):
         import threading
 
+        from odoo.addons.xero_timesync.models import xero_contact_scope as scope
         from odoo.addons.xero_timesync.models import xero_contact_sync as importer
 
         cls.seconds = 0.0
         main = threading.current_thread()
-        cls._originals = (importer.prefetch_one_ahead, importer.ScopedContacts.iter_contact_pages)
+        cls._originals = (importer.prefetch_one_ahead, scope.ScopedContacts.iter_contact_pages)
         prefetch, scoped = cls._originals
 
         def timed(items):
@@ -202,14 +203,15 @@ class _PageWait:
                 yield item
 
         importer.prefetch_one_ahead = lambda items, before_fetch=None: timed(prefetch(items, before_fetch))
-        importer.ScopedContacts.iter_contact_pages = lambda self, *args, **kwargs: timed(scoped(self, *args, **kwargs))
+        scope.ScopedContacts.iter_contact_pages = lambda self, *args, **kwargs: timed(scoped(self, *args, **kwargs))
         return cls
 
     @classmethod
     def uninstall(cls):
+        from odoo.addons.xero_timesync.models import xero_contact_scope as scope
         from odoo.addons.xero_timesync.models import xero_contact_sync as importer
 
-        importer.prefetch_one_ahead, importer.ScopedContacts.iter_contact_pages = cls._originals
+        importer.prefetch_one_ahead, scope.ScopedContacts.iter_contact_pages = cls._originals
 
 
 # --- profile shares ---------------------------------------------------------------------------------------
@@ -235,7 +237,10 @@ def profile_shares(path):
     pages = sum(
         _cumulative(stats, path, "prefetch_one_ahead")  # its module before and after the services split
         for path in ("xero_timesync/services/xero_client.py", "xero_timesync/services/paging.py")
-    ) + _cumulative(stats, importer, "iter_contact_pages")
+    ) + sum(
+        _cumulative(stats, path, "iter_contact_pages")  # ScopedContacts' module before and after the scope split
+        for path in (importer, "xero_timesync/models/xero_contact_scope.py")
+    )
     shares = {
         "client creation (res.partner)": clients,
         "task creation (project.task)": tasks,

@@ -53,5 +53,15 @@ DAILY_LIMIT = 5000  # Xero's calls per organisation per day above the Starter ti
 PARAM_DAILY_LIMIT = "xero_timesync.daily_call_limit"  # 1000 for apps on Xero's Starter tier
 XERO_TIMEOUT = (10, 60)  # connect, read (seconds) of every call to Xero
 # Context key of writes that come from Xero: only they may change imported structure (task name, project,
-# archive state...). Set by the importer's IMPORT_CONTEXT; checked by project.task.
+# archive state...). Set by IMPORT_CONTEXT; checked by project.task.
 CONTEXT_FROM_XERO = "xero_sync"
+# Context of the writes coming from Xero (the contact import, the contact scope): no chatter noise, no
+# followers, structure changes allowed.
+IMPORT_CONTEXT = {
+    CONTEXT_FROM_XERO: True,
+    "tracking_disable": True,
+    "mail_create_nolog": True,
+    "mail_create_nosubscribe": True,
+    "mail_notrack": True,
+    "active_test": False,
+}

@@ -10,6 +10,7 @@ from . import (
     xero_connection,
     xero_contact_group,
     xero_contact_refusal,
+    xero_contact_scope,
     xero_contact_sync,
     xero_project_member,
     xero_rate_budget,

@@ -32,15 +32,15 @@ class TestContactSync(XeroSandboxCase):
     @contextmanager
     def after_each_page(self, action):
         """Run ``action()`` right after each page is imported (to change Xero mid-run)."""
-        Importer = self.env.registry["xero.contact.sync"]
-        original = Importer._import_contacts
+        Sync = self.env.registry["xero.contact.sync"]
+        original = Sync._import_contacts
 
-        def import_then_act(importer, connection, project, contacts):
-            counts = original(importer, connection, project, contacts)
+        def import_then_act(sync, connection, project, contacts):
+            counts = original(sync, connection, project, contacts)
             action()
             return counts
 
-        with patch.object(Importer, "_import_contacts", import_then_act):
+        with patch.object(Sync, "_import_contacts", import_then_act):
             yield
 
     def task_of(self, contact_id):
@@ -157,8 +157,8 @@ class TestContactSync(XeroSandboxCase):
         self.assertEqual(self.connection.state, "connected")
 
     def test_the_lock_lives_as_long_as_the_run_transaction(self):
-        importer = self.env["xero.contact.sync"]
-        key = importer._lock_key(self.connection)
+        sync = self.env["xero.contact.sync"]
+        key = sync._lock_key(self.connection)
         self.assertEqual(self.sync("manual").state, "done")
         with db_connect(self.env.cr.dbname).cursor() as other:  # another worker's database session
             other.execute("SELECT pg_try_advisory_lock(%s)", [key])
@@ -167,12 +167,12 @@ class TestContactSync(XeroSandboxCase):
     def test_a_second_run_is_skipped_while_another_worker_holds_the_lock(self):
         company = self.env["res.company"].create({"name": "Busy Co"})
         busy = self.env["xero.connection"].sudo().create({"company_id": company.id, "tenant_id": "busy"})
-        importer = self.env["xero.contact.sync"]
+        sync = self.env["xero.contact.sync"]
         with db_connect(self.env.cr.dbname).cursor() as other:
-            other.execute("SELECT pg_try_advisory_lock(%s)", [importer._lock_key(busy)])
+            other.execute("SELECT pg_try_advisory_lock(%s)", [sync._lock_key(busy)])
             self.assertTrue(other.fetchone()[0])
             skipped = self.env["xero.contact.sync"]._xero_sync(busy, "cron")
-            other.execute("SELECT pg_advisory_unlock(%s)", [importer._lock_key(busy)])
+            other.execute("SELECT pg_advisory_unlock(%s)", [sync._lock_key(busy)])
         self.assertEqual(skipped.state, "skipped")
         self.assertIn("Another synchronization", skipped.message)
 

@@ -86,8 +86,8 @@ class TestSyncFaults(XeroSandboxCase):
     @mute_logger(IMPORTER_LOGGER)
     def test_an_unexpected_error_fails_the_run_with_its_reason(self):
         self.sandbox.control.add_contact(self.tenant_id, name="Never Mind Ltd")
-        Importer = self.env.registry["xero.contact.sync"]
-        with patch.object(Importer, "_upsert_tasks", side_effect=KeyError("bug")):
+        Sync = self.env.registry["xero.contact.sync"]
+        with patch.object(Sync, "_upsert_tasks", side_effect=KeyError("bug")):
             log = self.env["xero.contact.sync"]._xero_sync(self.connection, "cron")
         self.assertEqual(log.state, "failed")
         self.assertIn("Unexpected error (KeyError)", log.message)

@@ -266,11 +266,11 @@ class XeroConnectWizard(models.TransientModel):
         try:
             previous = self._previous_connection()
             if previous.contacts_watermark:
-                contacts, tasks = previous.env["xero.contact.sync"]._xero_scope_preview(
+                contacts, tasks = previous.env["xero.contact.scope"]._xero_scope_preview(
                     previous, self.contact_scope, self.contact_group_ids
                 )
             else:
-                contacts, tasks = self.env["xero.contact.sync"]._xero_live_scope_preview(
+                contacts, tasks = self.env["xero.contact.scope"]._xero_live_scope_preview(
                     self._client(), self.contact_scope, self.contact_group_ids
                 )
         except (XeroError, UserError) as err:
@@ -348,7 +348,7 @@ class XeroConnectWizard(models.TransientModel):
             connection.write({**accounts, **scope})
             if not changed:
                 return {"type": "ir.actions.act_window_close", "infos": {"done": True}}
-            counts = connection.env["xero.contact.sync"]._xero_apply_scope(connection)
+            counts = connection.env["xero.contact.scope"]._xero_apply_scope(connection)
             return {
                 "type": "ir.actions.client",
                 "tag": "display_notification",
