@@ -38,8 +38,7 @@ class XeroRateBudget(models.Model):
         Committed at once in its own transaction (the count must be seen by every worker now, and survive
         a rollback of the run: the call was made). Thread-safe: it touches only the registry.
         """
-        now = datetime.now(timezone.utc).replace(tzinfo=None)
-        minute_calls, day_calls = self._count_call(tenant_id, now)
+        minute_calls, day_calls, now = self._count_call(tenant_id)
         if day_calls > daily_limit:
             return 0, True
         if minute_calls > const.MINUTE_LIMIT:
@@ -47,12 +46,14 @@ class XeroRateBudget(models.Model):
         return 0, False
 
     @api.model
-    def _count_call(self, tenant_id, now):
+    def _count_call(self, tenant_id):
         """Upsert the counters in a transaction of their own. Runs that waited out the same spent minute all
         wake at :00 and hit this row at once; under Odoo's REPEATABLE READ the losers get a serialization
-        failure, and the single statement is safe to replay."""
+        failure, and the single statement is safe to replay (on a fresh clock: a stale minute would reset a
+        newer minute's count)."""
         attempt = 0
         while True:
+            now = datetime.now(timezone.utc).replace(tzinfo=None)
             try:
                 with self.env.registry.cursor() as cr:
                     cr.execute(
@@ -69,7 +70,7 @@ class XeroRateBudget(models.Model):
                         """,
                         {"tenant": tenant_id, "minute": now.replace(second=0, microsecond=0), "day": now.date()},
                     )
-                    return cr.fetchone()
+                    return (*cr.fetchone(), now)
             except psycopg2.errors.SerializationFailure:
                 attempt += 1
                 if attempt == SPEND_ATTEMPTS:

@@ -30,6 +30,14 @@ class TestMigrationNames(XeroInvoiceMixin, TransactionCase):
         attempt = self.env["xero.push.attempt"].create({"move_id": move.id, "nonce": "nonce-1"})
         group = self.env.ref("xero_timesync.group_xero_admin")
         rounding_value = self.env.ref("xero_timesync.selection__res_company__xero_invoice_rounding__15")
+        favourite = self.env["ir.filters"].create(
+            {
+                "name": "Billed, by Xero invoice",
+                "model_id": "account.analytic.line",
+                "domain": "[('xero_billed_move_id', '!=', False), ('xero_invoice_line_id.move_id.xero_invoice_id', '!=', False)]",
+                "context": "{'group_by': ['xero_billed_move_id']}",
+            }
+        )
         self.env.flush_all()
 
         self.back_to_the_old_names()
@@ -40,6 +48,7 @@ class TestMigrationNames(XeroInvoiceMixin, TransactionCase):
         old_view = self.env.ref("xero_timesync.res_config_settings_view_form_xero_invoice")
         self.env.invalidate_all()
         self.assertIn('name="xero_time_rounding"', old_view.arch_db, "the views of a 19.0.1.2.0 database")
+        self.assertIn("'xero_invoice_id', '!='", favourite.domain)
         self.assertFalse(table_exists(cr, "xero_push_attempt"))
 
         self.migration.migrate(cr, "19.0.1.2.0")
@@ -63,6 +72,19 @@ class TestMigrationNames(XeroInvoiceMixin, TransactionCase):
             "stored views name the new fields",
         )
         self.env.ref("xero_timesync.res_config_settings_view_form")._check_xml()  # what the update validates
+        self.assertEqual(
+            (favourite.domain, favourite.context),
+            (
+                "[('xero_billed_move_id', '!=', False), ('xero_invoice_line_id.move_id.xero_invoice_id', '!=', False)]",
+                "{'group_by': ['xero_billed_move_id']}",
+            ),
+            "a saved favourite follows the rename; the invoice's own xero_invoice_id at the end of a path stays",
+        )
+        cr.execute("SELECT conname FROM pg_constraint WHERE conrelid = 'account_analytic_line'::regclass")
+        constraints = {name for (name,) in cr.fetchall()}
+        self.assertIn("account_analytic_line_xero_billed_move_id_fkey", constraints)
+        cr.execute("SELECT conname FROM pg_constraint WHERE conrelid = 'xero_push_attempt'::regclass")
+        self.assertFalse([name for (name,) in cr.fetchall() if "invoice_push" in name], "constraints follow their table")
         cr.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'account_analytic_line'")
         indexes = {name for (name,) in cr.fetchall()}
         self.assertFalse({name for name in indexes if "xero_invoice_id" in name}, "indexes follow their column")

@@ -52,6 +52,21 @@ class TestRateBudget(TransactionCase):
         self.assertEqual(len(lost), 2, "two lost races, replayed")
         self.assertEqual(self.budget().minute_calls, 1, "counted once")
 
+    def test_a_replayed_call_counts_in_the_minute_it_is_replayed_in(self):
+        """A stale minute written after a newer one would reset the newer minute's count."""
+        real_cursor = self.env.registry.cursor
+        with freeze_time("2026-03-02 10:00:59.990") as clock:
+
+            def cursor(*args, **kwargs):
+                if clock().second == 59:  # lost the race at 10:00:59, replayed in the next minute
+                    clock.tick(0.02)
+                    raise psycopg2.errors.SerializationFailure("could not serialize access due to concurrent update")
+                return real_cursor(*args, **kwargs)
+
+            with patch.object(self.env.registry, "cursor", side_effect=cursor):
+                self.Budget._spend("tenant-x", 5000)
+        self.assertEqual(str(self.budget().minute_start), "2026-03-02 10:01:00")
+
     def test_a_lasting_conflict_is_not_hidden(self):
         failure = psycopg2.errors.SerializationFailure("could not serialize access due to concurrent update")
         with (

@@ -294,6 +294,8 @@ class TestContactSync(XeroSandboxCase):
         job = self.connection.sudo().sync_cron_id
         before = self.env["ir.model"]._get_id("xero.connection")
         (safety_net | job).write({"model_id": before})  # where 19.0.1.2.0 kept them
+        orphan = job.copy({"active": False})  # its connection row was deleted without unlink(): no link to it
+        orphan.code = "model._cron_xero_sync_connection(999999)"
 
         self.migrate("19.0.1.3.0", "19.0.1.2.0")
 
@@ -302,3 +304,5 @@ class TestContactSync(XeroSandboxCase):
         self.assertEqual(job.code, f"model._cron_xero_sync_connection({self.connection.id})")
         job.ir_actions_server_id.run()  # what the scheduler runs, in this transaction
         self.assertEqual(self.connection.last_sync_log_id.trigger, "cron", "the moved job runs")
+        self.assertEqual(orphan.model_id.model, "xero.contact.sync", "an orphan job still finds its method")
+        orphan.ir_actions_server_id.run()  # nothing to synchronize, no error

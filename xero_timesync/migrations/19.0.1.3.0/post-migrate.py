@@ -26,4 +26,10 @@ def migrate(cr, version):
         code[connection.sync_cron_id] = Sync._xero_cron_code(connection)
     for cron, cron_code in code.items():
         cron.write({"model_id": model_id, "code": cron_code})
-    _logger.info("Moved %s Xero synchronization jobs to xero.contact.sync", len(code))
+    orphans = (
+        env["ir.cron"]
+        .with_context(active_test=False)
+        .search([("model_id.model", "=", "xero.connection"), ("code", "=like", "model._cron_xero_sync_connection(%")])
+    )
+    orphans.write({"model_id": model_id})  # a job whose connection row is gone: it keeps answering "nothing to do"
+    _logger.info("Moved %s Xero synchronization jobs to xero.contact.sync", len(code) + len(orphans))

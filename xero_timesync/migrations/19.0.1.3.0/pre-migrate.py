@@ -75,6 +75,7 @@ def rename_field(cr, model, old, new):
     if column_exists(cr, table, old):
         rename_column(cr, table, old, new)
         _rename_indexes(cr, table, f"{table}__{old}_", f"{table}__{new}_")
+        _rename_constraints(cr, table, f"{table}_{old}_", f"{table}_{new}_")
     cr.execute("UPDATE ir_model_fields SET name = %s WHERE model = %s AND name = %s", [new, model, old])
     rename_xmlid(cr, "ir.model.fields", f"field_{model_id}__{old}", f"field_{model_id}__{new}")
     cr.execute(
@@ -92,9 +93,11 @@ def rename_field(cr, model, old, new):
 
 
 def _rename_in_views(cr, model, old, new):
-    """Stored views of ``model`` (ours and other modules') name the field: Odoo validates a reloaded view
-    with every view inheriting it, so an old name left in one aborts the update."""
-    word = rf"\m{old}\M"
+    """Stored views, saved filters and window actions of ``model`` (ours, other modules', users') name the
+    field: Odoo validates a reloaded view with every view inheriting it, so an old name left in one aborts
+    the update, and a stale favourite fails when used. A path ending in the name (``x.xero_invoice_id``)
+    is another model's field and stays."""
+    word = rf"(?<![.\w]){old}\M"
     cr.execute(
         """UPDATE ir_ui_view v
               SET arch_db = (SELECT jsonb_object_agg(key, regexp_replace(value, %s, %s, 'g'))
@@ -102,6 +105,38 @@ def _rename_in_views(cr, model, old, new):
             WHERE model = %s AND arch_db::text ~ %s""",
         [word, new, model, word],
     )
+    cr.execute(
+        """UPDATE ir_filters SET domain = regexp_replace(domain, %(word)s, %(new)s, 'g'),
+                                context = regexp_replace(context, %(word)s, %(new)s, 'g'),
+                                sort = regexp_replace(sort, %(word)s, %(new)s, 'g')
+            WHERE model_id = %(model)s AND concat(domain, context, sort) ~ %(word)s""",
+        {"word": word, "new": new, "model": model},
+    )
+    cr.execute(
+        """UPDATE ir_act_window SET domain = regexp_replace(domain, %(word)s, %(new)s, 'g'),
+                                   context = regexp_replace(context, %(word)s, %(new)s, 'g')
+            WHERE res_model = %(model)s AND concat(domain, context) ~ %(word)s""",
+        {"word": word, "new": new, "model": model},
+    )
+
+
+def _rename_constraints(cr, table, old_prefix, new_prefix):
+    """Foreign keys and other constraints named after the old table or column, and their registry rows."""
+    cr.execute(
+        "SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass AND conname LIKE %s",
+        [table, old_prefix.replace("_", r"\_") + "%"],
+    )
+    for (constraint,) in cr.fetchall():
+        renamed = new_prefix + constraint[len(old_prefix) :]
+        cr.execute(
+            SQL(
+                "ALTER TABLE %s RENAME CONSTRAINT %s TO %s",
+                SQL.identifier(table),
+                SQL.identifier(constraint),
+                SQL.identifier(renamed),
+            )
+        )
+        cr.execute("UPDATE ir_model_constraint SET name = %s WHERE name = %s", [renamed, constraint])
 
 
 def rename_model(cr, old, new):
@@ -116,6 +151,7 @@ def rename_model(cr, old, new):
             )
         )
         _rename_indexes(cr, new_table, f"{old_table}_", f"{new_table}_")
+        _rename_constraints(cr, new_table, f"{old_table}_", f"{new_table}_")
     cr.execute("UPDATE ir_model SET model = %s WHERE model = %s", [new, old])
     cr.execute("UPDATE ir_model_fields SET model = %s WHERE model = %s", [new, old])
     cr.execute("UPDATE ir_model_fields SET relation = %s WHERE relation = %s", [new, old])
