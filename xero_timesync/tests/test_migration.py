@@ -84,7 +84,9 @@ class TestMigrationNames(XeroInvoiceMixin, TransactionCase):
         constraints = {name for (name,) in cr.fetchall()}
         self.assertIn("account_analytic_line_xero_billed_move_id_fkey", constraints)
         cr.execute("SELECT conname FROM pg_constraint WHERE conrelid = 'xero_push_attempt'::regclass")
-        self.assertFalse([name for (name,) in cr.fetchall() if "invoice_push" in name], "constraints follow their table")
+        self.assertFalse(
+            [name for (name,) in cr.fetchall() if "invoice_push" in name], "constraints follow their table"
+        )
         cr.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'account_analytic_line'")
         indexes = {name for (name,) in cr.fetchall()}
         self.assertFalse({name for name in indexes if "xero_invoice_id" in name}, "indexes follow their column")
