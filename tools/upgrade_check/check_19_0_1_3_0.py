@@ -2,6 +2,8 @@
 
 import json
 
+from odoo.tools.sql import column_exists
+
 
 def check(env):
     r = {}
@@ -41,18 +43,13 @@ def check(env):
         cr.execute(sql, a)
         return cr.fetchall()
 
-    r["col_aal_xero_invoice_id"] = q(
-        "select 1 from information_schema.columns where table_name='account_analytic_line' and column_name='xero_invoice_id'"
-    )
-    r["col_aal_xero_billed_move_id"] = q(
-        "select 1 from information_schema.columns where table_name='account_analytic_line' and column_name='xero_billed_move_id'"
-    )
-    r["col_company_xero_time_rounding"] = q(
-        "select 1 from information_schema.columns where table_name='res_company' and column_name='xero_time_rounding'"
-    )
-    r["col_move_xero_time_rounding"] = q(
-        "select 1 from information_schema.columns where table_name='account_move' and column_name='xero_time_rounding'"
-    )
+    for table, column in (
+        ("account_analytic_line", "xero_invoice_id"),
+        ("account_analytic_line", "xero_billed_move_id"),
+        ("res_company", "xero_time_rounding"),
+        ("account_move", "xero_time_rounding"),
+    ):
+        r[f"column {table}.{column}"] = column_exists(cr, table, column)
     r["tables"] = q(
         "select to_regclass('xero_invoice_push')::text, to_regclass('xero_push_attempt')::text, to_regclass('xero_push_attempt_id_seq')::text, to_regclass('xero_invoice_push_id_seq')::text"
     )

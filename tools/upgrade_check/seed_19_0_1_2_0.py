@@ -64,7 +64,7 @@ def seed(env):
         )
     )
     cron = conn._xero_ensure_cron()
-    env.cr.commit()
+    env.cr.commit()  # the update runs in another process: it must find the seed
     out = {
         "company": company.id,
         "company_rounding": company.xero_time_rounding,

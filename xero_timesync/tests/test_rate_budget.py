@@ -10,6 +10,11 @@ from odoo.tests import TransactionCase, tagged
 from odoo.addons.xero_timesync import const
 
 
+def lost_race():
+    """What PostgreSQL raises at the loser of two concurrent upserts of one row under REPEATABLE READ."""
+    return psycopg2.errors.SerializationFailure("could not serialize access due to concurrent update")
+
+
 @tagged("post_install", "-at_install")
 class TestRateBudget(TransactionCase):
     @classmethod
@@ -44,7 +49,7 @@ class TestRateBudget(TransactionCase):
         def cursor(*args, **kwargs):
             if len(lost) < 2:
                 lost.append(1)
-                raise psycopg2.errors.SerializationFailure("could not serialize access due to concurrent update")
+                raise lost_race()
             return real_cursor(*args, **kwargs)
 
         with patch.object(self.env.registry, "cursor", side_effect=cursor):
@@ -60,7 +65,7 @@ class TestRateBudget(TransactionCase):
             def cursor(*args, **kwargs):
                 if clock().second == 59:  # lost the race at 10:00:59, replayed in the next minute
                     clock.tick(0.02)
-                    raise psycopg2.errors.SerializationFailure("could not serialize access due to concurrent update")
+                    raise lost_race()
                 return real_cursor(*args, **kwargs)
 
             with patch.object(self.env.registry, "cursor", side_effect=cursor):
@@ -68,9 +73,8 @@ class TestRateBudget(TransactionCase):
         self.assertEqual(str(self.budget().minute_start), "2026-03-02 10:01:00")
 
     def test_a_lasting_conflict_is_not_hidden(self):
-        failure = psycopg2.errors.SerializationFailure("could not serialize access due to concurrent update")
         with (
-            patch.object(self.env.registry, "cursor", side_effect=failure) as cursor,
+            patch.object(self.env.registry, "cursor", side_effect=lost_race()) as cursor,
             self.assertRaises(psycopg2.errors.SerializationFailure),
         ):
             self.Budget._spend("tenant-x", 5000)

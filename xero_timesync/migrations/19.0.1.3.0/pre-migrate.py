@@ -53,10 +53,23 @@ def _underscored(model):
     return model.replace(".", "_")
 
 
+def _like_prefix(prefix):
+    """A LIKE pattern for names starting with ``prefix`` (whose underscores are literal, not wildcards)."""
+    return prefix.replace("_", r"\_") + "%"
+
+
+def _rename_xmlid_prefix(cr, model, old_prefix, new_prefix):
+    cr.execute(
+        """UPDATE ir_model_data SET name = %s || substr(name, %s)
+            WHERE module = %s AND model = %s AND name LIKE %s""",
+        [new_prefix, len(old_prefix) + 1, MODULE, model, _like_prefix(old_prefix)],
+    )
+
+
 def _rename_indexes(cr, table, old_prefix, new_prefix):
     cr.execute(
         "SELECT indexname FROM pg_indexes WHERE tablename = %s AND indexname LIKE %s",
-        [table, old_prefix.replace("_", r"\_") + "%"],
+        [table, _like_prefix(old_prefix)],
     )
     for (index,) in cr.fetchall():
         renamed = new_prefix + index[len(old_prefix) :]
@@ -71,22 +84,15 @@ def rename_xmlid(cr, model, old, new):
 
 
 def rename_field(cr, model, old, new):
-    table, model_id = _underscored(model), _underscored(model)
+    table = model_id = _underscored(model)
     if column_exists(cr, table, old):
         rename_column(cr, table, old, new)
         _rename_indexes(cr, table, f"{table}__{old}_", f"{table}__{new}_")
         _rename_constraints(cr, table, f"{table}_{old}_", f"{table}_{new}_")
     cr.execute("UPDATE ir_model_fields SET name = %s WHERE model = %s AND name = %s", [new, model, old])
     rename_xmlid(cr, "ir.model.fields", f"field_{model_id}__{old}", f"field_{model_id}__{new}")
-    cr.execute(
-        """UPDATE ir_model_data SET name = %s || substr(name, %s)
-            WHERE module = %s AND model = 'ir.model.fields.selection' AND name LIKE %s""",
-        [
-            f"selection__{model_id}__{new}__",
-            len(f"selection__{model_id}__{old}__") + 1,
-            MODULE,
-            f"selection__{model_id}__{old}__".replace("_", r"\_") + "%",
-        ],
+    _rename_xmlid_prefix(
+        cr, "ir.model.fields.selection", f"selection__{model_id}__{old}__", f"selection__{model_id}__{new}__"
     )
     _rename_in_views(cr, model, old, new)
     _logger.info("Renamed %s.%s to %s", model, old, new)
@@ -124,7 +130,7 @@ def _rename_constraints(cr, table, old_prefix, new_prefix):
     """Foreign keys and other constraints named after the old table or column, and their registry rows."""
     cr.execute(
         "SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass AND conname LIKE %s",
-        [table, old_prefix.replace("_", r"\_") + "%"],
+        [table, _like_prefix(old_prefix)],
     )
     for (constraint,) in cr.fetchall():
         renamed = new_prefix + constraint[len(old_prefix) :]
@@ -157,14 +163,5 @@ def rename_model(cr, old, new):
     cr.execute("UPDATE ir_model_fields SET relation = %s WHERE relation = %s", [new, old])
     cr.execute("UPDATE ir_model_data SET model = %s WHERE model = %s", [new, old])
     rename_xmlid(cr, "ir.model", f"model_{old_table}", f"model_{new_table}")
-    cr.execute(
-        """UPDATE ir_model_data SET name = %s || substr(name, %s)
-            WHERE module = %s AND model = 'ir.model.fields' AND name LIKE %s""",
-        [
-            f"field_{new_table}__",
-            len(f"field_{old_table}__") + 1,
-            MODULE,
-            f"field_{old_table}__".replace("_", r"\_") + "%",
-        ],
-    )
+    _rename_xmlid_prefix(cr, "ir.model.fields", f"field_{old_table}__", f"field_{new_table}__")
     _logger.info("Renamed model %s to %s", old, new)
