@@ -10,66 +10,27 @@ Prints wall time and SQL queries per step, and the HTTP calls the push made (by 
 """
 
 import math
-import threading
-import time
 from collections import Counter
 from datetime import date, timedelta
-from unittest.mock import patch
-
-import odoo
-from odoo.tests.test_cursor import TestCursor
 
 from odoo.addons.xero_timesync import const
-from odoo.addons.xero_timesync.tests.common import CLIENT_ID, CLIENT_SECRET, XeroSandboxMixin
 
-from xero_sandbox.odoo_seam import point_odoo_at_sandbox
-from xero_sandbox.testing import SandboxServer
+from bench.odoo_shell import connected_to_a_sandbox, measure
 
 TIMESHEETS = 10_000
 INVOICES = 200
 
 
-class _BenchRun:
-    """Stands for the running test that TestCursor expects (second cursors join this transaction)."""
-
-    test_cursor_lock_timeout = 30
-
-    def assertCanOpenTestCursor(self):  # noqa: N802 (Odoo's name)
-        pass
-
-
-def measure(env, fn):
-    env.flush_all()
-    queries, started = env.cr.sql_log_count, time.perf_counter()
-    result = fn()
-    env.flush_all()
-    return result, time.perf_counter() - started, env.cr.sql_log_count - queries
-
-
 def run(env):
-    cr, registry = env.cr, env.registry
-    lock = threading.RLock()
-    # second cursors (token rotation, push attempts) join this transaction, as in tests: nothing is committed
-    with (
-        patch.object(type(registry), "cursor", lambda self, readonly=False: TestCursor(cr, lock, False)),
-        patch.object(odoo.modules.module, "current_test", _BenchRun()),
-    ):
-        redirect_uri = env["xero.service"]._xero_redirect_uri()
-        with SandboxServer(
-            contacts=20, seed=3, orgs=1, client_id=CLIENT_ID, client_secret=CLIENT_SECRET, redirect_uris=[redirect_uri]
-        ) as sandbox:
-            point_odoo_at_sandbox(env, sandbox.url, CLIENT_ID, CLIENT_SECRET)
-            bench = type("Bench", (XeroSandboxMixin,), {"env": env, "sandbox": sandbox})
-            connection = bench.connect()
-            rows = [
-                (f"build one invoice from {TIMESHEETS:,} timesheets ({g})", *build(env, connection, g))
-                for g in ("task", "employee", "day", "one")
-            ]
-            rows.append((f"push {INVOICES} invoices from the list", *push(env, connection, sandbox)))
-            print(f"\n{'step':<58} {'seconds':>8} {'queries':>8}  notes")
-            for label, seconds, queries, note in rows:
-                print(f"{label:<58} {seconds:>8.2f} {queries:>8}  {note}")
-    cr.rollback()
+    with connected_to_a_sandbox(env, contacts=20, seed=3, orgs=1) as (sandbox, connection):
+        rows = [
+            (f"build one invoice from {TIMESHEETS:,} timesheets ({g})", *build(env, connection, g))
+            for g in ("task", "employee", "day", "one")
+        ]
+        rows.append((f"push {INVOICES} invoices from the list", *push(env, connection, sandbox)))
+        print(f"\n{'step':<58} {'seconds':>8} {'queries':>8}  notes")
+        for label, seconds, queries, note in rows:
+            print(f"{label:<58} {seconds:>8.2f} {queries:>8}  {note}")
 
 
 def build(env, connection, grouping):

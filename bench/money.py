@@ -11,35 +11,11 @@ event → visible time of one INVOICE event (webhook handling + the targeted fet
 a cron worker's pick-up of the job the webhook wakes at once).
 """
 
-import threading
-import time
 from collections import Counter
-from unittest.mock import patch
 
-import odoo
-from odoo.tests.test_cursor import TestCursor
-
-from odoo.addons.xero_timesync.tests.common import CLIENT_ID, CLIENT_SECRET, XeroSandboxMixin
-
-from xero_sandbox.odoo_seam import point_odoo_at_sandbox
-from xero_sandbox.testing import SandboxServer
+from bench.odoo_shell import connected_to_a_sandbox, measure
 
 PAYMENTS = 100
-
-
-class _BenchRun:
-    test_cursor_lock_timeout = 30
-
-    def assertCanOpenTestCursor(self):  # noqa: N802 (Odoo's name)
-        pass
-
-
-def measure(env, fn):
-    env.flush_all()
-    queries, started = env.cr.sql_log_count, time.perf_counter()
-    result = fn()
-    env.flush_all()
-    return result, time.perf_counter() - started, env.cr.sql_log_count - queries
 
 
 def calls(sandbox):
@@ -69,92 +45,77 @@ def invoices(env, connection, count):
 
 
 def run(env):
-    cr, registry = env.cr, env.registry
-    lock = threading.RLock()
-    with (
-        patch.object(type(registry), "cursor", lambda self, readonly=False: TestCursor(cr, lock, False)),
-        patch.object(odoo.modules.module, "current_test", _BenchRun()),
-    ):
-        redirect_uri = env["xero.service"]._xero_redirect_uri()
-        with SandboxServer(
-            contacts=20, seed=3, orgs=1, client_id=CLIENT_ID, client_secret=CLIENT_SECRET, redirect_uris=[redirect_uri]
-        ) as sandbox:
-            point_odoo_at_sandbox(env, sandbox.url, CLIENT_ID, CLIENT_SECRET)
-            bench = type("Bench", (XeroSandboxMixin,), {"env": env, "sandbox": sandbox})
-            connection = bench.connect()
-            tenant = sandbox.tenants[0]["tenant_id"]
-            company = env.company
-            company.write(
-                {
-                    "xero_push_status": "AUTHORISED",
-                    "xero_payment_journal_id": env["account.journal"]
-                    .search([("company_id", "=", company.id), ("type", "=", "bank")], limit=1)
-                    .id,
-                }
-            )
-            for tax in company.account_sale_tax_id:
-                tax.xero_tax_type = "OUTPUT2"
-            rows = []
+    with connected_to_a_sandbox(env, contacts=20, seed=3, orgs=1) as (sandbox, connection):
+        tenant = sandbox.tenants[0]["tenant_id"]
+        company = env.company
+        company.write(
+            {
+                "xero_push_status": "AUTHORISED",
+                "xero_payment_journal_id": env["account.journal"]
+                .search([("company_id", "=", company.id), ("type", "=", "bank")], limit=1)
+                .id,
+            }
+        )
+        for tax in company.account_sale_tax_id:
+            tax.xero_tax_type = "OUTPUT2"
+        rows = []
 
-            # 1. hourly pull: 100 invoices paid at Xero (70 in full, 30 partly)
-            moves = invoices(env, connection, PAYMENTS)
-            for n, move in enumerate(moves):
-                sandbox.control.record_payment(tenant, move.xero_invoice_id, amount=None if n % 10 < 7 else 40)
-            sandbox.control.clear_requests()
-            _, seconds, queries = measure(env, env["xero.invoice.sync"]._cron_xero_pull_invoice_status)
-            total, detail = calls(sandbox)
-            paid = sum(1 for m in moves if m.payment_state in ("paid", "partial"))
-            rows.append(
-                (
-                    f"hourly pull, {PAYMENTS} payments",
-                    seconds,
-                    queries,
-                    f"{total} API calls {detail}; {paid} invoices paid/partial",
-                )
+        # 1. hourly pull: 100 invoices paid at Xero (70 in full, 30 partly)
+        moves = invoices(env, connection, PAYMENTS)
+        for n, move in enumerate(moves):
+            sandbox.control.record_payment(tenant, move.xero_invoice_id, amount=None if n % 10 < 7 else 40)
+        sandbox.control.clear_requests()
+        _, seconds, queries = measure(env, env["xero.invoice.sync"]._cron_xero_pull_invoice_status)
+        total, detail = calls(sandbox)
+        paid = sum(1 for m in moves if m.payment_state in ("paid", "partial"))
+        rows.append(
+            (
+                f"hourly pull, {PAYMENTS} payments",
+                seconds,
+                queries,
+                f"{total} API calls {detail}; {paid} invoices paid/partial",
             )
-            _, seconds, queries = measure(env, env["xero.invoice.sync"]._cron_xero_pull_invoice_status)
-            total, detail = calls(sandbox)
-            rows.append(("hourly pull again (nothing new)", seconds, queries, f"{total} API calls in all so far"))
+        )
+        _, seconds, queries = measure(env, env["xero.invoice.sync"]._cron_xero_pull_invoice_status)
+        total, detail = calls(sandbox)
+        rows.append(("hourly pull again (nothing new)", seconds, queries, f"{total} API calls in all so far"))
 
-            # 2. events: 100 more invoices paid, each announced by an INVOICE event
-            moves = invoices(env, connection, PAYMENTS)
-            events = []
-            for move in moves:
-                sandbox.control.record_payment(tenant, move.xero_invoice_id)
-                events.append({"tenantId": tenant, "eventCategory": "INVOICE", "resourceId": move.xero_invoice_id})
-            sandbox.control.clear_requests()
-            Event = env["xero.invoice.event"]
-            _, seconds, queries = measure(
-                env, lambda: (Event._xero_receive(events), Event._cron_xero_fetch_invoice_events())
-            )
-            total, detail = calls(sandbox)
-            paid = sum(1 for m in moves if m.payment_state == "paid")
-            rows.append(
-                (
-                    f"{PAYMENTS} INVOICE events, one fetch run",
-                    seconds,
-                    queries,
-                    f"{total} API calls {detail}; {paid} paid",
-                )
-            )
-
-            # 3. one event → visible
-            [move] = invoices(env, connection, 1)
+        # 2. events: 100 more invoices paid, each announced by an INVOICE event
+        moves = invoices(env, connection, PAYMENTS)
+        events = []
+        for move in moves:
             sandbox.control.record_payment(tenant, move.xero_invoice_id)
-            sandbox.control.clear_requests()
-            one = [{"tenantId": tenant, "eventCategory": "INVOICE", "resourceId": move.xero_invoice_id}]
-            _, seconds, queries = measure(
-                env, lambda: (Event._xero_receive(one), Event._cron_xero_fetch_invoice_events())
+            events.append({"tenantId": tenant, "eventCategory": "INVOICE", "resourceId": move.xero_invoice_id})
+        sandbox.control.clear_requests()
+        Event = env["xero.invoice.event"]
+        _, seconds, queries = measure(
+            env, lambda: (Event._xero_receive(events), Event._cron_xero_fetch_invoice_events())
+        )
+        total, detail = calls(sandbox)
+        paid = sum(1 for m in moves if m.payment_state == "paid")
+        rows.append(
+            (
+                f"{PAYMENTS} INVOICE events, one fetch run",
+                seconds,
+                queries,
+                f"{total} API calls {detail}; {paid} paid",
             )
-            total, _detail = calls(sandbox)
-            rows.append(
-                ("1 INVOICE event → paid in Odoo", seconds, queries, f"{total} API call; state {move.payment_state}")
-            )
+        )
 
-            print(f"\n{'path':<40} {'seconds':>8} {'queries':>8}  notes")
-            for label, seconds, queries, note in rows:
-                print(f"{label:<40} {seconds:>8.2f} {queries:>8}  {note}")
-    cr.rollback()
+        # 3. one event → visible
+        [move] = invoices(env, connection, 1)
+        sandbox.control.record_payment(tenant, move.xero_invoice_id)
+        sandbox.control.clear_requests()
+        one = [{"tenantId": tenant, "eventCategory": "INVOICE", "resourceId": move.xero_invoice_id}]
+        _, seconds, queries = measure(env, lambda: (Event._xero_receive(one), Event._cron_xero_fetch_invoice_events()))
+        total, _detail = calls(sandbox)
+        rows.append(
+            ("1 INVOICE event → paid in Odoo", seconds, queries, f"{total} API call; state {move.payment_state}")
+        )
+
+        print(f"\n{'path':<40} {'seconds':>8} {'queries':>8}  notes")
+        for label, seconds, queries, note in rows:
+            print(f"{label:<40} {seconds:>8.2f} {queries:>8}  {note}")
 
 
 run(env)  # noqa: F821 (odoo shell provides env)

@@ -9,73 +9,28 @@ in-process xero_sandbox; everything is rolled back at the end::
 Prints, per scope, the active tasks, and for a no-change run the API calls, SQL queries and wall time.
 """
 
-import threading
-import time
-from unittest.mock import patch
-
-import odoo
-from odoo.tests.test_cursor import TestCursor
-
-from odoo.addons.xero_timesync.tests.common import CLIENT_ID, CLIENT_SECRET, XeroSandboxMixin
-
-from xero_sandbox.odoo_seam import point_odoo_at_sandbox
-from xero_sandbox.testing import SandboxServer
+from bench.odoo_shell import connected_to_a_sandbox, measure
 
 CONTACTS = 10000
 
 
-class _BenchRun:
-    test_cursor_lock_timeout = 30
-
-    def assertCanOpenTestCursor(self):  # noqa: N802 (Odoo's name)
-        pass
-
-
-def no_change_run(env, connection):
-    env.flush_all()
-    queries, started = env.cr.sql_log_count, time.perf_counter()
-    log = env["xero.contact.sync"]._xero_sync(connection, "cron")
-    env.flush_all()
-    return log, time.perf_counter() - started, env.cr.sql_log_count - queries
-
-
 def run(env):
-    cr, registry = env.cr, env.registry
-    lock = threading.RLock()
-    with (
-        patch.object(registry, "cursor", lambda readonly=False: TestCursor(cr, lock, False)),  # as Odoo tests do
-        patch.object(odoo.modules.module, "current_test", _BenchRun()),
-    ):
-        redirect_uri = env["xero.service"]._xero_redirect_uri()
-        with SandboxServer(
-            contacts=CONTACTS,
-            seed=1,
-            orgs=1,
-            client_id=CLIENT_ID,
-            client_secret=CLIENT_SECRET,
-            redirect_uris=[redirect_uri],
-        ) as sandbox:
-            point_odoo_at_sandbox(env, sandbox.url, CLIENT_ID, CLIENT_SECRET)
-            bench = type("Bench", (XeroSandboxMixin,), {"env": env, "sandbox": sandbox})
-            connection = bench.connect()
-            groups = env["xero.contact.group"].search([("tenant_id", "=", connection.tenant_id)])
-            rows = []
-            for scope, chosen in (("all", groups.browse()), ("customers", groups.browse()), ("groups", groups[:1])):
-                connection.write({"contact_scope": scope, "contact_group_ids": [(6, 0, chosen.ids)]})
-                counts = env["xero.contact.scope"]._xero_apply_scope(connection)
-                env["xero.contact.sync"]._xero_sync(connection, "cron")  # the full re-read a scope change asks for
-                log, seconds, queries = no_change_run(env, connection)
-                active = env["project.task"].search_count([("xero_connection_id", "=", connection.id)])
-                label = scope if scope != "groups" else f"groups ({', '.join(chosen.mapped('name'))})"
-                rows.append((label, active, counts, log.api_calls, queries, seconds, log.state))
-            print(f"\nNo-change hourly run at {CONTACTS:,} contacts, by contact scope")
-            print(
-                f"{'scope':32} {'active tasks':>12} {'scope change':>26} {'API calls':>9} {'queries':>8} {'wall s':>7}"
-            )
-            for label, active, counts, api_calls, queries, seconds, state in rows:
-                change = f"{counts['archived']} archived, {counts['restored']} restored"
-                print(f"{label:32} {active:>12,} {change:>26} {api_calls:>9} {queries:>8} {seconds:>7.2f}  {state}")
-    env.cr.rollback()
+    with connected_to_a_sandbox(env, contacts=CONTACTS, seed=1, orgs=1) as (sandbox, connection):
+        groups = env["xero.contact.group"].search([("tenant_id", "=", connection.tenant_id)])
+        rows = []
+        for scope, chosen in (("all", groups.browse()), ("customers", groups.browse()), ("groups", groups[:1])):
+            connection.write({"contact_scope": scope, "contact_group_ids": [(6, 0, chosen.ids)]})
+            counts = env["xero.contact.scope"]._xero_apply_scope(connection)
+            env["xero.contact.sync"]._xero_sync(connection, "cron")  # the full re-read a scope change asks for
+            log, seconds, queries = measure(env, lambda: env["xero.contact.sync"]._xero_sync(connection, "cron"))
+            active = env["project.task"].search_count([("xero_connection_id", "=", connection.id)])
+            label = scope if scope != "groups" else f"groups ({', '.join(chosen.mapped('name'))})"
+            rows.append((label, active, counts, log.api_calls, queries, seconds, log.state))
+        print(f"\nNo-change hourly run at {CONTACTS:,} contacts, by contact scope")
+        print(f"{'scope':32} {'active tasks':>12} {'scope change':>26} {'API calls':>9} {'queries':>8} {'wall s':>7}")
+        for label, active, counts, api_calls, queries, seconds, state in rows:
+            change = f"{counts['archived']} archived, {counts['restored']} restored"
+            print(f"{label:32} {active:>12,} {change:>26} {api_calls:>9} {queries:>8} {seconds:>7.2f}  {state}")
 
 
 run(env)  # noqa: F821  (odoo shell's env)
