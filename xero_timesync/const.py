@@ -52,8 +52,8 @@ MINUTE_LIMIT = 60  # Xero's calls per organisation per minute
 DAILY_LIMIT = 5000  # Xero's calls per organisation per day above the Starter tier
 PARAM_DAILY_LIMIT = "xero_timesync.daily_call_limit"  # 1000 for apps on Xero's Starter tier
 XERO_TIMEOUT = (10, 60)  # connect, read (seconds) of every call to Xero
-# Context key of writes that come from Xero: only they may change imported structure (task name, project,
-# archive state...). Set by IMPORT_CONTEXT; checked by project.task.
+# Context key of the contact import's batched writes (project.task, res.partner). A hint for batching only:
+# what may change imported structure is decided by ownership.integration_writes, never by the context.
 CONTEXT_FROM_XERO = "xero_sync"
 # Context of the writes coming from Xero (the contact import, the contact scope): no chatter noise, no
 # followers, structure changes allowed.

@@ -1,4 +1,5 @@
 from . import (
+    base,
     account_analytic_line,
     ir_http,
     project_project,

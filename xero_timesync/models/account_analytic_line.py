@@ -8,8 +8,7 @@ from odoo.exceptions import UserError
 from odoo.fields import Domain
 from odoo.tools import float_round
 
-# What an invoice was computed from: these cannot change while a timesheet is invoiced.
-XERO_INVOICED_LOCKED_FIELDS = ("unit_amount", "task_id", "project_id", "employee_id", "date")
+from ..ownership import integration_writes
 
 
 def rounded_hours(hours, rounding_minutes, digits=2):
@@ -97,31 +96,60 @@ class AccountAnalyticLine(models.Model):
             line.xero_billed_hours = rounded_hours(line.unit_amount, rounding, digits) if rounding is not False else 0.0
 
     def _check_xero_not_invoiced(self, vals=None):
+        """Invoiced time is frozen whole (its description is on the customer's timesheet PDF); only the
+        integration writes it (Cancel releases it)."""
+        if integration_writes(self.env):
+            return
         invoiced = self.sudo().filtered("xero_invoice_line_id")
         if vals is not None:
             invoiced = invoiced.filtered(
                 lambda line: any(
-                    line._fields[name].convert_to_write(line[name], line) != vals[name]
-                    for name in XERO_INVOICED_LOCKED_FIELDS
-                    if name in vals
+                    name in line._fields and line._fields[name].convert_to_write(line[name], line) != value
+                    for name, value in vals.items()
                 )
             )
         if invoiced:
             line = invoiced[0]
             raise UserError(
                 _(
-                    "The time of %(date)s on “%(task)s” is invoiced on %(invoice)s: its hours, task, project, employee"
-                    " and date can no longer change. Cancel or delete that invoice to release it.",
+                    "The time of %(date)s on “%(task)s” is invoiced on %(invoice)s: it can no longer change, its"
+                    " description included. Cancel or delete that invoice to release it.",
                     date=line.date,
                     task=line.task_id.display_name or line.project_id.display_name,
                     invoice=line.xero_billed_move_id.display_name,
                 )
             )
 
+    def _check_xero_client(self):
+        """On a Xero project a line's client is its task's client: the people being billed cannot move their
+        time to another client's invoice."""
+        if integration_writes(self.env):
+            return
+        moved = self.sudo().filtered(
+            lambda line: line.task_id and line.project_id.is_xero_project and line.partner_id != line.task_id.partner_id
+        )
+        if moved:
+            raise UserError(
+                _(
+                    "Time on “%(task)s” is billed to its client %(client)s: log it on another client's task instead.",
+                    task=moved[0].task_id.display_name,
+                    client=moved[0].task_id.partner_id.display_name,
+                )
+            )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        lines = super().create(vals_list)
+        if any("partner_id" in vals for vals in vals_list):
+            lines._check_xero_client()
+        return lines
+
     def write(self, vals):
-        if any(name in vals for name in XERO_INVOICED_LOCKED_FIELDS):
-            self._check_xero_not_invoiced(vals)
-        return super().write(vals)
+        self._check_xero_not_invoiced(vals)
+        result = super().write(vals)
+        if vals.keys() & {"partner_id", "task_id", "project_id"}:
+            self._check_xero_client()
+        return result
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_xero_invoiced(self):

@@ -8,6 +8,8 @@ account and tax mapping, cancellation).
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
+from ..ownership import CANCEL, integration_writes, owned_writes
+
 XERO_STATUSES = [
     ("DRAFT", "Draft"),
     ("SUBMITTED", "Awaiting approval"),
@@ -132,7 +134,7 @@ class AccountMove(models.Model):
         return self.filtered(lambda m: m.xero_invoice_id and m.xero_status not in GONE_STATUSES)
 
     def button_draft(self):
-        if not self.env.context.get("xero_cancelling"):
+        if not integration_writes(self.env, CANCEL):
             live = self._xero_live()
             if live:
                 raise UserError(
@@ -157,10 +159,12 @@ class AccountMove(models.Model):
                 )
             )
         live = self._xero_live()
-        result = super(AccountMove, self.with_context(xero_cancelling=True)).button_cancel()
+        with owned_writes(CANCEL):  # Odoo's cancel resets to draft first; Xero voids it below, or all rolls back
+            result = super().button_cancel()
         if live:
             # raises (and so undoes the cancel) when Xero refuses
-            self.env["xero.invoice.sync"]._xero_cancel_in_xero(live)
+            with owned_writes():
+                self.env["xero.invoice.sync"]._xero_cancel_in_xero(live)
         self._xero_release_timesheets()
         return result
 
@@ -173,7 +177,8 @@ class AccountMove(models.Model):
     def action_xero_push(self):
         """Push to Xero (form button and list action); returns a notification with each invoice's outcome."""
         self._xero_check_pusher()
-        return self.env["xero.invoice.sync"]._xero_push_and_notify(self)
+        with owned_writes():  # what Xero answered (its InvoiceID, status, the push's outcome)
+            return self.env["xero.invoice.sync"]._xero_push_and_notify(self)
 
     def action_xero_push_other_currency(self):
         """Push to Xero anyway: the accountant confirmed the invoice's currency differs from Xero's books."""

@@ -6,6 +6,7 @@ from odoo.fields import Domain
 
 from .. import const
 from ..batching import check_company_batched, memoized_default_get, skip_recomputation
+from ..ownership import integration_writes
 
 # message_subscribe calls held back while the synchronization creates tasks (see create)
 _deferred_subscriptions = ContextVar("xero_deferred_subscriptions", default=None)
@@ -23,6 +24,7 @@ NEW_TASK_ZERO_HOURS = (
 # Fields that define the imported structure: only the synchronization may change them.
 XERO_STRUCTURE_FIELDS = {
     "name",
+    "partner_id",
     "project_id",
     "parent_id",
     "xero_contact_id",
@@ -71,6 +73,7 @@ class ProjectTask(models.Model):
     xero_hourly_rate = fields.Float(
         "Hourly rate",
         digits="Product Price",
+        groups="account.group_account_invoice",
         help="Hourly rate when this task's time is invoiced (company currency); 0 = not set, see README for"
         " precedence. Subtasks use their parent's.",
     )
@@ -82,6 +85,9 @@ class ProjectTask(models.Model):
         help="Searches the client's name, email and Xero contact number.",
     )
 
+    _xero_hourly_rate_positive = models.Constraint(
+        "CHECK (xero_hourly_rate >= 0)", "An hourly rate cannot be negative (0 means not set)."
+    )
     _xero_contact_uniq = models.UniqueIndex(
         "(xero_connection_id, xero_contact_id) WHERE xero_contact_id IS NOT NULL",
         "A Xero contact is imported as one task per connection.",
@@ -128,7 +134,7 @@ class ProjectTask(models.Model):
         return [("id", "child_of", members.task_ids.ids)]
 
     def _check_xero_structure_change(self, vals):
-        if self.env.context.get(const.CONTEXT_FROM_XERO) or not (XERO_STRUCTURE_FIELDS & vals.keys()):
+        if not (XERO_STRUCTURE_FIELDS & vals.keys()) or integration_writes(self.env):
             return
         imported = self.filtered("xero_contact_id")
         if not imported:
@@ -151,18 +157,48 @@ class ProjectTask(models.Model):
                 )
             )
 
+    def _xero_importing(self):
+        """The contact import's batched writes: its context and the integration's own code (never the
+        context alone, which any caller sets)."""
+        return bool(self.env.context.get(const.CONTEXT_FROM_XERO)) and integration_writes(self.env)
+
     @api.model
     def default_get(self, fields):
         return memoized_default_get(self, fields, super().default_get)
 
+    def _check_xero_subtask_client(self):
+        """A subtask on a Xero project bills its parent's client: nobody but the integration changes that."""
+        if integration_writes(self.env):
+            return
+        moved = self.sudo().filtered(
+            lambda task: task.parent_id
+            and task.project_id.is_xero_project
+            and task.partner_id != task.parent_id.partner_id
+        )
+        if moved:
+            raise UserError(
+                _(
+                    "“%(task)s” is under “%(parent)s”: its time is billed to %(client)s, its parent's client.",
+                    task=moved[0].name,
+                    parent=moved[0].parent_id.name,
+                    client=moved[0].parent_id.partner_id.display_name,
+                )
+            )
+
     def write(self, vals):
         self._check_xero_structure_change(vals)
-        return super().write(vals)
+        result = super().write(vals)
+        if vals.keys() & {"partner_id", "parent_id", "project_id"}:
+            self._check_xero_subtask_client()
+        return result
 
     @api.model_create_multi
     def create(self, vals_list):
-        if not self.env.context.get(const.CONTEXT_FROM_XERO):
-            return super().create(vals_list)
+        if not self._xero_importing():
+            tasks = super().create(vals_list)
+            if any("partner_id" in vals for vals in vals_list):
+                tasks._check_xero_subtask_client()
+            return tasks
         # Batched import. project.task.create subscribes the creator to each task one by one (three
         # queries per task; an import's creator follows none) and hr_timesheet's default of encode_uom_in_days reads uom.product_uom_day
         # for each task: the same followers and the same value, a batch at a time.
@@ -216,13 +252,13 @@ class ProjectTask(models.Model):
         return result
 
     def _check_company(self, fnames=None):
-        if self.env.context.get(const.CONTEXT_FROM_XERO) and len(self) > 1:
+        if len(self) > 1 and self._xero_importing():
             return check_company_batched(self, fnames, super()._check_company)
         return super()._check_company(fnames)
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_xero_task(self):
-        if self.env.context.get(const.CONTEXT_FROM_XERO):
+        if integration_writes(self.env):
             return
         imported = self.filtered("xero_contact_id")
         if imported:

@@ -32,6 +32,9 @@ class ResCompany(models.Model):
     _xero_timer_minimum_positive = models.Constraint(
         "CHECK (xero_timer_minimum >= 0)", "The minimum timer duration cannot be negative."
     )
+    _xero_default_hourly_rate_positive = models.Constraint(
+        "CHECK (xero_default_hourly_rate >= 0)", "An hourly rate cannot be negative (0 means not set)."
+    )
 
     def _xero_timer_round_minutes(self, minutes):
         """Elapsed minutes → recorded minutes. "Nearest" never rounds a recorded timer down to zero."""
@@ -57,6 +60,7 @@ class ResCompany(models.Model):
     xero_default_hourly_rate = fields.Float(
         "Default hourly rate",
         digits="Product Price",
+        groups="account.group_account_invoice,base.group_system",
         help="Used when neither the task, its project nor the employee has an hourly rate (company currency).",
     )
     xero_push_status = fields.Selection(

@@ -2,6 +2,7 @@ from odoo import api, fields, models
 
 from .. import const
 from ..batching import check_company_batched, memoized_default_get
+from ..ownership import integration_writes
 
 
 class ResPartner(models.Model):
@@ -25,7 +26,7 @@ class ResPartner(models.Model):
         return memoized_default_get(self, fields, super().default_get)
 
     def _check_company(self, fnames=None):
-        if self.env.context.get(const.CONTEXT_FROM_XERO) and len(self) > 1:
+        if len(self) > 1 and self.env.context.get(const.CONTEXT_FROM_XERO) and integration_writes(self.env):
             return check_company_batched(self, fnames, super()._check_company)
         return super()._check_company(fnames)
 

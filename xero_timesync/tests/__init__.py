@@ -15,6 +15,7 @@ from . import (
     test_money_credit,
     test_money_events,
     test_money_payments,
+    test_ownership,
     test_polish,
     test_prefetch,
     test_rate_budget,

@@ -115,13 +115,15 @@ class TestInvoiceTime(XeroInvoiceMixin, XeroSandboxCase):
         wizard = self.wizard(timesheet_ids=[(6, 0, line.ids)])
         with self.assertRaisesRegex(UserError, "invoiced meanwhile"):
             wizard.action_create_invoice()
+        admin = new_test_user(
+            self.env, "timesheet_admin", groups="base.group_user,base.group_system,hr_timesheet.group_timesheet_manager"
+        )
+        for vals in ({"unit_amount": 3}, {"task_id": self.task2.id}, {"name": "On the customer's PDF"}):
+            with self.assertRaisesRegex(UserError, "is invoiced on"):
+                line.with_user(admin).write(vals)
         with self.assertRaisesRegex(UserError, "is invoiced on"):
-            line.unit_amount = 3
-        with self.assertRaisesRegex(UserError, "is invoiced on"):
-            line.task_id = self.task2
-        with self.assertRaisesRegex(UserError, "is invoiced on"):
-            line.unlink()
-        line.name = "Description can still change"
+            line.with_user(admin).unlink()
+        self.assertEqual((line.unit_amount, line.task_id, line.name), (2, self.task, "Work"))
         move.button_cancel()
         self.assertFalse(line.xero_billed_move_id)
         line.unit_amount = 3

@@ -8,6 +8,7 @@ from odoo.fields import Domain
 from odoo.tools import float_round
 
 from ..models.account_analytic_line import rounded_hours
+from ..ownership import owned_writes
 from ..services.errors import XeroError
 
 GROUPINGS = [("task", "Per task"), ("employee", "Per employee"), ("day", "Per day"), ("one", "One line")]
@@ -415,19 +416,20 @@ class XeroInvoiceWizard(models.TransientModel):
             if hour:
                 vals["product_uom_id"] = hour.id
             line_vals.append((0, 0, vals))
-        return (
-            self.env["account.move"]
-            .with_company(self.company_id)
-            .create(
-                {
-                    "move_type": "out_invoice",
-                    "partner_id": self.partner_id.id,
-                    "currency_id": self.currency_id.id,
-                    "invoice_origin": _("Time %(first)s – %(last)s", first=first, last=last),
-                    "xero_invoice_rounding": self.company_id.xero_invoice_rounding,
-                    "xero_revenue_account_code": self.revenue_line_id.code,
-                    "xero_expense_account_code": self.expense_line_id.code,
-                    "invoice_line_ids": line_vals,
-                }
+        with owned_writes():  # the rounding and Xero accounts the invoice was made with, not the accountant's
+            return (
+                self.env["account.move"]
+                .with_company(self.company_id)
+                .create(
+                    {
+                        "move_type": "out_invoice",
+                        "partner_id": self.partner_id.id,
+                        "currency_id": self.currency_id.id,
+                        "invoice_origin": _("Time %(first)s – %(last)s", first=first, last=last),
+                        "xero_invoice_rounding": self.company_id.xero_invoice_rounding,
+                        "xero_revenue_account_code": self.revenue_line_id.code,
+                        "xero_expense_account_code": self.expense_line_id.code,
+                        "invoice_line_ids": line_vals,
+                    }
+                )
             )
-        )

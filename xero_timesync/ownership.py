@@ -1,0 +1,38 @@
+"""Who may write what Xero and the synchronization own: a mark no client can forge.
+
+Odoo hands the whole context to the caller (a JSON-RPC call sets any key it likes), so no guard reads it.
+A write is the integration's own when it runs
+
+- as the superuser (``sudo()``, which only server code grants: the import, the crons), or
+- inside :func:`owned_writes`, a context variable of the running thread that only the code path itself
+  sets (the Invoice time wizard as the accountant, the cancellation at Xero).
+
+Guards (the imported structure of tasks, the ``xero_*`` fields Xero owns, a live invoice's reset to
+draft) ask :func:`integration_writes`.
+"""
+
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+_owned = ContextVar("xero_timesync_owned_writes", default=frozenset())
+
+SYNC = "sync"  # the integration writes the fields and structure it owns
+CANCEL = "cancel"  # Cancel releases an invoice that lives at Xero (voided there in the same transaction)
+
+
+@contextmanager
+def owned_writes(reason=SYNC):
+    """Marks the writes of this block as the integration's own (``reason``: SYNC or CANCEL)."""
+    token = _owned.set(_owned.get() | {reason})
+    try:
+        yield
+    finally:
+        _owned.reset(token)
+
+
+def integration_writes(env, reason=SYNC):
+    """True when the integration's own code is writing (see the module's docstring), never the client.
+
+    CANCEL is granted by its mark only, not by ``sudo()``: Odoo's own code resets invoices to draft as the
+    superuser in flows users start, and an invoice that lives at Xero must not reopen through them."""
+    return (env.su and reason == SYNC) or reason in _owned.get()
