@@ -1,3 +1,4 @@
+from . import xero_tenant_owned  # noqa: I001  (a mixin: before the models that inherit it)
 from . import (
     base,
     account_analytic_line,

@@ -1,6 +1,6 @@
 import math
 
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class ResCompany(models.Model):
@@ -8,8 +8,13 @@ class ResCompany(models.Model):
 
     xero_connection_id = fields.Many2one("xero.connection", compute="_compute_xero_connection_id")
 
+    @api.depends_context("uid")
     def _compute_xero_connection_id(self):
-        connections = self.env["xero.connection"].sudo().search([("company_id", "in", self.ids)])
+        """The company's connection, for the users of the company only: a Settings administrator reads every
+        company (Odoo's rule), and Settings shows a company's connection through this field, as the system."""
+        user = self.env.user
+        mine = self if user._is_superuser() else self & user.company_ids
+        connections = self.env["xero.connection"].sudo().search([("company_id", "in", mine.ids)])
         by_company = {c.company_id.id: c for c in connections}
         for company in self:
             company.xero_connection_id = by_company.get(company.id, False)

@@ -1,7 +1,7 @@
 import logging
 
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 from .. import const
 from ..services.errors import XeroAuthError, XeroError
@@ -100,6 +100,19 @@ class XeroConnection(models.Model):
     last_webhook_date = fields.Datetime("Last webhook delivery", compute="_compute_health")
 
     _company_uniq = models.Constraint("unique (company_id)", "A company connects to one Xero organisation.")
+
+    @api.constrains("contact_group_ids")
+    def _check_contact_groups(self):
+        for connection in self.sudo():
+            foreign = connection.contact_group_ids.filtered(lambda g, c=connection: g.tenant_id != c.tenant_id)
+            if foreign:
+                raise ValidationError(
+                    _(
+                        "The contact group “%(group)s” is not one of %(organisation)s's groups.",
+                        group=foreign[0].name,
+                        organisation=connection.tenant_name or connection.company_id.name,
+                    )
+                )
 
     @api.depends("owner_id.active", "owner_id.group_ids")
     def _compute_owner_warning(self):
@@ -237,8 +250,11 @@ class XeroConnection(models.Model):
 
     # -- actions ---------------------------------------------------------------------------------
     def _check_xero_admin(self):
+        """Settings administrators only (a Xero administrator reads), and of these connections' companies:
+        the buttons run as the system, so a connection of another company is refused here."""
         if not self.env.user.has_group("base.group_system"):
             raise AccessError(_("Only administrators can manage the Xero integration."))
+        self.check_access("write")
 
     def action_xero_unlink(self):
         """Revoke at Xero, wipe tokens, stop syncing; imported records stay."""

@@ -5,6 +5,7 @@ class XeroContactGroup(models.Model):
     """A Xero ContactGroup, offered when the admin limits which contacts become tasks (read live)."""
 
     _name = "xero.contact.group"
+    _inherit = ["xero.tenant.owned"]
     _description = "Xero contact group"
     _order = "name"
 

@@ -515,8 +515,7 @@ class XeroContactSync(models.AbstractModel):
     def _xero_force_sync(self, connection):
         """Synchronize now and report; a long first import continues in the background."""
         connection._check_xero_admin()
-        connection.ensure_one()
-        if connection.state != "connected":
+        if not connection or connection.ensure_one().state != "connected":
             raise UserError(_("The Xero integration is not connected; enable it first."))
         log = self.sudo()._xero_sync(connection.sudo(), "manual", time_budget=const.INTERACTIVE_SYNC_BUDGET_SECONDS)
         return log._notification_action()

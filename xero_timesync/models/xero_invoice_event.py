@@ -16,6 +16,7 @@ class XeroInvoiceEvent(models.Model):
     """
 
     _name = "xero.invoice.event"
+    _inherit = ["xero.tenant.owned"]
     _description = "Xero invoice event to fetch"
     _order = "id"
 

@@ -16,6 +16,7 @@ class XeroRateBudget(models.Model):
     worker and server sharing the database, so that no run learns them from a 429."""
 
     _name = "xero.rate.budget"
+    _inherit = ["xero.tenant.owned"]
     _description = "Xero API calls spent per organisation"
     _rec_name = "tenant_id"
 

@@ -8,6 +8,7 @@ class XeroTrackingCategory(models.Model):
     """
 
     _name = "xero.tracking.category"
+    _inherit = ["xero.tenant.owned"]
     _description = "Xero tracking category"
     _order = "name"
 

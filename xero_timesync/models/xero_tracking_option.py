@@ -11,6 +11,7 @@ class XeroTrackingOption(models.Model):
     category_id = fields.Many2one(
         "xero.tracking.category", "Tracking category", required=True, readonly=True, ondelete="cascade", index=True
     )
+    company_ids = fields.Many2many(related="category_id.company_ids")
     xero_option_id = fields.Char("TrackingOptionID", required=True, readonly=True)
     name = fields.Char(required=True, readonly=True)
     active = fields.Boolean(default=True, readonly=True)

@@ -2,6 +2,7 @@ import hashlib
 from datetime import timedelta
 
 from odoo import api, fields, models
+from odoo.fields import Domain
 
 from .. import const
 
@@ -10,6 +11,7 @@ class XeroWebhookDelivery(models.Model):
     """A verified Xero webhook delivery, kept to refuse replays and to wake one organisation's sync."""
 
     _name = "xero.webhook.delivery"
+    _inherit = ["xero.tenant.owned"]
     _description = "Xero webhook delivery"
     _order = "id desc"
     _rec_name = "digest"
@@ -21,6 +23,15 @@ class XeroWebhookDelivery(models.Model):
     pending = fields.Boolean(readonly=True, index=True, help="Its organisations' contacts are not synchronized yet.")
 
     _digest_uniq = models.Constraint("unique (digest)", "A webhook delivery is processed once.")
+
+    # -- xero.tenant.owned: a delivery belongs to the organisations it announces changes of
+    def _xero_record_tenants(self):
+        self.ensure_one()
+        return set((self.tenant_ids or "").split())
+
+    @api.model
+    def _xero_tenants_domain(self, tenant_ids):
+        return Domain.OR(Domain("tenant_ids", "like", tenant) for tenant in tenant_ids)
 
     @api.model
     def _receive(self, body, events):

@@ -2,6 +2,7 @@
 # what pytest runs; test_install checks that none is forgotten.
 from . import (
     test_access,
+    test_company,
     test_connect,
     test_connect_http,
     test_enable_tour,

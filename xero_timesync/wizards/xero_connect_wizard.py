@@ -6,7 +6,7 @@ import secrets
 from datetime import timedelta
 
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.http import request
 
 from .. import const
@@ -79,6 +79,18 @@ class XeroConnectWizard(models.TransientModel):
     error_message = fields.Text(readonly=True)
     result_message = fields.Text(readonly=True)
     sync_log_id = fields.Many2one("xero.sync.log", readonly=True)
+
+    @api.constrains("company_id", "connection_id", "tenant_line_id", "revenue_line_id", "expense_line_id")
+    def _check_own_choices(self):
+        """A wizard changes its own company's connection, with an organisation and accounts Xero listed in it."""
+        for wizard in self.sudo():
+            if wizard.connection_id and wizard.connection_id.company_id != wizard.company_id:
+                raise ValidationError(
+                    _("Only the Xero connection of %s can be changed from this wizard.", wizard.company_id.name)
+                )
+            for line in (wizard.tenant_line_id, wizard.revenue_line_id, wizard.expense_line_id):
+                if line and line.wizard_id != wizard:
+                    raise ValidationError(_("Choose among the organisations and accounts Xero listed in this wizard."))
 
     @api.depends("tenant_line_ids")
     def _compute_tenant_count(self):

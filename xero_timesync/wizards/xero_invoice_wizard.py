@@ -3,7 +3,7 @@
 from collections import defaultdict
 
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
 from odoo.tools import float_round
 
@@ -77,6 +77,8 @@ class XeroInvoiceWizard(models.TransientModel):
         if records._name == "account.analytic.line":
             timesheets = records.filtered(lambda t: t.project_id and not t.sudo().xero_invoice_line_id)
             vals["timesheet_ids"] = [(6, 0, timesheets.ids)]
+            if len(timesheets.company_id) == 1:  # the time's company, whichever is current
+                vals["company_id"] = timesheets.company_id.id
             partners = timesheets.partner_id.commercial_partner_id
             if len(partners) == 1:
                 vals["partner_id"] = partners.id
@@ -99,6 +101,20 @@ class XeroInvoiceWizard(models.TransientModel):
             "target": "new",
             "name": _("Invoice time"),
         }
+
+    @api.constrains("company_id", "timesheet_ids")
+    def _check_timesheet_company(self):
+        for wizard in self:
+            foreign = wizard.timesheet_ids.sudo().filtered(lambda t, company=wizard.company_id: t.company_id != company)
+            if foreign:
+                raise ValidationError(
+                    _(
+                        "%(count)s selected timesheet(s) are not %(company)s's time: invoice each company's time from"
+                        " that company.",
+                        count=len(foreign),
+                        company=wizard.company_id.name,
+                    )
+                )
 
     def _check_accountant(self):
         if not self.env.user.has_group("account.group_account_invoice"):
