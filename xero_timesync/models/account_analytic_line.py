@@ -10,6 +10,8 @@ from odoo.tools import float_round
 
 # What an invoice was computed from: these cannot change while a timesheet is invoiced.
 XERO_INVOICED_LOCKED_FIELDS = ("unit_amount", "task_id", "project_id", "employee_id", "date")
+# Where a line's time goes, and who may see it there: checked again after the write.
+XERO_TASK_FIELDS = {"task_id", "project_id", "partner_id", "user_id", "employee_id"}
 
 
 def rounded_hours(hours, rounding_minutes, digits=2):
@@ -118,10 +120,29 @@ class AccountAnalyticLine(models.Model):
                 )
             )
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        lines = super().create(vals_list)
+        lines._check_xero_task_visible(after_write=False)
+        return lines
+
     def write(self, vals):
         if any(name in vals for name in XERO_INVOICED_LOCKED_FIELDS):
             self._check_xero_not_invoiced(vals)
-        return super().write(vals)
+        result = super().write(vals)
+        if vals.keys() & XERO_TASK_FIELDS:
+            self._check_xero_task_visible()
+        return result
+
+    def _check_xero_task_visible(self, after_write=True):
+        """Record rules are checked before a write, on the line as it was: time moved onto a task or project
+        must still be the user's to write there, and a Xero task must be one they see (hr_timesheet's rule
+        also accepts lines whose partner is the user, which a line's writer sets)."""
+        if self.env.su:
+            return
+        if after_write:
+            self.check_access("write")
+        self.filtered(lambda line: line.sudo().project_id.is_xero_project).task_id.check_access("read")
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_xero_invoiced(self):
