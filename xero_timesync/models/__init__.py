@@ -1,6 +1,7 @@
 from . import (
     account_analytic_line,
     ir_http,
+    mail_followers,
     project_project,
     project_task,
     res_company,

@@ -23,7 +23,7 @@ class RestrictionFixtureMixin(XeroAccessFixtureMixin):
         cls.settings_admin = new_test_user(
             cls.env,
             login="xts_settings_pm",
-            groups="base.group_user,base.group_system,project.group_project_manager",
+            groups="base.group_user,base.group_system,base.group_partner_manager,project.group_project_manager",
         )
         cls.restricted = cls.users["restricted"]
         cls.regular = cls.users["regular"]
@@ -90,13 +90,24 @@ class TestRestrictedCannotFollow(RestrictionFixtureMixin, XeroSandboxCase):
         # task sharing (portal.share on a task subscribes whom it shares with)
         share = (
             self.env["portal.share"]
-            .with_user(self.regular)
+            .with_user(self.settings_admin)
             .create({"res_model": "project.task", "res_id": self.task_other.id, "partner_ids": partner.ids})
         )
         self.assertFollowersUnchanged(self.task_other, share.action_send_mail)
         self.assertFalse(
             self.env["project.task"].with_user(self.restricted).search([("id", "=", self.task_other.id)]),
         )
+
+    def test_assigning_opens_no_forbidden_task(self):
+        """Odoo shows a task to its assignees: a colleague cannot assign a restricted member elsewhere."""
+        task = self.task_other.with_user(self.regular)
+        self.attempt(lambda: task.write({"user_ids": [Command.link(self.restricted.id)]}))
+        self.assertNotIn(self.restricted, self.task_other.user_ids)
+        self.assertFalse(
+            self.env["project.task"].with_user(self.restricted).search([("id", "=", self.task_other.id)]),
+        )
+        self.task_allowed.with_user(self.regular).write({"user_ids": [Command.link(self.restricted.id)]})
+        self.assertIn(self.restricted, self.task_allowed.user_ids)
 
     def test_removed_and_outside_users_cannot_be_added_either(self):
         outsider = new_test_user(self.env, login="xts_outsider", groups="base.group_user")
