@@ -2,6 +2,8 @@
 by project administrators without Settings, each judged by its effect (the followers table, the line's task,
 the project's fields unchanged), through the ORM as the attacking user and over the web client's routes."""
 
+from contextlib import suppress
+
 from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, new_test_user, tagged
@@ -35,11 +37,8 @@ class RestrictionFixtureMixin(XeroAccessFixtureMixin):
 
     def attempt(self, attack):
         """Run an attack; a refusal is fine, what it changed (nothing, if it was refused) stays."""
-        try:
-            with self.env.cr.savepoint():
-                attack()
-        except (UserError, AccessError):
-            pass
+        with suppress(UserError, AccessError), self.env.cr.savepoint():
+            attack()
         self.env.invalidate_all()
 
     def assertFollowersUnchanged(self, record, attack):
@@ -381,10 +380,8 @@ class TestRestrictionOverTheWeb(RestrictionFixtureMixin, XeroSandboxMixin, HttpC
 
     def attempt_web(self, route, params):
         """A JSON-RPC call as the logged-in user; a refusal is fine, the effect is checked after."""
-        try:
+        with suppress(JsonRpcException):
             self.make_jsonrpc_request(route, params)
-        except JsonRpcException:
-            pass
         self.env.invalidate_all()
 
     def _call(self, model, method, args, kwargs=None):
