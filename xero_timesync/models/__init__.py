@@ -3,6 +3,7 @@ from . import (
     base,
     account_analytic_line,
     ir_http,
+    mail_followers,
     project_project,
     project_task,
     res_company,

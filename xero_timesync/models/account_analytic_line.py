@@ -10,6 +10,9 @@ from odoo.tools import float_round
 
 from ..ownership import integration_writes
 
+# Where a line's time goes, and who may see it there: checked again after the write.
+XERO_TASK_FIELDS = {"task_id", "project_id", "partner_id", "user_id", "employee_id"}
+
 
 def rounded_hours(hours, rounding_minutes, digits=2):
     """Hours as invoiced: rounded up to ``rounding_minutes`` (6, 15), or exact without rounding.
@@ -140,6 +143,7 @@ class AccountAnalyticLine(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         lines = super().create(vals_list)
+        lines._check_xero_task_visible(after_write=False)
         if any("partner_id" in vals for vals in vals_list):
             lines._check_xero_client()
         return lines
@@ -147,9 +151,21 @@ class AccountAnalyticLine(models.Model):
     def write(self, vals):
         self._check_xero_not_invoiced(vals)
         result = super().write(vals)
+        if vals.keys() & XERO_TASK_FIELDS:
+            self._check_xero_task_visible()
         if vals.keys() & {"partner_id", "task_id", "project_id"}:
             self._check_xero_client()
         return result
+
+    def _check_xero_task_visible(self, after_write=True):
+        """Record rules are checked before a write, on the line as it was: time moved onto a task or project
+        must still be the user's to write there, and a Xero task must be one they see (hr_timesheet's rule
+        also accepts lines whose partner is the user, which a line's writer sets)."""
+        if self.env.su:
+            return
+        if after_write:
+            self.check_access("write")
+        self.filtered(lambda line: line.sudo().project_id.is_xero_project).task_id.check_access("read")
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_xero_invoiced(self):

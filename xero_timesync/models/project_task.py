@@ -1,7 +1,7 @@
 from contextvars import ContextVar
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
 
 from .. import const
@@ -108,7 +108,9 @@ class ProjectTask(models.Model):
         members = (
             self.env["xero.project.member"]
             .sudo()
-            .search([("restrict_to_tasks", "=", True), ("project_id", "in", self.project_id.ids)])
+            .search(
+                [("restrict_to_tasks", "=", True), ("project_id", "in", self.project_id.ids), ("active", "=", True)]
+            )
         )
         for task in self:
             lineage = task._xero_lineage()
@@ -127,7 +129,7 @@ class ProjectTask(models.Model):
         members = (
             self.env["xero.project.member"]
             .sudo()
-            .search([("restrict_to_tasks", "=", True), ("user_id", "in", list(value))])
+            .search([("restrict_to_tasks", "=", True), ("user_id", "in", list(value)), ("active", "=", True)])
         )
         if not members.task_ids:
             return [(0, "=", 1)]
@@ -230,6 +232,7 @@ class ProjectTask(models.Model):
     def message_subscribe(self, partner_ids=None, subtype_ids=None):
         deferred = _deferred_subscriptions.get()
         if deferred is None:
+            self.env["mail.followers"]._xero_check_subscribe(self, partner_ids)  # who may follow: see there
             return super().message_subscribe(partner_ids, subtype_ids)
         deferred.append((self, tuple(partner_ids or ()), None if subtype_ids is None else tuple(subtype_ids)))
         return True
@@ -250,6 +253,30 @@ class ProjectTask(models.Model):
             # project.task.message_subscribe maps the project subtypes onto task subtypes
             self.message_subscribe(notified.ids)
         return result
+
+    @api.constrains("user_ids", "project_id", "parent_id")
+    def _check_xero_assignees(self):
+        """Odoo shows a task to its assignees: on a Xero project, only users who see it anyway (its members,
+        restricted ones on their tasks, project administrators) can be assigned, or assigning would lift
+        a restriction only an administrator may lift."""
+        tasks = self.filtered(lambda task: task.user_ids.filtered("active") and task.sudo().project_id.is_xero_project)
+        if not tasks:
+            return
+        users = tasks.user_ids.filtered("active")
+        viewers = self.env["mail.followers"]._xero_task_viewers(
+            tasks.sudo(), {user.partner_id.id: user for user in users}
+        )
+        for task in tasks:
+            outside = task.user_ids.filtered("active") - viewers[task.id]
+            if outside:
+                raise ValidationError(
+                    _(
+                        "%(user)s cannot be assigned to “%(task)s”: the task is not open to them on the Xero project's"
+                        " Xero access tab. A Settings administrator can give them access there.",
+                        user=outside[0].name,
+                        task=task.display_name,
+                    )
+                )
 
     def _check_company(self, fnames=None):
         if len(self) > 1 and self._xero_importing():

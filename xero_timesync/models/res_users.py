@@ -13,8 +13,15 @@ class ResUsers(models.Model):
     def write(self, vals):
         result = super().write(vals)
         if "active" in vals:
+            # the admin's decisions (role, restriction, removal) outlive archiving: the rows stay, inactive
+            # with the user, and only what they carry out (following) goes and comes back
+            members = self.env["xero.project.member"].sudo().with_context(active_test=False)
+            members = members.search([("user_id", "in", self.ids)])
             if vals["active"]:
-                self.env["project.project"]._xero_assign_new_users(self)
-            else:  # archived users drop out of the Xero projects; their past timesheets stay
-                self.env["xero.project.member"].sudo().search([("user_id", "in", self.ids)]).unlink()
+                members._apply_followers()
+            else:
+                members._remove_followers()
+        if vals.keys() & {"active", "company_ids", "group_ids"}:
+            # restored, given access to a company, or made internal: Regular member where not decided yet
+            self.env["project.project"]._xero_assign_new_users(self)
         return result

@@ -20,6 +20,7 @@ from . import (
     test_polish,
     test_prefetch,
     test_rate_budget,
+    test_restriction,
     test_scope,
     test_sync,
     test_sync_faults,

@@ -109,7 +109,11 @@ MATRIX = (
     Op("log_time_forbidden", "log own time on another task",
        *creates("account.analytic.line", lambda fx: _timesheet(fx, fx.task_other)), "A A A D D A V"),
     Op("read_past_time", "read own past time",
-       *reads("account.analytic.line", lambda fx: fx.past_line[fx.login], ["unit_amount"]), "A A A A A A D"),
+       *reads("account.analytic.line", lambda fx: fx.past_line[fx.login], ["unit_amount"]), "A A A A D A D"),
+    Op("move_time", "move own time to another task",
+       lambda env, fx: env["account.analytic.line"].browse(fx.past_line[fx.login]).write({"task_id": fx.task_other}),
+       lambda call, fx: call("account.analytic.line", "write", [fx.past_line[fx.login]], {"task_id": fx.task_other}),
+       "A A A D D A D"),
     Op("edit_other_time", "edit a colleague's time",
        *writes("account.analytic.line", lambda fx: fx.colleague_line, {"unit_amount": 3.0}), "D A D D D D D"),
     Op("edit_other_time_elsewhere", "edit a colleague's time on a non-Xero project",
@@ -337,7 +341,7 @@ class TestMembership(XeroAccessFixtureMixin, XeroSandboxCase):
         self.assertEqual(roles[self.users["regular"]], "user")
         for user in members.user_id:
             self.assertTrue(user.has_group("hr_timesheet.group_hr_timesheet_user"), user.login)
-            self.assertTrue(user.has_group("project.group_project_user"), user.login)
+            self.assertTrue(user.has_group("xero_timesync.group_xero_member"), user.login)
 
     def test_archived_users_drop_out_and_come_back_when_restored(self):
         regular = self.users["regular"]

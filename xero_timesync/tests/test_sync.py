@@ -231,7 +231,7 @@ class TestContactSync(XeroSandboxCase):
         admin = new_test_user(self.env, "settings_admin", groups="base.group_user,base.group_system")
         member = self.connection.project_id.xero_member_ids.filtered(lambda m: m.user_id == user)
         self.assertTrue(member, "users created later are assigned to the Xero project")
-        self.assertTrue(user.has_group("project.group_project_user"))
+        self.assertTrue(user.has_group("xero_timesync.group_xero_member"))
         task = self.xero_tasks(self.connection, active=True)[0]
         other_project = self.env["project.project"].create({"name": "Elsewhere"})
         for vals in ({"name": "Hacked"}, {"project_id": other_project.id}, {"active": False}):
