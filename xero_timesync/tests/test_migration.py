@@ -94,3 +94,16 @@ class TestMigrationNames(XeroInvoiceMixin, TransactionCase):
     def test_a_new_install_is_left_alone(self):
         self.migration.migrate(self.env.cr, None)
         self.assertTrue(column_exists(self.env.cr, "account_analytic_line", "xero_billed_move_id"))
+
+
+@tagged("post_install", "-at_install")
+class TestMigrationMemberGroup(XeroInvoiceMixin, TransactionCase):
+    def test_members_of_an_earlier_version_get_the_member_group(self):
+        """19.0.1.4.0: members assigned by 19.0.1.3.0 (no group_xero_member) can still track time."""
+        group = self.env.ref("xero_timesync.group_xero_member")
+        members = self.project.xero_member_ids
+        self.assertTrue(members)
+        group.write({"user_ids": [(3, user.id) for user in members.user_id]})
+        self.assertFalse(members.user_id & group.user_ids)
+        load_migration("19.0.1.4.0", "post-migrate").migrate(self.env.cr, "19.0.1.3.0")
+        self.assertEqual(members.user_id & group.user_ids, members.user_id)
