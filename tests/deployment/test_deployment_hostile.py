@@ -9,9 +9,9 @@ included) without and with the context keys the code knows; then the concrete at
 judged by its **effect**, never by the error it answers: the row read back from the database before and
 after, rows counted, the sandbox's request log, a listener's hits, the answer's data.
 
-Context keys: each owned field is written without context and with every known key at once; where the keys
-unlock what no context did, each key alone (once per field: the code decides, not the role). With
-``XTS_TIER_EVERY_CONTEXT=1`` every role writes every field with each key alone (slower).
+Context keys: each owned field is written by every role without context and with every known key at once,
+and with each key alone by the Settings admin (and by the first other role the keys let through: the code
+decides, not the role). With ``XTS_TIER_EVERY_CONTEXT=1`` every role writes every field with each key alone.
 
 Prints ``probes=N refused=N effects=N`` and the effects seen; fails when any. Crons are off
 (``--max-cron-threads=0``): nothing but the probes talks to the sandbox or writes.
@@ -421,8 +421,9 @@ class Prober:
         return found
 
     def owned_probes(self, role, rpc, info):
-        """Each Xero-owned field written without context, then with every key the code knows at once; where the
-        keys unlock what none did, each key alone (once per field; for every role with XTS_TIER_EVERY_CONTEXT).
+        """Each Xero-owned field written without context, then with every key the code knows at once, then with
+        each key alone: by the Settings admin (who holds every right: only the code's guards stand in the way),
+        and by the first role whose keys unlocked what no context did (every role with XTS_TIER_EVERY_CONTEXT).
         A role without any write right on the model first writes all the fields at once with every key: Odoo
         checks the right first, so when that changes nothing, no field alone would."""
         if not info.target:
@@ -437,7 +438,7 @@ class Prober:
             if self.write_field(role, rpc, info, {name: value}, {}, op="write_owned"):
                 continue  # writable without any key: keys add nothing
             unlocked = self.write_field(role, rpc, info, {name: value}, self.contexts, op="write_owned")
-            if EVERY_CONTEXT or (unlocked and self.first_sweep(info.name, name)):
+            if EVERY_CONTEXT or ((unlocked or role == "admin") and self.first_sweep(info.name, name)):
                 for key, key_value in self.contexts.items():
                     self.write_field(role, rpc, info, {name: value}, {key: key_value}, op="write_owned")
 
