@@ -5,6 +5,7 @@ module, torn down after it; the Odoo log tail is attached to every failure repor
 
     ./dev test tests/deployment                       # the whole tier (about 4-6 minutes)
     XTS_TIER_SEED=123 ./dev test tests/deployment/test_deployment_chaos.py
+    ./dev test tests/deployment/test_deployment_hostile.py    # issue 21: hostile clients, judged by effect
 
 Logs stay in .cache/tier/<database>.log.
 """

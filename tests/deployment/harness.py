@@ -175,12 +175,13 @@ class Rpc:
 class Deployment:
     """Fresh database + xero_sandbox process + Odoo server process; ``start()`` / ``stop()``."""
 
-    def __init__(self, name, sandbox_options=None, odoo_args=(), workdir=None):
+    def __init__(self, name, sandbox_options=None, odoo_args=(), workdir=None, odoo_env=None):
         if not (CONFIG and TEMPLATE):
             raise RuntimeError("run through ./dev test, which provides XTS_ODOO_CONFIG and XTS_TEMPLATE_DB")
         self.db = f"xts_tier_{name}_{uuid.uuid4().hex[:6]}"
         self.sandbox_options = {"contacts": 12, "seed": 11, "orgs": 1, **(sandbox_options or {})}
         self.odoo_args = list(odoo_args)
+        self.odoo_env = dict(odoo_env or {})  # e.g. a PATH without wkhtmltopdf
         self.workdir = Path(workdir or ROOT / ".cache" / "tier")
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.log_path = self.workdir / f"{self.db}.log"
@@ -231,7 +232,7 @@ class Deployment:
             f"--logfile={self.log_path}", "--log-level=info", *self.odoo_args,
         ]  # fmt: skip
         # Odoo's own switch: writing a cron's nextcall wakes the cron workers at once (else they poll each minute)
-        env = dict(os.environ, ODOO_NOTIFY_CRON_CHANGES="1")
+        env = dict(os.environ, ODOO_NOTIFY_CRON_CHANGES="1", **self.odoo_env)
         self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, start_new_session=True, env=env)
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
