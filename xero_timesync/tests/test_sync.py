@@ -228,7 +228,9 @@ class TestContactSync(XeroSandboxCase):
 
     def test_imported_structure_is_read_only_for_users(self):
         user = new_test_user(self.env, "regular", groups="base.group_user")
-        admin = new_test_user(self.env, "settings_admin", groups="base.group_user,base.group_system")
+        admin = new_test_user(
+            self.env, "settings_admin", groups="base.group_user,base.group_system,project.group_project_manager"
+        )
         member = self.connection.project_id.xero_member_ids.filtered(lambda m: m.user_id == user)
         self.assertTrue(member, "users created later are assigned to the Xero project")
         self.assertTrue(user.has_group("xero_timesync.group_xero_member"))
