@@ -25,6 +25,7 @@ from . import (
     test_timer,
     test_timer_http,
     test_timer_js,
+    test_timesheet_pdf,
     test_tracking,
     test_ux,
     test_webhook,
