@@ -498,7 +498,7 @@ class XeroInvoiceSync(models.AbstractModel):
             # Paragraph reads markup (<img> fetches, <a> links): every text is escaped into plain text
             return Paragraph(escape(value), styles[style])
 
-        rows = move._xero_timesheet_rows()
+        rows = move.sudo()._xero_timesheet_rows()  # the push's own PDF (a Settings administrator may push)
         data = [[_("Date"), _("Employee"), _("Task"), _("Description"), _("Hours")]]
         data += [[d, text(e), text(t), text(n), f"{h:.2f}"] for d, e, t, n, h in rows]
         data.append(["", "", "", _("Total"), f"{sum(r[4] for r in rows):.2f}"])

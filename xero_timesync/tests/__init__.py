@@ -10,6 +10,7 @@ from . import (
     test_install,
     test_invoice,
     test_invoice_http,
+    test_invoice_portal,
     test_merges,
     test_migration,
     test_money_credit,
