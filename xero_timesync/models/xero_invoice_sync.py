@@ -402,7 +402,7 @@ class XeroInvoiceSync(models.AbstractModel):
         """Attach each invoice's timesheet PDF (IncludeOnline). Never fails the push: when the PDF cannot be made
         or Xero refuses it, the invoice stays pushed and ``xero_timesheets_attached`` False, the hourly pull and
         the next Push to Xero retry it, and ``notify`` notes why in the invoice's chatter (the accountant's pushes
-        do; the hourly retries only log, not a note every hour). Returns ``{move: error}`` of the failures."""
+        do; the hourly retries only log, not a note every hour)."""
         failed = {}
         for move in moves.filtered(lambda m: m.xero_timesheet_count and not m.xero_timesheets_attached):
             name = const.TIMESHEET_ATTACHMENT_NAME.format(number=(move.name or str(move.id)).replace("/", "-"))
@@ -426,7 +426,6 @@ class XeroInvoiceSync(models.AbstractModel):
                         failed[move],
                     )
                 )
-        return failed
 
     @api.model
     def _xero_retry_attachments(self, client, company):
@@ -453,7 +452,7 @@ class XeroInvoiceSync(models.AbstractModel):
             try:
                 client = self._xero_connection(company)._xero_client()
             except UserError:
-                continue  # not connected: the push itself said so
+                continue  # not connected: nothing to attach it with
             self._xero_attach_timesheets(client, company_moves)
 
     @api.model
