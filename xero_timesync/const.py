@@ -65,3 +65,8 @@ IMPORT_CONTEXT = {
     "mail_notrack": True,
     "active_test": False,
 }
+
+# Who reads the internal Xero fields of invoices and companies (push errors, nonces, the organisation, accounts,
+# money errors): Billing users, and Settings administrators (the push accepts them too). Not portal customers,
+# auditors (Invoicing read-only) or other employees.
+BILLING_GROUPS = "account.group_account_invoice,base.group_system"

@@ -8,6 +8,7 @@ account and tax mapping, cancellation).
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
+from ..const import BILLING_GROUPS
 from ..ownership import CANCEL, integration_writes, owned_writes
 
 XERO_STATUSES = [
@@ -29,37 +30,43 @@ class AccountMove(models.Model):
     xero_invoice_id = fields.Char("Xero InvoiceID", copy=False, readonly=True, index="btree_not_null")
     xero_invoice_number = fields.Char("Xero number", copy=False, readonly=True)
     xero_status = fields.Selection(XERO_STATUSES, "Xero status", copy=False, readonly=True, index="btree_not_null")
-    xero_pushed_at = fields.Datetime("Pushed to Xero", copy=False, readonly=True)
-    xero_push_error = fields.Text("Xero push error", copy=False, readonly=True)
+    xero_pushed_at = fields.Datetime("Pushed to Xero", copy=False, readonly=True, groups=BILLING_GROUPS)
+    xero_push_error = fields.Text("Xero push error", copy=False, readonly=True, groups=BILLING_GROUPS)
     xero_push_nonce = fields.Char(
-        copy=False, readonly=True, help="Nonce of the last push attempt with a known outcome."
+        copy=False, readonly=True, help="Nonce of the last push attempt with a known outcome.", groups=BILLING_GROUPS
     )
-    xero_url = fields.Char("Xero link", compute="_compute_xero_url")
+    xero_url = fields.Char("Xero link", compute="_compute_xero_url", groups=BILLING_GROUPS)
     # set by the "Invoice time" wizard
     xero_invoice_rounding = fields.Selection(
         [("0", "No rounding"), ("6", "6 minutes"), ("15", "15 minutes")], "Time rounding", copy=False, readonly=True
     )
-    xero_revenue_account_code = fields.Char("Xero revenue account", copy=False, readonly=True)
+    xero_revenue_account_code = fields.Char("Xero revenue account", copy=False, readonly=True, groups=BILLING_GROUPS)
     xero_expense_account_code = fields.Char(
         "Xero expense account",
         copy=False,
         readonly=True,
         help="Xero account of the lines that are not time (disbursements, materials) unless their account maps"
         " to its own Xero account.",
+        groups=BILLING_GROUPS,
     )
-    xero_timesheet_count = fields.Integer("Invoiced timesheets", compute="_compute_xero_timesheet_count")
+    xero_timesheet_count = fields.Integer(
+        "Invoiced timesheets", compute="_compute_xero_timesheet_count", groups=BILLING_GROUPS
+    )
     xero_currency_warning = fields.Char(
         compute="_compute_xero_currency_warning",
         help="Set when the invoice's currency is not the one the Xero organisation keeps its books in.",
+        groups=BILLING_GROUPS,
     )
     # -- the money comes back (issue 15; logic in xero.money; credit notes pushed: xero.invoice.sync) --
-    xero_payment_error = fields.Char("Xero payments", copy=False, readonly=True)
+    xero_payment_error = fields.Char("Xero payments", copy=False, readonly=True, groups=BILLING_GROUPS)
     xero_allocated = fields.Boolean(
         "Allocated in Xero", copy=False, readonly=True, help="This credit note is allocated to its invoice in Xero."
     )
-    xero_timesheets_attached = fields.Boolean("Timesheets attached in Xero", copy=False, readonly=True)
+    xero_timesheets_attached = fields.Boolean(
+        "Timesheets attached in Xero", copy=False, readonly=True, groups=BILLING_GROUPS
+    )
 
-    xero_credit_pushable = fields.Boolean(compute="_compute_xero_credit_pushable")
+    xero_credit_pushable = fields.Boolean(compute="_compute_xero_credit_pushable", groups=BILLING_GROUPS)
 
     # one Odoo document per Xero invoice or credit note: what makes credit notes coming back exactly once
     _xero_invoice_id_uniq = models.UniqueIndex(
@@ -129,6 +136,14 @@ class AccountMove(models.Model):
         if not (user.has_group("account.group_account_invoice") or user.has_group("base.group_system")):
             raise AccessError(_("Only accountants and administrators can push invoices to Xero."))
 
+    def _xero_check_billing(self):
+        """Xero calls from invoices, and the time behind them, are for Billing users (the push and the hourly
+        jobs run as superuser)."""
+        if not (self.env.su or self.env.user.has_group("account.group_account_invoice")):
+            raise AccessError(
+                _("Only users with Invoicing rights can call Xero from invoices or see the time behind them.")
+            )
+
     def _xero_live(self):
         """Invoices that exist in Xero (pushed, not voided or deleted there)."""
         return self.filtered(lambda m: m.xero_invoice_id and m.xero_status not in GONE_STATUSES)
@@ -159,6 +174,8 @@ class AccountMove(models.Model):
                 )
             )
         live = self._xero_live()
+        if live:
+            live._xero_check_billing()  # cancelling voids or deletes it at Xero
         with owned_writes(CANCEL):  # Odoo's cancel resets to draft first; Xero voids it below, or all rolls back
             result = super().button_cancel()
         if live:
@@ -192,12 +209,14 @@ class AccountMove(models.Model):
 
     def action_xero_view_online(self):
         """The customer's online invoice at Xero (Xero has none for drafts)."""
+        self._xero_check_billing()  # every click calls Xero: its quota, and a 401 there wipes the grant
         url = self.env["xero.invoice.sync"]._xero_online_invoice_url(self)
         return {"type": "ir.actions.act_url", "url": url, "target": "new"}
 
     def _xero_timesheet_rows(self):
         """The invoiced timesheets as table rows: the report's QWeb template and its plain PDF fallback."""
         self.ensure_one()
+        self._xero_check_billing()
         lines = (
             self.env["account.analytic.line"].sudo().search([("xero_billed_move_id", "=", self.id)], order="date, id")
         )

@@ -2,11 +2,15 @@ import math
 
 from odoo import api, fields, models
 
+from ..const import BILLING_GROUPS
+
 
 class ResCompany(models.Model):
     _inherit = "res.company"
 
-    xero_connection_id = fields.Many2one("xero.connection", compute="_compute_xero_connection_id")
+    xero_connection_id = fields.Many2one(
+        "xero.connection", compute="_compute_xero_connection_id", groups=BILLING_GROUPS
+    )
 
     @api.depends_context("uid")
     def _compute_xero_connection_id(self):
@@ -61,6 +65,7 @@ class ResCompany(models.Model):
         default="0",
         required=True,
         help="Each timesheet's hours are rounded up to this increment when invoiced.",
+        groups=BILLING_GROUPS,
     )
     xero_default_hourly_rate = fields.Float(
         "Default hourly rate",
@@ -73,9 +78,10 @@ class ResCompany(models.Model):
         "Status of pushed invoices in Xero",
         default="DRAFT",
         required=True,
+        groups=BILLING_GROUPS,
     )
     xero_invoice_status_since = fields.Datetime(
-        readonly=True, help="Start of the last pull of invoice statuses from Xero (UTC)."
+        readonly=True, help="Start of the last pull of invoice statuses from Xero (UTC).", groups=BILLING_GROUPS
     )
 
     # -- the money comes back (issue 15) ----------------------------------------------------------
@@ -84,11 +90,14 @@ class ResCompany(models.Model):
         "Xero payments journal",
         domain="[('type', 'in', ('bank', 'cash')), ('company_id', '=', id)]",
         help="Payments recorded in Xero on pushed invoices are registered in this journal.",
+        groups=BILLING_GROUPS,
     )
     xero_money_since = fields.Datetime(
-        readonly=True, help="Start of the last complete pull of payments and credit notes from Xero (UTC)."
+        readonly=True,
+        help="Start of the last complete pull of payments and credit notes from Xero (UTC).",
+        groups=BILLING_GROUPS,
     )
-    xero_money_error = fields.Char(readonly=True)
+    xero_money_error = fields.Char(readonly=True, groups=BILLING_GROUPS)
 
     # -- tracking categories (issue 15, part 5; mapping in xero.tracking.mapping) ------------------
     xero_tracking_dimension = fields.Selection(
@@ -97,6 +106,7 @@ class ResCompany(models.Model):
         default="none",
         required=True,
         help="Which Odoo value of the time is written on pushed invoice lines as a Xero tracking option.",
+        groups=BILLING_GROUPS,
     )
     xero_tracking_category_id = fields.Many2one(
         "xero.tracking.category",
@@ -104,4 +114,5 @@ class ResCompany(models.Model):
         ondelete="set null",
         help="The organisation's tracking category whose options stand for the tracked employees, departments"
         " or projects.",
+        groups=BILLING_GROUPS,
     )

@@ -65,23 +65,38 @@ class XeroInvoiceSync(models.AbstractModel):
             )
         else:
             message = _("%s invoice(s) are in Xero.", pushed)
+        unattached = [
+            move
+            for move, error in report.items()
+            if not error
+            and move.move_type == "out_invoice"
+            and move.xero_timesheet_count
+            and not move.xero_timesheets_attached
+        ]
+        if unattached:
+            message += "\n" + _(
+                "The timesheet PDF of %s is not attached in Xero yet; it is retried hourly and at the next Push to Xero.",
+                ", ".join(move.display_name for move in unattached),
+            )
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
             "params": {
                 "title": _("Push to Xero"),
                 "message": message,
-                "type": "danger" if failed else "success",
-                "sticky": bool(failed),
+                "type": "danger" if failed else "warning" if unattached else "success",
+                "sticky": bool(failed or unattached),
                 "next": {"type": "ir.actions.client", "tag": "soft_reload"},
             },
         }
 
     @api.model
     def _xero_push(self, moves):
-        """Create these invoices in Xero, exactly once. Returns ``{move: error or None}``."""
+        """Create these invoices in Xero, exactly once. Returns ``{move: error or None}``. Invoices already in
+        Xero get their missing timesheet PDF attached."""
         report = {}
         candidates = moves.browse()
+        already_live = moves._xero_live()
         for move in moves:
             if move.move_type == "out_refund" and move.reversed_entry_id._xero_live():
                 if move.state != "posted":
@@ -116,6 +131,7 @@ class XeroInvoiceSync(models.AbstractModel):
             report.update(self._xero_push_locked(connection, locked.filtered(lambda m: not m._xero_live())))
             if refunds:
                 report.update(self._xero_push_refunds_locked(connection, refunds))
+        self._xero_retry_attachments_of(already_live)
         return report
 
     @api.model
@@ -382,21 +398,34 @@ class XeroInvoiceSync(models.AbstractModel):
 
     # -- the time behind the invoice -----------------------------------------------------------------
     @api.model
-    def _xero_attach_timesheets(self, client, moves):
-        """Attach each invoice's timesheet PDF (IncludeOnline); a failure is noted, the hourly pull retries."""
+    def _xero_attach_timesheets(self, client, moves, notify=True):
+        """Attach each invoice's timesheet PDF (IncludeOnline). Never fails the push: when the PDF cannot be made
+        or Xero refuses it, the invoice stays pushed and ``xero_timesheets_attached`` False, the hourly pull and
+        the next Push to Xero retry it, and ``notify`` notes why in the invoice's chatter (the accountant's pushes
+        do; the hourly retries only log, not a note every hour)."""
+        failed = {}
         for move in moves.filtered(lambda m: m.xero_timesheet_count and not m.xero_timesheets_attached):
             name = const.TIMESHEET_ATTACHMENT_NAME.format(number=(move.name or str(move.id)).replace("/", "-"))
-            try:
-                client.attach_to_invoice(
-                    move.xero_invoice_id, name, self._xero_timesheet_pdf(move), include_online=True
-                )
-            except XeroError as error:
-                _logger.warning("Timesheets of %s not attached in Xero: %s", move.id, error)
+            content = self._xero_timesheet_pdf(move)
+            if content is None:
+                failed[move] = _("the PDF could not be made (see the server log)")
+            else:
+                try:
+                    client.attach_to_invoice(move.xero_invoice_id, name, content, include_online=True)
+                except XeroError as error:
+                    failed[move] = str(error)
+                else:
+                    move.xero_timesheets_attached = True
+                    continue
+            _logger.warning("Timesheets of invoice %s not attached in Xero: %s", move.id, failed[move])
+            if notify:
                 move._message_log(
-                    body=_("The timesheet PDF could not be attached in Xero yet (%s); retried hourly.", error)
+                    body=_(
+                        "The timesheet PDF is not attached in Xero yet (%s). It is retried hourly and at the next"
+                        " Push to Xero.",
+                        failed[move],
+                    )
                 )
-                continue
-            move.xero_timesheets_attached = True
 
     @api.model
     def _xero_retry_attachments(self, client, company):
@@ -411,24 +440,51 @@ class XeroInvoiceSync(models.AbstractModel):
             ],
             limit=ATTACH_RETRY_BATCH,
         )
-        self._xero_attach_timesheets(client, moves)
+        self._xero_attach_timesheets(client, moves, notify=False)
+
+    @api.model
+    def _xero_retry_attachments_of(self, moves):
+        """Push to Xero on invoices already in Xero: attach the timesheet PDFs that are still missing."""
+        missing = moves.filtered(
+            lambda m: m.move_type == "out_invoice" and m._xero_live() and not m.xero_timesheets_attached
+        )
+        for company, company_moves in missing.grouped("company_id").items():
+            try:
+                client = self._xero_connection(company)._xero_client()
+            except UserError:
+                continue  # not connected: nothing to attach it with
+            self._xero_attach_timesheets(client, company_moves)
 
     @api.model
     def _xero_timesheet_pdf(self, move):
-        """The invoiced timesheets as a PDF: the QWeb report when wkhtmltopdf renders it, else a plain table."""
+        """The invoiced timesheets as a PDF, or None when no renderer could make it (logged): the QWeb report
+        when Odoo found wkhtmltopdf, else a plain reportlab table. Both show every text as text (escaped), so
+        no text makes them fetch an URL or draw a link; wkhtmltopdf loads only the report's own assets from
+        Odoo (``report.url``), as for every Odoo report."""
         move.ensure_one()
-        report = self.env.ref("xero_timesync.action_report_xero_timesheets").sudo()
-        try:
-            content, _kind = self.env["ir.actions.report"].sudo()._render_qweb_pdf(report, move.ids)
-        except UserError:  # no wkhtmltopdf on this server
-            content = b""
-        if content[:5] == b"%PDF-":
-            return content
-        return self._xero_timesheet_pdf_plain(move)
+        renderers = [("reportlab", self._xero_timesheet_pdf_plain)]
+        if self.env["ir.actions.report"].get_wkhtmltopdf_state() == "ok":
+            renderers.insert(0, ("wkhtmltopdf", self._xero_timesheet_pdf_qweb))
+        for renderer, render in renderers:
+            try:
+                with self.env.cr.savepoint():
+                    content = render(move)
+            except Exception:  # a renderer's failure (any library error) must not fail the push
+                _logger.exception("The timesheet PDF of invoice %s failed in %s", move.id, renderer)
+                continue
+            if isinstance(content, bytes) and content.startswith(b"%PDF-"):  # Odoo renders HTML in tests
+                return content
+        return None
+
+    @api.model
+    def _xero_timesheet_pdf_qweb(self, move):
+        report = self.env.ref("xero_timesync.action_report_xero_timesheets")
+        return self.env["ir.actions.report"].sudo()._render_qweb_pdf(report, move.ids)[0]
 
     @api.model
     def _xero_timesheet_pdf_plain(self, move):
         from io import BytesIO  # noqa: PLC0415 (only without wkhtmltopdf)
+        from xml.sax.saxutils import escape  # noqa: PLC0415
 
         from reportlab.lib import colors  # noqa: PLC0415
         from reportlab.lib.pagesizes import A4, landscape  # noqa: PLC0415
@@ -436,12 +492,14 @@ class XeroInvoiceSync(models.AbstractModel):
         from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle  # noqa: PLC0415
 
         styles = getSampleStyleSheet()
-        rows = move._xero_timesheet_rows()
+
+        def text(value, style="BodyText"):
+            # Paragraph reads markup (<img> fetches, <a> links): every text is escaped into plain text
+            return Paragraph(escape(value), styles[style])
+
+        rows = move.sudo()._xero_timesheet_rows()  # the push's own PDF (a Settings administrator may push)
         data = [[_("Date"), _("Employee"), _("Task"), _("Description"), _("Hours")]]
-        data += [
-            [d, e, Paragraph(t, styles["BodyText"]), Paragraph(n, styles["BodyText"]), f"{h:.2f}"]
-            for d, e, t, n, h in rows
-        ]
+        data += [[d, text(e), text(t), text(n), f"{h:.2f}"] for d, e, t, n, h in rows]
         data.append(["", "", "", _("Total"), f"{sum(r[4] for r in rows):.2f}"])
         table = Table(data, colWidths=[70, 110, 170, 330, 50], repeatRows=1)
         table.setStyle(
@@ -457,9 +515,7 @@ class XeroInvoiceSync(models.AbstractModel):
         )
         title = _("Timesheets of %(invoice)s — %(client)s", invoice=move.name, client=move.partner_id.display_name)
         buffer = BytesIO()
-        SimpleDocTemplate(buffer, pagesize=landscape(A4), title=title).build(
-            [Paragraph(title, styles["Heading2"]), table]
-        )
+        SimpleDocTemplate(buffer, pagesize=landscape(A4), title=title).build([text(title, "Heading2"), table])
         return buffer.getvalue()
 
     # -- lookup and cancel at Xero ---------------------------------------------------------------
