@@ -39,6 +39,8 @@ PARAM_WEBHOOK_KEY = "xero_timesync.webhook_key"
 WEBHOOK_PATH = "/xero_timesync/webhook"
 WEBHOOK_MAX_BODY_BYTES = 256 * 1024  # Xero's deliveries are a few KB; anything larger is refused unread
 WEBHOOK_DELIVERY_RETENTION_DAYS = 7  # replays are recognised this long; a later one costs one idempotent run
+# deliveries naming no organisation connected here are kept (for replays) up to this many, the oldest dropped
+WEBHOOK_UNCONNECTED_DELIVERIES_MAX = 1000
 WEBHOOK_DEBOUNCE_SECONDS = 2  # a woken job waits this long after the last delivery: one run per burst
 JUST_SYNCED_SECONDS = 60  # a job woken again this soon after a webhook run, with nothing new, does nothing
 SYNC_LOG_STALE_HOURS = 6  # a run still "running" after this long lost its worker

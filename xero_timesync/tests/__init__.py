@@ -33,4 +33,5 @@ from . import (
     test_tracking,
     test_ux,
     test_webhook,
+    test_webhook_inputs,
 )
