@@ -17,6 +17,22 @@ BUS_CHANNEL = "xero_timesync.timer"
 TASK_LIMIT = 80
 
 
+def picker_limit(limit):
+    """Any client's ``limit`` → 1..TASK_LIMIT (none, or not a number: TASK_LIMIT)."""
+    try:
+        limit = int(limit)
+    except (TypeError, ValueError, OverflowError):  # None, text, a list, infinity, NaN
+        return TASK_LIMIT
+    return min(max(limit, 1), TASK_LIMIT)
+
+
+def picker_query(query):
+    """Any client's ``query`` → the text to match (a number is read as text; anything else matches all)."""
+    if isinstance(query, str):
+        return query
+    return str(query) if isinstance(query, int | float) and not isinstance(query, bool) else ""
+
+
 def format_duration(seconds):
     """1 h 05 min → "1:05" (minutes rounded down, as a running clock shows them)."""
     minutes = int(seconds // 60)
@@ -118,13 +134,17 @@ class XeroTimer(models.Model):
         return {"timer": current._xero_info()}
 
     @api.model
-    def xero_tasks(self, query="", include_archived=False, limit=TASK_LIMIT):
-        """Xero tasks the user may log time on, matched on the client's name, email or Xero contact number."""
+    def xero_tasks(self, query="", include_archived=False, limit=None):
+        """Xero tasks the user may log time on, matched on the client's name, email or Xero contact number.
+
+        Whatever JSON a client sends, ``limit`` is clamped to 1..TASK_LIMIT and a ``query`` that is not text or a
+        number matches every task.
+        """
         Task = self.env["project.task"].with_context(active_test=not include_archived)
         domain = Task._xero_timer_picker_domain()
-        if query:
+        if query := picker_query(query):
             domain &= Domain("xero_client", "ilike", query)
-        tasks = Task.search(domain, limit=min(int(limit or TASK_LIMIT), TASK_LIMIT), order="name, id")
+        tasks = Task.search(domain, limit=picker_limit(limit), order="name, id")
         return [
             {
                 "id": task.id,

@@ -28,6 +28,7 @@ from . import (
     test_sync_queries,
     test_timer,
     test_timer_http,
+    test_timer_inputs,
     test_timer_js,
     test_timesheet_pdf,
     test_tracking,
