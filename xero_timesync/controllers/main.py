@@ -1,4 +1,5 @@
 import logging
+import re
 
 from markupsafe import Markup, escape
 from werkzeug.exceptions import Forbidden
@@ -10,6 +11,18 @@ from .. import const
 
 _logger = logging.getLogger(__name__)
 
+# RFC 6749 (appendix A): state, code and error are printable ASCII; ours and Xero's are far shorter than these
+PRINTABLE_ASCII = re.compile(r"[\x20-\x7e]*")
+MAX_LENGTHS = {"state": 128, "code": 2048, "error": 128}
+
+
+def well_formed(**values):
+    """Whether every given callback parameter is absent or printable ASCII of a sane length."""
+    return all(
+        value is None or (len(value) <= MAX_LENGTHS[name] and PRINTABLE_ASCII.fullmatch(value))
+        for name, value in values.items()
+    )
+
 
 class XeroOAuthController(http.Controller):
     @http.route(const.OAUTH_CALLBACK_PATH, type="http", auth="user", methods=["GET"], readonly=False)
@@ -17,6 +30,9 @@ class XeroOAuthController(http.Controller):
         """Xero sends the admin back here after the consent page."""
         if not request.env.user.has_group("base.group_system"):
             raise Forbidden()
+        if not well_formed(state=state, code=code, error=error):
+            _logger.warning("Xero OAuth callback with a malformed state, code or error refused")
+            return self._retry_page(_("This answer from Xero could not be read. Start again with Enable integration."))
         wizard = request.env["xero.connect.wizard"]._from_oauth_state(state)
         if not wizard:
             _logger.warning("Xero OAuth callback with an unknown, used or foreign state")

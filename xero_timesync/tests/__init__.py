@@ -17,6 +17,7 @@ from . import (
     test_money_credit,
     test_money_events,
     test_money_payments,
+    test_oauth_inputs,
     test_ownership,
     test_polish,
     test_prefetch,

@@ -191,7 +191,7 @@ class XeroConnectWizard(models.TransientModel):
     @api.model
     def _from_oauth_state(self, state):
         """The current user's wizard waiting for this state, if the state is genuine, fresh and unused."""
-        if not state:
+        if not state or not isinstance(state, str) or not state.isascii():  # compare_digest wants ASCII text
             return self.browse()
         candidates = self.sudo().search(
             [("create_uid", "=", self.env.uid), ("oauth_state", "!=", False)], order="id desc", limit=20
