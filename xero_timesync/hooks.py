@@ -32,6 +32,11 @@ def uninstall_hook(env):
                 type(error).__name__,
                 error,
             )
+    try:  # consents never saved: their grants go back to Xero too (their wizards' table goes with the addon)
+        with env.cr.savepoint():
+            env["xero.connect.wizard"].sudo().search([])._xero_release_grant()
+    except Exception as error:  # noqa: BLE001 - best effort: the uninstall must go on
+        _logger.warning("Uninstall: could not revoke the grants of unsaved consents (%s)", type(error).__name__)
     params = env["ir.config_parameter"].sudo().search([("key", "=like", "xero_timesync.%")])
     _logger.info("Uninstall: removing %d system parameters xero_timesync.*", len(params))
     params.unlink()

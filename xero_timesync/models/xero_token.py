@@ -16,8 +16,9 @@ class XeroToken(models.Model):
     _description = "Xero OAuth2 token"
 
     connection_id = fields.Many2one("xero.connection", required=True, ondelete="cascade", index=True)
-    access_token = fields.Char(copy=False, groups="base.group_system")
-    refresh_token = fields.Char(copy=False, groups="base.group_system")
+    # the grant itself: read and written by the code only (sudo), never by a user, administrators included
+    access_token = fields.Char(copy=False, groups=fields.NO_ACCESS)
+    refresh_token = fields.Char(copy=False, groups=fields.NO_ACCESS)
     expires_at = fields.Float(copy=False, groups="base.group_system")
     scope = fields.Char(copy=False, groups="base.group_system")
 

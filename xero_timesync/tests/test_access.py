@@ -125,7 +125,7 @@ MATRIX = (
     Op("edit_structure", "rename an imported task",
        *writes("project.task", lambda fx: fx.task_allowed, {"name": "Renamed"}), "U U U U D U D"),
     Op("read_tokens", "read the Xero tokens",
-       *searches("xero.token", ["refresh_token"]), "A D D D D D D"),
+       *searches("xero.token", ["refresh_token"]), "D D D D D D D"),
     Op("read_sync_logs", "read the sync logs",
        *searches("xero.sync.log", ["state"]), "A D D D D D D"),
     Op("open_wizard", "start the Enable integration wizard",

@@ -48,11 +48,12 @@ class XeroConnectWizard(models.TransientModel):
     client_id = fields.Char("Client id")
     client_secret = fields.Char("Client secret", groups="base.group_system")
     redirect_uri = fields.Char(compute="_compute_redirect_uri")
-    oauth_state = fields.Char(copy=False, groups="base.group_system")
-    code_verifier = fields.Char(copy=False, groups="base.group_system")
-    session_fingerprint = fields.Char(copy=False, groups="base.group_system")
+    # the consent in flight and the grant it brought: read and written by the code only (sudo), never by a user
+    oauth_state = fields.Char(copy=False, groups=fields.NO_ACCESS)
+    code_verifier = fields.Char(copy=False, groups=fields.NO_ACCESS)
+    session_fingerprint = fields.Char(copy=False, groups=fields.NO_ACCESS)
     oauth_started = fields.Datetime(copy=False)
-    token_json = fields.Text(copy=False, groups="base.group_system")
+    token_json = fields.Text(copy=False, groups=fields.NO_ACCESS)
     tenant_line_ids = fields.One2many("xero.connect.wizard.tenant", "wizard_id")
     tenant_count = fields.Integer(compute="_compute_tenant_count")
     tenant_line_id = fields.Many2one("xero.connect.wizard.tenant", "Organisation", domain="[('wizard_id', '=', id)]")
@@ -116,6 +117,32 @@ class XeroConnectWizard(models.TransientModel):
         self._check_admin()
         return super().create(vals_list)
 
+    def unlink(self):
+        """A wizard goes (Odoo vacuums abandoned ones after an hour): the grant it never linked goes back to Xero."""
+        self._xero_release_grant()
+        return super().unlink()
+
+    def _xero_release_grant(self):
+        """Revoke at Xero the grants these wizards hold and did not link, then forget them with the consent's state.
+
+        Best effort at Xero (one attempt, no wait): the grant is wiped here whatever Xero answers, and a grant
+        Xero could not revoke dies unused after 60 days. Tokens are never logged.
+        """
+        wizards = self.sudo()
+        for wizard in wizards.filtered("token_json"):
+            try:
+                token = json.loads(wizard.token_json)
+                self.env["xero.service"]._xero_new_client(token=token, max_retries=0, max_wait=0).revoke()
+            except (XeroError, UserError, ValueError) as error:
+                _logger.warning(
+                    "Xero connect wizard %s: could not revoke the unused grant at Xero (%s); it is forgotten here",
+                    wizard.id,
+                    getattr(error, "code", type(error).__name__),
+                )
+        wizards.filtered(lambda w: w.token_json or w.oauth_state or w.code_verifier).write(
+            {"token_json": False, "oauth_state": False, "code_verifier": False}
+        )
+
     def _check_admin(self):
         if not self.env.user.has_group("base.group_system"):
             raise AccessError(_("Only administrators can enable the Xero integration."))
@@ -132,15 +159,8 @@ class XeroConnectWizard(models.TransientModel):
 
     def _fail(self, message):
         """End in a clear message and a way to retry; nothing half-connected is kept."""
-        self.sudo().write(
-            {
-                "step": "error",
-                "error_message": message,
-                "token_json": False,
-                "oauth_state": False,
-                "code_verifier": False,
-            }
-        )
+        self._xero_release_grant()
+        self.sudo().write({"step": "error", "error_message": message})
 
     # -- step: Xero app credentials --------------------------------------------------------------
     def action_save_credentials(self):
@@ -402,6 +422,10 @@ class XeroConnectWizard(models.TransientModel):
             except XeroError:
                 _logger.info("Could not remove the unused Xero connection %s", other.xero_connection_uuid)
         wizard.token_json = False
+        # a grant another wizard of this company still holds is superseded: Save there would undo this link
+        self.sudo().search(
+            [("company_id", "=", self.company_id.id), ("id", "!=", self.id), ("token_json", "!=", False)]
+        )._xero_release_grant()
         return connection
 
     def action_open_project(self):
