@@ -27,9 +27,14 @@ INVOICE_PATH = "/AccountsReceivable/View.aspx?InvoiceID={invoice_id}"
 class AccountMove(models.Model):
     _inherit = "account.move"
 
-    xero_invoice_id = fields.Char("Xero InvoiceID", copy=False, readonly=True, index="btree_not_null")
-    xero_invoice_number = fields.Char("Xero number", copy=False, readonly=True)
-    xero_status = fields.Selection(XERO_STATUSES, "Xero status", copy=False, readonly=True, index="btree_not_null")
+    # internal users' (the guards of any invoice read them); a portal customer sees Xero's own invoice instead
+    xero_invoice_id = fields.Char(
+        "Xero InvoiceID", copy=False, readonly=True, index="btree_not_null", groups="base.group_user"
+    )
+    xero_invoice_number = fields.Char("Xero number", copy=False, readonly=True, groups="base.group_user")
+    xero_status = fields.Selection(
+        XERO_STATUSES, "Xero status", copy=False, readonly=True, index="btree_not_null", groups="base.group_user"
+    )
     xero_pushed_at = fields.Datetime("Pushed to Xero", copy=False, readonly=True, groups=BILLING_GROUPS)
     xero_push_error = fields.Text("Xero push error", copy=False, readonly=True, groups=BILLING_GROUPS)
     xero_push_nonce = fields.Char(
@@ -38,7 +43,11 @@ class AccountMove(models.Model):
     xero_url = fields.Char("Xero link", compute="_compute_xero_url", groups=BILLING_GROUPS)
     # set by the "Invoice time" wizard
     xero_invoice_rounding = fields.Selection(
-        [("0", "No rounding"), ("6", "6 minutes"), ("15", "15 minutes")], "Time rounding", copy=False, readonly=True
+        [("0", "No rounding"), ("6", "6 minutes"), ("15", "15 minutes")],
+        "Time rounding",
+        copy=False,
+        readonly=True,
+        groups="base.group_user",
     )
     xero_revenue_account_code = fields.Char("Xero revenue account", copy=False, readonly=True, groups=BILLING_GROUPS)
     xero_expense_account_code = fields.Char(
@@ -60,7 +69,11 @@ class AccountMove(models.Model):
     # -- the money comes back (issue 15; logic in xero.money; credit notes pushed: xero.invoice.sync) --
     xero_payment_error = fields.Char("Xero payments", copy=False, readonly=True, groups=BILLING_GROUPS)
     xero_allocated = fields.Boolean(
-        "Allocated in Xero", copy=False, readonly=True, help="This credit note is allocated to its invoice in Xero."
+        "Allocated in Xero",
+        copy=False,
+        readonly=True,
+        help="This credit note is allocated to its invoice in Xero.",
+        groups="base.group_user",
     )
     xero_timesheets_attached = fields.Boolean(
         "Timesheets attached in Xero", copy=False, readonly=True, groups=BILLING_GROUPS

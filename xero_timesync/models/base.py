@@ -1,8 +1,9 @@
 """The fields Xero and the synchronization own, on every model: written by the integration only.
 
-A stored, read-only field named ``xero_*`` (or ``is_xero_*``) holds what Xero said or what the
-integration decided (a ContactID, an InvoiceID and its status, a push nonce, the invoice line a timesheet is
-billed on). ``readonly`` only hides it in forms; over JSON-RPC anyone with write access could set it and,
+A stored, read-only field named ``xero_*`` (or ``is_xero_*``), and every stored, read-only field of the
+addon's own ``xero.*`` records (a connection's organisation, token and project, a tax rate or tracking
+option as Xero lists it), holds what Xero said or what the integration decided (a ContactID, an InvoiceID
+and its status, a push nonce, the invoice line a timesheet is billed on). ``readonly`` only hides it in forms; over JSON-RPC anyone with write access could set it and,
 say, reroute a client's invoices to another Xero contact. These guards refuse such a write for everyone,
 administrators included, unless the integration's own code writes (``ownership.integration_writes``).
 A new field of that kind is guarded without being listed anywhere.
@@ -14,6 +15,7 @@ from odoo.exceptions import AccessError
 from ..ownership import integration_writes
 
 OWNED_PREFIXES = ("xero_", "is_xero_")
+LOG_COLUMNS = frozenset({"id", "create_uid", "create_date", "write_uid", "write_date", "display_name"})
 
 
 class Base(models.AbstractModel):
@@ -22,10 +24,14 @@ class Base(models.AbstractModel):
     @api.model
     @tools.ormcache()
     def _xero_owned_fields(self):
+        own_records = self._name.startswith("xero.") and not (self._transient or self._abstract)
         return frozenset(
             name
             for name, field in self._fields.items()
-            if field.store and field.readonly and name.startswith(OWNED_PREFIXES)
+            if field.store
+            and field.readonly
+            and name not in LOG_COLUMNS
+            and (own_records or name.startswith(OWNED_PREFIXES))
         )
 
     def _xero_check_owned_fields(self, vals_list, creating=False):

@@ -29,13 +29,21 @@ class ResCompany(models.Model):
         "Timer rounding",
         default="1",
         required=True,
+        groups="base.group_user",
         help="Stopped timers record their time rounded to this step.",
     )
     xero_timer_rounding_method = fields.Selection(
-        [("up", "Round up"), ("nearest", "Round to nearest")], "Timer rounding method", default="up", required=True
+        [("up", "Round up"), ("nearest", "Round to nearest")],
+        "Timer rounding method",
+        default="up",
+        required=True,
+        groups="base.group_user",
     )
     xero_timer_minimum = fields.Integer(
-        "Minimum timer (minutes)", default=1, help="Shorter timers are discarded with a notice instead of recorded."
+        "Minimum timer (minutes)",
+        default=1,
+        groups="base.group_user",
+        help="Shorter timers are discarded with a notice instead of recorded.",
     )
 
     _xero_timer_minimum_positive = models.Constraint(

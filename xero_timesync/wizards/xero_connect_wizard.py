@@ -146,6 +146,8 @@ class XeroConnectWizard(models.TransientModel):
     def _check_admin(self):
         if not self.env.user.has_group("base.group_system"):
             raise AccessError(_("Only administrators can enable the Xero integration."))
+        # the caller's own wizard (creator and company rules): its steps write as the system below
+        self.check_access("write")
 
     def _reopen(self):
         return {
@@ -204,6 +206,7 @@ class XeroConnectWizard(models.TransientModel):
 
     def action_retry(self):
         self.ensure_one()
+        self._check_admin()
         self.sudo().write({"step": "connect", "error_message": False})
         return self._reopen()
 
