@@ -65,6 +65,8 @@ ALLOW = [
     (MEMBERS, "res.company", "read", "*"),
     (MEMBERS, "res.company", "read_field", "xero_timer_*|xero_invoice_rounding|xero_push_status|xero_tracking_*"),
     (MEMBERS, "res.company", "read_field", "xero_connection_id"),
+    (MEMBERS, "mail.followers", "read*", "*"),  # the target follows the Xero project: Odoo shows its followers
+    (BILLING, "res.company", "read_field", "*"),  # the company's invoicing settings, watermarks and errors
     (INTERNAL, "res.users", "read*", "*"),  # Odoo shows users to every internal user (mentions, chatter)
     (("employee",), "account.analytic.line", "read*", "*"),  # the target line is the employee's own
     (("admin", "accountant", "auditor", "project_admin"), "account.analytic.line", "read*", "*"),  # approvers
@@ -84,6 +86,9 @@ ALLOW = [
     (("portal",), "account.move", "read", "*"),
     (("portal",), "account.move.line", "read*", "*"),
     (("portal", "other_admin"), "res.company", "read", "*"),
+    # Odoo's Settings administrators administer every company (they may give themselves company A): A's
+    # settings are theirs to read, but not A's Xero organisation (see ALLOW_IF_EMPTY)
+    (("other_admin",), "res.company|res.config.settings", "read*", "*"),
     (("accountant",), "xero.push.attempt", "read*", "*"),
     (("accountant", "auditor"), "xero.tracking.*", "read*", "*"),
     # The Settings administrator reads everything of their company; any Settings administrator reads the
@@ -138,6 +143,23 @@ ALLOW = [
     (("admin",), "xero.connection|res.config.settings|xero.connect.wizard|project.project", "method", "*"),
     (("admin",), "xero.tracking.mapping", "method", "*"),
 ]
+
+
+# (roles, model, fields): these roles may read the field, but must find it empty: another company's Xero
+# organisation, as Settings shows it through the company (res.company.xero_connection_id is per user).
+CONNECTION_FIELDS = (
+    "xero_connection_id|xero_state|xero_tenant_*|xero_owner_*|xero_connected_since|xero_last_*|xero_revenue_*"
+    "|xero_expense_*|xero_sync_log_count|xero_refused_count|xero_quota_*|xero_token_*|xero_next_sync_date"
+    "|xero_failed_push_count|xero_tracking_summary"
+)
+ALLOW_IF_EMPTY = [(("other_admin",), "res.company|res.config.settings", CONNECTION_FIELDS)]
+
+
+def allowed_if_empty(role, model, field):
+    return any(
+        role in roles and _match(model_pattern, model) and _match(field_pattern, field)
+        for roles, model_pattern, field_pattern in ALLOW_IF_EMPTY
+    )
 
 
 def _match(pattern, value):

@@ -284,6 +284,14 @@ def pick_targets(w, models):
         "xero.invoice.wizard": w.invoice_wizard,
         "account.move.reversal": w.reversal_id,
     }
+    # a Regular member's row following the Xero project: what only the membership code may add or remove
+    employee_partner = admin.call("res.users", "read", [w.uids["employee"]], ["partner_id"])[0]["partner_id"][0]
+    member_rows = admin.search_read(
+        "mail.followers",
+        [("res_model", "=", "project.project"), ("res_id", "=", w.project_id), ("partner_id", "=", employee_partner)],
+        ["id"],
+    )
+    chosen["mail.followers"] = member_rows[0]["id"] if member_rows else 0
     tables = db.tables()
     for info in models.values():
         if info.table not in tables:
@@ -371,7 +379,11 @@ class Prober:
                 found = answer.ok and bool(answer.result)
                 self.tally.judge(role, info.name, "search_read", f"#{target}", found and "the record was found")
             fields = sorted(info.addon_fields - hostile.MAGIC) if not info.own else []
-            fields = [name for name in fields if not allowed(role, info.name, "read_field", name)]
+            fields = [
+                name
+                for name in fields
+                if not allowed(role, info.name, "read_field", name) or hostile.allowed_if_empty(role, info.name, name)
+            ]
             if not fields:
                 continue
             if not readable:  # one call for all its fields: the record's rules refuse them alike
@@ -382,6 +394,8 @@ class Prober:
             for name in fields:
                 answer = call(rpc, info.name, "read", [target], [name])
                 got = answer.ok and any(name in row for row in answer.result or [])
+                if got and hostile.allowed_if_empty(role, info.name, name):
+                    got = any(row.get(name) not in (False, None, "", 0, 0.0, []) for row in answer.result)
                 self.tally.judge(
                     role, info.name, "read_field", name, got and f"read {short(answer.result[0][name], 30)}"
                 )

@@ -24,7 +24,11 @@ class Base(models.AbstractModel):
     @api.model
     @tools.ormcache()
     def _xero_owned_fields(self):
-        own_records = self._name.startswith("xero.") and not (self._transient or self._abstract)
+        own_records = (
+            self._name.startswith("xero.")
+            and not (self._transient or self._abstract)
+            and not getattr(self, "_xero_user_records", False)
+        )
         return frozenset(
             name
             for name, field in self._fields.items()
