@@ -186,6 +186,24 @@ def _class_model(cls):
     return model[0] if isinstance(model, list) else model
 
 
+def users_records():
+    """The addon's own models whose records are their users' (``_xero_owned_records = False``: a running timer,
+    the administrator's tracking mapping), not Xero's: their read-only fields are not Xero-owned."""
+    found = set()
+    for path in sorted(ADDON.rglob("*.py")):
+        if "tests" in path.parts:
+            continue
+        for cls in (n for n in ast.walk(ast.parse(path.read_text())) if isinstance(n, ast.ClassDef)):
+            for stmt in cls.body:
+                if (
+                    isinstance(stmt, ast.Assign)
+                    and ast.unparse(stmt.targets[0]) == "_xero_owned_records"
+                    and ast.literal_eval(stmt.value) is False
+                ):
+                    found.add(_class_model(cls))
+    return found
+
+
 @dataclass(frozen=True)
 class Method:
     model: str
@@ -285,11 +303,14 @@ def addon_models(admin, methods):
     return models
 
 
+USERS_RECORDS = users_records()
+
+
 def owned_fields(info):
     """The fields Xero or the synchronization owns: stored, read-only in their definition; on models the addon
     extends, those it adds whose name says Xero. Not relational lists (x2many), not the magic columns, not the
     values computed from others (related fields are kept: writing one writes its source)."""
-    if info.transient:
+    if info.transient or info.name in USERS_RECORDS:
         return []
     names = []
     for name in sorted(info.addon_fields if not info.own else info.fields):

@@ -27,7 +27,7 @@ class Base(models.AbstractModel):
         own_records = (
             self._name.startswith("xero.")
             and not (self._transient or self._abstract)
-            and not getattr(self, "_xero_user_records", False)
+            and getattr(self, "_xero_owned_records", True)
         )
         return frozenset(
             name

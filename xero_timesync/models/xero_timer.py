@@ -43,7 +43,7 @@ class XeroTimer(models.Model):
     _name = "xero.timer"
     _description = "Running timer"
     _rec_name = "task_id"
-    _xero_user_records = True  # the user's own record, guarded by its create and write below, not Xero's
+    _xero_owned_records = False  # the user's own record, guarded by its create and write below, not Xero's
 
     user_id = fields.Many2one(
         "res.users", required=True, readonly=True, ondelete="cascade", default=lambda self: self.env.user

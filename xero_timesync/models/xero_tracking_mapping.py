@@ -24,6 +24,7 @@ DIMENSION_FIELDS = {
 
 class XeroTrackingMapping(models.Model):
     _name = "xero.tracking.mapping"
+    _xero_owned_records = False  # the Settings administrator's mapping, not what Xero said
     _description = "Xero tracking option of an employee, department or project"
     _order = "dimension, name, id"
 
