@@ -3,10 +3,12 @@
 A stored, read-only field named ``xero_*`` (or ``is_xero_*``), and every stored, read-only field of the
 addon's own ``xero.*`` records (a connection's organisation, token and project, a tax rate or tracking
 option as Xero lists it), holds what Xero said or what the integration decided (a ContactID, an InvoiceID
-and its status, a push nonce, the invoice line a timesheet is billed on). ``readonly`` only hides it in forms; over JSON-RPC anyone with write access could set it and,
-say, reroute a client's invoices to another Xero contact. These guards refuse such a write for everyone,
-administrators included, unless the integration's own code writes (``ownership.integration_writes``).
-A new field of that kind is guarded without being listed anywhere.
+and its status, a push nonce, the invoice line a timesheet is billed on). ``readonly`` only hides it in
+forms; over JSON-RPC anyone with write access could set it and, say, reroute a client's invoices to another
+Xero contact. These guards refuse such a write for everyone, administrators included, unless the
+integration's own code writes (``ownership.integration_writes``). A new field of that kind is guarded
+without being listed anywhere. An addon model whose records are its users' (a running timer, the
+administrator's tracking mapping) says so with ``_xero_owned_records = False``.
 """
 
 from odoo import _, api, models, tools
