@@ -65,7 +65,9 @@ ALLOW = [
     (MEMBERS, "res.company", "read", "*"),
     (MEMBERS, "res.company", "read_field", "xero_timer_*|xero_invoice_rounding|xero_push_status|xero_tracking_*"),
     (MEMBERS, "res.company", "read_field", "xero_connection_id"),
-    (MEMBERS, "mail.followers", "read*", "*"),  # the target follows the Xero project: Odoo shows its followers
+    # The target follows the Xero project. Odoo lets every internal user read follower rows (a partner and a
+    # document id, no document data): the members list itself (xero.project.member) is what companies keep apart.
+    (INTERNAL, "mail.followers", "read*", "*"),
     (BILLING, "res.company", "read_field", "*"),  # the company's invoicing settings, watermarks and errors
     (INTERNAL, "res.users", "read*", "*"),  # Odoo shows users to every internal user (mentions, chatter)
     (("employee",), "account.analytic.line", "read*", "*"),  # the target line is the employee's own
@@ -442,7 +444,7 @@ class Db:
         overrides = {}
         for columns in self.unique_columns(table):
             text = sorted(columns & texts)
-            if not text:
+            if not text or text[0].endswith("model"):  # a copy naming another model is another record's row
                 return None
             overrides[text[0]] = f"hostile-{uuid.uuid4()}"
         columns = [c for c in self.columns(table) if c != "id"]

@@ -517,7 +517,9 @@ class XeroContactSync(models.AbstractModel):
         connection._check_xero_admin()
         if not connection or connection.ensure_one().state != "connected":
             raise UserError(_("The Xero integration is not connected; enable it first."))
-        log = self.sudo()._xero_sync(connection.sudo(), "manual", time_budget=const.INTERACTIVE_SYNC_BUDGET_SECONDS)
+        # a button's request, whatever its caller puts in the context: never a cron run that commits its pages
+        interactive = self.sudo().with_context(ir_cron_progress_id=False)
+        log = interactive._xero_sync(connection.sudo(), "manual", time_budget=const.INTERACTIVE_SYNC_BUDGET_SECONDS)
         return log._notification_action()
 
     @api.model

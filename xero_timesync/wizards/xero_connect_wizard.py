@@ -399,9 +399,9 @@ class XeroConnectWizard(models.TransientModel):
             }
         connection = self._link_connection()
         connection.write({**accounts, **scope})
-        log = connection.env["xero.contact.sync"]._xero_sync(
-            connection, "wizard", time_budget=const.INTERACTIVE_SYNC_BUDGET_SECONDS
-        )
+        # Save's request, whatever its caller puts in the context: never a cron run that commits its pages
+        Sync = connection.env["xero.contact.sync"].with_context(ir_cron_progress_id=False)
+        log = Sync._xero_sync(connection, "wizard", time_budget=const.INTERACTIVE_SYNC_BUDGET_SECONDS)
         self.write({"step": "done", "sync_log_id": log.id, "result_message": log.summary})
         return self._reopen()
 
