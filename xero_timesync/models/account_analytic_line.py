@@ -144,8 +144,7 @@ class AccountAnalyticLine(models.Model):
     def create(self, vals_list):
         lines = super().create(vals_list)
         lines._check_xero_task_visible(after_write=False)
-        if any("partner_id" in vals for vals in vals_list):
-            lines._check_xero_client()
+        lines._check_xero_client()  # whatever set it: the values, a default_partner_id, an ir.default
         return lines
 
     def write(self, vals):

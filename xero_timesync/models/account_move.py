@@ -161,20 +161,45 @@ class AccountMove(models.Model):
         """Invoices that exist in Xero (pushed, not voided or deleted there)."""
         return self.filtered(lambda m: m.xero_invoice_id and m.xero_status not in GONE_STATUSES)
 
-    def button_draft(self):
-        if not integration_writes(self.env, CANCEL):
-            live = self._xero_live()
-            if live:
-                raise UserError(
-                    _(
-                        "%(invoice)s is in Xero as %(number)s: its amounts can no longer change here. To correct it,"
-                        " cancel it (Odoo then voids or deletes it in Xero and releases its timesheets) and invoice"
-                        " again.",
-                        invoice=live[0].display_name,
-                        number=live[0].xero_invoice_number,
-                    )
+    def _xero_check_reopen(self):
+        """A document that lives at Xero keeps its amounts: only Cancel (which voids or deletes it at Xero in the
+        same transaction) changes its state, marked CANCEL by its own code, never by the caller."""
+        if integration_writes(self.env, CANCEL):
+            return
+        live = self._xero_live()
+        if live:
+            raise UserError(
+                _(
+                    "%(invoice)s is in Xero as %(number)s: its amounts can no longer change here. To correct it,"
+                    " cancel it (Odoo then voids or deletes it in Xero and releases its timesheets) and invoice"
+                    " again.",
+                    invoice=live[0].display_name,
+                    number=live[0].xero_invoice_number,
                 )
+            )
+
+    def button_draft(self):
+        self._xero_check_reopen()
         return super().button_draft()
+
+    def write(self, vals):
+        if "state" in vals:
+            self.filtered(lambda move: move.state != vals["state"])._xero_check_reopen()
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_xero_live(self):
+        """Not even with Odoo's ``force_delete``: the invoice would stay at Xero and its time be billed again."""
+        live = self._xero_live()
+        if live:
+            raise UserError(
+                _(
+                    "%(invoice)s is in Xero as %(number)s and cannot be deleted: cancel it instead (Odoo then voids or"
+                    " deletes it in Xero).",
+                    invoice=live[0].display_name,
+                    number=live[0].xero_invoice_number,
+                )
+            )
 
     def button_cancel(self):
         refunds = self._xero_live().filtered(lambda m: m.move_type == "out_refund")

@@ -40,29 +40,50 @@ class Base(models.AbstractModel):
             and (own_records or name.startswith(OWNED_PREFIXES))
         )
 
-    def _xero_check_owned_fields(self, vals_list, creating=False):
-        owned = self._xero_owned_fields()
-        if not owned:
-            return
-        written = {name for vals in vals_list for name in owned.intersection(vals)}
-        if creating:  # a caller's default_<field> context key fills the field after this check
-            written.update(name for name in owned if f"default_{name}" in self.env.context)
-        if written and not integration_writes(self.env):
-            labels = ", ".join(sorted(self._fields[name].string for name in written))
-            raise AccessError(
-                _(
-                    "%(fields)s of %(model)s come from Xero and the integration only: nobody can set them by hand,"
-                    " administrators included.",
-                    fields=labels,
-                    model=self._description,
-                )
+    def _xero_refuse_owned_fields(self, names):
+        labels = ", ".join(sorted(self._fields[name].string for name in names))
+        raise AccessError(
+            _(
+                "%(fields)s of %(model)s come from Xero and the integration only: nobody can set them by hand,"
+                " administrators included.",
+                fields=labels,
+                model=self._description,
             )
+        )
 
     @api.model_create_multi
     def create(self, vals_list):
-        self._xero_check_owned_fields(vals_list, creating=True)
+        owned = self._xero_owned_fields()
+        if owned and not integration_writes(self.env):
+            written = {name for vals in vals_list for name in owned.intersection(vals)}
+            if written:
+                self._xero_refuse_owned_fields(written)
         return super().create(vals_list)
 
     def write(self, vals):
-        self._xero_check_owned_fields([vals])
+        owned = self._xero_owned_fields()
+        if owned and not integration_writes(self.env):
+            # a value written again unchanged is no change (Odoo's contact merge writes every field it keeps)
+            changed = {
+                name
+                for name in owned.intersection(vals)
+                for record in self
+                if record._fields[name].convert_to_write(record[name], record) != vals[name]
+            }
+            if changed:
+                self._xero_refuse_owned_fields(changed)
         return super().write(vals)
+
+    def _add_missing_default_values(self, values):
+        """Defaults never fill an owned field, whoever creates: a caller's ``default_*`` context key or their own
+        ``ir.default`` (public: ``ir.default.set``) would otherwise ride along even the integration's own
+        creates. The fields' own defaults in the code still apply."""
+        owned = self._xero_owned_fields()
+        if owned:
+            defaults = self.env["ir.default"]._get_model_defaults(self._name)
+            forged = {
+                name for name in owned.difference(values) if f"default_{name}" in self.env.context or name in defaults
+            }
+            if forged:
+                self._xero_refuse_owned_fields(forged)
+        return super()._add_missing_default_values(values)

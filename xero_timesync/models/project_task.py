@@ -198,8 +198,7 @@ class ProjectTask(models.Model):
     def create(self, vals_list):
         if not self._xero_importing():
             tasks = super().create(vals_list)
-            if any("partner_id" in vals for vals in vals_list):
-                tasks._check_xero_subtask_client()
+            tasks._check_xero_subtask_client()  # whatever set it: the values, a default_partner_id, an ir.default
             return tasks
         # Batched import. project.task.create subscribes the creator to each task one by one (three
         # queries per task; an import's creator follows none) and hr_timesheet's default of encode_uom_in_days reads uom.product_uom_day

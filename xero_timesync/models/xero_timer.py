@@ -61,6 +61,7 @@ class XeroTimer(models.Model):
                 if "start" in vals:
                     raise UserError(_("A timer starts now: log earlier work as a timesheet line instead."))
                 self._xero_trackable_task(vals.get("task_id"))
+                vals["start"] = fields.Datetime.now()  # not a default a caller could set (context, ir.default)
         return super().create(vals_list)
 
     def write(self, vals):

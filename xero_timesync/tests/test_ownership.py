@@ -216,3 +216,82 @@ class TestOwnership(OwnershipFixture, HttpCase):
                 )
                 self.assertIn("error", response.json())
         self.assertEqual(self.snapshot(self.task, before), before)
+
+    # -- the review's findings: defaults, Odoo's own switches, merges -----------------------------------
+    def test_a_live_invoice_is_neither_reopened_nor_deleted_by_a_plain_write(self):
+        invoice = self.posted_invoice()
+        invoice.with_user(self.accountant).action_xero_push()
+        for vals in ({"state": "draft"}, {"state": "cancel"}):
+            with self.subTest(vals=vals), self.assertRaises(UserError):
+                invoice.with_user(self.accountant).with_context(**ANY_CONTEXT).write(vals)
+        with self.assertRaises(UserError):
+            invoice.with_user(self.admin).with_context(force_delete=True).unlink()
+        invoice.invalidate_recordset()
+        self.assertEqual(invoice.state, "posted")
+        self.assertTrue(invoice.exists())
+        self.assertEqual([i["Status"] for i in self.xero_invoices()], ["DRAFT"])
+
+    def test_personal_defaults_fill_no_owned_field(self):
+        """ir.default.set is public: an employee's own default must not stamp their time onto an invoice."""
+        self.task.xero_hourly_rate = 100.0
+        self.timesheet(1.0)
+        invoice = self.invoice_time()
+        Default = self.env["ir.default"].with_user(self.employee)
+        Default.set("account.analytic.line", "xero_invoice_line_id", invoice.invoice_line_ids[0].id, user_id=True)
+        with self.assertRaises(AccessError):
+            self.env["account.analytic.line"].with_user(self.employee).create(
+                {"name": "Slipped in", "task_id": self.task.id, "project_id": self.project.id, "unit_amount": 5.0}
+            )
+        Default.set("project.task", "xero_contact_id", "forged", user_id=True)
+        with self.assertRaises(AccessError):
+            self.env["project.task"].with_user(self.employee).create(
+                {"name": "Forged", "parent_id": self.task.id, "project_id": self.project.id}
+            )
+        self.assertEqual(invoice.invoice_line_ids.xero_timesheet_ids.mapped("name"), ["Work"])
+        self.assertFalse(self.env["project.task"].search([("xero_contact_id", "=", "forged")]))
+
+    def test_a_default_client_in_the_context_bills_nobody_else(self):
+        Line = self.env["account.analytic.line"].with_user(self.employee)
+        with self.assertRaises(UserError):
+            Line.with_context(default_partner_id=self.other_partner.id).create(
+                {"name": "Work", "task_id": self.task.id, "project_id": self.project.id, "unit_amount": 1.0}
+            )
+        Task = self.env["project.task"].with_user(self.employee)
+        with self.assertRaises(UserError):
+            Task.with_context(default_partner_id=self.other_partner.id).create(
+                {"name": "Elsewhere", "parent_id": self.task.id, "project_id": self.project.id}
+            )
+        self.assertFalse(
+            Line.sudo().search([("partner_id", "=", self.other_partner.id), ("task_id", "=", self.task.id)])
+        )
+
+    def test_the_integrations_own_code_takes_no_owned_default_from_the_caller(self):
+        """Invoice time writes the rounding and accounts it owns; a caller's default_xero_invoice_id must not ride
+        along and make the new invoice look live at Xero."""
+        self.task.xero_hourly_rate = 100.0
+        self.timesheet(1.0)
+        forged = {"default_xero_invoice_id": "forged-invoice-id", "default_xero_status": "AUTHORISED"}
+        Wizard = self.env["xero.invoice.wizard"].with_user(self.accountant)
+        wizard = Wizard.browse(Wizard._action_open(self.partner)["res_id"]).with_context(**forged)
+        self.assertTrue(wizard.timesheet_ids)
+        with self.assertRaises(AccessError):
+            wizard.action_create_invoice()
+        self.assertFalse(self.env["account.move"].search([("xero_invoice_id", "=", "forged-invoice-id")]))
+
+    def test_merging_a_duplicate_into_a_xero_client_still_works(self):
+        duplicate = self.env["res.partner"].create({"name": self.partner.name, "email": "dup@example.com"})
+        merge = (
+            self.env["base.partner.merge.automatic.wizard"]
+            .with_user(self.admin)
+            .create({"partner_ids": [(6, 0, (self.partner | duplicate).ids)], "dst_partner_id": self.partner.id})
+        )
+        merge.action_merge()
+        self.assertFalse(duplicate.exists())
+        self.assertTrue(self.partner.xero_contact_id)
+
+    def test_a_timer_cannot_be_backdated_by_a_default(self):
+        self.env["hr.employee"].search([("user_id", "=", self.employee.id)]).company_id = self.company
+        Timer = self.env["xero.timer"].with_user(self.employee).with_context(default_start="2020-01-01 00:00:00")
+        Timer.xero_start(self.task.id)
+        timer = Timer.search([("user_id", "=", self.employee.id)])
+        self.assertGreater(timer.start.year, 2020)
