@@ -684,7 +684,17 @@ class Attacks:
             self.db.restore(table, before)
 
     def run(self):
-        for attack in (self.item1, self.item2, self.item3, self.item4, self.item5, self.item6, self.item7):
+        attacks = (
+            self.item1,
+            self.item2,
+            self.item3,
+            self.item3_review,
+            self.item4,
+            self.item5,
+            self.item6,
+            self.item7,
+        )
+        for attack in attacks:
             attack()
         self.p.restore_world()
 
@@ -778,6 +788,27 @@ class Attacks:
         self.judge("accountant", "account.move", 3, "clear xero_invoice_id, push again",
                    len(live) > 1 and f"{len(live)} invoices with reference {name} at Xero")  # fmt: skip
         self.db.restore("account_move", before)
+
+    # 3, as the review of issue 21 found them: Odoo's own roads around a button's guard and around the values
+    def item3_review(self):
+        w = self.w
+        self.write(3, "accountant", "account.move", w.move_draft, {"state": "draft"},
+                   what="reset a pushed invoice to draft by writing its state")  # fmt: skip
+        call(w.sessions["admin"], "account.move", "unlink", [w.move_draft], context={"force_delete": True})
+        self.judge("admin", "account.move", 3, "delete a pushed invoice, ctx force_delete",
+                   self.db.row("account_move", w.move_draft) is None and "the invoice live at Xero was deleted")  # fmt: skip
+        # a personal default (ir.default.set is public) stamping new time onto a client's invoice
+        invoice_line = self.db.value("account_analytic_line", "xero_invoice_line_id", w.line_billed)
+        defaults, lines = self.db.max_id("ir_default"), self.db.max_id("account_analytic_line")
+        employee = w.sessions["employee"]
+        call(employee, "ir.default", "set", "account.analytic.line", "xero_invoice_line_id", invoice_line, True)
+        call(employee, "account.analytic.line", "create", [{"task_id": w.task_victim, "project_id": w.project_id,
+             "name": "slipped in", "unit_amount": 5.0, "date": TODAY}])  # fmt: skip
+        stamped = self.db.count("account_analytic_line", "id > %s AND xero_invoice_line_id IS NOT NULL", (lines,))
+        self.judge("employee", "account.analytic.line", 3, "a personal default stamping time onto an invoice",
+                   stamped and f"{stamped} line(s) joined a client's invoice")  # fmt: skip
+        self.db.query("DELETE FROM ir_default WHERE id > %s", (defaults,))
+        self.db.query("DELETE FROM account_analytic_line WHERE id > %s", (lines,))
 
     # 4. user text becomes markup in the PDF sent to the customer
     def item4(self):

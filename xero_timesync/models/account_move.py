@@ -183,8 +183,8 @@ class AccountMove(models.Model):
         return super().button_draft()
 
     def write(self, vals):
-        if "state" in vals:
-            self.filtered(lambda move: move.state != vals["state"])._xero_check_reopen()
+        if "state" in vals and vals["state"] != "posted":  # posting a credit note brought back from Xero is fine
+            self.filtered(lambda move: move.state == "posted")._xero_check_reopen()
         return super().write(vals)
 
     @api.ondelete(at_uninstall=False)
