@@ -118,7 +118,13 @@ class XeroConnectWizard(models.TransientModel):
         return super().create(vals_list)
 
     def unlink(self):
-        """A wizard goes (Odoo vacuums abandoned ones after an hour): the grant it never linked goes back to Xero."""
+        """A wizard goes (Odoo vacuums abandoned ones after an hour): the grant it never linked goes back to Xero.
+
+        Odoo's RPC calls this method before any access check, and the revocation at Xero survives the rollback
+        of a refused call: rights are checked first (nobody may delete these wizards but the system).
+        """
+        if not self.env.su:
+            self.check_access("unlink")
         self._xero_release_grant()
         return super().unlink()
 
