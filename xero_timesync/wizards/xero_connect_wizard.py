@@ -152,8 +152,9 @@ class XeroConnectWizard(models.TransientModel):
     def _check_admin(self):
         if not self.env.user.has_group("base.group_system"):
             raise AccessError(_("Only administrators can enable the Xero integration."))
-        # the caller's own wizard (creator and company rules): its steps write as the system below
-        self.check_access("write")
+        # the caller's own wizard (creator and company rules): its steps write as the system below; checked
+        # without sudo(), on which Odoo's access check does nothing
+        self.sudo(False).check_access("write")
 
     def _reopen(self):
         return {
