@@ -251,10 +251,14 @@ class XeroConnection(models.Model):
     # -- actions ---------------------------------------------------------------------------------
     def _check_xero_admin(self):
         """Settings administrators only (a Xero administrator reads), and of these connections' companies:
-        the buttons run as the system, so a connection of another company is refused here."""
+        the buttons run as the system, so a connection of another company is refused here.
+
+        The user is judged whatever environment the records carry: Odoo's access check does nothing on
+        superuser records (``_xero_for_company`` returns those), so it runs without ``sudo()``.
+        """
         if not self.env.user.has_group("base.group_system"):
             raise AccessError(_("Only administrators can manage the Xero integration."))
-        self.check_access("write")
+        self.sudo(False).check_access("write")
 
     def action_xero_unlink(self):
         """Revoke at Xero, wipe tokens, stop syncing; imported records stay."""

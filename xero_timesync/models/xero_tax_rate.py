@@ -78,8 +78,8 @@ class XeroTaxRate(models.Model):
     @api.model
     def _xero_open_mapping(self, company):
         """Settings → Xero → Tax mapping: the company's sales taxes, with the organisation's rates read live."""
-        self.env["xero.connection"]._check_xero_admin()
         connection = self.env["xero.connection"]._xero_for_company(company)
+        connection.with_env(self.env)._check_xero_admin()  # the caller's rights on this company's connection
         if connection and connection.state != "unlinked" and not self._xero_refresh(connection):
             self.env.user._bus_send(
                 "simple_notification",

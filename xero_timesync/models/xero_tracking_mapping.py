@@ -124,7 +124,7 @@ class XeroTrackingMapping(models.Model):
         """List button: load the categories from Xero again and pre-fill the options named like the values."""
         company = self.env.company
         connection = self.env["xero.connection"]._xero_for_company(company)
-        connection._check_xero_admin()
+        connection.with_env(self.env)._check_xero_admin()  # the caller's rights, not the lookup's superuser
         if not connection or connection.state != "connected":
             raise UserError(_("Enable the Xero integration first."))
         self._xero_refresh_categories(connection)

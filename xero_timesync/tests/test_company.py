@@ -221,6 +221,32 @@ class TestCompanyRules(TwoCompaniesMixin, XeroSandboxCase):
         self.assertEqual(self.conn_a.sudo().sync_log_ids, logs)
         self.assertEqual(len(self.sandbox.control.requests()), calls, "no call reached Xero")
 
+    def test_admin_of_b_cannot_match_company_a_tracking_by_name(self):
+        """_check_xero_admin judges the user, whatever environment the connection it is given carries: the
+        connection lookups return superuser records, on which Odoo's access check does nothing."""
+        category = self.records["a"]["category"]
+        self.company_a.write({"xero_tracking_dimension": "employee", "xero_tracking_category_id": category.id})
+        Mapping = self.env["xero.tracking.mapping"].sudo()
+        mappings = Mapping.search_read([], ["company_id", "dimension", "employee_id", "option_id"])
+        options = category.option_ids.read(["name", "active"])
+        calls = len(self.sandbox.control.requests())
+        with self.assertRaises(AccessError):
+            self.conn_a.with_user(self.admin_b).sudo()._check_xero_admin()
+        as_admin_b = self.env["xero.tracking.mapping"].with_user(self.admin_b)
+        for how, Model in (
+            ("over RPC with company A", as_admin_b.with_company(self.company_a)),
+            ("from code running as the system for B's admin", as_admin_b.sudo().with_company(self.company_a)),
+        ):
+            with self.subTest(how=how), self.assertRaises(AccessError), self.env.cr.savepoint():
+                Model.action_xero_match_by_name()
+        self.env.invalidate_all()
+        self.assertEqual(len(self.sandbox.control.requests()), calls, "no call reached Xero")
+        self.assertEqual(Mapping.search_read([], ["company_id", "dimension", "employee_id", "option_id"]), mappings)
+        self.assertEqual(category.option_ids.read(["name", "active"]), options)
+        # company A's own administrator still matches
+        self.env["xero.tracking.mapping"].with_user(self.admin_a).action_xero_match_by_name()
+        self.assertGreater(len(self.sandbox.control.requests()), calls)
+
     def test_admin_of_b_reads_no_company_a_connection_through_company_or_settings(self):
         company_a = self.env["res.company"].with_user(self.admin_b).browse(self.company_a.id)
         self.assertFalse(company_a.xero_connection_id, "Settings administrators read every company record")

@@ -6,13 +6,13 @@ from contextlib import contextmanager
 
 from odoo.exceptions import AccessError
 from odoo.modules.neutralize import neutralize_database
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from odoo.addons.xero_timesync import const
 from odoo.addons.xero_timesync.hooks import uninstall_hook
 from odoo.addons.xero_timesync.services.errors import XeroAuthError
 
-from .common import XeroSandboxCase
+from .common import XeroSandboxCase, query_of
 
 WEBHOOK_KEY = "neutralize-me-webhook-key"
 
@@ -103,6 +103,35 @@ class TestConsentSecrets(XeroSandboxCase):
         self.assertIn("could not revoke", "\n".join(logged.output))
         for secret in (token["refresh_token"], token["access_token"]):
             self.assertNotIn(secret, "\n".join(logged.output))
+
+    def test_deleting_someone_elses_wizard_gives_nothing_back_to_xero(self):
+        """unlink over RPC reaches the method before Odoo checks rights (and nobody may delete these wizards):
+        an employee or another administrator must not revoke the admin's pending consent at Xero."""
+        wizard = self.Wizard.with_user(self.admin).create({"company_id": self.env.company.id})
+        action = wizard.action_connect()
+        params = query_of(self.sandbox.consent(action["url"]))
+        wizard._complete_oauth(code=params["code"])
+        self.assertEqual(wizard.step, "accounts")
+        token_json = wizard.sudo().token_json
+        self.assertTrue(token_json, "the admin's wizard holds the grant until Save")
+        employee = new_test_user(self.env, "xero_wizard_employee", groups="base.group_user")
+        other_admin = new_test_user(self.env, "xero_wizard_admin2", groups="base.group_user,base.group_system")
+        grants = self.active_grants()
+        self.sandbox.control.clear_requests()
+        for user in (employee, other_admin, self.admin):
+            with self.subTest(user=user.login):
+                # a refused RPC call rolls its transaction back: the savepoint does the same here
+                with self.assertRaises(AccessError), self.env.cr.savepoint():
+                    self.Wizard.with_user(user).browse(wizard.id).unlink()
+                self.env.invalidate_all()
+                self.assertFalse(self.sandbox.control.requests("/connect/revocation"), "nothing revoked at Xero")
+                self.assertEqual(self.active_grants(), grants)
+                self.assertTrue(wizard.exists())
+                self.assertEqual(wizard.sudo().token_json, token_json)
+        # the vacuum (the superuser) still gives it back
+        wizard.sudo().unlink()
+        self.assertEqual(self.active_grants(), grants - 1)
+        self.assertGrantDead(json.loads(token_json))
 
     def test_uninstalling_gives_back_the_grants_of_unsaved_consents(self):
         _wizard, token = self.abandoned_consent()

@@ -159,6 +159,145 @@ class TestInvoiceTime(XeroInvoiceMixin, XeroSandboxCase):
 
 
 @tagged("post_install", "-at_install")
+class TestInvoiceWizardInputs(XeroInvoiceMixin, XeroSandboxCase):
+    """The wizard writes as the system what the accountant chose: each choice is checked against what the wizard
+    itself offered (issue 21, review item 7). Billing users read the chart of accounts; they do not edit it."""
+
+    def setUp(self):
+        super().setUp()
+        self.task.xero_hourly_rate = 100
+        self.company.xero_default_hourly_rate = 100  # time out of the selection is priced too: nothing else stops it
+        self.line = self.timesheet(2)
+        self.Account = self.env["account.account"].with_context(active_test=False)
+
+    def accounts_snapshot(self):
+        self.env.invalidate_all()
+        accounts = self.Account.search([])
+        return {account.id: (account.code, account.name, account.xero_account_code) for account in accounts}
+
+    def as_accountant(self, records=None):
+        Wizard = self.env["xero.invoice.wizard"].with_user(self.accountant)
+        action = Wizard._action_open(records if records is not None else self.partner.with_user(self.accountant))
+        return Wizard.browse(action["res_id"])
+
+    def assertNothingInvoiced(self, accounts_before, timesheets=None):
+        self.env.invalidate_all()
+        self.assertEqual(self.accounts_snapshot(), accounts_before, "no account created or changed")
+        self.assertFalse(self.env["account.move"].search([("partner_id", "=", self.partner.id)]), "no invoice")
+        stamped = (self.line | (timesheets or self.line)).filtered("xero_invoice_line_id")
+        self.assertFalse(stamped, "no timesheet stamped as invoiced")
+
+    def test_forged_xero_accounts_are_refused(self):
+        before = self.accounts_snapshot()
+        forged = {"account_class": "REVENUE", "code": "666", "name": "Forged revenue"}
+        other = self.as_accountant()  # another wizard of the same accountant: its lines are not this one's
+
+        def create_line(wizard):
+            line = (
+                self.env["xero.invoice.wizard.account"]
+                .with_user(self.accountant)
+                .create({**forged, "wizard_id": wizard.id})
+            )
+            wizard.write({"revenue_line_id": line.id, "income_account_id": False})
+
+        def add_line(wizard):
+            wizard.write({"account_line_ids": [(0, 0, forged)]})
+            line = wizard.account_line_ids.filtered(lambda a: a.code == "666")
+            wizard.write({"revenue_line_id": line.id, "income_account_id": False})
+
+        def edit_line(wizard):
+            wizard.revenue_line_id.write({"code": "666", "name": "Forged revenue"})
+            wizard.write({"income_account_id": False})
+
+        def other_wizards_line(wizard):
+            wizard.write({"revenue_line_id": other.revenue_line_id.id, "income_account_id": False})
+
+        for attempt in (create_line, add_line, edit_line, other_wizards_line):
+            with self.subTest(attempt=attempt.__name__):
+                wizard = self.as_accountant()
+                self.assertEqual(wizard.timesheet_ids, self.line)
+                with self.assertRaises(UserError), self.env.cr.savepoint():
+                    attempt(wizard)
+                    wizard.action_create_invoice()
+                self.assertNothingInvoiced(before)
+                self.assertEqual(
+                    set(wizard.sudo().account_line_ids.mapped("code")) & {"666"}, set(), "the lines are Xero's"
+                )
+
+    def test_the_income_account_is_an_income_account_of_the_company_the_accountant_reads(self):
+        other_company = self.env["res.company"].create({"name": "Elsewhere Ltd"})
+        candidates = {
+            "receivable": self.Account.search(
+                [("account_type", "=", "asset_receivable"), ("company_ids", "in", self.company.ids)], limit=1
+            ),
+            "expense": self.Account.search(
+                [("account_type", "=", "expense"), ("company_ids", "in", self.company.ids)], limit=1
+            ),
+            "another company's income": self.Account.create(
+                {"name": "Their income", "code": "X777", "account_type": "income", "company_ids": other_company.ids}
+            ),
+        }
+        for name, account in candidates.items():
+            with self.subTest(account=name):
+                self.assertTrue(account)
+                account.xero_account_code = False
+                before = self.accounts_snapshot()
+                wizard = self.as_accountant()
+                with self.assertRaises(UserError), self.env.cr.savepoint():
+                    wizard.write({"income_account_id": account.id})
+                    wizard.action_create_invoice()
+                self.assertNothingInvoiced(before)
+                self.assertFalse(account.xero_account_code)
+        # the one the wizard picked, or another income account of the company, is fine
+        wizard = self.as_accountant()
+        income = self.Account.create({"name": "Consulting income", "code": "X4001", "account_type": "income"})
+        wizard.write({"income_account_id": income.id})
+        move = self.env["account.move"].browse(wizard.action_create_invoice()["res_id"])
+        self.assertEqual(move.invoice_line_ids.account_id, income)
+        self.assertEqual(income.xero_account_code, self.connection.revenue_account_code)
+
+    def test_time_outside_the_wizards_selection_is_refused(self):
+        other_project = self.env["project.project"].create(
+            {"name": "Other project", "partner_id": self.partner.id, "company_id": self.company.id}
+        )
+        other_task = self.env["project.task"].create(
+            {"name": "Elsewhere", "project_id": other_project.id, "partner_id": self.partner.id}
+        )
+        analytic = self.env["account.analytic.line"].create(
+            {
+                "name": "Not time",
+                "account_id": self.project.account_id.id,
+                "partner_id": self.partner.id,
+                "unit_amount": 3,
+                "date": date(2026, 3, 2),
+            }
+        )
+        outside = {
+            "zero hours": self.timesheet(0),
+            "no project": analytic,
+            "another project": self.timesheet(1, task=other_task),
+            "before the period": self.timesheet(1, day=date(2026, 2, 1)),
+        }
+        for name, timesheet in outside.items():
+            with self.subTest(outside=name):
+                self.assertEqual(timesheet.partner_id.commercial_partner_id, self.partner.commercial_partner_id)
+                before = self.accounts_snapshot()
+                wizard = self.as_accountant()
+                wizard.write({"project_id": self.project.id, "date_from": date(2026, 3, 1)})
+                self.assertEqual(wizard.timesheet_ids, self.line)
+                with self.assertRaises(UserError), self.env.cr.savepoint():
+                    wizard.write({"timesheet_ids": [(4, timesheet.id)]})
+                    wizard.action_create_invoice()
+                self.assertNothingInvoiced(before, timesheet)
+        # what the wizard selected itself is invoiced
+        wizard = self.as_accountant()
+        wizard.write({"project_id": self.project.id, "date_from": date(2026, 3, 1)})
+        wizard.action_create_invoice()
+        self.assertTrue(self.line.xero_invoice_line_id)
+        self.assertFalse(any(timesheet.xero_invoice_line_id for timesheet in outside.values()))
+
+
+@tagged("post_install", "-at_install")
 class TestPushToXero(XeroInvoiceMixin, XeroSandboxCase):
     def test_an_invoice_in_another_currency_than_the_organisation_asks_first(self):
         """Issue 12, defect 5: a USD invoice is not pushed to an NZD organisation without a word."""

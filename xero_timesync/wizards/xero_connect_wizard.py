@@ -118,7 +118,13 @@ class XeroConnectWizard(models.TransientModel):
         return super().create(vals_list)
 
     def unlink(self):
-        """A wizard goes (Odoo vacuums abandoned ones after an hour): the grant it never linked goes back to Xero."""
+        """A wizard goes (Odoo vacuums abandoned ones after an hour): the grant it never linked goes back to Xero.
+
+        Odoo's RPC calls this method before any access check, and the revocation at Xero survives the rollback
+        of a refused call: rights are checked first (nobody may delete these wizards but the system).
+        """
+        if not self.env.su:
+            self.check_access("unlink")
         self._xero_release_grant()
         return super().unlink()
 
@@ -146,8 +152,9 @@ class XeroConnectWizard(models.TransientModel):
     def _check_admin(self):
         if not self.env.user.has_group("base.group_system"):
             raise AccessError(_("Only administrators can enable the Xero integration."))
-        # the caller's own wizard (creator and company rules): its steps write as the system below
-        self.check_access("write")
+        # the caller's own wizard (creator and company rules): its steps write as the system below; checked
+        # without sudo(), on which Odoo's access check does nothing
+        self.sudo(False).check_access("write")
 
     def _reopen(self):
         return {

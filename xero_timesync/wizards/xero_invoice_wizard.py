@@ -92,6 +92,8 @@ class XeroInvoiceWizard(models.TransientModel):
         elif records._name == "res.partner" and len(records) == 1:
             vals["partner_id"] = records.commercial_partner_id.id
         wizard = self.create(vals)
+        if records._name == "account.analytic.line":  # what the wizard would refuse is not offered
+            wizard.timesheet_ids = wizard.timesheet_ids.sudo().filtered_domain(wizard._timesheet_domain())
         wizard._load_accounts()
         return {
             "type": "ir.actions.act_window",
@@ -112,6 +114,38 @@ class XeroInvoiceWizard(models.TransientModel):
                         "%(count)s selected timesheet(s) are not %(company)s's time: invoice each company's time from"
                         " that company.",
                         count=len(foreign),
+                        company=wizard.company_id.name,
+                    )
+                )
+
+    @api.constrains("revenue_line_id", "expense_line_id")
+    def _check_own_choices(self):
+        """The Xero accounts are chosen among the ones this wizard's loading listed (the accountant cannot add or
+        edit lines: the invoice and a new Odoo account are made with them as the system)."""
+        for wizard in self.sudo():
+            for line, account_class in ((wizard.revenue_line_id, "REVENUE"), (wizard.expense_line_id, "EXPENSE")):
+                if line and (line.wizard_id != wizard or line.account_class != account_class):
+                    raise ValidationError(_("Choose among the Xero accounts listed in this wizard."))
+
+    @api.constrains("income_account_id", "company_id")
+    def _check_income_account(self):
+        """The Odoo income account is one of the wizard's company (it may get the Xero code, as the system)."""
+        for wizard in self:
+            account = wizard.income_account_id
+            if not account:
+                continue
+            account.check_access("read")  # the caller's rules (company), unless the code itself writes
+            account = account.sudo()
+            if (
+                not account.active
+                or account.account_type not in ("income", "income_other")
+                or wizard.company_id not in account.company_ids
+            ):
+                raise ValidationError(
+                    _(
+                        "%(account)s is not an income account of %(company)s. Choose one, or leave the Odoo income"
+                        " account empty to have it created.",
+                        account=account.display_name,
                         company=wizard.company_id.name,
                     )
                 )
@@ -144,7 +178,8 @@ class XeroInvoiceWizard(models.TransientModel):
             ):
                 if code and (klass, code) not in known:
                     accounts.append((klass, code, name or code))
-        self.account_line_ids = [(5, 0, 0)] + [
+        # written by the code only: accountants read these lines (the invoice is made with them as the system)
+        self.sudo().account_line_ids = [(5, 0, 0)] + [
             (0, 0, {"account_class": klass, "code": code, "name": name}) for klass, code, name in accounts
         ]
         lines = self.account_line_ids
@@ -360,6 +395,8 @@ class XeroInvoiceWizard(models.TransientModel):
             raise UserError(_("There is no time to invoice for this client, period and selection."))
         if not self.revenue_line_id:
             raise UserError(_("Choose the Xero revenue account of the time lines."))
+        self._check_own_choices()
+        self._check_income_account()
         others = timesheets.filtered(
             lambda t: t.partner_id.commercial_partner_id != self.partner_id.commercial_partner_id
         )
@@ -370,6 +407,22 @@ class XeroInvoiceWizard(models.TransientModel):
                     " separately.",
                     count=len(others),
                     client=others[0].partner_id.display_name or _("no client"),
+                )
+            )
+
+    def _check_selection(self, timesheets):
+        """The time is the wizard's own selection: the list is editable, so its filters are applied again."""
+        outside = timesheets - timesheets.filtered_domain(self._timesheet_domain())
+        if outside:
+            line = outside[0]
+            raise UserError(
+                _(
+                    "%(count)s selected timesheet(s) cannot be invoiced here (e.g. %(date)s, %(name)s): only time of"
+                    " this client, project, task and period, logged on a project, with hours, and not billed"
+                    " otherwise is invoiced. Remove them from the list, or open the wizard again.",
+                    count=len(outside),
+                    date=line.date,
+                    name=line.name or line.project_id.display_name or _("no description"),
                 )
             )
 
@@ -390,6 +443,7 @@ class XeroInvoiceWizard(models.TransientModel):
                     invoice=invoiced[0].xero_billed_move_id.display_name,
                 )
             )
+        self._check_selection(timesheets)
         groups = self._xero_groups(timesheets)
         unpriced = [group for group in groups if not group["rate"]]
         if unpriced:
