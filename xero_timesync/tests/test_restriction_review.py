@@ -1,0 +1,99 @@
+"""Issue 21's review of the restriction: refusals name nothing the caller cannot read, and time does not move
+onto a forbidden task by moving its task. Judged by effect: the followers table, the task's place and the
+lines' client unchanged, and what a refusal tells its caller."""
+
+from odoo import Command
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import new_test_user, tagged
+
+from .common import XeroSandboxCase
+from .test_restriction import RestrictionFixtureMixin
+
+
+@tagged("post_install", "-at_install")
+class TestRefusalsNameNothingUnreadable(RestrictionFixtureMixin, XeroSandboxCase):
+    """A refusal comes after Odoo's own access check: walking ids as a portal customer or a user of another
+    company tells nothing about the clients (task names) or the people (partner names)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        company_b = cls.env["res.company"].create({"name": "Xero Review B"})
+        cls.other_company = new_test_user(
+            cls.env,
+            login="xts_review_b",
+            groups="base.group_user",
+            company_id=company_b.id,
+            company_ids=[Command.set(company_b.ids)],
+        )
+        cls.other_admin = new_test_user(
+            cls.env,
+            login="xts_review_b_admin",
+            groups="base.group_user,base.group_system",
+            company_id=company_b.id,
+            company_ids=[Command.set(company_b.ids)],
+        )
+        # an archived user of company A: may not follow the task, and nobody outside A reads their name
+        cls.archived = new_test_user(cls.env, login="xts_review_archived", groups="base.group_user")
+        cls.archived.partner_id.company_id = cls.env.company
+        cls.archived.action_archive()
+
+    def refusal(self, attack):
+        """What the attack told its caller (it must be refused), the followers of task_other unchanged."""
+        before = self.followers(self.task_other)
+        with self.assertRaises(UserError) as caught, self.env.cr.savepoint():
+            attack()
+        self.env.invalidate_all()
+        self.assertEqual(self.followers(self.task_other), before)
+        return str(caught.exception)
+
+    def assertNamesNothing(self, message, *records):
+        for record in records:
+            self.assertNotIn(record.sudo().display_name, message)
+
+    def test_message_subscribe_checks_access_before_naming(self):
+        for attacker in (self.users["portal"], self.other_company):
+            for partner in (self.archived.partner_id, self.users["removed"].partner_id):
+                for record in (self.task_other, self.project):
+                    message = self.refusal(
+                        lambda record=record, attacker=attacker, partner=partner: record.with_user(
+                            attacker
+                        ).message_subscribe(partner.ids)
+                    )
+                    self.assertNamesNothing(message, record, partner)
+
+    def test_follower_rows_check_access_before_naming(self):
+        for attacker in (self.users["portal"], self.other_company, self.other_admin):
+            message = self.refusal(
+                lambda attacker=attacker: self.env["mail.followers"]
+                .with_user(attacker)
+                .create(
+                    {
+                        "res_model": "project.task",
+                        "res_id": self.task_other.id,
+                        "partner_id": self.archived.partner_id.id,
+                    }
+                )
+            )
+            self.assertNamesNothing(message, self.task_other, self.archived.partner_id)
+
+    def test_members_still_read_why(self):
+        """Who may read the task and the partner is told who and where."""
+        message = self.refusal(
+            lambda: self.task_other.with_user(self.regular).message_subscribe(self.restricted.partner_id.ids)
+        )
+        self.assertIn(self.task_other.display_name, message)
+        self.assertIn(self.restricted.partner_id.display_name, message)
+
+    def test_invoiced_lines_check_access_before_naming(self):
+        line = self.colleague_line
+        invoice_line = self.invoice.invoice_line_ids[0]
+        line.xero_invoice_line_id = invoice_line  # the superuser is the integration
+        self.env.invalidate_all()
+        for attacker in (self.regular, self.users["portal"], self.other_company):
+            with self.assertRaises(UserError) as caught, self.env.cr.savepoint():
+                line.with_user(attacker).write({"name": "rewritten"})
+            self.env.invalidate_all()
+            self.assertEqual(line.name, "Past work")
+            self.assertNotIn(self.invoice.name, str(caught.exception), attacker.login)
+            self.assertIsInstance(caught.exception, AccessError, attacker.login)
