@@ -97,3 +97,58 @@ class TestRefusalsNameNothingUnreadable(RestrictionFixtureMixin, XeroSandboxCase
             self.assertEqual(line.name, "Past work")
             self.assertNotIn(self.invoice.name, str(caught.exception), attacker.login)
             self.assertIsInstance(caught.exception, AccessError, attacker.login)
+
+
+@tagged("post_install", "-at_install")
+class TestTimeStaysWithItsTask(RestrictionFixtureMixin, XeroSandboxCase):
+    """Moving the task, not the line: a restricted member's subtask taken under a forbidden task."""
+
+    def setUp(self):
+        super().setUp()
+        Task = self.env["project.task"].with_user(self.restricted)
+        self.mine = Task.create({"name": "My notes", "parent_id": self.task_allowed.id, "project_id": self.project.id})
+        self.line = (
+            self.env["account.analytic.line"]
+            .with_user(self.restricted)
+            .create({"name": "Mine", "task_id": self.mine.id, "unit_amount": 2.0})
+        )
+
+    def place(self, task):
+        task = task.sudo()
+        return task.parent_id, task.project_id, task.partner_id, task.timesheet_ids.partner_id
+
+    def attempt_write(self, task, vals):
+        before = self.place(task)
+        self.attempt(lambda: task.write(vals))
+        self.assertEqual(self.place(task), before, vals)
+
+    def test_restricted_member_cannot_move_their_subtask_under_a_forbidden_task(self):
+        self.assertEqual(self.line.sudo().partner_id, self.task_allowed.partner_id)
+        mine = self.mine.with_user(self.restricted)
+        forbidden = self.task_other
+        self.attempt_write(mine, {"parent_id": forbidden.id, "partner_id": forbidden.partner_id.id})
+        self.attempt_write(mine, {"parent_id": forbidden.id})
+        # out from under the allowed task (a task of the project they may not see)
+        self.attempt_write(mine, {"parent_id": False})
+        self.attempt_write(self.task_allowed.with_user(self.restricted), {"child_ids": [Command.unlink(self.mine.id)]})
+        self.assertEqual(self.line.sudo().partner_id, self.task_allowed.partner_id)
+        # moving it between tasks they see stays theirs
+        self.subtask.sudo().partner_id = self.task_allowed.partner_id
+        mine.write({"parent_id": self.subtask.id})
+        self.assertEqual(self.mine.parent_id, self.subtask)
+
+    def test_a_task_with_invoiced_time_keeps_its_place(self):
+        self.line.sudo().xero_invoice_line_id = self.invoice.invoice_line_ids[0]
+        other_client = self.task_other.partner_id
+        elsewhere = self.env["project.project"].create({"name": "Elsewhere"})
+        for user in (self.restricted, self.users["admin"], self.users["manager"]):
+            mine = self.mine.with_user(user)
+            self.attempt_write(mine, {"parent_id": self.subtask.id})
+            self.attempt_write(mine, {"partner_id": other_client.id})
+            self.attempt_write(mine, {"project_id": elsewhere.id, "parent_id": False})
+            # its parent taken elsewhere carries it along
+            self.attempt_write(self.task_allowed.with_user(user), {"child_ids": [Command.unlink(self.mine.id)]})
+        self.assertEqual(self.line.sudo().partner_id, self.task_allowed.partner_id)
+        # what does not move the time stays free
+        self.mine.with_user(self.restricted).write({"description": "<p>done</p>", "name": "My notes (done)"})
+        self.assertEqual(self.mine.name, "My notes (done)")
