@@ -308,8 +308,16 @@ class ProjectTask(models.Model):
         result = super()._message_auto_subscribe(values, followers_existing_policy)
         notified = project.message_follower_ids.filtered("subtype_ids").partner_id
         if notified:
-            # project.task.message_subscribe maps the project subtypes onto task subtypes
-            self.message_subscribe(notified.ids)
+            # only who may follow the task (a row an earlier version let onto the project is left off, not
+            # refused: refusing would stop every new task of the project)
+            forbidden = self.env["mail.followers"]._xero_forbidden_followers(
+                {(self._name, task.id, partner_id) for task in self for partner_id in notified.ids}
+            )
+            for task in self:
+                partner_ids = [pid for pid in notified.ids if (self._name, task.id, pid) not in forbidden]
+                if partner_ids:
+                    # project.task.message_subscribe maps the project subtypes onto task subtypes
+                    task.message_subscribe(partner_ids)
         return result
 
     @api.constrains("user_ids", "project_id", "parent_id")

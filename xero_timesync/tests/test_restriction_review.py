@@ -6,6 +6,7 @@ from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 
+from ..models.mail_followers import membership_followers
 from .common import XeroSandboxCase
 from .test_restriction import RestrictionFixtureMixin
 
@@ -152,3 +153,27 @@ class TestTimeStaysWithItsTask(RestrictionFixtureMixin, XeroSandboxCase):
         # what does not move the time stays free
         self.mine.with_user(self.restricted).write({"description": "<p>done</p>", "name": "My notes (done)"})
         self.assertEqual(self.mine.name, "My notes (done)")
+
+
+@tagged("post_install", "-at_install")
+class TestNewTasksCopyOnlyAllowedFollowers(RestrictionFixtureMixin, XeroSandboxCase):
+    def test_a_forbidden_notified_follower_does_not_stop_new_tasks(self):
+        """A follower row an earlier version let through (a restricted member following the project with its
+        notifications) is left off new tasks: creating them keeps working."""
+        new_task = self.env.ref("project.mt_project_task_new")
+        with membership_followers():
+            self.env["mail.followers"].sudo().create(
+                {
+                    "res_model": "project.project",
+                    "res_id": self.project.id,
+                    "partner_id": self.restricted.partner_id.id,
+                    "subtype_ids": [Command.set(new_task.ids)],
+                }
+            )
+        self.project.with_user(self.regular).message_subscribe(self.regular.partner_id.ids, new_task.ids)
+        task = (
+            self.env["project.task"].with_user(self.regular).create({"name": "New work", "project_id": self.project.id})
+        )
+        followers = self.followers(task)
+        self.assertNotIn(self.restricted.partner_id, followers)
+        self.assertIn(self.regular.partner_id, followers, "who asked for notifications still gets them")
