@@ -103,6 +103,8 @@ class AccountAnalyticLine(models.Model):
         integration writes it (Cancel releases it)."""
         if integration_writes(self.env):
             return
+        if vals is not None:
+            self.check_access("write")  # Odoo's check first: the refusal names the task and the invoice
         invoiced = self.sudo().filtered("xero_invoice_line_id")
         if vals is not None:
             invoiced = invoiced.filtered(

@@ -33,8 +33,11 @@ def membership_followers():
 class MailFollowers(models.Model):
     _inherit = "mail.followers"
 
+    # Odoo's own access check comes first: a refusal of ours names the record and the partner, which only
+    # callers who may read them are told.
     @api.model_create_multi
     def create(self, vals_list):
+        self.check_access("create")
         self._xero_check_followers(
             [(vals.get("res_model"), vals.get("res_id"), vals.get("partner_id")) for vals in vals_list]
         )
@@ -43,12 +46,14 @@ class MailFollowers(models.Model):
     def write(self, vals):
         if not vals.keys() & {"res_model", "res_id", "partner_id"}:
             return super().write(vals)  # subtypes: what a follower is notified of, not what they see
+        self.check_access("write")
         self._xero_check_removal()
         result = super().write(vals)
         self._xero_check_followers([(row.res_model, row.res_id, row.partner_id.id) for row in self])
         return result
 
     def unlink(self):
+        self.check_access("unlink")
         self._xero_check_removal()
         return super().unlink()
 
@@ -82,6 +87,13 @@ class MailFollowers(models.Model):
         partners who may not follow; partners already following only change their notifications."""
         if not partner_ids or not records or _membership_writes.get():
             return
+        # mail.thread's own check first (following oneself needs read access, and gets False without it;
+        # adding others needs write access), so the refusal below only names what the caller reads
+        if set(partner_ids) == {self.env.user.partner_id.id}:
+            if not records.has_access("read"):
+                return
+        else:
+            records.check_access("write")
         existing = {
             (row.res_id, row.partner_id.id)
             for row in self.sudo().search(
@@ -113,21 +125,28 @@ class MailFollowers(models.Model):
 
     @api.model
     def _xero_forbidden_message(self, model, res_id, partner_id):
-        record = self.env[model].sudo().browse(res_id)
-        partner = self.env["res.partner"].sudo().browse(partner_id)
+        """The refusal, naming the record and the partner only to callers who may read them."""
+        partner = self._xero_readable_name(self.env["res.partner"].browse(partner_id), _("This contact"))
         if model == "project.project":
             return _(
-                "%(partner)s cannot follow “%(project)s”: who sees the Xero project is decided on its Xero access tab"
+                "%(partner)s cannot follow %(project)s: who sees the Xero project is decided on its Xero access tab"
                 " (Settings administrators), and only internal users who are members follow it.",
-                partner=partner.display_name,
-                project=record.display_name,
+                partner=partner,
+                project=self._xero_readable_name(self.env[model].browse(res_id), _("the Xero project"), quoted=True),
             )
         return _(
-            "%(partner)s cannot follow “%(task)s”: the task is not open to them on the Xero project's Xero access"
+            "%(partner)s cannot follow %(task)s: the task is not open to them on the Xero project's Xero access"
             " tab. A Settings administrator can give them access there.",
-            partner=partner.display_name,
-            task=record.display_name,
+            partner=partner,
+            task=self._xero_readable_name(self.env[model].browse(res_id), _("this task"), quoted=True),
         )
+
+    @api.model
+    def _xero_readable_name(self, record, fallback, quoted=False):
+        if not record.exists() or not record.has_access("read"):
+            return fallback
+        name = record.sudo().display_name
+        return f"“{name}”" if quoted else name
 
     @api.model
     def _xero_forbidden_followers(self, triples):
@@ -229,16 +248,20 @@ class MailFollowers(models.Model):
             if (row.res_id, row.partner_id.id) in kept:
                 raise UserError(
                     _(
-                        "%(partner)s follows “%(project)s” as a member of the Xero project: a Settings administrator"
+                        "%(partner)s follows %(project)s as a member of the Xero project: a Settings administrator"
                         " removes or restricts them on its Xero access tab.",
-                        partner=row.partner_id.display_name,
-                        project=self.env["project.project"].sudo().browse(row.res_id).display_name,
+                        partner=self._xero_readable_name(row.partner_id.with_env(self.env), _("This contact")),
+                        project=self._xero_readable_name(
+                            self.env["project.project"].browse(row.res_id), _("the Xero project"), quoted=True
+                        ),
                     )
                 )
         if not (self.env.user._is_superuser() or self.env.user._is_system()):
             raise UserError(
                 _(
-                    "Only Settings administrators change who follows “%(project)s”.",
-                    project=self.env["project.project"].sudo().browse(rows[0].res_id).display_name,
+                    "Only Settings administrators change who follows %(project)s.",
+                    project=self._xero_readable_name(
+                        self.env["project.project"].browse(rows[0].res_id), _("the Xero project"), quoted=True
+                    ),
                 )
             )

@@ -1,7 +1,7 @@
 from contextvars import ContextVar
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
 
 from .. import const
@@ -35,6 +35,9 @@ XERO_STRUCTURE_FIELDS = {
     "xero_out_of_scope",
     "xero_merged_into_id",
 }
+
+# Where a task's time is billed: hr_timesheet recomputes its lines' project and client from these.
+XERO_TIME_PLACE_FIELDS = {"parent_id", "project_id", "partner_id"}
 
 
 class ProjectTask(models.Model):
@@ -187,11 +190,66 @@ class ProjectTask(models.Model):
                 )
             )
 
+    def _check_xero_invoiced_time_stays(self, vals):
+        """Invoiced time is frozen whole, and hr_timesheet recomputes a line's client and project from its
+        task's without writing the line: a task carrying invoiced time (its own or its subtasks') keeps its
+        parent, project and client until the invoice is cancelled."""
+        names = XERO_TIME_PLACE_FIELDS & vals.keys()
+        if not names or integration_writes(self.env):
+            return
+        self.check_access("write")  # Odoo's check first: the refusal names the task
+        moved = self.sudo().filtered(
+            lambda task: any(task._fields[name].convert_to_write(task[name], task) != vals[name] for name in names)
+        )
+        if not moved:
+            return
+        invoiced = (
+            self.env["account.analytic.line"]
+            .sudo()
+            .search([("task_id", "child_of", moved.ids), ("xero_invoice_line_id", "!=", False)], limit=1)
+        )
+        if invoiced:
+            task = moved.filtered_domain([("id", "parent_of", invoiced.task_id.ids)])[:1] or moved[:1]
+            raise UserError(
+                _(
+                    "“%(task)s” carries invoiced time: it keeps its parent task, project and client until that"
+                    " invoice is cancelled.",
+                    task=task.display_name,
+                )
+            )
+
+    def _check_xero_moved_task_visible(self):
+        """Record rules are checked before a write, on the task as it was: a task moved (parent, project) must
+        still be the user's to write, under a parent they see, or a restricted member takes their subtask (and
+        its time) under a task they may not see. On a Xero project, seeing it by following it is not enough:
+        the task must be open to them on the Xero access tab (a restricted member follows the subtask they
+        created, and would otherwise take it out from under their allowed task and bill it to any client)."""
+        if self.env.su:
+            return
+        self.check_access("write")
+        self.parent_id.check_access("read")
+        tasks = self.sudo().filtered(lambda task: task.project_id.is_xero_project)
+        if not tasks:
+            return
+        user = self.env.user
+        viewers = self.env["mail.followers"]._xero_task_viewers(tasks, {user.partner_id.id: user})
+        outside = tasks.filtered(lambda task: user not in viewers[task.id])
+        if outside:
+            raise AccessError(
+                _(
+                    "“%(task)s” cannot go there: the Xero project's Xero access tab does not open that place to you.",
+                    task=outside[0].name,
+                )
+            )
+
     def write(self, vals):
         self._check_xero_structure_change(vals)
+        self._check_xero_invoiced_time_stays(vals)
         result = super().write(vals)
         if vals.keys() & {"partner_id", "parent_id", "project_id"}:
             self._check_xero_subtask_client()
+        if vals.keys() & {"parent_id", "project_id"}:
+            self._check_xero_moved_task_visible()
         return result
 
     @api.model_create_multi
@@ -249,8 +307,16 @@ class ProjectTask(models.Model):
         result = super()._message_auto_subscribe(values, followers_existing_policy)
         notified = project.message_follower_ids.filtered("subtype_ids").partner_id
         if notified:
-            # project.task.message_subscribe maps the project subtypes onto task subtypes
-            self.message_subscribe(notified.ids)
+            # only who may follow the task (a row an earlier version let onto the project is left off, not
+            # refused: refusing would stop every new task of the project)
+            forbidden = self.env["mail.followers"]._xero_forbidden_followers(
+                {(self._name, task.id, partner_id) for task in self for partner_id in notified.ids}
+            )
+            for task in self:
+                partner_ids = [pid for pid in notified.ids if (self._name, task.id, pid) not in forbidden]
+                if partner_ids:
+                    # project.task.message_subscribe maps the project subtypes onto task subtypes
+                    task.message_subscribe(partner_ids)
         return result
 
     @api.constrains("user_ids", "project_id", "parent_id")

@@ -24,6 +24,7 @@ from . import (
     test_prefetch,
     test_rate_budget,
     test_restriction,
+    test_restriction_review,
     test_scope,
     test_sync,
     test_sync_faults,

@@ -1,10 +1,13 @@
 """The 19.0.1.3.0 renames, replayed on the names a 19.0.1.2.0 database has: nothing is lost or re-created."""
 
+from odoo import Command
 from odoo.tests import TransactionCase, tagged
 from odoo.tools.sql import column_exists, table_exists
 
-from .common import load_migration
+from ..models.mail_followers import membership_followers
+from .common import XeroSandboxCase, load_migration
 from .invoice_common import XeroInvoiceMixin
+from .test_restriction import RestrictionFixtureMixin
 
 
 @tagged("post_install", "-at_install")
@@ -107,3 +110,50 @@ class TestMigrationMemberGroup(XeroInvoiceMixin, TransactionCase):
         self.assertFalse(members.user_id & group.user_ids)
         load_migration("19.0.1.4.0", "post-migrate").migrate(self.env.cr, "19.0.1.3.0")
         self.assertEqual(members.user_id & group.user_ids, members.user_id)
+
+
+@tagged("post_install", "-at_install")
+class TestMigrationBypassedFollowers(RestrictionFixtureMixin, XeroSandboxCase):
+    """19.0.1.4.0: what earlier versions let through (Follow on the Xero project, following or being assigned
+    to a task one may not see) is taken back, so restrictions lifted before the upgrade hold again."""
+
+    def test_the_rows_the_old_bypass_made_go(self):
+        restricted, removed = self.restricted, self.users["removed"]
+        client = self.task_other.partner_id
+        self.project.message_subscribe(client.ids)  # a Settings administrator's call: it stays
+        project_before, allowed_before = self.followers(self.project), self.followers(self.task_allowed)
+        new_task = self.env.ref("project.mt_project_task_new")
+        with membership_followers():  # rows as an earlier version made them
+            self.env["mail.followers"].sudo().create(
+                [
+                    {
+                        "res_model": "project.project",
+                        "res_id": self.project.id,
+                        "partner_id": restricted.partner_id.id,
+                        "subtype_ids": [Command.set(new_task.ids)],
+                    },
+                    {"res_model": "project.project", "res_id": self.project.id, "partner_id": removed.partner_id.id},
+                    {"res_model": "project.task", "res_id": self.task_other.id, "partner_id": restricted.partner_id.id},
+                    {"res_model": "project.task", "res_id": self.task_other.id, "partner_id": removed.partner_id.id},
+                ]
+            )
+        self.env.flush_all()
+        self.env.cr.execute(
+            "INSERT INTO project_task_user_rel (task_id, user_id) VALUES (%s, %s), (%s, %s)",
+            [self.task_other.id, restricted.id, self.task_other.id, self.regular.id],
+        )
+        self.env.invalidate_all()
+        self.assertTrue(self.env["project.task"].with_user(restricted).search([("id", "=", self.task_other.id)]))
+
+        load_migration("19.0.1.4.0", "post-migrate").migrate(self.env.cr, "19.0.1.3.0")
+        self.env.invalidate_all()
+
+        self.assertEqual(self.followers(self.project), project_before)
+        self.assertEqual(self.followers(self.task_allowed), allowed_before, "the restricted member's own task")
+        self.assertFalse((restricted | removed).partner_id & self.task_other.message_partner_ids)
+        self.assertEqual(self.task_other.user_ids, self.regular, "a member who sees the task stays assigned")
+        Task = self.env["project.task"]
+        self.assertFalse(Task.with_user(restricted).search([("id", "=", self.task_other.id)]))
+        self.assertFalse(Task.with_user(removed).search([("project_id", "=", self.project.id)]))
+        task = Task.with_user(self.regular).create({"name": "After the upgrade", "project_id": self.project.id})
+        self.assertFalse(Task.with_user(restricted).search([("id", "=", task.id)]))
