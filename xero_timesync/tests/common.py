@@ -33,6 +33,21 @@ def query_of(url):
     return {key: values[0] for key, values in parse_qs(urlparse(url).query).items()}
 
 
+def wizard_of_admin_session(case):
+    """A connect wizard started in the admin's browser session, as the Connect to Xero button does (an HttpCase):
+    ``(wizard, the consent URL)``."""
+    case.authenticate("admin", "admin")
+    wizard_id = case.make_jsonrpc_request(
+        "/web/dataset/call_kw/xero.connect.wizard/create",
+        {"model": "xero.connect.wizard", "method": "create", "args": [{}], "kwargs": {}},
+    )
+    action = case.make_jsonrpc_request(
+        "/web/dataset/call_kw/xero.connect.wizard/action_connect",
+        {"model": "xero.connect.wizard", "method": "action_connect", "args": [[wizard_id]], "kwargs": {}},
+    )
+    return case.env["xero.connect.wizard"].browse(wizard_id), action["url"]
+
+
 class XeroSandboxMixin:
     """Starts one sandbox per test class, resets it before each test, points the addon at it."""
 

@@ -3,7 +3,7 @@ from odoo.tools import mute_logger
 
 from odoo.addons.xero_timesync import const
 
-from .common import XeroSandboxMixin, query_of
+from .common import XeroSandboxMixin, query_of, wizard_of_admin_session
 
 CALLBACK = const.OAUTH_CALLBACK_PATH
 
@@ -12,21 +12,8 @@ CALLBACK = const.OAUTH_CALLBACK_PATH
 class TestOAuthCallback(XeroSandboxMixin, HttpCase):
     sandbox_options = {"contacts": 5, "seed": 2, "orgs": 1}
 
-    def _wizard_of_admin_session(self):
-        """A wizard started in the admin's browser session, as the Connect to Xero button does."""
-        self.authenticate("admin", "admin")
-        wizard_id = self.make_jsonrpc_request(
-            "/web/dataset/call_kw/xero.connect.wizard/create",
-            {"model": "xero.connect.wizard", "method": "create", "args": [{}], "kwargs": {}},
-        )
-        action = self.make_jsonrpc_request(
-            "/web/dataset/call_kw/xero.connect.wizard/action_connect",
-            {"model": "xero.connect.wizard", "method": "action_connect", "args": [[wizard_id]], "kwargs": {}},
-        )
-        return self.env["xero.connect.wizard"].browse(wizard_id), action["url"]
-
     def test_callback_completes_the_connection_and_returns_to_the_wizard(self):
-        wizard, url = self._wizard_of_admin_session()
+        wizard, url = wizard_of_admin_session(self)
         redirect = self.sandbox.consent(url)
         response = self.url_open(CALLBACK + "?" + redirect.split("?", 1)[1], allow_redirects=False)
         self.assertEqual(response.status_code, 303)
@@ -38,7 +25,7 @@ class TestOAuthCallback(XeroSandboxMixin, HttpCase):
         self.assertEqual(wizard.step, "accounts")
 
     def test_denied_consent_comes_back_with_a_message(self):
-        wizard, url = self._wizard_of_admin_session()
+        wizard, url = wizard_of_admin_session(self)
         redirect = self.sandbox.consent(url, allow=False)
         self.assertEqual(query_of(redirect)["error"], "access_denied")
         self.url_open(CALLBACK + "?" + redirect.split("?", 1)[1], allow_redirects=False)
@@ -48,7 +35,7 @@ class TestOAuthCallback(XeroSandboxMixin, HttpCase):
 
     @mute_logger("odoo.addons.xero_timesync.controllers.main")
     def test_forged_or_replayed_state_gets_a_retry_page(self):
-        wizard, url = self._wizard_of_admin_session()
+        wizard, url = wizard_of_admin_session(self)
         redirect = self.sandbox.consent(url)
         params = query_of(redirect)
         forged = self.url_open(f"{CALLBACK}?code={params['code']}&state=forged")
@@ -59,7 +46,7 @@ class TestOAuthCallback(XeroSandboxMixin, HttpCase):
         self.assertEqual(replayed.status_code, 400, "a state is single-use")
 
     def test_state_is_bound_to_the_browser_session(self):
-        _wizard, url = self._wizard_of_admin_session()
+        _wizard, url = wizard_of_admin_session(self)
         redirect = self.sandbox.consent(url)
         self.authenticate("admin", "admin")  # a new session of the same user
         response = self.url_open(CALLBACK + "?" + redirect.split("?", 1)[1], allow_redirects=False)

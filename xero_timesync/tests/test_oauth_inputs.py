@@ -6,7 +6,7 @@ from odoo.tools import mute_logger
 
 from odoo.addons.xero_timesync import const
 
-from .common import XeroSandboxMixin, query_of
+from .common import XeroSandboxMixin, query_of, wizard_of_admin_session
 
 CALLBACK = const.OAUTH_CALLBACK_PATH
 
@@ -15,22 +15,9 @@ CALLBACK = const.OAUTH_CALLBACK_PATH
 class TestOAuthCallbackInputs(XeroSandboxMixin, HttpCase):
     sandbox_options = {"contacts": 3, "seed": 21, "orgs": 1}
 
-    def _wizard_of_admin_session(self):
-        """A wizard started in the admin's browser session, as the Connect to Xero button does."""
-        self.authenticate("admin", "admin")
-        wizard_id = self.make_jsonrpc_request(
-            "/web/dataset/call_kw/xero.connect.wizard/create",
-            {"model": "xero.connect.wizard", "method": "create", "args": [{}], "kwargs": {}},
-        )
-        action = self.make_jsonrpc_request(
-            "/web/dataset/call_kw/xero.connect.wizard/action_connect",
-            {"model": "xero.connect.wizard", "method": "action_connect", "args": [[wizard_id]], "kwargs": {}},
-        )
-        return self.env["xero.connect.wizard"].browse(wizard_id), action["url"]
-
     @mute_logger("odoo.addons.xero_timesync.controllers.main", "odoo.http")
     def test_garbage_in_the_callback_gets_the_retry_page_and_changes_nothing(self):
-        wizard, url = self._wizard_of_admin_session()
+        wizard, url = wizard_of_admin_session(self)
         redirect = self.sandbox.consent(url)
         state, code = query_of(redirect)["state"], query_of(redirect)["code"]
         queries = {
