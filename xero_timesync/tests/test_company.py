@@ -469,3 +469,11 @@ class TestXeroAdministratorReadsOnly(TwoCompaniesMixin, XeroSandboxCase):
         self.assertEqual(len(self.sandbox.control.requests()), calls, "no call reached Xero")
         self.assertEqual(self.snapshot(self.conn_a), before)
         self.assertEqual(self.records["a"]["contact_group"].name, "VIP " + self.company_a.name)
+
+    def test_finds_the_sync_logs_in_its_menu_and_nothing_that_acts(self):
+        """The role reads the sync logs: Timesheets → Xero → Sync logs shows them; Force synchronization and the
+        Xero settings stay the Settings administrators'."""
+        visible = self.env["ir.ui.menu"].with_user(self.xero_admin)._visible_menu_ids()
+        self.assertIn(self.env.ref("xero_timesync.xero_sync_logs_menu").id, visible)
+        self.assertNotIn(self.env.ref("xero_timesync.xero_force_sync_menu").id, visible)
+        self.assertNotIn(self.env.ref("xero_timesync.xero_settings_menu").id, visible)
