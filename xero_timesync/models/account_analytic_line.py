@@ -107,12 +107,7 @@ class AccountAnalyticLine(models.Model):
             self.check_access("write")  # Odoo's check first: the refusal names the task and the invoice
         invoiced = self.sudo().filtered("xero_invoice_line_id")
         if vals is not None:
-            invoiced = invoiced.filtered(
-                lambda line: any(
-                    name in line._fields and line._fields[name].convert_to_write(line[name], line) != value
-                    for name, value in vals.items()
-                )
-            )
+            invoiced = invoiced.filtered(lambda line: line._xero_changed_fields(vals, vals))
         if invoiced:
             line = invoiced[0]
             raise UserError(

@@ -40,6 +40,18 @@ class Base(models.AbstractModel):
             and (own_records or name.startswith(OWNED_PREFIXES))
         )
 
+    def _xero_changed_fields(self, vals, names):
+        """The fields among ``names`` that ``vals`` changes on at least one of these records: a value written
+        again unchanged is no change (Odoo's contact merge, a form saving what it shows). Commands of x2many
+        fields cannot be compared: they count as changes."""
+        return {
+            name
+            for name in set(names).intersection(vals, self._fields)
+            for record in self
+            if self._fields[name].type in ("one2many", "many2many")
+            or self._fields[name].convert_to_write(record[name], record) != vals[name]
+        }
+
     def _xero_refuse_owned_fields(self, names):
         labels = ", ".join(sorted(self._fields[name].string for name in names))
         raise AccessError(
@@ -63,13 +75,7 @@ class Base(models.AbstractModel):
     def write(self, vals):
         owned = self._xero_owned_fields()
         if owned and not integration_writes(self.env):
-            # a value written again unchanged is no change (Odoo's contact merge writes every field it keeps)
-            changed = {
-                name
-                for name in owned.intersection(vals)
-                for record in self
-                if record._fields[name].convert_to_write(record[name], record) != vals[name]
-            }
+            changed = self._xero_changed_fields(vals, owned)
             if changed:
                 self._xero_refuse_owned_fields(changed)
         return super().write(vals)

@@ -81,14 +81,7 @@ class ProjectProject(models.Model):
         if not names or self.env.su:
             return
         projects = self.sudo().filtered(lambda project: project.is_xero_project or vals.get("is_xero_project"))
-        changed = {
-            name
-            for name in names
-            for project in projects
-            if project._fields[name].type in ("one2many", "many2many")
-            or project._fields[name].convert_to_write(project[name], project) != vals[name]
-        }
-        self._check_xero_project_admin(changed)
+        self._check_xero_project_admin(projects._xero_changed_fields(vals, names))
 
     def _check_xero_project_admin(self, names):
         if not names or self.env.su or self.env.user._is_system():

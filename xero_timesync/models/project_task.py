@@ -144,12 +144,7 @@ class ProjectTask(models.Model):
         imported = self.filtered("xero_contact_id")
         if not imported:
             return
-        changed = {
-            name
-            for name in XERO_STRUCTURE_FIELDS & vals.keys()
-            for task in imported
-            if task._fields[name].convert_to_write(task[name], task) != vals[name]
-        }
+        changed = imported._xero_changed_fields(vals, XERO_STRUCTURE_FIELDS)
         if changed:
             labels = ", ".join(sorted(self._fields[name].string for name in changed))
             raise UserError(
@@ -198,9 +193,7 @@ class ProjectTask(models.Model):
         if not names or integration_writes(self.env):
             return
         self.check_access("write")  # Odoo's check first: the refusal names the task
-        moved = self.sudo().filtered(
-            lambda task: any(task._fields[name].convert_to_write(task[name], task) != vals[name] for name in names)
-        )
+        moved = self.sudo().filtered(lambda task: task._xero_changed_fields(vals, names))
         if not moved:
             return
         invoiced = (
