@@ -444,10 +444,8 @@ class XeroInvoiceSync(models.AbstractModel):
 
     @api.model
     def _xero_retry_attachments_of(self, moves):
-        """Push to Xero on invoices already in Xero: attach the timesheet PDFs that are still missing."""
-        missing = moves.filtered(
-            lambda m: m.move_type == "out_invoice" and m._xero_live() and not m.xero_timesheets_attached
-        )
+        """Push to Xero on invoices already in Xero (live): attach the timesheet PDFs that are still missing."""
+        missing = moves.filtered(lambda m: m.move_type == "out_invoice" and not m.xero_timesheets_attached)
         for company, company_moves in missing.grouped("company_id").items():
             try:
                 client = self._xero_connection(company)._xero_client()
