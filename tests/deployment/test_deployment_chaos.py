@@ -257,6 +257,47 @@ def money_figures(chaos):
     )
 
 
+# --- both ledgers ------------------------------------------------------------------------------------------
+LIVE_AT_XERO = {"DRAFT", "SUBMITTED", "AUTHORISED", "PAID"}
+
+
+def ledger_differences(chaos):
+    """Every pushed document read from both sides: Odoo's state, total, tax and amount due against what the
+    sandbox holds, to the cent. A document voided or deleted at Xero must be cancelled (or reversed) in Odoo."""
+    xero = {inv["InvoiceID"].lower(): inv for inv in chaos.control.invoices(chaos.tenant_id)}
+    for note in chaos.control.credit_notes(chaos.tenant_id):
+        xero[note["CreditNoteID"].lower()] = dict(note, AmountDue=note.get("RemainingCredit", 0))
+    moves = chaos.admin.search_read(
+        "account.move",
+        [("xero_invoice_id", "!=", False), ("move_type", "in", ["out_invoice", "out_refund"])],
+        ["name", "xero_invoice_id", "state", "payment_state", "amount_total", "amount_tax", "amount_residual"],
+    )
+    differences = []
+    for move in moves:
+        doc = xero.get(move["xero_invoice_id"].lower())
+        if doc is None:
+            differences.append(f"{move['name']}: missing at Xero")
+            continue
+        live_in_odoo = move["state"] == "posted" and move["payment_state"] != "reversed"
+        if live_in_odoo != (doc["Status"] in LIVE_AT_XERO):
+            differences.append(
+                f"{move['name']}: {move['state']}/{move['payment_state']} in Odoo, {doc['Status']} at Xero"
+            )
+            continue
+        if not live_in_odoo:
+            continue
+        for odoo_field, xero_field in (
+            ("amount_total", "Total"),
+            ("amount_tax", "TotalTax"),
+            ("amount_residual", "AmountDue"),
+        ):
+            if round(move[odoo_field] - float(doc.get(xero_field) or 0), 2):
+                differences.append(
+                    f"{move['name']}: {odoo_field} {move[odoo_field]} vs {xero_field} {doc.get(xero_field)}"
+                )
+    return differences
+
+
 # --- the run ----------------------------------------------------------------------------------------------
 def setup_chaos(d):
     admin = d.admin()
@@ -419,13 +460,15 @@ def test_chaos(deployment_factory):
         double_payments=doubles, lost_payments=lost_payments, double_credit_notes=double_credits,
         lost_credit_notes=lost_credits,
     )  # fmt: skip
+    ledger = ledger_differences(chaos)
+    figures["ledger_differences"] = len(ledger)
     leaks, probes = run_probes(chaos, ["tier_employee", "tier_portal"])
     line = (
         f"TIER seed={SEED} rounds={ROUNDS} duplicates_tasks={figures['duplicates_tasks']}"
         f" duplicates_partners={figures['duplicates_partners']} lost_contacts={figures['lost_contacts']}"
         f" double_invoices={figures['double_invoices']} unpushed_invoices={figures['unpushed_invoices']}"
         f" double_payments={doubles} lost_payments={lost_payments} double_credit_notes={double_credits}"
-        f" lost_credit_notes={lost_credits} merges={len(chaos.merged)} unfollowed_merges={figures['unfollowed_merges']}"
+        f" lost_credit_notes={lost_credits} ledger_differences={len(ledger)} merges={len(chaos.merged)} unfollowed_merges={figures['unfollowed_merges']}"
         f" lost_refresh_tokens={figures['lost_refresh_tokens']}"
         f" runs_left_running={figures['runs_left_running']} lock_leaks={figures['lock_leaks']}"
         f" round_errors={figures['round_errors']} runs_failed_by_a_race={figures['runs_failed_by_a_race']}"
@@ -440,5 +483,5 @@ def test_chaos(deployment_factory):
     assert not lost, f"{line}\nlost: {lost[:20]}"
     names = ("duplicates_tasks", "duplicates_partners", "double_invoices", "unpushed_invoices", "lost_refresh_tokens")
     names += ("double_payments", "lost_payments", "double_credit_notes", "lost_credit_notes", "unfollowed_merges")
-    names += ("runs_left_running", "lock_leaks", "round_errors", "runs_failed_by_a_race")
-    assert not any(figures[name] for name in names), "\n".join([line, *round_errors])
+    names += ("runs_left_running", "lock_leaks", "round_errors", "runs_failed_by_a_race", "ledger_differences")
+    assert not any(figures[name] for name in names), "\n".join([line, *round_errors, *ledger[:20]])
