@@ -102,6 +102,9 @@ class XeroInvoiceVoid(models.AbstractModel):
         released = self._xero_settle_time(move, links)
         move.write({"xero_gone_followed": True, "xero_ledger_difference": False})
         self._xero_tell(move, self._xero_followed_note(move, reversal, released))
+        _logger.info(
+            "Document %s %s at Xero: %s here", move.id, move.xero_status, "reversed" if reversal else "cancelled"
+        )
 
     @api.model
     def _xero_has_money(self, move):
@@ -149,6 +152,7 @@ class XeroInvoiceVoid(models.AbstractModel):
             return
         move.write({"xero_gone_followed": True, "xero_ledger_difference": difference})
         self._xero_tell(move, note)
+        _logger.info("Document %s %s at Xero, left as it is here: %s", move.id, move.xero_status, difference)
 
     @api.model
     def _xero_tell(self, move, note):

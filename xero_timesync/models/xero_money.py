@@ -41,7 +41,13 @@ class XeroMoney(models.AbstractModel):
             since -= timedelta(seconds=const.SYNC_OVERLAP_SECONDS)
         else:
             first = self.env["account.move"].search(
-                [("company_id", "=", company.id), ("xero_invoice_id", "!=", False)], order="xero_pushed_at", limit=1
+                [
+                    ("company_id", "=", company.id),
+                    ("xero_invoice_id", "!=", False),
+                    ("xero_tenant_id", "=", connection.tenant_id),
+                ],
+                order="xero_pushed_at",
+                limit=1,
             )
             if not first:
                 return True
