@@ -133,6 +133,16 @@ class SandboxControl:
         body = {"amount": amount, "allocate": allocate, "date": date, "description": description}
         return self._call("POST", f"/tenants/{tenant_id}/invoices/{invoice_id}/credit-notes", body)
 
+    def set_invoice_status(self, tenant_id: str, invoice_id: str, status: str) -> dict:
+        """Void (``VOIDED``) or delete (``DELETED``) an invoice at Xero, as its users do: Xero's transitions apply
+        (drafts are deleted, authorised invoices voided, one with payments is refused). Sends INVOICE UPDATE
+        when auto webhooks are on. Returns the Invoice."""
+        return self._call("POST", f"/tenants/{tenant_id}/invoices/{invoice_id}/status", {"status": status})
+
+    def set_credit_note_status(self, tenant_id: str, credit_note_id: str, status: str) -> dict:
+        """Void or delete a credit note at Xero (refused while it is allocated); CREDITNOTE UPDATE webhook."""
+        return self._call("POST", f"/tenants/{tenant_id}/credit-notes/{credit_note_id}/status", {"status": status})
+
     def tracking_categories(self, tenant_id: str) -> list:
         """Every tracking category of the tenant with all its options (archived ones included)."""
         return self._call("GET", f"/tenants/{tenant_id}/tracking-categories")

@@ -11,6 +11,7 @@ from werkzeug.routing import Rule
 from . import creditnotes, groups, payments
 from .core import SandboxError
 from .events import notify
+from .invoices import BatchState, build_invoice
 from .merges import merge_contact
 
 
@@ -26,6 +27,12 @@ def rules(prefix: str) -> list:
         Rule(f"{tenant}/payments/<payment_id>/delete", endpoint="control:delete_payment", methods=["POST"]),
         Rule(f"{tenant}/credit-notes", endpoint="control:credit_notes", methods=["GET"]),
         Rule(f"{tenant}/invoices/<invoice_id>/credit-notes", endpoint="control:create_credit_note", methods=["POST"]),
+        Rule(f"{tenant}/invoices/<invoice_id>/status", endpoint="control:set_invoice_status", methods=["POST"]),
+        Rule(
+            f"{tenant}/credit-notes/<credit_note_id>/status",
+            endpoint="control:set_credit_note_status",
+            methods=["POST"],
+        ),
         Rule(f"{tenant}/tracking-categories", endpoint="control:tracking_categories", methods=["GET"]),
         Rule(f"{tenant}/tracking-status", endpoint="control:tracking_status", methods=["POST"]),
     ]
@@ -180,6 +187,52 @@ def create_credit_note(sandbox, request, body, tenant_id, invoice_id):
     return result
 
 
+def set_invoice_status(sandbox, request, body, tenant_id, invoice_id):
+    """The organisation voids or deletes an invoice at Xero (``status``: VOIDED or DELETED), by Xero's rules for
+    ``POST /Invoices/{id}``: a draft is deleted, an authorised invoice voided, and one with payments refused."""
+    tenant = _tenant(sandbox, tenant_id)
+    status = _gone_status(body)
+    with sandbox.store.lock:
+        invoice = tenant.find_invoice(invoice_id)
+        if invoice is None:
+            raise SandboxError(f"unknown invoice {invoice_id!r}", status=404)
+        outcome = build_invoice(tenant, {"Status": status}, invoice, sandbox.clock.tick_ms(), 4, BatchState())
+        if outcome.errors:
+            raise SandboxError("; ".join(outcome.errors))
+        tenant.invoices[outcome.invoice["InvoiceID"]] = outcome.invoice
+        result = copy.deepcopy(outcome.invoice)
+    notify(sandbox, tenant, "INVOICE", result["InvoiceID"], "UPDATE")
+    return result
+
+
+def set_credit_note_status(sandbox, request, body, tenant_id, credit_note_id):
+    """The organisation voids or deletes a credit note at Xero, by Xero's rules for ``POST /CreditNotes/{id}``:
+    one with allocations is refused (remove them first)."""
+    tenant = _tenant(sandbox, tenant_id)
+    status = _gone_status(body)
+    with sandbox.store.lock:
+        existing = creditnotes.find_credit_note(tenant, credit_note_id)
+        if existing is None:
+            raise SandboxError(f"unknown credit note {credit_note_id!r}", status=404)
+        now = sandbox.clock.tick_ms()
+        credit_note, _contact, problems = creditnotes.build_credit_note(
+            tenant, {"Status": status}, existing, now, 4, set()
+        )
+        if problems:
+            raise SandboxError("; ".join(problems))
+        creditnotes.save_credit_note(sandbox, tenant, credit_note, None)
+        result = copy.deepcopy(credit_note)
+    notify(sandbox, tenant, "CREDITNOTE", result["CreditNoteID"], "UPDATE")
+    return result
+
+
+def _gone_status(body):
+    status = body.get("status")
+    if status not in ("VOIDED", "DELETED"):
+        raise SandboxError("status must be VOIDED or DELETED")
+    return status
+
+
 def tracking_categories_handler(sandbox, request, body, tenant_id):
     tenant = _tenant(sandbox, tenant_id)
     with sandbox.store.lock:
@@ -231,6 +284,8 @@ HANDLERS = {
     "delete_payment": delete_payment,
     "credit_notes": credit_notes_handler,
     "create_credit_note": create_credit_note,
+    "set_invoice_status": set_invoice_status,
+    "set_credit_note_status": set_credit_note_status,
     "tracking_categories": tracking_categories_handler,
     "tracking_status": tracking_status,
 }

@@ -32,6 +32,7 @@ from . import (
     hr_employee,
     xero_invoice_event,
     xero_invoice_sync,
+    xero_invoice_void,
     xero_money,
     xero_push_attempt,
     xero_tracking_category,

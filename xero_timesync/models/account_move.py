@@ -20,6 +20,10 @@ XERO_STATUSES = [
     ("DELETED", "Deleted"),
 ]
 GONE_STATUSES = ("VOIDED", "DELETED")
+LEDGER_DIFFERENCES = [
+    ("void_paid", "Voided or deleted in Xero, paid or credited here"),
+    ("void_refused", "Voided or deleted in Xero, Odoo could not cancel it"),
+]
 DEEP_LINK = "https://go.xero.com/organisationlogin/default.aspx?shortcode={short_code}&redirecturl={path}"
 INVOICE_PATH = "/AccountsReceivable/View.aspx?InvoiceID={invoice_id}"
 
@@ -80,6 +84,37 @@ class AccountMove(models.Model):
     )
 
     xero_credit_pushable = fields.Boolean(compute="_compute_xero_credit_pushable", groups=BILLING_GROUPS)
+    # -- one organisation's documents stay with it; changes at Xero reach Odoo (issue 22, xero.invoice.void) --
+    xero_tenant_id = fields.Char(
+        "Xero organisation ID",
+        copy=False,
+        readonly=True,
+        index="btree_not_null",
+        help="The Xero organisation this document was pushed to (or came from).",
+        groups=BILLING_GROUPS,
+    )
+    xero_gone_at = fields.Datetime(
+        "Voided or deleted in Xero on",
+        copy=False,
+        readonly=True,
+        help="When Xero voided or deleted this document (Xero's last change), as the integration saw it.",
+        groups=BILLING_GROUPS,
+    )
+    xero_gone_followed = fields.Boolean(
+        copy=False,
+        readonly=True,
+        help="Odoo followed Xero's void or delete: cancelled or reversed here, or the difference is shown.",
+        groups=BILLING_GROUPS,
+    )
+    xero_ledger_difference = fields.Selection(
+        LEDGER_DIFFERENCES,
+        "Difference with Xero",
+        copy=False,
+        readonly=True,
+        index="btree_not_null",
+        help="Odoo and Xero disagree about this document and Odoo cannot resolve it by itself: see its activity.",
+        groups=BILLING_GROUPS,
+    )
 
     # one Odoo document per Xero invoice or credit note: what makes credit notes coming back exactly once
     _xero_invoice_id_uniq = models.UniqueIndex(
@@ -87,7 +122,7 @@ class AccountMove(models.Model):
         "This Xero invoice or credit note is already in Odoo.",
     )
 
-    @api.depends("xero_invoice_id", "company_id")
+    @api.depends("xero_invoice_id", "company_id", "xero_tenant_id")
     def _compute_xero_url(self):
         for move in self:
             connection = move.company_id.xero_connection_id
@@ -95,7 +130,7 @@ class AccountMove(models.Model):
                 move.xero_url = False
                 continue
             path = INVOICE_PATH.format(invoice_id=move.xero_invoice_id)
-            if connection and connection.short_code:
+            if connection and connection.short_code and move.xero_tenant_id in (False, connection.tenant_id):
                 move.xero_url = DEEP_LINK.format(short_code=connection.short_code, path=path)
             else:
                 move.xero_url = "https://go.xero.com" + path
@@ -182,10 +217,42 @@ class AccountMove(models.Model):
         self._xero_check_reopen()
         return super().button_draft()
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("xero_invoice_id") and not vals.get("xero_tenant_id") and vals.get("company_id"):
+                vals["xero_tenant_id"] = self._xero_tenant_of(self.env["res.company"].browse(vals["company_id"]))
+        return super().create(vals_list)
+
     def write(self, vals):
         if "state" in vals and vals["state"] != "posted":  # posting a credit note brought back from Xero is fine
             self.filtered(lambda move: move.state == "posted")._xero_check_reopen()
+        if vals.get("xero_invoice_id") and "xero_tenant_id" not in vals:
+            # a push (or its lookup): the organisation it went to, and nothing left of a Xero document it replaces
+            fresh = {"xero_gone_at": False, "xero_gone_followed": False, "xero_ledger_difference": False}
+            for company, moves in self.grouped("company_id").items():
+                super(AccountMove, moves).write(dict(fresh, **vals, xero_tenant_id=self._xero_tenant_of(company)))
+            return True
         return super().write(vals)
+
+    @api.model
+    def _xero_tenant_of(self, company):
+        return self.env["xero.connection"]._xero_for_company(company).tenant_id or False
+
+    def _xero_organisation_problem(self, connection):
+        """Why Odoo cannot reach this document through ``connection`` (it is another organisation's), or False."""
+        self.ensure_one()
+        if not self.xero_tenant_id or self.xero_tenant_id == connection.tenant_id:
+            return False
+        return _(
+            "%(document)s is in another Xero organisation (ID %(tenant)s) than the one %(company)s is connected to"
+            " now (%(org)s): Odoo can no longer reach it there. Change it in that organisation's Xero; reconnect it"
+            " to change it from here.",
+            document=self.display_name,
+            tenant=self.xero_tenant_id,
+            company=self.company_id.name,
+            org=connection.sudo().tenant_name,
+        )
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_xero_live(self):

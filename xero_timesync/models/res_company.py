@@ -106,6 +106,15 @@ class ResCompany(models.Model):
         groups=BILLING_GROUPS,
     )
     xero_money_error = fields.Char(readonly=True, groups=BILLING_GROUPS)
+    xero_void_time = fields.Selection(
+        [("release", "Release it, to be invoiced again"), ("keep", "Keep it invoiced")],
+        "Time of invoices voided in Xero",
+        default="release",
+        required=True,
+        help="When an invoice made from time is voided or deleted in Xero, Odoo cancels it here and releases its"
+        " time to be invoiced again, or keeps the time on the cancelled invoice.",
+        groups=BILLING_GROUPS,
+    )
 
     # -- tracking categories (issue 15, part 5; mapping in xero.tracking.mapping) ------------------
     xero_tracking_dimension = fields.Selection(

@@ -136,6 +136,7 @@ class ResConfigSettings(models.TransientModel):
     xero_push_status = fields.Selection(related="company_id.xero_push_status", readonly=False)
     xero_payment_journal_id = fields.Many2one(related="company_id.xero_payment_journal_id", readonly=False)
     xero_money_error = fields.Char(related="company_id.xero_money_error")
+    xero_void_time = fields.Selection(related="company_id.xero_void_time", readonly=False)
 
     def action_xero_open_tax_mapping(self):
         action = self.env["ir.actions.act_window"]._for_xml_id("account.action_tax_form")

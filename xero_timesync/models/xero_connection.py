@@ -219,6 +219,8 @@ class XeroConnection(models.Model):
                     )
                 )
             connection.sudo().write({"contacts_watermark": False, "sync_resume_page": 0})
+            # the new organisation's invoice statuses and money start from its own first push
+            company.sudo().write({"xero_invoice_status_since": False, "xero_money_since": False})
         vals = {
             "company_id": company.id,
             "state": "connected",

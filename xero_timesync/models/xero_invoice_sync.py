@@ -324,6 +324,8 @@ class XeroInvoiceSync(models.AbstractModel):
         """One credit note created (exactly once) and allocated in Xero; returns the error or None."""
         Attempts = self.env["xero.push.attempt"]
         invoice = refund.reversed_entry_id
+        if problem := invoice._xero_organisation_problem(connection):
+            return problem
         payload, error = self._xero_invoice_payload(connection, refund)
         if error:
             return error
@@ -437,6 +439,7 @@ class XeroInvoiceSync(models.AbstractModel):
                 ("xero_status", "not in", GONE_STATUSES),
                 ("xero_timesheets_attached", "=", False),
                 ("xero_revenue_account_code", "!=", False),  # invoiced from time
+                ("xero_tenant_id", "=", client.tenant_id),
             ],
             limit=ATTACH_RETRY_BATCH,
         )
@@ -451,7 +454,9 @@ class XeroInvoiceSync(models.AbstractModel):
                 client = self._xero_connection(company)._xero_client()
             except UserError:
                 continue  # not connected: nothing to attach it with
-            self._xero_attach_timesheets(client, company_moves)
+            self._xero_attach_timesheets(
+                client, company_moves.filtered(lambda m, t=client.tenant_id: m.xero_tenant_id in (False, t))
+            )
 
     @api.model
     def _xero_timesheet_pdf(self, move):
@@ -542,6 +547,7 @@ class XeroInvoiceSync(models.AbstractModel):
         """Delete Xero drafts, void authorised invoices; refuse with what to do when Xero cannot."""
         for company, company_moves in moves.grouped("company_id").items():
             connection = self._xero_connection(company)
+            self._xero_check_organisation(connection, company_moves)
             client = connection._xero_client()
             try:
                 current = {}
@@ -580,6 +586,14 @@ class XeroInvoiceSync(models.AbstractModel):
                     )
                 ) from None
 
+    @api.model
+    def _xero_check_organisation(self, connection, moves):
+        """Refuses documents of another organisation than the connected one: it does not know them, and
+        they must never be taken for deleted."""
+        for move in moves:
+            if problem := move._xero_organisation_problem(connection):
+                raise UserError(problem)
+
     # -- status back -----------------------------------------------------------------------------
     @api.model
     def _cron_xero_pull_invoice_status(self):
@@ -591,6 +605,8 @@ class XeroInvoiceSync(models.AbstractModel):
                     self.sudo()._xero_pull_status(connection)
                 with self.env.cr.savepoint():
                     self.env["xero.money"].sudo()._xero_pull(connection)
+                with self.env.cr.savepoint():  # after the money: a payment deleted before the void is cancelled first
+                    self.env["xero.invoice.void"].sudo()._xero_follow_gone(connection)
             except XeroAuthError as error:
                 connection._xero_handle_auth_error(error)
             except XeroError as error:
@@ -603,7 +619,11 @@ class XeroInvoiceSync(models.AbstractModel):
         Move = self.env["account.move"]
         company = connection.company_id
         started = fields.Datetime.now()
-        pushed_domain = [("company_id", "=", company.id), ("xero_invoice_id", "!=", False)]
+        pushed_domain = [
+            ("company_id", "=", company.id),
+            ("xero_invoice_id", "!=", False),
+            ("xero_tenant_id", "=", connection.tenant_id),  # another organisation's are not this one's to judge
+        ]
         since = company.xero_invoice_status_since
         if since:
             since -= timedelta(seconds=const.SYNC_OVERLAP_SECONDS)
@@ -621,6 +641,7 @@ class XeroInvoiceSync(models.AbstractModel):
             changed = moves.filtered(lambda m, status_of=status_of: m.xero_status != status_of[m])
             for status, group in changed.grouped(status_of.get).items():
                 group.write({"xero_status": status})
+            self.env["xero.invoice.void"]._xero_record_gone(moves, by_id)
             updated += len(changed)
         company.sudo().xero_invoice_status_since = started
         return updated

@@ -41,7 +41,13 @@ class XeroMoney(models.AbstractModel):
             since -= timedelta(seconds=const.SYNC_OVERLAP_SECONDS)
         else:
             first = self.env["account.move"].search(
-                [("company_id", "=", company.id), ("xero_invoice_id", "!=", False)], order="xero_pushed_at", limit=1
+                [
+                    ("company_id", "=", company.id),
+                    ("xero_invoice_id", "!=", False),
+                    ("xero_tenant_id", "=", connection.tenant_id),
+                ],
+                order="xero_pushed_at",
+                limit=1,
             )
             if not first:
                 return True
@@ -85,6 +91,7 @@ class XeroMoney(models.AbstractModel):
                 if credit_note_ids:
                     for page in client.iter_credit_note_pages(ids=sorted(credit_note_ids)):
                         complete &= self._xero_apply_credit_notes(company, page)
+                self.env["xero.invoice.void"]._xero_follow_gone(connection)
                 return complete
         except XeroAuthError as error:
             connection._xero_handle_auth_error(error)
@@ -113,6 +120,7 @@ class XeroMoney(models.AbstractModel):
                 if xero_payment.payment_id not in mirrored.mapped("xero_payment_id"):
                     complete &= self._xero_register_payment(company, move, xero_payment)
             unknown_notes |= {note_id for note_id, _amount in invoice.credit_notes}
+        self.env["xero.invoice.void"]._xero_record_gone(moves, by_id)
         if unknown_notes:
             known = self.env["account.move"].search(
                 [("company_id", "=", company.id), ("xero_invoice_id", "in", list(unknown_notes))]
@@ -247,7 +255,9 @@ class XeroMoney(models.AbstractModel):
     # -- credit notes made at Xero -------------------------------------------------------------------
     @api.model
     def _xero_apply_credit_notes(self, company, notes):
-        """Xero credit notes allocated to our invoices → posted Odoo credit notes, reconciled with them."""
+        """Xero credit notes allocated to our invoices → posted Odoo credit notes, reconciled with them (and ours
+        voided or deleted there recorded as such)."""
+        self.env["xero.invoice.void"]._xero_record_gone_notes(company, notes)
         notes = [n for n in notes if n.status in LIVE_CREDIT_STATUSES and n.allocations]
         if not notes:
             return True

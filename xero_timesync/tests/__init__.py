@@ -18,6 +18,7 @@ from . import (
     test_money_credit,
     test_money_events,
     test_money_payments,
+    test_money_void,
     test_oauth_inputs,
     test_ownership,
     test_polish,

@@ -33,6 +33,10 @@ INTERNAL_MOVE_FIELDS = (
     "xero_timesheet_count",
     "xero_timesheets_attached",
     "xero_credit_pushable",
+    "xero_tenant_id",
+    "xero_gone_at",
+    "xero_gone_followed",
+    "xero_ledger_difference",
 )
 INTERNAL_COMPANY_FIELDS = (
     "xero_connection_id",
@@ -44,6 +48,7 @@ INTERNAL_COMPANY_FIELDS = (
     "xero_money_error",
     "xero_tracking_dimension",
     "xero_tracking_category_id",
+    "xero_void_time",
 )
 MODIFIERS = ("invisible", "readonly", "required", "column_invisible")
 
