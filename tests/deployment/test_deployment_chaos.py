@@ -221,6 +221,32 @@ def money_at_xero(chaos, rng):
     ]
 
 
+def void_at_xero(chaos, rng):
+    """An accountant at Xero voids an approved invoice (or deletes a draft): whatever Xero allows, the status pull
+    and the INVOICE event fired at once must cancel it in Odoo once, or name the difference (a paid invoice)."""
+    pushed = chaos.admin.search_read(
+        "account.move",
+        [("id", "in", chaos.invoice_ids), ("xero_status", "in", ["DRAFT", "SUBMITTED", "AUTHORISED"])]
+        + [("state", "=", "posted"), ("payment_state", "not in", ["paid", "in_payment", "reversed"])],
+        ["xero_invoice_id", "xero_status"],
+    )
+    if not pushed:
+        return []
+    move = rng.choice(pushed)
+    status = "DELETED" if move["xero_status"] in ("DRAFT", "SUBMITTED") else "VOIDED"
+    try:
+        chaos.control.set_invoice_status(chaos.tenant_id, move["xero_invoice_id"], status)
+        chaos.figures["voided_at_xero"] += 1
+    except Exception as error:  # noqa: BLE001 - e.g. Xero refuses to void an invoice with a payment
+        say(f"void at Xero refused: {str(error)[:120]}")
+    d = chaos.d
+    body = d.invoice_webhook_body(chaos.tenant_id, [move["xero_invoice_id"]])
+    return [
+        lambda: pull_invoices(d.admin()),
+        lambda: "success" if d.post_webhook(body).status_code == 200 else "webhook refused",
+    ]
+
+
 def money_figures(chaos):
     """(double payments, lost payments, double credit notes, lost credit notes) against Xero's own records."""
     admin = chaos.admin
@@ -258,7 +284,6 @@ def money_figures(chaos):
 
 
 # --- both ledgers ------------------------------------------------------------------------------------------
-LIVE_AT_XERO = {"DRAFT", "SUBMITTED", "AUTHORISED", "PAID"}
 
 
 def ledger_differences(chaos):
@@ -270,21 +295,27 @@ def ledger_differences(chaos):
     moves = chaos.admin.search_read(
         "account.move",
         [("xero_invoice_id", "!=", False), ("move_type", "in", ["out_invoice", "out_refund"])],
-        ["name", "xero_invoice_id", "state", "payment_state", "amount_total", "amount_tax", "amount_residual"],
+        ["name", "xero_invoice_id", "state", "payment_state", "amount_total", "amount_tax", "amount_residual"]
+        + ["xero_ledger_difference"],
     )
     differences = []
     for move in moves:
+        if move["xero_ledger_difference"]:
+            chaos.figures["differences_named"] += 1  # shown to the accountant with an activity: told, not lost
+            continue
         doc = xero.get(move["xero_invoice_id"].lower())
         if doc is None:
             differences.append(f"{move['name']}: missing at Xero")
             continue
-        live_in_odoo = move["state"] == "posted" and move["payment_state"] != "reversed"
-        if live_in_odoo != (doc["Status"] in LIVE_AT_XERO):
-            differences.append(
-                f"{move['name']}: {move['state']}/{move['payment_state']} in Odoo, {doc['Status']} at Xero"
-            )
+        gone_in_odoo = move["state"] == "cancel" or (move["state"] == "posted" and move["payment_state"] == "reversed")
+        if doc["Status"] in ("VOIDED", "DELETED"):
+            if not gone_in_odoo:
+                differences.append(
+                    f"{move['name']}: {move['state']}/{move['payment_state']} in Odoo, {doc['Status']} at Xero"
+                )
             continue
-        if not live_in_odoo:
+        if move["state"] != "posted":
+            differences.append(f"{move['name']}: {move['state']} in Odoo, {doc['Status']} at Xero")
             continue
         for odoo_field, xero_field in (
             ("amount_total", "Total"),
@@ -385,6 +416,8 @@ def triggers_for(chaos, rng, round_no):
         calls += [lambda s=s, m=move_id: push(s, m) for s in sessions]
     if rng.random() < 0.5:
         calls += money_at_xero(chaos, rng)
+    if rng.random() < 0.3:
+        calls += void_at_xero(chaos, rng)
     return calls
 
 
@@ -477,6 +510,7 @@ def test_chaos(deployment_factory):
     say(line)
     say(
         f"chaos: {len(chaos.invoice_ids)} invoices, {payments} payments and {credits} credit notes made at Xero,"
+        f" {figures['voided_at_xero']} voided or deleted at Xero, {figures['differences_named']} differences named,"
         f" {figures['rpc_errors']} RPC errors, {time.monotonic() - started:.0f}s"
     )
     assert not leaks, f"{line}\nleaks: {leaks}"
