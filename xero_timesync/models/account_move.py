@@ -214,14 +214,51 @@ class AccountMove(models.Model):
         live = self._xero_live()
         if live:
             live._xero_check_billing()  # cancelling voids or deletes it at Xero
-        with owned_writes(CANCEL):  # Odoo's cancel resets to draft first; Xero voids it below, or all rolls back
-            result = super().button_cancel()
+        result = True
+        if self - live:
+            with owned_writes(CANCEL):
+                result = super(AccountMove, self - live).button_cancel()
+            (self - live)._xero_release_timesheets()
         if live:
-            # raises (and so undoes the cancel) when Xero refuses
             with owned_writes():
-                self.env["xero.invoice.sync"]._xero_cancel_in_xero(live)
-        self._xero_release_timesheets()
+                refused = self.env["xero.invoice.sync"]._xero_cancel_each(live)
+            return self._xero_cancel_outcome(live, refused) or result
         return result
+
+    def _xero_cancel_here(self):
+        """Odoo's half of Cancel for invoices that live at Xero (``xero.invoice.sync._xero_cancel_each`` calls
+        Xero right after, in the same savepoint)."""
+        with owned_writes(CANCEL):
+            super().button_cancel()
+        self._xero_release_timesheets()
+
+    def _xero_cancel_outcome(self, live, refused):
+        """None when every invoice was cancelled; otherwise the refused ones, named with Xero's reason: an error
+        when nothing was cancelled, else a notification (the others are cancelled here and at Xero)."""
+        if not refused:
+            return None
+        lines = "\n".join(f"{move.display_name}: {reason}" for move, reason in refused.items())
+        if len(refused) == len(live) and not (self - live):
+            raise UserError(_("Not cancelled:\n%s", lines))
+        for move, reason in refused.items():
+            move._message_log(body=_("Cancel: not cancelled, here or in Xero. %s", reason))
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": _("Cancel"),
+                "message": _(
+                    "%(done)s cancelled here and in Xero; %(count)s not cancelled (still posted here and in Xero):"
+                    "\n%(lines)s",
+                    done=len(self) - len(refused),
+                    count=len(refused),
+                    lines=lines,
+                ),
+                "type": "danger",
+                "sticky": True,
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
 
     def _xero_release_timesheets(self):
         timesheets = self.env["account.analytic.line"].sudo().search([("xero_billed_move_id", "in", self.ids)])

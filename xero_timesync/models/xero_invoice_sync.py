@@ -538,47 +538,74 @@ class XeroInvoiceSync(models.AbstractModel):
         return url
 
     @api.model
-    def _xero_cancel_in_xero(self, moves):
-        """Delete Xero drafts, void authorised invoices; refuse with what to do when Xero cannot."""
+    def _xero_cancel_each(self, moves):
+        """Cancel each invoice here and at Xero together (deleted if a Xero draft, voided if authorised).
+        Returns ``{move: why}`` for those that stay posted here and unchanged at Xero; the others are cancelled
+        in both ledgers, whatever happens to the refused ones."""
+        refused = {}
         for company, company_moves in moves.grouped("company_id").items():
-            connection = self._xero_connection(company)
-            client = connection._xero_client()
             try:
-                current = {}
-                for batch in iter_batches(company_moves, 50):
-                    for invoice in client.get_invoices(ids=[m.xero_invoice_id for m in batch])[0]:
-                        current[invoice.invoice_id] = invoice
-                for move in company_moves:
-                    invoice = current.get(move.xero_invoice_id)
-                    status = invoice.status if invoice else "DELETED"
-                    if status == "PAID":
-                        raise UserError(
-                            _(
-                                "%(invoice)s is paid in Xero (%(number)s). Remove its payments in Xero, then cancel"
-                                " it here again.",
-                                invoice=move.display_name,
-                                number=move.xero_invoice_number,
-                            )
-                        )
-                    if status not in GONE_STATUSES:
-                        target = "VOIDED" if status == "AUTHORISED" else "DELETED"
-                        status = client.update_invoice_status(move.xero_invoice_id, target).status or target
-                    move.write({"xero_status": status})
-                    move._message_log(
-                        body=_("Cancelled: the invoice is %(status)s in Xero.", status=move._xero_status_label(status))
-                    )
+                connection = self._xero_connection(company)
+                client = connection._xero_client()
+                current = self._xero_current_invoices(client, company_moves)
             except XeroAuthError as error:
                 connection._xero_handle_auth_error(error)
-                raise UserError(_("Xero refused the connection (%s); nothing was cancelled.", error)) from None
-            except XeroError as error:
-                raise UserError(
-                    _(
-                        "Xero refused to void or delete %(invoice)s: %(error)s. Nothing was cancelled; fix it in Xero"
-                        " (e.g. remove payments) and cancel again.",
-                        invoice=company_moves[0].display_name,
-                        error=error,
+                refused.update(dict.fromkeys(company_moves, _("Xero refused the connection (%s).", error)))
+                continue
+            except (XeroError, UserError) as error:
+                refused.update(dict.fromkeys(company_moves, str(error)))
+                continue
+            for move in company_moves:
+                try:
+                    self._xero_cancel_one(client, move, current.get(move.xero_invoice_id))
+                except XeroAuthError as error:
+                    connection._xero_handle_auth_error(error)
+                    rest = company_moves.filtered(lambda m: m not in refused and m.state != "cancel")
+                    refused.update(dict.fromkeys(rest, _("Xero refused the connection (%s).", error)))
+                    break
+                except XeroError as error:
+                    refused[move] = _(
+                        "Xero refused to void or delete it: %s. Fix it in Xero (e.g. remove its payments) and cancel"
+                        " again.",
+                        error,
                     )
-                ) from None
+                except UserError as error:  # Odoo refused its cancel, or the invoice is paid at Xero
+                    refused[move] = str(error)
+        return refused
+
+    @api.model
+    def _xero_current_invoices(self, client, moves):
+        """``{InvoiceID: XeroInvoice}`` as Xero has them now (an invoice missing there is gone)."""
+        current = {}
+        for batch in iter_batches(moves, 50):
+            for invoice in client.get_invoices(ids=[m.xero_invoice_id for m in batch])[0]:
+                current[invoice.invoice_id] = invoice
+        return current
+
+    @api.model
+    def _xero_cancel_one(self, client, move, invoice):
+        """One invoice, both ledgers or neither: raises (and undoes Odoo's change) when either refuses."""
+        status = invoice.status if invoice else "DELETED"
+        if status == "PAID":
+            raise UserError(
+                _(
+                    "%(invoice)s is paid in Xero (%(number)s). Remove its payments in Xero, then cancel it here again.",
+                    invoice=move.display_name,
+                    number=move.xero_invoice_number,
+                )
+            )
+        # Odoo's change first and flushed, Xero's call last in the savepoint: once Xero voided, nothing of this
+        # invoice can still fail and roll Odoo back (only the status write below follows)
+        with self.env.cr.savepoint():
+            move._xero_cancel_here()
+            self.env.flush_all()
+            if status not in GONE_STATUSES:
+                target = "VOIDED" if status == "AUTHORISED" else "DELETED"
+                status = client.update_invoice_status(move.xero_invoice_id, target).status or target
+            move.write({"xero_status": status})
+            move._message_log(
+                body=_("Cancelled: the invoice is %(status)s in Xero.", status=move._xero_status_label(status))
+            )
 
     # -- status back -----------------------------------------------------------------------------
     @api.model

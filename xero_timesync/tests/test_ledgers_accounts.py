@@ -1,0 +1,129 @@
+"""Both ledgers agree (issue 22, items 2, 5, 6, 7): cancelling is atomic per invoice, invoicing users never
+change the chart of accounts, the Expense account means the same in Odoo and Xero, and the timesheet PDF adds up
+to the invoice."""
+
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tests import new_test_user, tagged
+
+from .common import XeroSandboxCase
+from .invoice_common import XeroInvoiceMixin
+
+
+@tagged("post_install", "-at_install")
+class TestCancelAtomicPerInvoice(XeroInvoiceMixin, XeroSandboxCase):
+    def xero_status(self, move):
+        [invoice] = [i for i in self.xero_invoices() if i["InvoiceID"] == move.xero_invoice_id]
+        return invoice["Status"]
+
+    def pushed(self, *amounts):
+        self.company.xero_push_status = "AUTHORISED"
+        moves = self.env["account.move"].browse([self.posted_invoice(amount).id for amount in amounts])
+        moves.with_user(self.accountant).action_xero_push()
+        return moves
+
+    def test_xero_refusing_the_second_void_cancels_the_first_and_names_the_second(self):
+        first, second = self.pushed(100.0, 200.0)
+        self.sandbox.control.record_payment(self.tenant["tenant_id"], second.xero_invoice_id, amount=50)
+        action = (first | second).with_user(self.accountant).button_cancel()
+        (first | second).invalidate_recordset()
+        self.assertEqual((first.state, first.xero_status, self.xero_status(first)), ("cancel", "VOIDED", "VOIDED"))
+        self.assertEqual(
+            (second.state, second.xero_status, self.xero_status(second)), ("posted", "AUTHORISED", "AUTHORISED")
+        )
+        message = action["params"]["message"]
+        self.assertIn(second.name, message)
+        self.assertNotIn(first.name, message)
+        self.assertIn("Payments must be removed", message)
+        self.assertIn(second.name, action["params"]["message"])
+        self.assertIn("not cancelled", second.message_ids[0].body)
+
+    def test_one_refused_invoice_is_refused_by_name_and_nothing_changes(self):
+        first, second = self.pushed(100.0, 200.0)
+        self.sandbox.control.record_payment(self.tenant["tenant_id"], first.xero_invoice_id, amount=50)
+        with self.assertRaisesRegex(UserError, first.name.replace("/", ".")):
+            first.with_user(self.accountant).button_cancel()
+        (first | second).invalidate_recordset()
+        self.assertEqual((first.state, self.xero_status(first)), ("posted", "AUTHORISED"))
+        self.assertEqual((second.state, self.xero_status(second)), ("posted", "AUTHORISED"))
+
+
+@tagged("post_install", "-at_install")
+class TestNoChartChangesByInvoicingUsers(XeroInvoiceMixin, XeroSandboxCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.adviser = new_test_user(
+            cls.env, "xero_adviser", groups="base.group_user,account.group_account_manager", company_id=cls.company.id
+        )
+        cls.task.xero_hourly_rate = 100
+        cls.Account = cls.env["account.account"].with_context(active_test=False)
+
+    def chart(self):
+        self.env.invalidate_all()
+        return {a.id: (a.code, a.name, a.xero_account_code) for a in self.Account.search([])}
+
+    def open_mapping(self, user):
+        action = self.env["xero.account.mapping"].with_user(user)._xero_open(self.company)
+        return self.env["xero.account.mapping"].with_user(user).browse(action["res_id"])
+
+    def test_enable_integration_mapped_the_revenue_account_to_the_default_income_account(self):
+        self.assertEqual(self.company.income_account_id.xero_account_code, self.connection.revenue_account_code)
+
+    def test_an_unmapped_revenue_account_is_refused_with_what_to_ask_an_adviser(self):
+        self.company.income_account_id.xero_account_code = False
+        self.timesheet(2)
+        before = self.chart()
+        wizard = self.wizard().with_user(self.accountant)
+        self.assertFalse(wizard.income_account_id)
+        with self.assertRaisesRegex(UserError, f"{self.connection.revenue_account_code} .*Ask an adviser to map"):
+            wizard.action_create_invoice()
+        self.assertEqual(self.chart(), before, "no account created or mapped")
+        self.assertFalse(self.env["account.move"].search([("partner_id", "=", self.partner.id)]))
+
+    def test_the_accountants_own_income_account_is_not_mapped_by_invoicing(self):
+        self.timesheet(2)
+        income = self.Account.create({"name": "Consulting income", "code": "X4001", "account_type": "income"})
+        move = self.invoice_time(income_account_id=income.id)
+        self.assertEqual(move.invoice_line_ids.account_id, income)
+        self.assertFalse(income.xero_account_code, "the chart is the adviser's")
+        other = self.Account.create(
+            {"name": "Other sales", "code": "X4002", "account_type": "income", "xero_account_code": "260"}
+        )
+        self.timesheet(1)
+        with self.assertRaisesRegex(UserError, "mapped to the Xero account 260"):
+            self.invoice_time(income_account_id=other.id)
+
+    def test_an_adviser_maps_the_organisations_accounts_an_accountant_cannot(self):
+        revenue, expense = self.connection.revenue_account_code, self.connection.expense_account_code
+        wizard = self.open_mapping(self.adviser)
+        lines = {line.code: line for line in wizard.line_ids}
+        self.assertEqual(lines[revenue].account_class, "REVENUE")
+        self.assertEqual(lines[expense].account_class, "EXPENSE")
+        self.assertTrue(lines[revenue].chosen and lines[expense].chosen)
+        self.assertGreater(len(lines), 2, "the organisation's accounts, read from Xero")
+        self.assertEqual(lines[revenue].account_id, self.company.income_account_id)
+        recharges = self.Account.create({"name": "Recharged costs", "code": "X6001", "account_type": "expense"})
+        sales = self.Account.create({"name": "Time sales", "code": "X4003", "account_type": "income"})
+        wizard.write(
+            {
+                "line_ids": [
+                    (1, lines[expense].id, {"account_id": recharges.id}),
+                    (1, lines[revenue].id, {"account_id": sales.id}),
+                ]
+            }
+        )
+        wizard.action_save()
+        self.assertEqual(recharges.xero_account_code, expense)
+        self.assertEqual(sales.xero_account_code, revenue)
+        self.assertFalse(self.company.income_account_id.xero_account_code, "no longer the revenue account")
+        # an income account is no Xero expense account; one Odoo account is one Xero account
+        for line, account in ((lines[expense], sales), (lines[revenue], recharges)):
+            with self.subTest(code=line.code), self.assertRaises(ValidationError), self.env.cr.savepoint():
+                line.account_id = account
+                wizard.action_save()
+        before = self.chart()
+        with self.assertRaises(AccessError):
+            self.open_mapping(self.accountant)
+        with self.assertRaises(AccessError):
+            wizard.with_user(self.accountant).action_save()
+        self.assertEqual(self.chart(), before)
