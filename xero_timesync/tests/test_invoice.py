@@ -254,7 +254,7 @@ class TestInvoiceWizardInputs(XeroInvoiceMixin, XeroSandboxCase):
         wizard.write({"income_account_id": income.id})
         move = self.env["account.move"].browse(wizard.action_create_invoice()["res_id"])
         self.assertEqual(move.invoice_line_ids.account_id, income)
-        self.assertEqual(income.xero_account_code, self.connection.revenue_account_code)
+        self.assertFalse(income.xero_account_code, "invoicing maps no account (the adviser does)")
 
     def test_time_outside_the_wizards_selection_is_refused(self):
         other_project = self.env["project.project"].create(
