@@ -10,6 +10,7 @@ from odoo.exceptions import AccessError, UserError
 
 from ..const import BILLING_GROUPS
 from ..ownership import CANCEL, integration_writes, owned_writes
+from .account_analytic_line import rounded_hours
 
 XERO_STATUSES = [
     ("DRAFT", "Draft"),
@@ -22,6 +23,10 @@ XERO_STATUSES = [
 GONE_STATUSES = ("VOIDED", "DELETED")
 DEEP_LINK = "https://go.xero.com/organisationlogin/default.aspx?shortcode={short_code}&redirecturl={path}"
 INVOICE_PATH = "/AccountsReceivable/View.aspx?InvoiceID={invoice_id}"
+
+
+def _minutes(hours):
+    return round((hours or 0.0) * 60)
 
 
 class AccountMove(models.Model):
@@ -288,23 +293,40 @@ class AccountMove(models.Model):
         url = self.env["xero.invoice.sync"]._xero_online_invoice_url(self)
         return {"type": "ir.actions.act_url", "url": url, "target": "new"}
 
-    def _xero_timesheet_rows(self):
-        """The invoiced timesheets as table rows: the report's QWeb template and its plain PDF fallback."""
+    def _xero_timesheet_sections(self):
+        """The invoiced time grouped as the invoice is, for the report's QWeb template and its plain PDF fallback:
+        ``[{"name", "hours": the line's quantity, "rows": [{"date", "employee", "task", "description", "billed",
+        "tracked": the logged hours when they differ from the billed ones, else None}]}]``."""
         self.ensure_one()
         self._xero_check_billing()
-        lines = (
-            self.env["account.analytic.line"].sudo().search([("xero_billed_move_id", "=", self.id)], order="date, id")
-        )
-        return [
-            (
-                fields.Date.to_string(line.date),
-                line.employee_id.name or "",
-                line.task_id.display_name or "",
-                line.name or "",
-                line.unit_amount,
-            )
-            for line in lines
-        ]
+        digits = self.env["decimal.precision"].precision_get("Product Unit")
+        sections = []
+        for line in self.sudo().invoice_line_ids.sorted(lambda line: (line.sequence, line.id)):
+            timesheets = line.xero_timesheet_ids.sorted(lambda t: (t.date, t.id))
+            if not timesheets:
+                continue
+            rows = []
+            for timesheet in timesheets:
+                billed = rounded_hours(timesheet.unit_amount, self.xero_invoice_rounding, digits)
+                rows.append(
+                    {
+                        "date": fields.Date.to_string(timesheet.date),
+                        "employee": timesheet.employee_id.name or "",
+                        "task": timesheet.task_id.display_name or "",
+                        "description": timesheet.name or "",
+                        "billed": billed,
+                        "tracked": None
+                        if _minutes(billed) == _minutes(timesheet.unit_amount)
+                        else timesheet.unit_amount,
+                    }
+                )
+            sections.append({"name": line.name or "", "hours": line.quantity, "rows": rows})
+        return sections
+
+    def _xero_hmm(self, hours):
+        """Hours as h:mm (1.53 → 1:32), as the timesheet report prints them."""
+        minutes = _minutes(hours)
+        return f"{minutes // 60}:{minutes % 60:02d}"
 
     def action_xero_open_timesheets(self):
         self.ensure_one()

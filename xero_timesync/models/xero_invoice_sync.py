@@ -495,18 +495,32 @@ class XeroInvoiceSync(models.AbstractModel):
             # Paragraph reads markup (<img> fetches, <a> links): every text is escaped into plain text
             return Paragraph(escape(value), styles[style])
 
-        rows = move.sudo()._xero_timesheet_rows()  # the push's own PDF (a Settings administrator may push)
-        data = [[_("Date"), _("Employee"), _("Task"), _("Description"), _("Hours")]]
-        data += [[d, text(e), text(t), text(n), f"{h:.2f}"] for d, e, t, n, h in rows]
-        data.append(["", "", "", _("Total"), f"{sum(r[4] for r in rows):.2f}"])
-        table = Table(data, colWidths=[70, 110, 170, 330, 50], repeatRows=1)
+        move_sudo = move.sudo()  # the push's own PDF (a Settings administrator may push)
+        sections = move_sudo._xero_timesheet_sections()
+        hmm = move_sudo._xero_hmm
+        tracked = any(row["tracked"] is not None for section in sections for row in section["rows"])
+        header = [_("Date"), _("Employee"), _("Task"), _("Description")]
+        header += [_("Tracked"), _("Billed")] if tracked else [_("Billed")]
+        data, bold = [header], [0]
+        for section in sections:
+            bold.append(len(data))
+            data.append(["", "", "", text(section["name"])] + ([""] if tracked else []) + [hmm(section["hours"])])
+            for row in section["rows"]:
+                cells = [row["date"], text(row["employee"]), text(row["task"]), text(row["description"])]
+                if tracked:
+                    cells.append(hmm(row["tracked"]) if row["tracked"] is not None else "")
+                data.append([*cells, hmm(row["billed"])])
+        total = hmm(sum(section["hours"] for section in sections))
+        data.append(["", "", "", _("Total billed")] + ([""] if tracked else []) + [total])
+        widths = [70, 110, 150, 300, 50, 50] if tracked else [70, 110, 170, 330, 50]
+        table = Table(data, colWidths=widths, repeatRows=1)
         table.setStyle(
             TableStyle(
-                [
-                    ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
+                [("FONTNAME", (0, index), (-1, index), "Helvetica-Bold") for index in bold]
+                + [
                     ("LINEBELOW", (0, 0), (-1, 0), 0.5, colors.black),
                     ("LINEABOVE", (0, -1), (-1, -1), 0.5, colors.black),
-                    ("ALIGN", (4, 0), (4, -1), "RIGHT"),
+                    ("ALIGN", (4, 0), (-1, -1), "RIGHT"),
                     ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ]
             )

@@ -2,11 +2,16 @@
 change the chart of accounts, the Expense account means the same in Odoo and Xero, and the timesheet PDF adds up
 to the invoice."""
 
+from datetime import date
+
+import lxml.html
+
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 
 from .common import XeroSandboxCase
 from .invoice_common import XeroInvoiceMixin
+from .test_timesheet_pdf import pdf_facts
 
 
 @tagged("post_install", "-at_install")
@@ -127,3 +132,62 @@ class TestNoChartChangesByInvoicingUsers(XeroInvoiceMixin, XeroSandboxCase):
         with self.assertRaises(AccessError):
             wizard.with_user(self.accountant).action_save()
         self.assertEqual(self.chart(), before)
+
+
+@tagged("post_install", "-at_install")
+class TestTimesheetPdfMatchesTheInvoice(XeroInvoiceMixin, XeroSandboxCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company.xero_invoice_rounding = "15"
+        cls.task.xero_hourly_rate = 100
+        day = date(2026, 3, 2)
+        for employee, minutes, name in ((cls.ana, 20, "Call"), (cls.ana, 40, "Review"), (cls.ben, 60, "Design")):
+            cls.env["account.analytic.line"].create(
+                {
+                    "name": name,
+                    "project_id": cls.task.project_id.id,
+                    "task_id": cls.task.id,
+                    "employee_id": employee.id,
+                    "unit_amount": minutes / 60,
+                    "date": day,
+                }
+            )
+        wizard = cls.env["xero.invoice.wizard"].browse(
+            cls.env["xero.invoice.wizard"]._action_open(cls.partner)["res_id"]
+        )
+        wizard.grouping = "employee"
+        cls.move = cls.env["account.move"].browse(wizard.action_create_invoice()["res_id"])
+
+    def cells(self, html, css_class):
+        tree = lxml.html.fromstring(html)
+        return [" ".join(cell.text_content().split()) for cell in tree.xpath(f"//*[contains(@class, '{css_class}')]")]
+
+    def test_billed_hours_in_h_mm_per_invoice_line_and_in_total_tracked_only_where_they_differ(self):
+        lines = self.move.invoice_line_ids.sorted("sequence")
+        self.assertEqual(lines.mapped("quantity"), [1.25, 1.0])  # Ana 0:20 → 0:30 and 0:40 → 0:45; Ben 1:00
+        html = self.env["ir.actions.report"]._render_qweb_html(
+            "xero_timesync.action_report_xero_timesheets", self.move.ids
+        )[0]
+        self.assertEqual(self.cells(html, "o_xero_line_hours"), ["1:15", "1:00"], "one group per invoice line")
+        self.assertEqual(self.cells(html, "o_xero_line_name"), lines.mapped("name"))
+        self.assertEqual(self.cells(html, "o_xero_billed"), ["0:30", "0:45", "1:00"])
+        self.assertEqual(self.cells(html, "o_xero_tracked"), ["0:20", "0:40", ""])
+        self.assertEqual(self.cells(html, "o_xero_total"), ["2:15"])
+        self.assertEqual(sum(lines.mapped("quantity")), 2.25)
+        # the plain renderer (no wkhtmltopdf) shows the same figures
+        text = pdf_facts(self.env["xero.invoice.sync"]._xero_timesheet_pdf_plain(self.move))[0]
+        for figure in ("0:20", "0:30", "0:40", "0:45", "1:00", "1:15", "2:15"):
+            self.assertIn(figure, text)
+
+    def test_without_rounding_the_tracked_time_is_the_billed_time(self):
+        self.company.xero_invoice_rounding = "0"
+        self.timesheet(92 / 60, task=self.task2, name="Exact")
+        self.task2.xero_hourly_rate = 150
+        move = self.invoice_time(self.task2)
+        html = self.env["ir.actions.report"]._render_qweb_html("xero_timesync.action_report_xero_timesheets", move.ids)[
+            0
+        ]
+        self.assertEqual(self.cells(html, "o_xero_billed"), ["1:32"])
+        self.assertEqual(self.cells(html, "o_xero_tracked"), [], "no tracked column when nothing differs")
+        self.assertEqual(self.cells(html, "o_xero_total"), ["1:32"])
