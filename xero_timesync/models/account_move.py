@@ -59,8 +59,8 @@ class AccountMove(models.Model):
         "Xero expense account",
         copy=False,
         readonly=True,
-        help="Xero account of the lines that are not time (disbursements, materials) unless their account maps"
-        " to its own Xero account.",
+        help="Xero account of the costs re-billed on this invoice: lines added without a product are booked on the"
+        " Odoo account mapped to it.",
         groups=BILLING_GROUPS,
     )
     xero_timesheet_count = fields.Integer(
@@ -264,6 +264,15 @@ class AccountMove(models.Model):
                 "next": {"type": "ir.actions.client", "tag": "soft_reload"},
             },
         }
+
+    def _xero_mapped_account(self, code):
+        """The Odoo account of this invoice's company an adviser mapped to the Xero account ``code``, if any."""
+        self.ensure_one()
+        return (
+            self.env["account.account"]
+            .sudo()
+            .search([("xero_account_code", "=", code), ("company_ids", "in", self.company_id.ids)], limit=1)
+        )
 
     def _xero_release_timesheets(self):
         timesheets = self.env["account.analytic.line"].sudo().search([("xero_billed_move_id", "in", self.ids)])

@@ -191,3 +191,58 @@ class TestTimesheetPdfMatchesTheInvoice(XeroInvoiceMixin, XeroSandboxCase):
         self.assertEqual(self.cells(html, "o_xero_billed"), ["1:32"])
         self.assertEqual(self.cells(html, "o_xero_tracked"), [], "no tracked column when nothing differs")
         self.assertEqual(self.cells(html, "o_xero_total"), ["1:32"])
+
+
+@tagged("post_install", "-at_install")
+class TestTheExpenseAccountHasOneMeaning(XeroInvoiceMixin, XeroSandboxCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.task.xero_hourly_rate = 80
+        Account = cls.env["account.account"]
+        cls.recharges = Account.create(
+            {
+                "name": "Costs re-billed",
+                "code": "X6001",
+                "account_type": "expense",
+                "xero_account_code": cls.connection.expense_account_code,
+            }
+        )
+        cls.unmapped_expense = Account.create({"name": "Office costs", "code": "X6002", "account_type": "expense"})
+        cls.unmapped_income = Account.create({"name": "Other sales", "code": "X4009", "account_type": "income"})
+
+    def invoice_with(self, *lines):
+        self.timesheet(1)
+        move = self.invoice_time()
+        move.write({"invoice_line_ids": [(0, 0, {"quantity": 1, "tax_ids": [], **vals}) for vals in lines]})
+        move.action_post()
+        return move
+
+    def pushed_lines(self, move):
+        [invoice] = [i for i in self.xero_invoices() if i["InvoiceID"] == move.xero_invoice_id]
+        return {line["Description"]: line["AccountCode"] for line in invoice["LineItems"]}
+
+    def test_time_on_the_revenue_account_re_billed_costs_on_the_expense_account_in_both_ledgers(self):
+        wizard = self.wizard()
+        self.assertEqual(wizard.cost_account_id, self.recharges)
+        move = self.invoice_with(
+            {"name": "Courier", "price_unit": 40},
+            {"name": "Licence resold", "price_unit": 60, "account_id": self.unmapped_income.id},
+        )
+        by_name = {line.name: line.account_id for line in move.invoice_line_ids}
+        time_line = move.invoice_line_ids.filtered("xero_timesheet_ids")
+        self.assertEqual(by_name["Courier"], self.recharges, "a line added without product is a re-billed cost")
+        self.assertEqual(time_line.account_id.xero_account_code, self.connection.revenue_account_code)
+        move.action_xero_push()
+        codes = self.pushed_lines(move)
+        self.assertEqual(codes["Courier"], self.connection.expense_account_code)
+        self.assertEqual(codes[time_line.name], self.connection.revenue_account_code)
+        self.assertEqual(codes["Licence resold"], self.connection.revenue_account_code, "an income account is revenue")
+
+    def test_a_line_on_an_account_mapped_to_no_xero_account_is_refused_before_calling_xero(self):
+        move = self.invoice_with({"name": "Stationery", "price_unit": 15, "account_id": self.unmapped_expense.id})
+        self.sandbox.control.clear_requests()
+        action = move.action_xero_push()
+        self.assertIn("Office costs", action["params"]["message"])
+        self.assertFalse(move.xero_invoice_id)
+        self.assertEqual(self.puts(), [])

@@ -63,6 +63,13 @@ class XeroInvoiceWizard(models.TransientModel):
         readonly=False,
         help="Odoo account of the time lines: the one mapped to the Xero revenue account (Xero account mapping).",
     )
+    cost_account_id = fields.Many2one(
+        "account.account",
+        "Odoo account of re-billed costs",
+        compute="_compute_cost_account_id",
+        help="Lines you add to the invoice without a product (disbursements, costs re-billed) are booked on the Odoo"
+        " account an adviser mapped to the Xero expense account, and reach Xero on that expense account.",
+    )
     line_count = fields.Integer("Invoice lines", compute="_compute_preview")
     hours_total = fields.Float("Hours to invoice", compute="_compute_preview", digits="Product Unit")
     amount_total = fields.Monetary("Untaxed amount", compute="_compute_preview")
@@ -255,6 +262,15 @@ class XeroInvoiceWizard(models.TransientModel):
                     ("account_type", "in", ("income", "income_other")),
                 ],
                 limit=1,
+            )
+
+    @api.depends("expense_line_id", "company_id")
+    def _compute_cost_account_id(self):
+        Account = self.env["account.account"].sudo()
+        for wizard in self:
+            code = wizard.expense_line_id.code
+            wizard.cost_account_id = code and Account.search(
+                [("xero_account_code", "=", code), ("company_ids", "in", wizard.company_id.ids)], limit=1
             )
 
     @api.depends("timesheet_ids", "grouping", "currency_id", "rounding")
