@@ -585,6 +585,9 @@ class XeroInvoiceSync(models.AbstractModel):
                     )
                 except UserError as error:  # Odoo refused its cancel, or the invoice is paid at Xero
                     refused[move] = str(error)
+                except Exception:  # the others are already voided at Xero: their Odoo cancel must be kept
+                    _logger.exception("Cancel of invoice %s failed", move.id)
+                    refused[move] = _("An unexpected error stopped it (see the server log); check its status in Xero.")
         return refused
 
     @api.model

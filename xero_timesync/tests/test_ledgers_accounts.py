@@ -3,15 +3,17 @@ change the chart of accounts, the Expense account means the same in Odoo and Xer
 to the invoice."""
 
 from datetime import date
+from unittest.mock import patch
 
 import lxml.html
 
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import new_test_user, tagged
+from odoo.tools import mute_logger
 
 from .common import XeroSandboxCase
 from .invoice_common import XeroInvoiceMixin
-from .test_timesheet_pdf import pdf_facts
+from .test_timesheet_pdf import SYNC_LOGGER, pdf_facts
 
 
 @tagged("post_install", "-at_install")
@@ -41,6 +43,23 @@ class TestCancelAtomicPerInvoice(XeroInvoiceMixin, XeroSandboxCase):
         self.assertIn("Payments must be removed", message)
         self.assertIn(second.name, action["params"]["message"])
         self.assertIn("not cancelled", second.message_ids[0].body)
+
+    def test_an_unexpected_error_on_one_invoice_keeps_the_others_cancelled_in_both_ledgers(self):
+        first, second = self.pushed(100.0, 200.0)
+        Move = type(self.env["account.move"])
+        original = Move._xero_release_timesheets
+
+        def broken(moves):
+            if second in moves:
+                raise RuntimeError("boom")
+            return original(moves)
+
+        with patch.object(Move, "_xero_release_timesheets", broken), mute_logger(SYNC_LOGGER):
+            action = (first | second).with_user(self.accountant).button_cancel()
+        (first | second).invalidate_recordset()
+        self.assertEqual((first.state, self.xero_status(first)), ("cancel", "VOIDED"))
+        self.assertEqual((second.state, self.xero_status(second)), ("posted", "AUTHORISED"))
+        self.assertIn(second.name, action["params"]["message"])
 
     def test_one_refused_invoice_is_refused_by_name_and_nothing_changes(self):
         first, second = self.pushed(100.0, 200.0)
