@@ -117,6 +117,7 @@ ALLOW = [
     (("admin",), "xero.tracking.mapping", "write|create|unlink", "*"),
     (("admin",), "xero.token", ANY, "*"),  # README: admins only, tokens
     (("admin",), "xero.connect.wizard*", ANY, "*"),
+    (("admin",), "xero.account.mapping*", ANY, "*"),  # Xero account mapping: advisers and Settings administrators
     (BILLING, "xero.invoice.wizard*", ANY, "*"),
     (BILLING, "account.move.reversal", ANY, "*"),
     (("admin",), "xero.sync.log|xero.contact.refusal|xero.webhook.delivery|xero.invoice.event", "unlink", "*"),
@@ -144,6 +145,7 @@ ALLOW = [
     (BILLING, "account.move.reversal|xero.invoice.wizard", "method", "*"),
     (("admin",), "xero.connection|res.config.settings|xero.connect.wizard|project.project", "method", "*"),
     (("admin",), "xero.tracking.mapping", "method", "*"),
+    (("admin",), "xero.account.mapping", "method", "*"),
 ]
 
 

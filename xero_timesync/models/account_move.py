@@ -10,6 +10,7 @@ from odoo.exceptions import AccessError, UserError
 
 from ..const import BILLING_GROUPS
 from ..ownership import CANCEL, integration_writes, owned_writes
+from .account_analytic_line import rounded_hours
 
 XERO_STATUSES = [
     ("DRAFT", "Draft"),
@@ -26,6 +27,10 @@ LEDGER_DIFFERENCES = [
 ]
 DEEP_LINK = "https://go.xero.com/organisationlogin/default.aspx?shortcode={short_code}&redirecturl={path}"
 INVOICE_PATH = "/AccountsReceivable/View.aspx?InvoiceID={invoice_id}"
+
+
+def _minutes(hours):
+    return round((hours or 0.0) * 60)
 
 
 class AccountMove(models.Model):
@@ -58,8 +63,8 @@ class AccountMove(models.Model):
         "Xero expense account",
         copy=False,
         readonly=True,
-        help="Xero account of the lines that are not time (disbursements, materials) unless their account maps"
-        " to its own Xero account.",
+        help="Xero account of the costs re-billed on this invoice: lines added without a product are booked on the"
+        " Odoo account mapped to it.",
         groups=BILLING_GROUPS,
     )
     xero_timesheet_count = fields.Integer(
@@ -281,14 +286,60 @@ class AccountMove(models.Model):
         live = self._xero_live()
         if live:
             live._xero_check_billing()  # cancelling voids or deletes it at Xero
-        with owned_writes(CANCEL):  # Odoo's cancel resets to draft first; Xero voids it below, or all rolls back
-            result = super().button_cancel()
+        result = True
+        if self - live:
+            with owned_writes(CANCEL):
+                result = super(AccountMove, self - live).button_cancel()
+            (self - live)._xero_release_timesheets()
         if live:
-            # raises (and so undoes the cancel) when Xero refuses
             with owned_writes():
-                self.env["xero.invoice.sync"]._xero_cancel_in_xero(live)
-        self._xero_release_timesheets()
+                refused = self.env["xero.invoice.sync"]._xero_cancel_each(live)
+            return self._xero_cancel_outcome(live, refused) or result
         return result
+
+    def _xero_cancel_here(self):
+        """Odoo's half of Cancel for invoices that live at Xero (``xero.invoice.sync._xero_cancel_each`` calls
+        Xero right after, in the same savepoint)."""
+        with owned_writes(CANCEL):
+            super().button_cancel()
+        self._xero_release_timesheets()
+
+    def _xero_cancel_outcome(self, live, refused):
+        """None when every invoice was cancelled; otherwise the refused ones, named with Xero's reason: an error
+        when nothing was cancelled, else a notification (the others are cancelled here and at Xero)."""
+        if not refused:
+            return None
+        lines = "\n".join(f"{move.display_name}: {reason}" for move, reason in refused.items())
+        if len(refused) == len(live) and not (self - live):
+            raise UserError(_("Not cancelled:\n%s", lines))
+        for move, reason in refused.items():
+            move._message_log(body=_("Cancel: not cancelled, here or in Xero. %s", reason))
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": _("Cancel"),
+                "message": _(
+                    "%(done)s cancelled here and in Xero; %(count)s not cancelled (still posted here and in Xero):"
+                    "\n%(lines)s",
+                    done=len(self) - len(refused),
+                    count=len(refused),
+                    lines=lines,
+                ),
+                "type": "danger",
+                "sticky": True,
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+    def _xero_mapped_account(self, code):
+        """The Odoo account of this invoice's company an adviser mapped to the Xero account ``code``, if any."""
+        self.ensure_one()
+        return (
+            self.env["account.account"]
+            .sudo()
+            .search([("xero_account_code", "=", code), ("company_ids", "in", self.company_id.ids)], limit=1)
+        )
 
     def _xero_release_timesheets(self):
         timesheets = self.env["account.analytic.line"].sudo().search([("xero_billed_move_id", "in", self.ids)])
@@ -318,23 +369,40 @@ class AccountMove(models.Model):
         url = self.env["xero.invoice.sync"]._xero_online_invoice_url(self)
         return {"type": "ir.actions.act_url", "url": url, "target": "new"}
 
-    def _xero_timesheet_rows(self):
-        """The invoiced timesheets as table rows: the report's QWeb template and its plain PDF fallback."""
+    def _xero_timesheet_sections(self):
+        """The invoiced time grouped as the invoice is, for the report's QWeb template and its plain PDF fallback:
+        ``[{"name", "hours": the line's quantity, "rows": [{"date", "employee", "task", "description", "billed",
+        "tracked": the logged hours when they differ from the billed ones, else None}]}]``."""
         self.ensure_one()
         self._xero_check_billing()
-        lines = (
-            self.env["account.analytic.line"].sudo().search([("xero_billed_move_id", "=", self.id)], order="date, id")
-        )
-        return [
-            (
-                fields.Date.to_string(line.date),
-                line.employee_id.name or "",
-                line.task_id.display_name or "",
-                line.name or "",
-                line.unit_amount,
-            )
-            for line in lines
-        ]
+        digits = self.env["decimal.precision"].precision_get("Product Unit")
+        sections = []
+        for line in self.sudo().invoice_line_ids.sorted(lambda line: (line.sequence, line.id)):
+            timesheets = line.xero_timesheet_ids.sorted(lambda t: (t.date, t.id))
+            if not timesheets:
+                continue
+            rows = []
+            for timesheet in timesheets:
+                billed = rounded_hours(timesheet.unit_amount, self.xero_invoice_rounding, digits)
+                rows.append(
+                    {
+                        "date": fields.Date.to_string(timesheet.date),
+                        "employee": timesheet.employee_id.name or "",
+                        "task": timesheet.task_id.display_name or "",
+                        "description": timesheet.name or "",
+                        "billed": billed,
+                        "tracked": None
+                        if _minutes(billed) == _minutes(timesheet.unit_amount)
+                        else timesheet.unit_amount,
+                    }
+                )
+            sections.append({"name": line.name or "", "hours": line.quantity, "rows": rows})
+        return sections
+
+    def _xero_hmm(self, hours):
+        """Hours as h:mm (1.53 → 1:32), as the timesheet report prints them."""
+        minutes = _minutes(hours)
+        return f"{minutes // 60}:{minutes % 60:02d}"
 
     def action_xero_open_timesheets(self):
         self.ensure_one()

@@ -1,5 +1,7 @@
 from odoo import _, fields, models
 
+INCOME_TYPES = ("income", "income_other")
+
 
 class AccountMoveLine(models.Model):
     _inherit = "account.move.line"
@@ -8,19 +10,33 @@ class AccountMoveLine(models.Model):
         "account.analytic.line", "xero_invoice_line_id", "Invoiced timesheets", readonly=True
     )
 
+    def _compute_account_id(self):
+        """A line the accountant adds, without product, to an invoice made from time is a re-billed cost: booked on
+        the Odoo account mapped to the invoice's Xero expense account (when an adviser mapped one)."""
+        super()._compute_account_id()
+        costs = self.filtered(
+            lambda line: line.display_type == "product"
+            and not line.product_id
+            and line.move_id.move_type == "out_invoice"
+            and line.move_id.sudo().xero_expense_account_code
+            and not line.sudo().xero_timesheet_ids
+        )
+        for line in costs:
+            account = line.move_id._xero_mapped_account(line.move_id.sudo().xero_expense_account_code)
+            if account:
+                line.account_id = account
+
     def _xero_account_code(self, move, fallback_code):
-        """The Xero AccountCode of this line (see README: mapping of accounts)."""
+        """The Xero AccountCode of this line: the Xero account its Odoo account is mapped to, so both ledgers book
+        it on the same account; an unmapped income account is the invoice's revenue account; None otherwise (the
+        push refuses it). See README: mapping of accounts."""
         self.ensure_one()
         own = self.account_id.xero_account_code
-        if not move.xero_revenue_account_code:  # not invoiced from time: a plain sales invoice
-            return own or fallback_code
-        if self.sudo().xero_timesheet_ids:
-            return own or move.xero_revenue_account_code
-        # a line added by the accountant (disbursement, materials): the invoice's Xero expense account,
-        # unless its Odoo account maps to another Xero account than the time lines' one
-        if own and own != move.xero_revenue_account_code:
+        if own:
             return own
-        return move.xero_expense_account_code or fallback_code
+        if self.account_id.account_type in INCOME_TYPES:
+            return move.xero_revenue_account_code or fallback_code
+        return None
 
     def _xero_line_item(self, move, connection):
         """``(item, None)`` or ``(None, error)``: this line as a Xero LineItem (without tracking)."""
@@ -37,6 +53,14 @@ class AccountMoveLine(models.Model):
                 tax=tax.name,
             )
         code = self._xero_account_code(move, connection.revenue_account_code)
+        if not code and self.account_id.account_type not in INCOME_TYPES:
+            return None, _(
+                "Line “%(line)s” is booked on %(account)s, which no Xero account is mapped to. Book a re-billed cost"
+                " on the account mapped to the Xero expense account, or ask an adviser to map %(account)s"
+                " (Invoicing → Configuration → Xero account mapping).",
+                line=self.name or self.product_id.name,
+                account=self.account_id.display_name,
+            )
         if not code:
             return None, _("Choose the Xero revenue account (Settings → Xero → Change accounts).")
         if tax and (problem := tax._xero_tax_problem(connection, code)):

@@ -500,18 +500,32 @@ class XeroInvoiceSync(models.AbstractModel):
             # Paragraph reads markup (<img> fetches, <a> links): every text is escaped into plain text
             return Paragraph(escape(value), styles[style])
 
-        rows = move.sudo()._xero_timesheet_rows()  # the push's own PDF (a Settings administrator may push)
-        data = [[_("Date"), _("Employee"), _("Task"), _("Description"), _("Hours")]]
-        data += [[d, text(e), text(t), text(n), f"{h:.2f}"] for d, e, t, n, h in rows]
-        data.append(["", "", "", _("Total"), f"{sum(r[4] for r in rows):.2f}"])
-        table = Table(data, colWidths=[70, 110, 170, 330, 50], repeatRows=1)
+        move_sudo = move.sudo()  # the push's own PDF (a Settings administrator may push)
+        sections = move_sudo._xero_timesheet_sections()
+        hmm = move_sudo._xero_hmm
+        tracked = any(row["tracked"] is not None for section in sections for row in section["rows"])
+        header = [_("Date"), _("Employee"), _("Task"), _("Description")]
+        header += [_("Tracked"), _("Billed")] if tracked else [_("Billed")]
+        data, bold = [header], [0]
+        for section in sections:
+            bold.append(len(data))
+            data.append(["", "", "", text(section["name"])] + ([""] if tracked else []) + [hmm(section["hours"])])
+            for row in section["rows"]:
+                cells = [row["date"], text(row["employee"]), text(row["task"]), text(row["description"])]
+                if tracked:
+                    cells.append(hmm(row["tracked"]) if row["tracked"] is not None else "")
+                data.append([*cells, hmm(row["billed"])])
+        total = hmm(sum(section["hours"] for section in sections))
+        data.append(["", "", "", _("Total billed")] + ([""] if tracked else []) + [total])
+        widths = [70, 110, 150, 300, 50, 50] if tracked else [70, 110, 170, 330, 50]
+        table = Table(data, colWidths=widths, repeatRows=1)
         table.setStyle(
             TableStyle(
-                [
-                    ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
+                [("FONTNAME", (0, index), (-1, index), "Helvetica-Bold") for index in bold]
+                + [
                     ("LINEBELOW", (0, 0), (-1, 0), 0.5, colors.black),
                     ("LINEABOVE", (0, -1), (-1, -1), 0.5, colors.black),
-                    ("ALIGN", (4, 0), (4, -1), "RIGHT"),
+                    ("ALIGN", (4, 0), (-1, -1), "RIGHT"),
                     ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ]
             )
@@ -543,56 +557,81 @@ class XeroInvoiceSync(models.AbstractModel):
         return url
 
     @api.model
-    def _xero_cancel_in_xero(self, moves):
-        """Delete Xero drafts, void authorised invoices; refuse with what to do when Xero cannot."""
+    def _xero_cancel_each(self, moves):
+        """Cancel each invoice here and at Xero together (deleted if a Xero draft, voided if authorised).
+        Returns ``{move: why}`` for those that stay posted here and unchanged at Xero; the others are cancelled
+        in both ledgers, whatever happens to the refused ones."""
+        refused = {}
         for company, company_moves in moves.grouped("company_id").items():
-            connection = self._xero_connection(company)
-            self._xero_check_organisation(connection, company_moves)
-            client = connection._xero_client()
             try:
-                current = {}
-                for batch in iter_batches(company_moves, 50):
-                    for invoice in client.get_invoices(ids=[m.xero_invoice_id for m in batch])[0]:
-                        current[invoice.invoice_id] = invoice
+                connection = self._xero_connection(company)
                 for move in company_moves:
-                    invoice = current.get(move.xero_invoice_id)
-                    status = invoice.status if invoice else "DELETED"
-                    if status == "PAID":
-                        raise UserError(
-                            _(
-                                "%(invoice)s is paid in Xero (%(number)s). Remove its payments in Xero, then cancel"
-                                " it here again.",
-                                invoice=move.display_name,
-                                number=move.xero_invoice_number,
-                            )
-                        )
-                    if status not in GONE_STATUSES:
-                        target = "VOIDED" if status == "AUTHORISED" else "DELETED"
-                        status = client.update_invoice_status(move.xero_invoice_id, target).status or target
-                    move.write({"xero_status": status})
-                    move._message_log(
-                        body=_("Cancelled: the invoice is %(status)s in Xero.", status=move._xero_status_label(status))
-                    )
+                    if problem := move._xero_organisation_problem(connection):
+                        refused[move] = problem
+                company_moves = company_moves.filtered(lambda m: m not in refused)
+                client = connection._xero_client()
+                current = self._xero_current_invoices(client, company_moves)
             except XeroAuthError as error:
                 connection._xero_handle_auth_error(error)
-                raise UserError(_("Xero refused the connection (%s); nothing was cancelled.", error)) from None
-            except XeroError as error:
-                raise UserError(
-                    _(
-                        "Xero refused to void or delete %(invoice)s: %(error)s. Nothing was cancelled; fix it in Xero"
-                        " (e.g. remove payments) and cancel again.",
-                        invoice=company_moves[0].display_name,
-                        error=error,
+                refused.update(dict.fromkeys(company_moves, _("Xero refused the connection (%s).", error)))
+                continue
+            except (XeroError, UserError) as error:
+                refused.update(dict.fromkeys(company_moves, str(error)))
+                continue
+            for move in company_moves:
+                try:
+                    self._xero_cancel_one(client, move, current.get(move.xero_invoice_id))
+                except XeroAuthError as error:
+                    connection._xero_handle_auth_error(error)
+                    rest = company_moves.filtered(lambda m: m not in refused and m.state != "cancel")
+                    refused.update(dict.fromkeys(rest, _("Xero refused the connection (%s).", error)))
+                    break
+                except XeroError as error:
+                    refused[move] = _(
+                        "Xero refused to void or delete it: %s. Fix it in Xero (e.g. remove its payments) and cancel"
+                        " again.",
+                        error,
                     )
-                ) from None
+                except UserError as error:  # Odoo refused its cancel, or the invoice is paid at Xero
+                    refused[move] = str(error)
+                except Exception:  # the others are already voided at Xero: their Odoo cancel must be kept
+                    _logger.exception("Cancel of invoice %s failed", move.id)
+                    refused[move] = _("An unexpected error stopped it (see the server log); check its status in Xero.")
+        return refused
 
     @api.model
-    def _xero_check_organisation(self, connection, moves):
-        """Refuses documents of another organisation than the connected one: it does not know them, and
-        they must never be taken for deleted."""
-        for move in moves:
-            if problem := move._xero_organisation_problem(connection):
-                raise UserError(problem)
+    def _xero_current_invoices(self, client, moves):
+        """``{InvoiceID: XeroInvoice}`` as Xero has them now (an invoice missing there is gone)."""
+        current = {}
+        for batch in iter_batches(moves, 50):
+            for invoice in client.get_invoices(ids=[m.xero_invoice_id for m in batch])[0]:
+                current[invoice.invoice_id] = invoice
+        return current
+
+    @api.model
+    def _xero_cancel_one(self, client, move, invoice):
+        """One invoice, both ledgers or neither: raises (and undoes Odoo's change) when either refuses."""
+        status = invoice.status if invoice else "DELETED"
+        if status == "PAID":
+            raise UserError(
+                _(
+                    "%(invoice)s is paid in Xero (%(number)s). Remove its payments in Xero, then cancel it here again.",
+                    invoice=move.display_name,
+                    number=move.xero_invoice_number,
+                )
+            )
+        # Odoo's change first and flushed, Xero's call last in the savepoint: once Xero voided, nothing of this
+        # invoice can still fail and roll Odoo back (only the status write below follows)
+        with self.env.cr.savepoint():
+            move._xero_cancel_here()
+            self.env.flush_all()
+            if status not in GONE_STATUSES:
+                target = "VOIDED" if status == "AUTHORISED" else "DELETED"
+                status = client.update_invoice_status(move.xero_invoice_id, target).status or target
+            move.write({"xero_status": status})
+            move._message_log(
+                body=_("Cancelled: the invoice is %(status)s in Xero.", status=move._xero_status_label(status))
+            )
 
     # -- status back -----------------------------------------------------------------------------
     @api.model

@@ -13,6 +13,7 @@ from . import (
     test_invoice,
     test_invoice_http,
     test_invoice_portal,
+    test_ledgers_accounts,
     test_merges,
     test_migration,
     test_money_credit,

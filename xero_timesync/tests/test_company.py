@@ -35,6 +35,8 @@ PER_COMPANY = (
     ("xero.tracking.option", "option", "accountant_b"),
     ("xero.invoice.wizard", "invoice_wizard", "accountant_b"),
     ("xero.invoice.wizard.account", "invoice_wizard_line", "accountant_b"),
+    ("xero.account.mapping", "account_mapping", "admin_b"),
+    ("xero.account.mapping.line", "account_mapping_line", "admin_b"),
 )
 
 
@@ -133,6 +135,9 @@ class TwoCompaniesMixin:
             wizard._load_accounts()
             records["invoice_wizard"] = wizard.sudo()
             records["invoice_wizard_line"] = wizard.sudo().account_line_ids[:1]
+            action = env["xero.account.mapping"].with_user(cls.admin_a)._xero_open(company)
+            records["account_mapping"] = env["xero.account.mapping"].browse(action["res_id"])
+            records["account_mapping_line"] = records["account_mapping"].line_ids[:1]
         for name, record in records.items():
             assert len(record) == 1, f"the fixture needs one {name} of {company.name}, got {record}"
         return records
@@ -183,7 +188,7 @@ class TestCompanyRules(TwoCompaniesMixin, XeroSandboxCase):
         for model, key, _role in PER_COMPANY:
             with self.subTest(model=model):
                 records = self.records["a"][key] | (self.records["b"].get(key) or self.records["a"][key])
-                if model.startswith("xero.invoice.wizard"):
+                if model.startswith(("xero.invoice.wizard", "xero.account.mapping")):
                     continue  # a wizard is its creator's only (TestCreatorRules)
                 both = (
                     self.env[model]

@@ -254,7 +254,7 @@ class TestInvoiceWizardInputs(XeroInvoiceMixin, XeroSandboxCase):
         wizard.write({"income_account_id": income.id})
         move = self.env["account.move"].browse(wizard.action_create_invoice()["res_id"])
         self.assertEqual(move.invoice_line_ids.account_id, income)
-        self.assertEqual(income.xero_account_code, self.connection.revenue_account_code)
+        self.assertFalse(income.xero_account_code, "invoicing maps no account (the adviser does)")
 
     def test_time_outside_the_wizards_selection_is_refused(self):
         other_project = self.env["project.project"].create(
@@ -381,6 +381,14 @@ class TestPushToXero(XeroInvoiceMixin, XeroSandboxCase):
         own = self.env["account.account"].create(
             {"name": "Travel recharged", "code": "X493", "account_type": "income", "xero_account_code": "493"}
         )
+        recharges = self.env["account.account"].create(
+            {
+                "name": "Costs re-billed",
+                "code": "X6001",
+                "account_type": "expense",
+                "xero_account_code": self.connection.expense_account_code,
+            }
+        )
         move.write(
             {
                 "invoice_line_ids": [
@@ -399,6 +407,7 @@ class TestPushToXero(XeroInvoiceMixin, XeroSandboxCase):
             line["Description"]: (line["AccountCode"], line["TaxType"]) for line in self.xero_invoices()[0]["LineItems"]
         }
         self.assertEqual(codes["Disbursement"], (self.connection.expense_account_code, "OUTPUT2"))
+        self.assertEqual(move.invoice_line_ids.filtered(lambda line: line.name == "Disbursement").account_id, recharges)
         self.assertEqual(codes["Travel"], ("493", "NONE"))
         time_line = move.invoice_line_ids.filtered("xero_timesheet_ids")
         self.assertEqual(codes[time_line.name][0], self.connection.revenue_account_code)

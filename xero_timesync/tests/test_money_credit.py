@@ -105,7 +105,7 @@ class TestTimeBehindTheInvoice(XeroMoneyMixin, XeroSandboxCase):
         html = self.env["ir.actions.report"]._render_qweb_html("xero_timesync.action_report_xero_timesheets", move.ids)[
             0
         ]
-        for text in (b"Design review", b"Ben", b"1.50", b"3.50"):
+        for text in (b"Design review", b"Ben", b"1:30", b"3:30"):
             self.assertIn(text, html)
         self.assertTrue(self.env["xero.invoice.sync"]._xero_timesheet_pdf(move).startswith(b"%PDF-"))
         self.env["xero.invoice.sync"]._xero_push(move)

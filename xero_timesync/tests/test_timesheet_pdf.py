@@ -124,7 +124,7 @@ class TimesheetPdfMixin(XeroMoneyMixin):
         self.assertEqual(annotations(content), [], "the text became a link")
         text, _producer = pdf_facts(content)
         # shown as written (escaped), not interpreted
-        for shown in (f'<img src="{self.url("description.png")}"/>', "<para>", "<img src=broken> &", "Eve", "3.50"):
+        for shown in (f'<img src="{self.url("description.png")}"/>', "<para>", "<img src=broken> &", "Eve", "3:30"):
             self.assertIn(shown, text)
         return text
 

@@ -1,6 +1,8 @@
 from . import (
     account_move_reversal,
     xero_account_choice,
+    xero_account_mapping,
+    xero_account_mapping_line,
     xero_connect_wizard,
     xero_connect_wizard_account,
     xero_connect_wizard_tenant,

@@ -388,6 +388,7 @@ class XeroConnectWizard(models.TransientModel):
                 self.contact_group_ids,
             )
             connection.write({**accounts, **scope})
+            self.env["xero.account.mapping"]._xero_map_defaults(connection)
             if not changed:
                 return {"type": "ir.actions.act_window_close", "infos": {"done": True}}
             counts = connection.env["xero.contact.scope"]._xero_apply_scope(connection)
@@ -406,6 +407,7 @@ class XeroConnectWizard(models.TransientModel):
             }
         connection = self._link_connection()
         connection.write({**accounts, **scope})
+        self.env["xero.account.mapping"]._xero_map_defaults(connection)
         # Save's request, whatever its caller puts in the context: never a cron run that commits its pages
         Sync = connection.env["xero.contact.sync"].with_context(ir_cron_progress_id=False)
         log = Sync._xero_sync(connection, "wizard", time_budget=const.INTERACTIVE_SYNC_BUDGET_SECONDS)

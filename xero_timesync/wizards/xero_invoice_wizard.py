@@ -61,7 +61,14 @@ class XeroInvoiceWizard(models.TransientModel):
         compute="_compute_income_account_id",
         store=True,
         readonly=False,
-        help="Odoo account of the time lines; it is mapped to the Xero revenue account (created when none is).",
+        help="Odoo account of the time lines: the one mapped to the Xero revenue account (Xero account mapping).",
+    )
+    cost_account_id = fields.Many2one(
+        "account.account",
+        "Odoo account of re-billed costs",
+        compute="_compute_cost_account_id",
+        help="Lines you add to the invoice without a product (disbursements, costs re-billed) are booked on the Odoo"
+        " account an adviser mapped to the Xero expense account, and reach Xero on that expense account.",
     )
     line_count = fields.Integer("Invoice lines", compute="_compute_preview")
     hours_total = fields.Float("Hours to invoice", compute="_compute_preview", digits="Product Unit")
@@ -121,7 +128,7 @@ class XeroInvoiceWizard(models.TransientModel):
     @api.constrains("revenue_line_id", "expense_line_id")
     def _check_own_choices(self):
         """The Xero accounts are chosen among the ones this wizard's loading listed (the accountant cannot add or
-        edit lines: the invoice and a new Odoo account are made with them as the system)."""
+        edit lines: the invoice is made with them as the system)."""
         for wizard in self.sudo():
             for line, account_class in ((wizard.revenue_line_id, "REVENUE"), (wizard.expense_line_id, "EXPENSE")):
                 if line and (line.wizard_id != wizard or line.account_class != account_class):
@@ -129,7 +136,7 @@ class XeroInvoiceWizard(models.TransientModel):
 
     @api.constrains("income_account_id", "company_id")
     def _check_income_account(self):
-        """The Odoo income account is one of the wizard's company (it may get the Xero code, as the system)."""
+        """The Odoo income account is one of the wizard's company, and not another Xero account's."""
         for wizard in self:
             account = wizard.income_account_id
             if not account:
@@ -144,9 +151,20 @@ class XeroInvoiceWizard(models.TransientModel):
                 raise ValidationError(
                     _(
                         "%(account)s is not an income account of %(company)s. Choose one, or leave the Odoo income"
-                        " account empty to have it created.",
+                        " account empty to use the one mapped to the Xero revenue account.",
                         account=account.display_name,
                         company=wizard.company_id.name,
+                    )
+                )
+            code = wizard.revenue_line_id.code
+            if code and account.xero_account_code and account.xero_account_code != code:
+                raise ValidationError(
+                    _(
+                        "%(account)s is mapped to the Xero account %(other)s, not to the revenue account %(code)s:"
+                        " its lines would reach Xero on another account. Choose the account mapped to %(code)s.",
+                        account=account.display_name,
+                        other=account.xero_account_code,
+                        code=code,
                     )
                 )
 
@@ -244,6 +262,15 @@ class XeroInvoiceWizard(models.TransientModel):
                     ("account_type", "in", ("income", "income_other")),
                 ],
                 limit=1,
+            )
+
+    @api.depends("expense_line_id", "company_id")
+    def _compute_cost_account_id(self):
+        Account = self.env["account.account"].sudo()
+        for wizard in self:
+            code = wizard.expense_line_id.code
+            wizard.cost_account_id = code and Account.search(
+                [("xero_account_code", "=", code), ("company_ids", "in", wizard.company_id.ids)], limit=1
             )
 
     @api.depends("timesheet_ids", "grouping", "currency_id", "rounding")
@@ -363,28 +390,18 @@ class XeroInvoiceWizard(models.TransientModel):
 
     # -- create the invoice ----------------------------------------------------------------------------
     def _income_account(self):
-        """The Odoo income account of the time lines, mapped to the chosen Xero revenue account."""
-        code, name = self.revenue_line_id.code, self.revenue_line_id.name
+        """The Odoo income account of the time lines: the one mapped to the chosen Xero revenue account (or the one
+        the accountant chose). Invoicing users never change the chart: an unmapped code is refused."""
         account = self.income_account_id
-        if account:
-            if not account.xero_account_code:
-                account.sudo().xero_account_code = code
-            return account
-        Account = self.env["account.account"].sudo().with_company(self.company_id)
-        base = "X" + "".join(ch for ch in code if ch.isalnum())
-        account_code, n = base, 1
-        while Account.search_count([("code", "=", account_code), ("company_ids", "in", self.company_id.ids)]):
-            n += 1
-            account_code = f"{base}.{n}"
-        return Account.create(
-            {
-                "name": _("%(name)s (Xero %(code)s)", name=name, code=code),
-                "code": account_code,
-                "account_type": "income",
-                "xero_account_code": code,
-                "company_ids": [(6, 0, self.company_id.ids)],
-            }
-        )
+        if not account:
+            raise UserError(
+                _(
+                    "No Odoo income account is mapped to the Xero revenue account %(account)s. Ask an adviser to map"
+                    " it (Invoicing → Configuration → Xero account mapping), or choose the Odoo income account here.",
+                    account=self.revenue_line_id.display_name,
+                )
+            )
+        return account
 
     def _check_ready(self, timesheets):
         if not self.partner_id:
