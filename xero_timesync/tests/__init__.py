@@ -30,6 +30,8 @@ from . import (
     test_sync_faults,
     test_sync_queries,
     test_timer,
+    test_timer_app,
+    test_timer_app_http,
     test_timer_http,
     test_timer_inputs,
     test_timer_js,
