@@ -73,8 +73,8 @@ class XeroTimerApp(http.Controller):
 
     # -- JSON-RPC (the app and desktop clients; the extension calls the same methods over /json/2) --
     @http.route(f"{PREFIX}/queued", type="jsonrpc", auth="user", methods=["POST"])
-    def queued(self, key, action, params=None):
-        return request.env["xero.timer"].xero_queued(key, action, params)
+    def queued(self, key, action, params=None, queued_seconds=0):
+        return request.env["xero.timer"].xero_queued(key, action, params, queued_seconds=queued_seconds)
 
     @http.route(f"{PREFIX}/my_time", type="jsonrpc", auth="user", methods=["POST"], readonly=True)
     def my_time(self):

@@ -15,6 +15,7 @@ from odoo.exceptions import UserError
 from odoo.fields import Domain
 
 QUEUED_ACTIONS = ("start", "stop", "describe", "discard", "log_time")
+MAX_QUEUED_HOURS = 12  # an action kept longer on a phone takes effect when it arrives
 MAX_HOURS = 24
 PAST_DAYS = 366
 HOST_PATTERN = re.compile(r"(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}")
@@ -25,6 +26,13 @@ SHARED_MAIL_DOMAINS = frozenset(
 )  # fmt: skip
 SUGGEST_LIMIT = 5
 SUGGEST_SCAN = 40
+
+
+def queued_delay(value):
+    """How long the client kept an action before sending it: 0..12 h (anything else: 0, applied as it arrives)."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return 0
+    return min(max(value, 0), MAX_QUEUED_HOURS * 3600)
 
 
 def site_host(value):
@@ -54,19 +62,35 @@ class XeroTimer(models.Model):
     _inherit = "xero.timer"
 
     @api.model
-    def xero_queued(self, key, action, params=None):
+    def xero_queued(self, key, action, params=None, queued_seconds=0):
         """Apply an action an app queued (``start``, ``stop``, ``describe``, ``discard``, ``log_time``) once per
-        ``key``: sent again, it returns the first answer with ``replayed`` true and changes nothing."""
+        ``key``: sent again, it returns the first answer with ``replayed`` true and changes nothing.
+
+        ``queued_seconds`` is how long the app kept the action (offline) before sending it, measured on its own
+        clock: a start or stop takes effect that long ago (at most 12 h, never before the running timer's start),
+        so time tapped offline is neither lost nor added."""
         if action not in QUEUED_ACTIONS:
             raise UserError(_("Unknown timer action “%s”.", action))
         params = params if isinstance(params, dict) else {}
+        delay = queued_delay(queued_seconds)
         Action = self.env["xero.timer.action"]
-        return Action._xero_once(key, action, lambda: self._xero_run_queued(action, params))
+        return Action._xero_once(key, action, lambda: self._xero_run_queued(action, params, delay))
 
-    def _xero_run_queued(self, action, params):
+    def _xero_run_queued(self, action, params, delay=0):
         if action == "start":
-            return self.xero_start(params.get("task_id"), description=params.get("description"))
+            task_id = params.get("task_id")
+            current = self._xero_current()
+            if delay and current and current.task_id.id != task_id:
+                current._xero_stopped_earlier(delay)
+            result = self.xero_start(task_id, description=params.get("description"))
+            timer = self._xero_current()
+            if delay and timer != current:
+                timer._xero_started_earlier(delay)
+                result["timer"] = timer._xero_info()
+            return result
         if action == "stop":
+            if delay:
+                self._xero_current()._xero_stopped_earlier(delay)
             return self.xero_stop(description=params.get("description"))
         if action == "describe":
             return self.xero_describe(params.get("description") or "")
@@ -75,6 +99,19 @@ class XeroTimer(models.Model):
         return self.xero_log_time(
             params.get("task_id"), params.get("date"), params.get("hours"), params.get("description")
         )
+
+    def _xero_stopped_earlier(self, seconds):
+        """This timer is about to be stopped for a tap made ``seconds`` ago: it counts as having started that much
+        later (never past now), so the time recorded is the time up to the tap."""
+        for timer in self:
+            elapsed = (fields.Datetime.now() - timer.start).total_seconds()
+            shift = min(seconds, max(elapsed, 0))
+            timer.sudo().start = timer.start + datetime.timedelta(seconds=shift)
+
+    def _xero_started_earlier(self, seconds):
+        """A timer started for a tap made ``seconds`` ago."""
+        self.ensure_one()
+        self.sudo().start = fields.Datetime.now() - datetime.timedelta(seconds=seconds)
 
     @api.model
     def xero_log_time(self, task_id, date, hours, description=None):

@@ -56,6 +56,36 @@ class TestTimerApp(TimerFixture, TransactionCase):
         with self.assertRaises(UserError):
             self.timer_as().xero_queued("stop-key-00002", "stop", {})
 
+    def test_a_start_and_stop_tapped_offline_count_from_the_taps(self):
+        self.company.xero_timer_rounding = "1"
+        with freeze_time(T0) as clock:
+            self.timer_as().xero_start(self.task_acme.id)
+            clock.tick(timedelta(minutes=60))
+            # offline: switched to Bolt at 0:20 (sent 40 min later), stopped at 0:50 (sent 10 min later)
+            switched = self.timer_as().xero_queued("switch-key-01", "start", {"task_id": self.task_bolt.id}, 40 * 60)
+            self.assertEqual(switched["stopped"]["hours"], 20 / 60)
+            self.assertEqual(switched["timer"]["elapsed_seconds"], 40 * 60)
+            stopped = self.timer_as().xero_queued("stop-key-0001", "stop", {}, 10 * 60)
+        self.assertEqual(stopped["hours"], 30 / 60)
+        self.assertEqual(self.lines_of(self.task_acme).unit_amount, 20 / 60)
+        self.assertEqual(self.lines_of(self.task_bolt).unit_amount, 30 / 60)
+
+    def test_queued_delays_are_bounded(self):
+        with freeze_time(T0) as clock:
+            self.timer_as().xero_start(self.task_acme.id)
+            clock.tick(timedelta(minutes=5))
+            # claims the stop was tapped a day ago: never before the timer's start
+            self.timer_as().xero_queued("stop-key-0002", "stop", {}, 86400)
+            for number, junk in enumerate((-600, "600", True, float("inf"), None)):
+                with self.subTest(queued_seconds=junk):
+                    self.timer_as().xero_queued(f"start-key-{number}", "start", {"task_id": self.task_bolt.id}, junk)
+                    self.assertEqual(self.timer_as().xero_current()["timer"]["elapsed_seconds"], 0)
+                    self.timer_as().xero_discard()
+            with freeze_time(T0 + timedelta(days=2)):
+                self.timer_as().xero_queued("start-late-key", "start", {"task_id": self.task_bolt.id}, 86400)
+                self.assertEqual(self.timer_as().xero_current()["timer"]["elapsed_seconds"], 12 * 3600)
+        self.assertEqual(self.lines_of(self.task_acme).unit_amount, 0.0)
+
     def test_keys_are_per_user_and_refused_actions_are_not_remembered(self):
         params = {"task_id": self.task_acme.id, "date": "2025-06-04", "hours": 1}
         with freeze_time(T0):

@@ -3,7 +3,8 @@
  * Every change is an action with a key made here (crypto.randomUUID): it is put in a queue kept in
  * localStorage, shown at once, and sent in order to /xero_timesync/timer/queued. A network failure keeps
  * it queued (sent again when the network returns, with the same key: the server applies a key once); an
- * answer from the server, success or refusal, takes it off the queue. */
+ * answer from the server, success or refusal, takes it off the queue. A start or stop sent late says how
+ * long it waited, so the server dates it back to the tap. */
 (function () {
     "use strict";
 
@@ -153,7 +154,7 @@
 
     // -- the queue -------------------------------------------------------------------------------
     function act(action, params, optimistic) {
-        state.queue.push({ key: newKey(), action, params });
+        state.queue.push({ key: newKey(), action, params, at: Date.now() });
         saveQueue();
         if (optimistic) {
             optimistic();
@@ -171,7 +172,10 @@
                 showStatus();
                 const item = state.queue[0];
                 try {
-                    const result = await rpc("queued", item);
+                    const { key, action, params } = item;
+                    // how long it waited here (this device's clock only): the server dates the action back
+                    const queued_seconds = Math.max(0, Math.floor((Date.now() - (item.at || Date.now())) / 1000));
+                    const result = await rpc("queued", { key, action, params, queued_seconds });
                     state.online = true;
                     if (result.message) {
                         say(result.message, result.recorded === false);
