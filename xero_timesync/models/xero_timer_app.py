@@ -202,8 +202,8 @@ class XeroTimer(models.Model):
                     "name": line.name if line.name != "/" else "",
                     "hours": line.unit_amount,
                 }
-                for line in lines
-            ],  # fmt: skip
+                for line in lines.sudo()  # one's own lines, even on a task one may no longer open
+            ],
             "timer": self._xero_current()._xero_info(),
         }
 

@@ -9,7 +9,7 @@
     "use strict";
 
     const RPC = "/xero_timesync/timer";
-    const QUEUE_KEY = "xero_timer_queue";
+    const QUEUE_KEY = `xero_timer_queue:${document.body.dataset.uid}`; // a shared phone: each user's own
     const POLL_MS = 15000;
     const DESCRIBE_DELAY_MS = 700;
     const RETRY_MS = 3000;
@@ -187,11 +187,11 @@
                         retryLater();
                         return;
                     }
-                    say(error.message, true);
                     if (error.name === "odoo.http.SessionExpiredException") {
-                        say(labels.session, true);
-                        return;
+                        signIn();
+                        return; // the queue is kept and sent once signed in again
                     }
+                    say(error.message, true);
                 }
                 state.queue.shift();
                 saveQueue();
@@ -202,6 +202,11 @@
             state.flushing = false;
         }
         await refresh();
+    }
+
+    function signIn() {
+        say(labels.session, true);
+        window.location.assign(`/web/login?redirect=${encodeURIComponent(window.location.pathname)}`);
     }
 
     let retryTimer = null;
@@ -221,8 +226,10 @@
         } catch (error) {
             if (error instanceof OfflineError) {
                 state.online = false;
+            } else if (error.name === "odoo.http.SessionExpiredException") {
+                signIn();
             } else {
-                say(error.name === "odoo.http.SessionExpiredException" ? labels.session : error.message, true);
+                say(error.message, true);
             }
         }
         showStatus();
