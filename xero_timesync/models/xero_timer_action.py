@@ -42,11 +42,12 @@ class XeroTimerAction(models.Model):
         self.env.cr.execute(
             SQL(
                 """INSERT INTO xero_timer_action (user_id, key, action, done_at)
-                   VALUES (%s, %s, %s, now() AT TIME ZONE 'UTC')
+                   VALUES (%s, %s, %s, %s)
                    ON CONFLICT (user_id, key) DO NOTHING RETURNING id""",
                 self.env.uid,
                 key,
                 action,
+                fields.Datetime.now(),
             )
         )
         row = self.env.cr.fetchone()

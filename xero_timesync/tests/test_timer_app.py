@@ -114,6 +114,15 @@ class TestTimerApp(TimerFixture, TransactionCase):
             with self.assertRaises(AccessError):
                 operation()
 
+    def test_keys_are_forgotten_after_thirty_days(self):
+        with freeze_time(T0 - timedelta(days=31)):
+            self.timer_as().xero_queued("old-key-00001", "start", {"task_id": self.task_acme.id})
+        with freeze_time(T0 - timedelta(days=29)):
+            self.timer_as().xero_queued("recent-key-01", "stop", {})
+        with freeze_time(T0):
+            self.env["xero.timer.action"]._gc_old_keys()
+        self.assertEqual(self.env["xero.timer.action"].sudo().search([]).mapped("key"), ["recent-key-01"])
+
     # -- manual entries -----------------------------------------------------------------------------
     def test_manual_entry_on_own_timesheet(self):
         with freeze_time(T0):

@@ -3,14 +3,14 @@
 import json
 from unittest.mock import patch
 
-from odoo.tests import HttpCase, tagged
+from odoo.tests import HttpCase, JsonRpcException, tagged
 from odoo.tests.common import ChromeBrowser
 from odoo.tools import file_open
 
-from .timer_common import TimerFixture
+from .timer_common import PASSWORD, TimerFixture
 
 SCRIPT = "xero_timesync/static/tests/app/timer_app_phone.js"
-QUEUED = "/xero_timesync/timer/queued"
+ROUTES = "/xero_timesync/timer"
 
 
 class FlakyNetwork:
@@ -76,6 +76,20 @@ class TestTimerAppHttp(TimerFixture, HttpCase):
         self.assertIn("caches.open", worker.text)
         anonymous = self.url_open("/xero/timer", allow_redirects=False)
         self.assertIn("/web/login", anonymous.headers["Location"])
+
+    def test_app_routes_act_for_the_session_user(self):
+        self.acme.website = "https://acme.test"
+        self.authenticate("tim", PASSWORD)
+        suggested = self.make_jsonrpc_request(f"{ROUTES}/suggest", {"site": "https://www.acme.test/quote"})
+        self.assertEqual([task["id"] for task in suggested["tasks"]], self.task_acme.ids)
+        today = self.make_jsonrpc_request(f"{ROUTES}/my_time")["today"]
+        logged = self.make_jsonrpc_request(
+            f"{ROUTES}/log_time", {"task_id": self.task_acme.id, "date": today, "hours": 0.5, "description": "Call"}
+        )
+        self.assertRecordValues(self.lines_of(self.task_acme), [{"id": logged["line_id"], "unit_amount": 0.5}])
+        with self.assertRaises(JsonRpcException):
+            self.make_jsonrpc_request(f"{ROUTES}/log_time", {"task_id": self.task_secret.id, "date": today, "hours": 1})
+        self.assertEqual(len(self.env["account.analytic.line"].search([("user_id", "=", self.user.id)])), 1)
 
     def test_phone_start_describe_go_offline_stop_and_log_time(self):
         self.company.write({"xero_timer_rounding": "15", "xero_timer_rounding_method": "up", "xero_timer_minimum": 0})

@@ -43,7 +43,10 @@
         }
         // the shell is kept for offline use
         await navigator.serviceWorker.ready;
-        await waitFor(() => caches.match("/xero/timer"), "the offline shell cached");
+        const shell = await waitFor(() => caches.match("/xero/timer"), "the offline shell cached");
+        if (!(await shell.text()).includes('id="xt-search"')) {
+            throw new Error("the cached shell is not the app's page");
+        }
 
         type($("#xt-search"), "Acme");
         await waitFor(() => document.querySelectorAll(".xt-task").length === 1 && taskButton("Acme"), "Acme found");
