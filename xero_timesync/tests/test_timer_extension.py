@@ -103,6 +103,7 @@ class Chromium:
                 "--remote-debugging-address=127.0.0.1",
                 "--remote-debugging-port=0",
                 "--remote-allow-origins=*",
+                "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",  # no lookup leaves the machine
                 f"--user-data-dir={self.profile}",
                 f"--load-extension={EXTENSION}",
                 f"--disable-extensions-except={EXTENSION}",
@@ -141,17 +142,35 @@ class Chromium:
 
     def open(self, page):
         target = requests.put(f"http://127.0.0.1:{self.port}/json/new?{self.extension_url}/{page}", timeout=WAIT)
-        tab = Page(target.json()["webSocketDebuggerUrl"])
+        return self._loaded(Page(target.json()["webSocketDebuggerUrl"]), page)
+
+    def _loaded(self, page, what):
         loaded = "return location.protocol === 'chrome-extension:' && document.readyState === 'complete'"
 
         def ready():
             try:
-                return tab.js(loaded)
+                return page.js(loaded)
             except AssertionError:  # the first document went away while asked
                 return False
 
-        self._until(ready, page)
-        return tab
+        self._until(ready, what)
+        return page
+
+    def visit(self, url):
+        """The first tab goes to ``url`` (a site the consultant works on; it need not load)."""
+        first = next(t for t in self._targets() if t["type"] == "page")
+        tab = Page(first["webSocketDebuggerUrl"])
+        tab.send("Page.navigate", url=url)
+        tab.close()
+
+    def open_popup(self):
+        """Click the toolbar button, as it were: the popup opens over the active tab."""
+        self.worker.js("await chrome.action.openPopup()")
+        popup = self._until(
+            lambda: next((t for t in self._targets() if t["url"] == f"{self.extension_url}/popup.html"), None),
+            "the popup",
+        )
+        return self._loaded(Page(popup["webSocketDebuggerUrl"]), "the popup loaded")
 
     def stop(self):
         if self.process.poll() is None:
@@ -171,6 +190,7 @@ class TestTimerExtension(TimerFixture, HttpCase):
         cls.setup_timer_data()
 
     def test_popup_with_an_api_key_in_step_with_the_web_client(self):
+        self.acme.website = "https://acme.test"
         self.company.write({"xero_timer_rounding": "1", "xero_timer_rounding_method": "up", "xero_timer_minimum": 0})
         key = (
             self.env["res.users.apikeys"]
@@ -193,8 +213,14 @@ class TestTimerExtension(TimerFixture, HttpCase):
             options.js("await waitFor(() => /Connected to/.test(message.textContent), 'connected')")
             options.close()
 
-            popup = browser.open("popup.html")
+            browser.visit("http://portal.acme.test/jobs/42")
+            popup = browser.open_popup()
             popup.js("await waitFor(() => !document.getElementById('idle').hidden, 'no timer yet')")
+            suggested = popup.js(
+                "await waitFor(() => !suggested.hidden, 'a suggestion');"
+                "return [site.textContent, [...suggestions.querySelectorAll('button')].map((b) => b.textContent)]"
+            )
+            self.assertEqual(suggested, ["portal.acme.test", ["Acme Plumbing"]])
             popup.type("#search", "Bolt")
             popup.js(
                 "const only = () => { const b = [...document.querySelectorAll('#tasks button')];"
