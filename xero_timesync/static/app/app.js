@@ -10,6 +10,7 @@
 
     const RPC = "/xero_timesync/timer";
     const QUEUE_KEY = `xero_timer_queue:${document.body.dataset.uid}`; // a shared phone: each user's own
+    const SEEN_KEY = `xero_timer_seen:${document.body.dataset.uid}`; // what the server said last (offline start)
     const POLL_MS = 15000;
     const DESCRIBE_DELAY_MS = 700;
     const RETRY_MS = 3000;
@@ -152,6 +153,25 @@
         }
     }
 
+    function remember(data) {
+        localStorage.setItem(SEEN_KEY, JSON.stringify({ data, at: Date.now() }));
+    }
+
+    function showRemembered() {
+        let seen;
+        try {
+            seen = JSON.parse(localStorage.getItem(SEEN_KEY) || "null");
+        } catch {
+            seen = null;
+        }
+        if (seen && seen.data && seen.data.user) {
+            if (seen.data.timer) {
+                seen.data.timer.elapsed_seconds += Math.max(0, (Date.now() - seen.at) / 1000);
+            }
+            showMyTime(seen.data);
+        }
+    }
+
     // -- the queue -------------------------------------------------------------------------------
     function act(action, params, optimistic) {
         state.queue.push({ key: newKey(), action, params, at: Date.now() });
@@ -221,7 +241,9 @@
             return flush();
         }
         try {
-            showMyTime(await rpc("my_time"));
+            const data = await rpc("my_time");
+            remember(data);
+            showMyTime(data);
             state.online = true;
         } catch (error) {
             if (error instanceof OfflineError) {
@@ -370,6 +392,7 @@
         navigator.serviceWorker.register(`${document.body.dataset.app}/sw.js`, { scope: document.body.dataset.app });
     }
     window.xeroTimerApp = { state, flush, refresh }; // for tests and debugging
+    showRemembered(); // at once, also when the app opens offline
     search();
     refresh();
 })();
