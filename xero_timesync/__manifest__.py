@@ -37,6 +37,7 @@
         "views/account_tax_views.xml",
         "views/account_account_views.xml",
         "views/xero_menus.xml",
+        "views/xero_timer_app_templates.xml",
     ],
     "demo": ["demo/xero_timesync_demo.xml"],
     "assets": {

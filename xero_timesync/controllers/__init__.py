@@ -1,2 +1,3 @@
 from . import main, webhook
 from . import timer
+from . import app

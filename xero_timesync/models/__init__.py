@@ -21,6 +21,8 @@ from . import (
     xero_sync_log,
     xero_tax_rate,
     xero_timer,
+    xero_timer_action,
+    xero_timer_app,
     xero_token,
     xero_webhook_delivery,
 )
