@@ -21,6 +21,7 @@ from . import (
     xero_sync_log,
     xero_tax_rate,
     xero_timer,
+    xero_timer_notice,
     xero_token,
     xero_webhook_delivery,
 )
