@@ -13,15 +13,16 @@ page without a query). Prints figures; asserts nothing about time.
 """
 
 import argparse
+import hashlib
 import os
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 from access_scale import CFG, ROOT, odoo_path, psql
 
-SEARCHES = {"search 'client 04242'": "client 04242", "search '' (first page)": ""}
+# a client's name as typed (task 424's: names are md5-based, so their trigrams spread as real names do)
+SEARCHES = {"search a name": hashlib.md5(b"424").hexdigest()[:6], "search '' (first page)": ""}
 
 
 def ensure_database(db, fresh):
@@ -82,7 +83,7 @@ def seed(env, project, start, stop):
         WITH partners AS (
             INSERT INTO res_partner (name, complete_name, email, xero_contact_number, xero_contact_id, is_company,
                                      active, type, autopost_bills, company_id, create_date, write_date)
-            SELECT 'Client ' || lpad(i::text, 6, '0'), 'Client ' || lpad(i::text, 6, '0'),
+            SELECT initcap(substr(md5(i::text), 1, 9)) || ' Ltd', initcap(substr(md5(i::text), 1, 9)) || ' Ltd',
                    'office' || i || '@client.test', 'C-' || i, 'bench-' || i, TRUE, TRUE, 'contact', 'ask', %(company)s,
                    now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
               FROM generate_series(%(start)s, %(stop)s - 1) AS i
@@ -114,8 +115,6 @@ def request(env, call, cold=False):
 
 def measure(env, project, user, repeat):
     """``{operation: (queries, best ms)}`` at the current size."""
-    from freezegun import freeze_time  # noqa: PLC0415 (in the venv next to Odoo)
-
     Timer = env["xero.timer"].with_user(user)
     tasks = project.task_ids[:2] | project.task_ids[-2:]
     results = {}
@@ -130,9 +129,10 @@ def measure(env, project, user, repeat):
     for attempt in range(repeat):
         task = tasks[attempt % len(tasks)]
         keep("start", request(env, lambda t=task: Timer.xero_start(t.id)))
-        with freeze_time(time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(time.time() + 600))):
-            keep("heartbeat", request(env, Timer.xero_heartbeat))
-            keep("stop", request(env, Timer.xero_stop))
+        # ten minutes ago (a timer under the minimum would record nothing)
+        env.cr.execute("UPDATE xero_timer SET start = start - INTERVAL '10 minutes', last_activity = NULL")
+        keep("heartbeat", request(env, Timer.xero_heartbeat))
+        keep("stop", request(env, Timer.xero_stop))
         for query_name, query in SEARCHES.items():
             keep(f"{query_name}, warm", request(env, lambda q=query: Timer.xero_tasks(q)))
     return results
@@ -144,6 +144,9 @@ def main():
     parser.add_argument("--repeat", type=int, default=3, help="runs of each warm operation (best time kept)")
     parser.add_argument("--db", default="xts_timer_bench")
     parser.add_argument("--fresh", action="store_true", help="rebuild the database")
+    parser.add_argument(
+        "--without-trigram", action="store_true", help="drop the clients' trigram indexes first (to compare)"
+    )
     args = parser.parse_args()
     if not CFG.exists():
         sys.exit("run ./dev bootstrap first (it writes .cache/odoo.cfg)")
@@ -159,6 +162,11 @@ def main():
     try:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
         project, user = setup(env)
+        if args.without_trigram:
+            cr.execute(
+                "DROP INDEX res_partner_xero_name_trgm, res_partner_xero_email_trgm,"
+                " res_partner__xero_contact_number_index"
+            )
         figures, seeded = {}, 0
         for size in sorted(args.sizes):
             started = time.perf_counter()
@@ -175,7 +183,7 @@ def main():
         for name in figures[sizes[0]]:
             row = "".join(f"{figures[size][name][0]:>12}{figures[size][name][1]:>12.1f}" for size in sizes)
             print(f"{name:34}{row}")
-        for name, bound in (("start", 10), ("stop", 10), ("search 'client 04242', warm", 5)):
+        for name, bound in (("start", 10), ("stop", 10), ("search a name, warm", 5)):
             queries = max(figures[size][name][0] for size in sizes)
             verdict = "PASS" if queries <= bound else "OVER"
             print(f"{verdict}  {name}: {queries} queries at most (bound {bound})")

@@ -101,7 +101,7 @@ class TestTimerLimits(TimerFixture, TransactionCase):
             self.env.flush_all()
         self.assertEqual(self.company.xero_timer_max_hours, 10)
         settings = self.env["res.config.settings"].create({"xero_timer_max_hours": 8, "xero_timer_idle_minutes": 5})
-        settings.execute()
+        settings.set_values()
         self.assertEqual((self.company.xero_timer_max_hours, self.company.xero_timer_idle_minutes), (8, 5))
 
     # -- idle time --------------------------------------------------------------------------------------
