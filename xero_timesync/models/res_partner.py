@@ -18,8 +18,9 @@ class ResPartner(models.Model):
         "res.partner", "Merged into", copy=False, readonly=True, help="Xero merged this client's contact into that one."
     )
 
-    _xero_name_trgm = models.Index("USING gin (name gin_trgm_ops)")
-    _xero_email_trgm = models.Index("USING gin (email gin_trgm_ops)")
+    # (as index="trigram" does: none where PostgreSQL lacks pg_trgm)
+    _xero_name_trgm = models.Index(lambda registry: registry.has_trigram and "USING gin (name gin_trgm_ops)")
+    _xero_email_trgm = models.Index(lambda registry: registry.has_trigram and "USING gin (email gin_trgm_ops)")
     _xero_contact_uniq = models.UniqueIndex(
         "(company_id, xero_contact_id) WHERE xero_contact_id IS NOT NULL",
         "A Xero contact is linked to one client per company.",
