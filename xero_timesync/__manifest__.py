@@ -15,6 +15,7 @@
         "security/xero_timesync_security.xml",
         "security/ir.model.access.csv",
         "data/ir_cron_data.xml",
+        "data/xero_timer_data.xml",
         "data/mail_activity_type_data.xml",
         "data/xero_invoice_data.xml",
         "data/xero_money_data.xml",

@@ -21,8 +21,14 @@ class XeroTimerController(http.Controller):
         return request.env["xero.timer"].xero_start(task_id, description=description)
 
     @http.route(f"{PREFIX}/stop", type="jsonrpc", auth="user", methods=["POST"])
-    def stop(self, description=None):
-        return request.env["xero.timer"].xero_stop(description=description)
+    def stop(self, description=None, discard_idle=None, check_idle=False):
+        return request.env["xero.timer"].xero_stop(
+            description=description, discard_idle=discard_idle, check_idle=check_idle
+        )
+
+    @http.route(f"{PREFIX}/heartbeat", type="jsonrpc", auth="user", methods=["POST"])
+    def heartbeat(self, last_activity=None):
+        return request.env["xero.timer"].xero_heartbeat(last_activity=last_activity)
 
     @http.route(f"{PREFIX}/discard", type="jsonrpc", auth="user", methods=["POST"])
     def discard(self):

@@ -23,6 +23,7 @@ from . import (
     xero_timer,
     xero_timer_action,
     xero_timer_app,
+    xero_timer_notice,
     xero_token,
     xero_webhook_delivery,
 )

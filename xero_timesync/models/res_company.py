@@ -46,6 +46,38 @@ class ResCompany(models.Model):
         help="Shorter timers are discarded with a notice instead of recorded.",
     )
 
+    # -- timers that do not lie (issue 27) -----------------------------------------------------------
+    xero_timer_max_hours = fields.Float(
+        "Maximum timer (hours)",
+        default=10.0,
+        groups="base.group_user",
+        help="A timer running longer is stopped at this length and its owner told; 0: no maximum.",
+    )
+    xero_timer_idle_minutes = fields.Integer(
+        "Idle after (minutes)",
+        default=15,
+        groups="base.group_user",
+        help="Stopping a timer after this long without activity in the web client, app or extension offers to"
+        " discard the idle time; 0: never.",
+    )
+    xero_timer_reminder_hour = fields.Float(
+        "End-of-day reminder",
+        default=18.0,
+        groups="base.group_user",
+        help="People whose timer still runs at this hour (their own time zone) are reminded once a day; 0: never.",
+    )
+
+    _xero_timer_max_hours_positive = models.Constraint(
+        "CHECK (xero_timer_max_hours >= 0)", "The maximum timer length cannot be negative (0 means no maximum)."
+    )
+    _xero_timer_idle_minutes_positive = models.Constraint(
+        "CHECK (xero_timer_idle_minutes >= 0)", "The idle time cannot be negative (0 means never idle)."
+    )
+    _xero_timer_reminder_hour_range = models.Constraint(
+        "CHECK (xero_timer_reminder_hour >= 0 AND xero_timer_reminder_hour < 24)",
+        "The reminder hour is a time of day (0: no reminder).",
+    )
+
     _xero_timer_minimum_positive = models.Constraint(
         "CHECK (xero_timer_minimum >= 0)", "The minimum timer duration cannot be negative."
     )

@@ -130,6 +130,9 @@ class ResConfigSettings(models.TransientModel):
     xero_timer_rounding = fields.Selection(related="company_id.xero_timer_rounding", readonly=False)
     xero_timer_rounding_method = fields.Selection(related="company_id.xero_timer_rounding_method", readonly=False)
     xero_timer_minimum = fields.Integer(related="company_id.xero_timer_minimum", readonly=False)
+    xero_timer_max_hours = fields.Float(related="company_id.xero_timer_max_hours", readonly=False)
+    xero_timer_idle_minutes = fields.Integer(related="company_id.xero_timer_idle_minutes", readonly=False)
+    xero_timer_reminder_hour = fields.Float(related="company_id.xero_timer_reminder_hour", readonly=False)
     # -- invoicing time ------------------------------------------------------------------------------
     xero_invoice_rounding = fields.Selection(related="company_id.xero_invoice_rounding", readonly=False)
     xero_default_hourly_rate = fields.Float(related="company_id.xero_default_hourly_rate", readonly=False)

@@ -38,6 +38,7 @@ from . import (
     test_timer_http,
     test_timer_inputs,
     test_timer_js,
+    test_timer_limits,
     test_timesheet_pdf,
     test_tracking,
     test_ux,

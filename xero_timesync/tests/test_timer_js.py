@@ -6,7 +6,7 @@ import re
 from odoo.tests import HttpCase, no_retry, tagged
 
 SUITE = "@xero_timesync/timer_service"
-CASES = 4  # the test cases in timer_service.test.js
+CASES = 6  # the test cases in timer_service.test.js
 
 
 def unit_test_error_checker(message):

@@ -94,7 +94,7 @@ test("start and stop go to the server, which answers with the timer and a messag
         "current {}",
         'start {"task_id":42}',
         "notify success: Timer started on “Acme Plumbing”.",
-        'stop {"description":"Fixed the leak"}',
+        'stop {"description":"Fixed the leak","check_idle":true}',
         "notify success: Recorded 0:15 on “Acme Plumbing”.",
     ]);
 });
@@ -125,4 +125,49 @@ test("a typed description survives ticks and server refreshes, then is saved onc
     expect(timer.state.timer.description).toBe("Replacing the valve");
     await advanceTime(5000);
     expect.verifySteps([]); // saved once
+});
+
+test("a stop after idle time asks whether to discard it, then stops as chosen", async () => {
+    mockService("dialog", {
+        add(_component, props) {
+            expect.step(`dialog: ${props.body} [${props.confirmLabel} / ${props.cancelLabel}]`);
+            props.confirm();
+        },
+    });
+    mockTimerServer({
+        current: () => ({ timer: timerInfo({ elapsed_seconds: 5400 }) }),
+        stop: ({ discard_idle }) =>
+            discard_idle === undefined
+                ? { timer: timerInfo(), idle_offer: true, idle_minutes: 72, message: "You were idle for 1:12." }
+                : { timer: null, recorded: true, message: "Recorded 0:18 on “Acme Plumbing”." },
+    });
+    const timer = await startTimerService();
+    await timer.stop("Valve");
+    expect(timer.state.timer).toBe(null);
+    expect.verifySteps([
+        "current {}",
+        'stop {"description":"Valve","check_idle":true}',
+        "dialog: You were idle for 1:12. [Discard idle time / Keep it]",
+        'stop {"description":"Valve","discard_idle":true}',
+    ]);
+});
+
+test("activity sends a heartbeat at most once a minute, only while a timer runs", async () => {
+    let running = false;
+    mockTimerServer({
+        current: () => ({ timer: running ? timerInfo() : null }),
+        heartbeat: () => ({ timer_id: 7, idle_minutes: 0 }),
+    });
+    const timer = await startTimerService();
+    window.dispatchEvent(new Event("keydown"));
+    running = true;
+    await timer.refresh();
+    window.dispatchEvent(new Event("keydown"));
+    window.dispatchEvent(new Event("pointerdown"));
+    await advanceTime(30 * 1000);
+    window.dispatchEvent(new Event("wheel"));
+    await advanceTime(31 * 1000);
+    window.dispatchEvent(new Event("keydown"));
+    await animationFrame();
+    expect.verifySteps(["current {}", "current {}", "heartbeat {}", "heartbeat {}"]);
 });

@@ -1,11 +1,15 @@
 import { reactive } from "@odoo/owl";
 import { browser } from "@web/core/browser/browser";
+import { ConfirmationDialog } from "@web/core/confirmation_dialog/confirmation_dialog";
+import { _t } from "@web/core/l10n/translation";
 import { rpc } from "@web/core/network/rpc";
 import { registry } from "@web/core/registry";
 
 const ROUTE = "/xero_timesync/timer";
 const RELOADED_MODELS = ["account.analytic.line", "project.task"];
 const DESCRIPTION_SAVE_DELAY_MS = 600; // after the last keystroke
+const HEARTBEAT_EVERY_MS = 60 * 1000; // at most one "the user is active" a minute
+const ACTIVITY_EVENTS = ["pointerdown", "pointermove", "keydown", "wheel", "touchstart"];
 
 /** "H:MM:SS" of a number of seconds. */
 export function formatElapsed(seconds) {
@@ -20,8 +24,8 @@ export function formatElapsed(seconds) {
  * the tab becomes visible again, and when the bus says another tab or device changed it.
  */
 export const xeroTimerService = {
-    dependencies: ["action", "bus_service", "notification"],
-    start(env, { action, bus_service, notification }) {
+    dependencies: ["action", "bus_service", "dialog", "notification"],
+    start(env, { action, bus_service, dialog, notification }) {
         // draft: the description being typed, not saved yet (null: nothing pending). Server answers
         // arriving meanwhile (ticks, other tabs, refreshes) never overwrite it.
         const state = reactive({ timer: null, receivedAt: 0, loaded: false, draft: null });
@@ -74,6 +78,35 @@ export const xeroTimerService = {
         });
         refresh();
 
+        // Idle time: while a timer runs, tell the server the user is active (it keeps the time of the last
+        // activity, so a stop can offer to leave the idle time out).
+        let lastBeat = 0;
+        function onActivity() {
+            if (!state.timer || Date.now() - lastBeat < HEARTBEAT_EVERY_MS) {
+                return;
+            }
+            lastBeat = Date.now();
+            rpc(`${ROUTE}/heartbeat`, {}, { silent: true }).catch(() => {});
+        }
+        for (const type of ACTIVITY_EVENTS) {
+            browser.addEventListener(type, onActivity, { capture: true, passive: true });
+        }
+
+        /** true: discard the idle time, false: keep it, null: the dialog was closed (keep the timer running). */
+        function askAboutIdle(message) {
+            return new Promise((resolve) => {
+                dialog.add(ConfirmationDialog, {
+                    title: _t("Idle time"),
+                    body: message,
+                    confirmLabel: _t("Discard idle time"),
+                    cancelLabel: _t("Keep it"),
+                    confirm: () => resolve(true),
+                    cancel: () => resolve(false),
+                    dismiss: () => resolve(null),
+                });
+            });
+        }
+
         return {
             state,
             set,
@@ -93,7 +126,15 @@ export const xeroTimerService = {
             },
             async stop(description) {
                 browser.clearTimeout(saveTimeout);
-                const result = await call("stop", { description: description ?? state.draft ?? undefined });
+                description = description ?? state.draft ?? undefined;
+                let result = await call("stop", { description, check_idle: true });
+                if (result.idle_offer) {
+                    const discard = await askAboutIdle(result.message);
+                    if (discard === null) {
+                        return result; // still running
+                    }
+                    result = await call("stop", { description, discard_idle: discard });
+                }
                 state.draft = null;
                 notify(result.message, !result.recorded);
                 await reloadCurrentView();
