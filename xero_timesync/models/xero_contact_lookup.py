@@ -9,8 +9,9 @@ contact, on the client).
 
 One lookup pass per push, for all its clients: ``where`` clauses OR-chained, ``WHERE_CHARS`` characters a
 call (``ContactNumber==`` / ``EmailAddress==`` / ``Name.Contains(longest word)`` per client). A high-volume
-organisation refuses ContactNumber there: the pass is then made without it, plus one ``searchTerm`` call per
-client with a reference. Each of those calls reads every page of its answer (1,000 contacts a page).
+organisation refuses ContactNumber there (one refused call): the pass is then made without it, plus one
+``searchTerm`` call per client with a reference that neither its e-mail nor its name found at Xero. Each call
+reads every page of its answer (1,000 contacts a page).
 """
 
 import re
@@ -25,7 +26,10 @@ from ..ownership import owned_writes
 from ..services.errors import XeroValidationError
 
 CHOOSE_ACTIVITY = "xero_timesync.mail_activity_type_xero_choose_contact"
-WHERE_CHARS = 1500  # one GET /Contacts where clause: well inside URL limits once encoded
+WHERE_CHARS = 1500
+MIN_CONTAINS = (
+    3  # shorter words: the exact name instead  # one GET /Contacts where clause: well inside URL limits once encoded
+)
 _WORDS = re.compile(r"[\W_]+")
 _SUFFIX_WORDS = frozenset(word for suffix in LEGAL_SUFFIXES for word in suffix)
 
@@ -132,7 +136,14 @@ class XeroContactLookup(models.AbstractModel):
                 raise
             for where in self._xero_chains(partners, with_number=False):
                 found.update((c.contact_id, c) for c in client.find_contacts(where))
-            for number in sorted({(p.ref or "").strip() for p in partners} - {""}):
+            emails = {normalise_email(c.email) for c in found.values()} - {""}
+            names = {normalise_name(c.name) for c in found.values()} - {""}
+            remaining = partners.filtered(
+                lambda p: (p.ref or "").strip()
+                and normalise_email(p.email) not in emails
+                and normalise_name(p.name) not in names
+            )
+            for number in sorted({p.ref.strip() for p in remaining}):
                 found.update((c.contact_id, c) for c in client.search_contacts(number))
         return list(found.values())
 
@@ -146,8 +157,11 @@ class XeroContactLookup(models.AbstractModel):
                 clauses.append(f'ContactNumber=="{_where_text(partner.ref.strip())}"')
             if normalise_email(partner.email):
                 clauses.append(f'EmailAddress=="{_where_text(partner.email.strip())}"')
-            if word := name_word(partner.name):
+            word = name_word(partner.name)
+            if len(word) >= MIN_CONTAINS:
                 clauses.append(f'Name.Contains("{_where_text(word)}")')
+            elif word:  # "J & K Ltd": a one-letter Contains would read most of the organisation
+                clauses.append(f'Name=="{_where_text(partner.name.strip())}"')
             if not clauses:
                 continue
             if current and len(" OR ".join(current + clauses)) > WHERE_CHARS:
