@@ -26,10 +26,8 @@ from ..ownership import owned_writes
 from ..services.errors import XeroValidationError
 
 CHOOSE_ACTIVITY = "xero_timesync.mail_activity_type_xero_choose_contact"
-WHERE_CHARS = 1500
-MIN_CONTAINS = (
-    3  # shorter words: the exact name instead  # one GET /Contacts where clause: well inside URL limits once encoded
-)
+WHERE_CHARS = 1000  # one GET /Contacts where clause: about 1,400 characters URL-encoded, under IIS's default 2,048
+MIN_CONTAINS = 3  # a name whose longest word is shorter is looked up by its exact name
 _WORDS = re.compile(r"[\W_]+")
 _SUFFIX_WORDS = frozenset(word for suffix in LEGAL_SUFFIXES for word in suffix)
 
@@ -183,15 +181,22 @@ class XeroContactLookup(models.AbstractModel):
 
     @api.model
     def _xero_link(self, links):
-        """``{partner: ContactID}`` stored (Xero owns the field) with a line in each client's chatter."""
+        """``{partner: XeroContact}``: the ContactID stored (Xero owns the field), a line in each client's chatter."""
         if not links:
             return
         with owned_writes():
-            for partner, contact_id in links.items():
-                partner.sudo().write({"xero_contact_id": contact_id})  # one UPDATE per batch at flush
+            for partner, contact in links.items():
+                partner.sudo().write({"xero_contact_id": contact.contact_id})  # one UPDATE per batch at flush
         partners = self.env["res.partner"].browse([p.id for p in links]).sudo()
         partners._message_log_batch(
-            bodies={p.id: _("Linked to the Xero contact %s, found at Xero before pushing.", links[p]) for p in links}
+            bodies={
+                partner.id: _(
+                    "Linked to the Xero contact %(contact)s (%(id)s), found at Xero before pushing.",
+                    contact=self._xero_describe([contact]),
+                    id=contact.contact_id,
+                )
+                for partner, contact in links.items()
+            }
         )
 
     @api.model

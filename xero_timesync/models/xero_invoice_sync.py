@@ -247,7 +247,7 @@ class XeroInvoiceSync(models.AbstractModel):
             return {}
         Lookup = self.env["xero.contact.lookup"]
         lookup = Lookup._xero_lookup(client, partners)
-        Lookup._xero_link({partner: contact.contact_id for partner, contact in lookup.matched.items()})
+        Lookup._xero_link(lookup.matched)
         Lookup._xero_ask(lookup.conflicts)
         partners = partners.filtered(lambda p: p not in lookup.matched and p not in lookup.conflicts)
         errors = dict(lookup.conflicts)

@@ -145,7 +145,7 @@ class TestContactLookup(XeroInvoiceMixin, XeroSandboxCase):
         calls = Counter(r["method"] for r in self.sandbox.control.requests(CONTACTS))
         chains = self.env["xero.contact.lookup"]._xero_chains(partners, with_number=True)
         self.assertEqual(calls, {"GET": len(chains), "PUT": 1})
-        self.assertLessEqual(len(chains), 15, "one where clause for about 20 clients")
+        self.assertLessEqual(len(chains), 10, "one call for about 25 clients, not one per client")
 
         # pushing again asks nothing new of Xero's contacts and creates nothing
         self.sandbox.control.clear_requests()
