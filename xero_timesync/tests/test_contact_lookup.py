@@ -202,3 +202,27 @@ class TestContactLookup(XeroInvoiceMixin, XeroSandboxCase):
         self.assertTrue(move.xero_invoice_id)
         self.assertEqual(self.xero_invoices()[-1]["Contact"]["ContactID"], first)
         self.assertEqual(len(self.sandbox.control.contacts(self.tenant_id)), count, "no contact created")
+
+    def test_a_credit_note_finds_the_contact_of_a_client_unlinked_since_its_invoice(self):
+        self.company.xero_push_status = "AUTHORISED"  # a credit note is allocated to an approved invoice
+        partner = self.env["res.partner"].create({"name": "Refund Client Ltd", "email": "ap@refund.example"})
+        move = self.posted_invoice(partner=partner)
+        self.env["xero.invoice.sync"]._xero_push(move)
+        contact_id = partner.xero_contact_id
+        self.assertTrue(move.xero_invoice_id and contact_id)
+        partner.sudo().xero_contact_id = False  # e.g. an admin unlinked it
+        reversal = (
+            self.env["account.move.reversal"]
+            .with_context(active_model="account.move", active_ids=move.ids)
+            .create({"journal_id": move.journal_id.id, "reason": "Wrong client"})
+        )
+        refund = self.env["account.move"].browse(reversal.refund_moves()["res_id"])
+        refund.action_post()
+        count = len(self.sandbox.control.contacts(self.tenant_id))
+
+        self.assertIsNone(self.env["xero.invoice.sync"]._xero_push(refund)[refund])
+
+        self.assertEqual(partner.xero_contact_id, contact_id)
+        self.assertEqual(len(self.sandbox.control.contacts(self.tenant_id)), count, "no second contact")
+        [note] = self.sandbox.control.credit_notes(self.tenant_id)
+        self.assertEqual(note["Contact"]["ContactID"], contact_id)
