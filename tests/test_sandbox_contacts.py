@@ -136,8 +136,24 @@ def test_ids_search_term_and_summary_only(sandbox, sdk, tenant_id):
     assert any("Balances" in c for c in full) and not any("Balances" in c for c in summary)
 
 
+def test_search_term_is_a_case_insensitive_contains_on_xeros_six_fields(sandbox, sdk, tenant_id):
+    fields = {
+        "Name": "Lookup Nameonly Ltd",
+        "FirstName": "Firstonly",
+        "LastName": "Lastonly",
+        "ContactNumber": "NUMBERONLY-7",
+        "CompanyNumber": "COMPANYONLY-9",
+        "EmailAddress": "mailonly@lookup.example",
+    }
+    contact_id = sandbox.control.add_contact(tenant_id, fields["Name"], fields=fields)["ContactID"]
+    for term in ("nameonly", "FIRSTONLY", "lastOnly", "numberonly-", "companyonly", "MailOnly@Lookup"):
+        searched = contacts_json(sdk, tenant_id, search_term=term, page=1)["Contacts"]
+        assert [c["ContactID"] for c in searched] == [contact_id], term
+    assert contacts_json(sdk, tenant_id, search_term="Lookup Nameonly Limited", page=1)["Contacts"] == []
+
+
 def _mentions(contact, term):
-    fields = ("Name", "FirstName", "LastName", "ContactNumber", "EmailAddress")
+    fields = ("Name", "FirstName", "LastName", "ContactNumber", "CompanyNumber", "EmailAddress")
     return any(term.lower() in (contact.get(field) or "").lower() for field in fields)
 
 

@@ -139,9 +139,10 @@ def test_large_organisations_refuse_unoptimised_filters(sdk, tenant_id, high_vol
         {"where": 'EmailAddress=="x@example.com" OR AccountNumber=="AN0000001"'},
         {"where": 'Name.StartsWith("Acme")', "order": "UpdatedDateUTC DESC"},
         {"search_term": "acme", "order": "Name"},
+        {"where": 'EmailAddress=="x@example.com" OR Name.Contains("acme") OR Name.Contains("globex")'},
         {},
     ],
-    ids=["name", "email-or-account", "starts-with", "search-term", "plain"],
+    ids=["name", "email-or-account", "starts-with", "search-term", "email-or-name-contains", "plain"],
 )
 def test_large_organisations_accept_optimised_filters(sdk, tenant_id, high_volume, query):
     assert isinstance(_raw_contacts(sdk, tenant_id, page=1, **query), list)

@@ -21,7 +21,9 @@ CONTACT_FIELDS = frozenset(
         "Attachments", "HasAttachments", "HasValidationErrors",
     )
 )  # fmt: skip
-SEARCH_FIELDS = ("Name", "FirstName", "LastName", "ContactNumber", "EmailAddress")
+# searchTerm: case-insensitive "contains" on these (Xero's GET /Contacts documentation; the OpenAPI spec omits
+# CompanyNumber)
+SEARCH_FIELDS = ("Name", "FirstName", "LastName", "ContactNumber", "CompanyNumber", "EmailAddress")
 WRITABLE_FIELDS = (
     "Name", "ContactNumber", "AccountNumber", "FirstName", "LastName", "EmailAddress", "TaxNumber",
     "BankAccountDetails", "Addresses", "Phones", "ContactPersons", "CompanyNumber", "DefaultCurrency", "Website",

@@ -234,7 +234,16 @@ def new_contact_data(fields: dict, updated_ms: int) -> dict:
         "ContactStatus": "ACTIVE",
         "Name": fields["Name"],
     }
-    for key in ("ContactNumber", "AccountNumber", "FirstName", "LastName", "EmailAddress", "TaxNumber", "Website"):
+    for key in (
+        "ContactNumber",
+        "AccountNumber",
+        "CompanyNumber",
+        "FirstName",
+        "LastName",
+        "EmailAddress",
+        "TaxNumber",
+        "Website",
+    ):
         if fields.get(key):
             contact[key] = fields[key]
     contact["BankAccountDetails"] = fields.get("BankAccountDetails", "")

@@ -23,6 +23,7 @@
         "views/xero_connect_wizard_views.xml",
         "views/xero_invoice_wizard_views.xml",
         "views/xero_account_mapping_views.xml",
+        "views/xero_contact_choose_views.xml",
         "views/xero_sync_log_views.xml",
         "views/xero_contact_refusal_views.xml",
         "views/xero_connection_views.xml",

@@ -12,6 +12,7 @@ from . import (
     res_users,
     xero_connection,
     xero_contact_group,
+    xero_contact_lookup,
     xero_contact_refusal,
     xero_contact_scope,
     xero_contact_sync,

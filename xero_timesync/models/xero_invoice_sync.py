@@ -240,15 +240,23 @@ class XeroInvoiceSync(models.AbstractModel):
 
     @api.model
     def _xero_ensure_contacts(self, client, moves):
-        """Create the Xero contacts of clients that have none; returns ``{move: error}`` for failures."""
+        """Link the clients without a Xero contact to the one Xero has, create those Xero does not have; returns
+        ``{move: error}`` for failures and conflicts (``xero.contact.lookup``)."""
         partners = moves.commercial_partner_id.filtered(lambda p: not p.xero_contact_id)
         if not partners:
             return {}
+        Lookup = self.env["xero.contact.lookup"]
+        lookup = Lookup._xero_lookup(client, partners)
+        Lookup._xero_link(lookup.matched)
+        Lookup._xero_ask(lookup.conflicts)
+        partners = partners.filtered(lambda p: p not in lookup.matched and p not in lookup.conflicts)
+        errors = dict(lookup.conflicts)
+        if not partners:
+            return {m: errors[m.commercial_partner_id] for m in moves if m.commercial_partner_id in errors}
         payloads = [partner._xero_contact_payload() for partner in partners]
         key = hashlib.sha256(
             f"{self.env.cr.dbname}|contacts|{json.dumps(payloads, sort_keys=True)}".encode()
         ).hexdigest()[:64]
-        errors = {}
         for partner, (contact_id, problems) in zip(partners, client.create_contacts(payloads, key), strict=False):
             if contact_id:
                 partner.sudo().write({"xero_contact_id": contact_id})
@@ -312,7 +320,15 @@ class XeroInvoiceSync(models.AbstractModel):
         returns ``{refund: error or None}``. The refunds are locked by the caller."""
         client = connection._xero_client()
         try:
-            return {refund: self._xero_push_credit_note(connection, client, refund) for refund in refunds}
+            report = self._xero_ensure_contacts(client, refunds)  # a client unlinked since its invoice was pushed
+            report.update(
+                {
+                    refund: self._xero_push_credit_note(connection, client, refund)
+                    for refund in refunds
+                    if refund not in report
+                }
+            )
+            return report
         except XeroAuthError as error:
             connection._xero_handle_auth_error(error)
             return dict.fromkeys(refunds, str(error))

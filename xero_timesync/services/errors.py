@@ -92,7 +92,9 @@ def error_from_status(error):
         messages = [v.get("Message") for e in elements for v in e.get("ValidationErrors") or [] if v.get("Message")]
         # Xero's own explanation when it gives one (in Xero's language), else ours
         explained = "; ".join(messages) or data.get("Message")
-        return XeroValidationError(explained or _lt("Xero rejected the request."), elements)
+        # a high-volume organisation refuses unoptimised Contacts filters (ErrorNumber 51)
+        code = "high_volume" if data.get("Type") == "HighVolumeException" else None
+        return XeroValidationError(explained or _lt("Xero rejected the request."), elements, code)
     if status == 401:
         return XeroAuthError(
             _lt("Xero no longer accepts this connection's token; enable the integration again."), "token_rejected"

@@ -266,6 +266,29 @@ class XeroClient:
             contacts += [contact_from_json(c) for c in _json_body(response).get("Contacts") or []]
         return contacts
 
+    def find_contacts(self, where):
+        """Active contacts matching a ``where`` clause, in summary form, every page (``CONTACTS_PAGE_SIZE`` each).
+
+        A high-volume organisation refuses clauses on other fields than Name, EmailAddress and AccountNumber
+        (``XeroValidationError`` with code ``high_volume``)."""
+        return self._contact_matches(where=where)
+
+    def search_contacts(self, term):
+        """Active contacts whose Name, FirstName, LastName, ContactNumber, CompanyNumber or EmailAddress contains
+        ``term`` (Xero's ``searchTerm``: case-insensitive, allowed in high-volume organisations), every page."""
+        return self._contact_matches(search_term=term)
+
+    def _contact_matches(self, **query):
+        pages = self._pages(
+            self._accounting.get_contacts,
+            "Contacts",
+            contact_from_json,
+            const.CONTACTS_PAGE_SIZE,
+            summary_only=True,
+            **query,
+        )
+        return [contact for _page, contacts, _pagination in pages for contact in contacts]
+
     def contact_groups(self):
         """The organisation's active ContactGroups: ``[(ContactGroupID, Name)]`` by name."""
         response = self._call(

@@ -37,6 +37,8 @@ PER_COMPANY = (
     ("xero.invoice.wizard.account", "invoice_wizard_line", "accountant_b"),
     ("xero.account.mapping", "account_mapping", "admin_b"),
     ("xero.account.mapping.line", "account_mapping_line", "admin_b"),
+    ("xero.contact.choose", "choose_wizard", "accountant_b"),
+    ("xero.contact.choose.line", "choose_wizard_line", "accountant_b"),
 )
 
 
@@ -138,6 +140,11 @@ class TwoCompaniesMixin:
             action = env["xero.account.mapping"].with_user(cls.admin_a)._xero_open(company)
             records["account_mapping"] = env["xero.account.mapping"].browse(action["res_id"])
             records["account_mapping_line"] = records["account_mapping"].line_ids[:1]
+            choose = env["xero.contact.choose"].with_user(cls.accountant_a).create({"partner_id": partner.id})
+            records["choose_wizard"] = choose.sudo()
+            records["choose_wizard_line"] = env["xero.contact.choose.line"].create(
+                {"wizard_id": choose.id, "contact_id": f"contact-{mark}", "name": "Twin Ltd"}
+            )
         for name, record in records.items():
             assert len(record) == 1, f"the fixture needs one {name} of {company.name}, got {record}"
         return records
@@ -188,7 +195,7 @@ class TestCompanyRules(TwoCompaniesMixin, XeroSandboxCase):
         for model, key, _role in PER_COMPANY:
             with self.subTest(model=model):
                 records = self.records["a"][key] | (self.records["b"].get(key) or self.records["a"][key])
-                if model.startswith(("xero.invoice.wizard", "xero.account.mapping")):
+                if model.startswith(("xero.invoice.wizard", "xero.account.mapping", "xero.contact.choose")):
                     continue  # a wizard is its creator's only (TestCreatorRules)
                 both = (
                     self.env[model]

@@ -6,6 +6,8 @@ from . import (
     xero_connect_wizard,
     xero_connect_wizard_account,
     xero_connect_wizard_tenant,
+    xero_contact_choose,
+    xero_contact_choose_line,
     xero_invoice_wizard,
     xero_invoice_wizard_account,
 )
