@@ -64,10 +64,11 @@ class TestInvoiceTime(XeroInvoiceMixin, XeroSandboxCase):
         )
         self.assertEqual(len(move.invoice_line_ids), 2)
         self.assertEqual(lines.xero_billed_move_id, move)
-        billed = sum(round(line.xero_billed_hours * 133.33, 2) for line in lines)
         self.assertEqual(lines.mapped("xero_billed_hours"), [0.25, 1.25, 0.5])
+        # each line rounded to the cent, as Xero does (issue 22): 1.5 h = 200.00 (199.995), 0.5 h = 66.67 (66.665)
+        billed = sum(round(line.quantity * 133.33 + 1e-9, 2) for line in move.invoice_line_ids)
         self.assertAlmostEqual(move.amount_untaxed, billed, places=2)
-        self.assertAlmostEqual(move.amount_untaxed, 2.0 * 133.33, places=2)
+        self.assertAlmostEqual(move.amount_untaxed, 266.67, places=2)
         revenue = self.connection.revenue_account_code
         self.assertEqual(move.invoice_line_ids.account_id.xero_account_code, revenue, "mapped Odoo income account")
         self.assertEqual(move.xero_revenue_account_code, revenue)
