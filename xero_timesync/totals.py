@@ -44,8 +44,8 @@ def invoice_totals(lines, line_amount_types):
 def exact_unit_price(quantity, amount, rate):
     """A unit price that makes ``quantity`` (hours as the invoice line holds them) bill exactly ``amount``,
     with as few decimals as possible (at most Xero's 4): ``rate`` itself when it already does, else
-    ``amount / quantity`` or its nearest 4-decimal neighbours. None when no 4-decimal price can (a line of
-    more than 100 hours whose quantity was cut to 0.01 h)."""
+    ``amount / quantity`` or its nearest 4-decimal neighbours. None when no 4-decimal price can (possible
+    above 100 hours whose quantity was cut to 0.01 h: the prices' amounts are then more than a cent apart)."""
     quantity, amount = decimal(quantity, UNIT), decimal(amount, CENT)
     if not quantity:
         return None
@@ -56,4 +56,15 @@ def exact_unit_price(quantity, amount, rate):
     for price in candidates:
         if price > 0 and decimal(quantity * price, CENT) == amount:
             return float(price)
+    return None
+
+
+def exact_line(quantity, amount, rate, step):
+    """``(quantity, unit price)`` billing exactly ``amount``: ``quantity`` with :func:`exact_unit_price`, else
+    (long lines only) the nearest quantity a few ``step`` (the quantity's precision) away that has one.
+    None when none has."""
+    for offset in (0, -1, 1, -2, 2, -3, 3):
+        nearby = round(quantity + offset * step, 6)
+        if nearby > 0 and (price := exact_unit_price(nearby, amount, rate)) is not None:
+            return nearby, price
     return None

@@ -7,6 +7,8 @@ from unittest.mock import patch
 from odoo import Command
 from odoo.tests import tagged
 
+from odoo.addons.xero_timesync.totals import exact_line, exact_unit_price
+
 from .common import XeroSandboxCase
 from .invoice_common import XeroInvoiceMixin
 
@@ -137,6 +139,14 @@ class TestTotalsToTheCent(XeroInvoiceMixin, XeroSandboxCase):
         [invoice] = self.xero_invoices()
         self.assertEqual((invoice["SubTotal"], invoice["Total"]), (230.0, 264.5))
         self.assertEqual(invoice["LineItems"][0]["Quantity"], 1.53)
+
+    def test_every_line_up_to_100_hours_has_an_exact_price_and_longer_ones_move_a_hundredth(self):
+        for minutes in range(1, 6001):
+            amount = round(minutes * 150 / 60 + 1e-9, 2)
+            self.assertIsNotNone(exact_unit_price(round(minutes / 60, 2), amount, 150), minutes)
+        # 160:01 at 99.99/h = 16,000.07: no 4-decimal price bills it on 160.02 h, one does on 160.01 h
+        self.assertIsNone(exact_unit_price(160.02, 16000.07, 99.99))
+        self.assertEqual(exact_line(160.02, 16000.07, 99.99, 0.01), (160.01, 99.9942))
 
     def test_another_currency_sends_odoos_rate(self):
         eur = self.env.ref("base.EUR")

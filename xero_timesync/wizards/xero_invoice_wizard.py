@@ -10,7 +10,7 @@ from odoo.tools import float_round, format_amount
 from ..models.account_analytic_line import rounded_hours
 from ..ownership import owned_writes
 from ..services.errors import XeroError
-from ..totals import exact_unit_price
+from ..totals import exact_line
 
 XERO_QUANTITY_DIGITS = 4  # Xero keeps 4 decimals of a quantity (unitdp=4)
 
@@ -548,16 +548,17 @@ class XeroInvoiceWizard(models.TransientModel):
         The line shows the hours at the quantity's precision (0.01 h by default). When those hours × the
         rate miss the exact amount (no rounding: 1:32 is 1.53 h, 229.50 at 150/h instead of 230.00), the
         unit price becomes the one that bills the exact amount (150.33, at most 4 decimals, as Xero keeps)
-        and the description states the exact time and the rate."""
+        and the description states the exact time and the rate. Above 100 hours, when no such price exists
+        for the hours, the nearest hours a few hundredths away that have one are shown (README)."""
         rate, hours, amount = group["rate"], group["hours"], group["amount"]
         currency = self.currency_id or self.company_id.currency_id
         if currency.compare_amounts(currency.round(hours * rate), amount) == 0:
             return {"name": group["name"], "quantity": hours, "price_unit": rate}
-        price = exact_unit_price(hours, amount, rate)
-        if price is None:
+        exact = exact_line(hours, amount, rate, 10 ** -self._quantity_digits())
+        if exact is None:
             raise UserError(
                 _(
-                    "The line “%(line)s” (%(hours)s h) cannot bill exactly %(amount)s at Xero's 4 decimals of a"
+                    "The line “%(line)s” (%(hours)s h) cannot bill exactly %(amount)s with Xero's 4 decimals of a"
                     " unit price. Choose another grouping (per day or per employee) to make smaller lines.",
                     line=group["name"],
                     hours=hours,
@@ -572,4 +573,4 @@ class XeroInvoiceWizard(models.TransientModel):
             time=time,
             rate=format_amount(self.env, rate, currency),
         )
-        return {"name": name, "quantity": hours, "price_unit": price}
+        return {"name": name, "quantity": exact[0], "price_unit": exact[1]}
