@@ -224,7 +224,7 @@ class XeroInvoiceSync(models.AbstractModel):
 
     @api.model
     def _xero_store_totals(self, invoices):
-        """``{move: XeroInvoice}`` → Xero's Total and TotalTax on the move; a difference with Odoo's totals
+        """``{move: XeroInvoice or XeroCreditNote}`` → Xero's Total and TotalTax on the move; a difference with Odoo's totals
         gets one activity for the accountant (the check before the push makes it rare: a tax rate changed
         at Xero, an invoice edited there)."""
         for move, invoice in invoices.items():
@@ -465,6 +465,7 @@ class XeroInvoiceSync(models.AbstractModel):
                 }
             )
             refund._message_log(body=_("Pushed to Xero as credit note %s.", found.number))
+            self._xero_store_totals({refund: found})
         return self._xero_allocate(client, refund, invoice)
 
     @api.model

@@ -150,6 +150,7 @@ class XeroCreditNote:
     allocations: tuple = ()  # (InvoiceID, amount)
     remaining_credit: float = 0.0
     updated: datetime | None = None
+    total_tax: float | None = None
 
 
 @dataclass(frozen=True)
@@ -288,6 +289,7 @@ def credit_note_from_json(data):
         ),
         remaining_credit=float(data.get("RemainingCredit") or 0.0),
         updated=parse_ms_date(data.get("UpdatedDateUTC")),
+        total_tax=float(data["TotalTax"]) if data.get("TotalTax") is not None else None,
     )
 
 
