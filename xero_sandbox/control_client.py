@@ -153,6 +153,10 @@ class SandboxControl:
         body = {"category": category, "option": option, "status": status}
         return self._call("POST", f"/tenants/{tenant_id}/tracking-status", body)
 
+    def add_tax_rate(self, tenant_id: str, tax_type: str, rate: float, name: str = None) -> dict:
+        """A sales tax rate (``rate`` in percent) added to the organisation; reset() removes it."""
+        return self._call("POST", f"/tenants/{tenant_id}/tax-rates", {"tax_type": tax_type, "rate": rate, "name": name})
+
     # --- observation ------------------------------------------------------------------------------------
     def requests(self, path_prefix: str = None, method: str = None) -> list:
         """Requests received (method, path, query, redacted headers, status), oldest first."""

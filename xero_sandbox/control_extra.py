@@ -35,6 +35,7 @@ def rules(prefix: str) -> list:
         ),
         Rule(f"{tenant}/tracking-categories", endpoint="control:tracking_categories", methods=["GET"]),
         Rule(f"{tenant}/tracking-status", endpoint="control:tracking_status", methods=["POST"]),
+        Rule(f"{tenant}/tax-rates", endpoint="control:add_tax_rate", methods=["POST"]),
     ]
 
 
@@ -274,7 +275,34 @@ def _existing_contacts(tenant, contact_ids) -> list:
     return ids
 
 
+def add_tax_rate(sandbox, request, body, tenant_id):
+    """A sales tax rate added to the organisation (as in Xero → Tax rates → New); reset() removes it."""
+    tenant = _tenant(sandbox, tenant_id)
+    tax_type, rate = body.get("tax_type"), float(body.get("rate") or 0)
+    if not tax_type or tax_type in tenant.tax_rates_by_type:
+        raise SandboxError(f"tax type {tax_type!r} is missing or exists")
+    record = {
+        "Name": body.get("name") or f"{rate:g}% {tax_type}",
+        "TaxType": tax_type,
+        "TaxComponents": [{"Name": "Tax", "Rate": rate, "IsCompound": False, "IsNonRecoverable": False}],
+        "Status": "ACTIVE",
+        "ReportTaxType": "OUTPUT",
+        "CanApplyToAssets": False,
+        "CanApplyToEquity": False,
+        "CanApplyToExpenses": False,
+        "CanApplyToLiabilities": False,
+        "CanApplyToRevenue": True,
+        "DisplayTaxRate": rate,
+        "EffectiveRate": rate,
+    }
+    with sandbox.store.lock:
+        tenant.tax_rates.append(record)
+        tenant.tax_rates_by_type[tax_type] = record
+    return copy.deepcopy(record)
+
+
 HANDLERS = {
+    "add_tax_rate": add_tax_rate,
     "merge_contact": merge_contact_handler,
     "contact_groups": contact_groups,
     "group_members": group_members,

@@ -88,6 +88,10 @@ class AccountMove(models.Model):
         "Timesheets attached in Xero", copy=False, readonly=True, groups=BILLING_GROUPS
     )
 
+    # -- both ledgers to the cent (issue 22): Xero's totals as Xero answered the push --
+    xero_total = fields.Monetary("Total at Xero", copy=False, readonly=True, groups=BILLING_GROUPS)
+    xero_total_tax = fields.Monetary("Tax at Xero", copy=False, readonly=True, groups=BILLING_GROUPS)
+
     xero_credit_pushable = fields.Boolean(compute="_compute_xero_credit_pushable", groups=BILLING_GROUPS)
     # -- one organisation's documents stay with it; changes at Xero reach Odoo (issue 22, xero.invoice.void) --
     xero_tenant_id = fields.Char(

@@ -237,6 +237,8 @@ class XeroConnection(models.Model):
         else:
             connection = self.sudo().create(vals)
         connection._xero_store_token(token)
+        # Xero rounds tax per line: only Odoo's "Round per Line" gives the same totals (README "To the cent")
+        company.sudo().tax_calculation_rounding_method = "round_per_line"
         self.env["xero.contact.sync"]._xero_ensure_cron(connection)
         self.env["xero.service"]._xero_close_activities(connection, "xero_timesync.mail_activity_type_xero_reauth")
         return connection

@@ -16,8 +16,9 @@ from markupsafe import Markup
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import format_amount
 
-from .. import const
+from .. import const, totals
 from ..services.errors import XeroAuthError, XeroError
 from ..services.paging import iter_batches
 from .account_move import GONE_STATUSES
@@ -211,6 +212,7 @@ class XeroInvoiceSync(models.AbstractModel):
                     "xero_push_nonce": nonce,
                 }
             )  # different values per invoice; the ORM flushes them as one UPDATE per batch
+        self._xero_store_totals({move: invoice for move, (invoice, _nonce) in results.items()})
         moves = self.env["account.move"].browse([move.id for move in results])
         moves._message_log_batch(
             bodies={
@@ -218,6 +220,47 @@ class XeroInvoiceSync(models.AbstractModel):
                 % (_("Pushed to Xero as"), move.xero_url, invoice.number or invoice.invoice_id)
                 for move, (invoice, _nonce) in results.items()
             }
+        )
+
+    @api.model
+    def _xero_store_totals(self, invoices):
+        """``{move: XeroInvoice or XeroCreditNote}`` → Xero's Total and TotalTax on the move; a difference with Odoo's totals
+        gets one activity for the accountant (the check before the push makes it rare: a tax rate changed
+        at Xero, an invoice edited there)."""
+        for move, invoice in invoices.items():
+            vals = {"xero_total": invoice.total}
+            if invoice.total_tax is not None:
+                vals["xero_total_tax"] = invoice.total_tax
+            known = (move.xero_total, move.xero_total_tax) if move.xero_total or move.xero_total_tax else None
+            move.write(vals)
+            if self._xero_totals_differ(move) and known != (move.xero_total, move.xero_total_tax):
+                self._xero_totals_activity(move)
+
+    @api.model
+    def _xero_totals_differ(self, move):
+        currency = move.currency_id
+        return bool(
+            currency.compare_amounts(move.xero_total, move.amount_total)
+            or currency.compare_amounts(move.xero_total_tax, move.amount_tax)
+        )
+
+    @api.model
+    def _xero_totals_activity(self, move):
+        currency = move.currency_id
+        move.sudo().activity_schedule(
+            "mail.mail_activity_data_todo",
+            summary=_("Totals differ from Xero's"),
+            note=_(
+                "%(invoice)s is %(total)s (tax %(tax)s) in Odoo and %(xero_total)s (tax %(xero_tax)s) in Xero"
+                " (%(number)s). Correct the one that is wrong.",
+                invoice=move.display_name,
+                total=format_amount(self.env, move.amount_total, currency),
+                tax=format_amount(self.env, move.amount_tax, currency),
+                xero_total=format_amount(self.env, move.xero_total, currency),
+                xero_tax=format_amount(self.env, move.xero_total_tax, currency),
+                number=move.xero_invoice_number or move.xero_invoice_id,
+            ),
+            user_id=move.invoice_user_id.id or self.env.user.id,
         )
 
     @api.model
@@ -280,7 +323,7 @@ class XeroInvoiceSync(models.AbstractModel):
         line_tracking, problem = tracking.for_move(move) if tracking else ({}, None)
         if problem:
             return None, problem
-        lines, inclusive, taxed = [], set(), False
+        lines, inclusive, taxed, figures = [], set(), False, []
         for line in move.invoice_line_ids.sorted(lambda line: (line.sequence, line.id)):
             if line.display_type in ("line_section", "line_subsection", "line_note"):
                 if line.name:
@@ -297,11 +340,14 @@ class XeroInvoiceSync(models.AbstractModel):
             if line.id in line_tracking:
                 item["Tracking"] = line_tracking[line.id]
             lines.append(item)
+            figures.append(
+                (item["Quantity"], item["UnitAmount"], line.discount, self._xero_line_rate(connection, line))
+            )
         if len(inclusive) > 1:
             return None, _("Xero needs all taxes of an invoice either included in prices or not; this one mixes both.")
         if not any("AccountCode" in item for item in lines):
             return None, _("The invoice has no line to send to Xero.")
-        return {
+        payload = {
             "Type": "ACCREC",
             "Contact": {"ContactID": move.commercial_partner_id.xero_contact_id},
             "Date": fields.Date.to_string(move.invoice_date),
@@ -311,7 +357,63 @@ class XeroInvoiceSync(models.AbstractModel):
             "Reference": move.name,
             "Status": move.company_id.xero_push_status,
             "LineItems": lines,
-        }, None
+        }
+        if rate := self._xero_currency_rate(connection, move):
+            payload["CurrencyRate"] = rate
+        problem = self._xero_totals_problem(move, totals.invoice_totals(figures, payload["LineAmountTypes"]))
+        return (None, problem) if problem else (payload, None)
+
+    @api.model
+    def _xero_line_rate(self, connection, line):
+        """The tax rate (%) Xero applies to the line: the organisation's rate of its TaxType when known (read
+        with the tax mapping), else the Odoo tax's own percentage."""
+        tax = line.tax_ids[:1]
+        if not tax:
+            return 0.0
+        rate = self.env["xero.tax.rate"]._xero_rates(connection).get(tax.xero_tax_type)
+        return rate.rate if rate else tax.amount
+
+    @api.model
+    def _xero_currency_rate(self, connection, move):
+        """Odoo's rate of the invoice, as Xero's CurrencyRate (units of the invoice currency per 1 unit of the
+        organisation's base currency), so that both ledgers convert it alike; None in the base currency."""
+        base_name = connection.sudo().base_currency
+        if not base_name or move.currency_id.name == base_name:
+            return None
+        if base_name == move.company_id.currency_id.name:
+            return move.invoice_currency_rate  # the rate Odoo booked the invoice at
+        base = self.env["res.currency"].with_context(active_test=False).search([("name", "=", base_name)], limit=1)
+        if not base:
+            return None  # Xero applies its own day rate (the currency warning said so before the push)
+        day = move.invoice_date or fields.Date.context_today(move)
+        return self.env["res.currency"]._get_conversion_rate(base, move.currency_id, move.company_id, day)
+
+    @api.model
+    def _xero_totals_problem(self, move, xero_totals):
+        """Why Xero's totals of this invoice would not be Odoo's to the cent, or None."""
+        _subtotal, tax, total = xero_totals
+        currency = move.currency_id
+        if not (
+            currency.compare_amounts(float(total), move.amount_total)
+            or currency.compare_amounts(float(tax), move.amount_tax)
+        ):
+            return None
+        hint = ""
+        if move.company_id.tax_calculation_rounding_method != "round_per_line":
+            hint = " " + _(
+                "Xero rounds the tax of each line: set Settings → Invoicing → Taxes → Rounding Method to “Round per"
+                " Line”, then reset the invoice to draft and confirm it again."
+            )
+        return _(
+            "%(invoice)s would not have the same totals at Xero: Odoo %(total)s (tax %(tax)s), Xero %(xero_total)s"
+            " (tax %(xero_tax)s). It was not pushed.%(hint)s",
+            invoice=move.display_name,
+            total=format_amount(self.env, move.amount_total, currency),
+            tax=format_amount(self.env, move.amount_tax, currency),
+            xero_total=format_amount(self.env, float(total), currency),
+            xero_tax=format_amount(self.env, float(tax), currency),
+            hint=hint,
+        )
 
     # -- credit notes pushed from Odoo ---------------------------------------------------------------
     @api.model
@@ -379,6 +481,7 @@ class XeroInvoiceSync(models.AbstractModel):
                 }
             )
             refund._message_log(body=_("Pushed to Xero as credit note %s.", found.number))
+            self._xero_store_totals({refund: found})
         return self._xero_allocate(client, refund, invoice)
 
     @api.model

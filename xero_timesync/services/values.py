@@ -111,6 +111,7 @@ class XeroInvoice:
     total: float = 0.0
     currency: str | None = None
     updated: datetime | None = None
+    total_tax: float | None = None  # None: Xero's answer did not say (e.g. a summary without totals)
     amount_due: float = 0.0
     amount_paid: float = 0.0
     amount_credited: float = 0.0
@@ -149,6 +150,7 @@ class XeroCreditNote:
     allocations: tuple = ()  # (InvoiceID, amount)
     remaining_credit: float = 0.0
     updated: datetime | None = None
+    total_tax: float | None = None
 
 
 @dataclass(frozen=True)
@@ -226,6 +228,7 @@ def invoice_from_json(data):
         total=float(data.get("Total") or 0.0),
         currency=data.get("CurrencyCode"),
         updated=parse_ms_date(data.get("UpdatedDateUTC")),
+        total_tax=float(data["TotalTax"]) if data.get("TotalTax") is not None else None,
         amount_due=float(data.get("AmountDue") or 0.0),
         amount_paid=float(data.get("AmountPaid") or 0.0),
         amount_credited=float(data.get("AmountCredited") or 0.0),
@@ -286,6 +289,7 @@ def credit_note_from_json(data):
         ),
         remaining_credit=float(data.get("RemainingCredit") or 0.0),
         updated=parse_ms_date(data.get("UpdatedDateUTC")),
+        total_tax=float(data["TotalTax"]) if data.get("TotalTax") is not None else None,
     )
 
 

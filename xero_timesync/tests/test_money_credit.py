@@ -30,6 +30,7 @@ class TestCreditNotes(XeroMoneyMixin, XeroSandboxCase):
         self.assertEqual(note["Type"], "ACCRECCREDIT")
         self.assertEqual(note["Reference"], refund.name)
         self.assertAlmostEqual(note["Total"], refund.amount_total, places=2)
+        self.assertEqual((refund.xero_total, refund.xero_total_tax), (refund.amount_total, refund.amount_tax))
         self.assertEqual([a["Invoice"]["InvoiceID"] for a in note["Allocations"]], [move.xero_invoice_id])
         self.assertEqual(refund.xero_invoice_id, note["CreditNoteID"])
         self.assertTrue(refund.xero_allocated)

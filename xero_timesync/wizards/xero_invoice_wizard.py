@@ -5,11 +5,14 @@ from collections import defaultdict
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
-from odoo.tools import float_round
+from odoo.tools import float_round, format_amount
 
 from ..models.account_analytic_line import rounded_hours
 from ..ownership import owned_writes
 from ..services.errors import XeroError
+from ..totals import exact_line
+
+XERO_QUANTITY_DIGITS = 4  # Xero keeps 4 decimals of a quantity (unitdp=4)
 
 GROUPINGS = [("task", "Per task"), ("employee", "Per employee"), ("day", "Per day"), ("one", "One line")]
 
@@ -279,11 +282,7 @@ class XeroInvoiceWizard(models.TransientModel):
             groups = wizard._xero_groups(wizard.timesheet_ids.sudo())
             wizard.line_count = len(groups)
             wizard.hours_total = sum(group["hours"] for group in groups)
-            wizard.amount_total = (
-                sum(wizard.currency_id.round(group["hours"] * group["rate"]) for group in groups)
-                if wizard.currency_id
-                else 0.0
-            )
+            wizard.amount_total = sum(group["amount"] for group in groups) if wizard.currency_id else 0.0
             unpriced = sum(1 for group in groups if not group["rate"])
             wizard.warning = (
                 _(
@@ -359,12 +358,20 @@ class XeroInvoiceWizard(models.TransientModel):
             return _("Time on %s", period)
         return _("Time (%s)", period)
 
+    def _quantity_digits(self):
+        """The hours' decimals on the invoice line: Odoo's quantity precision, at most Xero's 4."""
+        return min(self.env["decimal.precision"].precision_get("Product Unit"), XERO_QUANTITY_DIGITS)
+
     def _xero_groups(self, timesheets):
-        """Invoice lines as ``[{"hours", "rate", "timesheets", "name"}]``: one per group and rate."""
+        """Invoice lines as ``[{"hours", "rate", "amount", "timesheets", "name"}]``: one per group and rate.
+
+        ``amount`` is the billed time × rate to the cent, before the hours are cut to the line's quantity
+        precision: without rounding, 1:32 at 150/h is 230.00 even though the line shows 1.53 h."""
         if not timesheets:
             return []
         timesheets.fetch(["unit_amount", "date", "task_id", "project_id", "employee_id"])
-        digits = self.env["decimal.precision"].precision_get("Product Unit")
+        digits = self._quantity_digits()
+        currency = self.currency_id or self.company_id.currency_id
         rates = self._xero_rates(timesheets)
         rounding = self.company_id.xero_invoice_rounding
         buckets = defaultdict(list)
@@ -377,7 +384,9 @@ class XeroInvoiceWizard(models.TransientModel):
             groups.append(
                 {
                     "hours": float_round(hours, precision_digits=digits),
+                    "exact_hours": hours,
                     "rate": rate,
+                    "amount": currency.round(hours * rate),
                     "timesheet_ids": [line.id for line in lines],
                     "name": self._group_label(lines[0], min(dates), max(dates)),
                     "first": min(dates),
@@ -490,15 +499,16 @@ class XeroInvoiceWizard(models.TransientModel):
         hour = self.env.ref("uom.product_uom_hour", raise_if_not_found=False)
         first = min(group["first"] for group in groups)
         last = max(group["last"] for group in groups)
+        fiscal_position = self._fiscal_position()
+        account = fiscal_position.map_account(account)
+        taxes = fiscal_position.map_tax(self.tax_ids)
         line_vals = []
         for sequence, group in enumerate(groups, start=10):
             vals = {
                 "sequence": sequence,
-                "name": group["name"],
-                "quantity": group["hours"],
-                "price_unit": group["rate"],
+                **self._xero_line_price(group),
                 "account_id": account.id,
-                "tax_ids": [(6, 0, self.tax_ids.ids)],
+                "tax_ids": [(6, 0, taxes.ids)],
             }
             if hour:
                 vals["product_uom_id"] = hour.id
@@ -512,6 +522,7 @@ class XeroInvoiceWizard(models.TransientModel):
                         "move_type": "out_invoice",
                         "partner_id": self.partner_id.id,
                         "currency_id": self.currency_id.id,
+                        "fiscal_position_id": fiscal_position.id,
                         "invoice_origin": _("Time %(first)s – %(last)s", first=first, last=last),
                         "xero_invoice_rounding": self.company_id.xero_invoice_rounding,
                         "xero_revenue_account_code": self.revenue_line_id.code,
@@ -520,3 +531,46 @@ class XeroInvoiceWizard(models.TransientModel):
                     }
                 )
             )
+
+    def _fiscal_position(self):
+        """The client's fiscal position, found as Odoo finds it for any invoice (``account.move``)."""
+        partner = self.partner_id
+        delivery = partner.browse(partner.address_get(["delivery"])["delivery"])
+        return (
+            self.env["account.fiscal.position"]
+            .with_company(self.company_id)
+            ._get_fiscal_position(partner, delivery=delivery)
+        )
+
+    def _xero_line_price(self, group):
+        """``name``, ``quantity`` and ``price_unit`` of a group's line, billing exactly ``group["amount"]``.
+
+        The line shows the hours at the quantity's precision (0.01 h by default). When those hours × the
+        rate miss the exact amount (no rounding: 1:32 is 1.53 h, 229.50 at 150/h instead of 230.00), the
+        unit price becomes the one that bills the exact amount (150.33, at most 4 decimals, as Xero keeps)
+        and the description states the exact time and the rate. Above 100 hours, when no such price exists
+        for the hours, the nearest hours a few hundredths away that have one are shown (README)."""
+        rate, hours, amount = group["rate"], group["hours"], group["amount"]
+        currency = self.currency_id or self.company_id.currency_id
+        if currency.compare_amounts(currency.round(hours * rate), amount) == 0:
+            return {"name": group["name"], "quantity": hours, "price_unit": rate}
+        exact = exact_line(hours, amount, rate, 10 ** -self._quantity_digits())
+        if exact is None:
+            raise UserError(
+                _(
+                    "The line “%(line)s” (%(hours)s h) cannot bill exactly %(amount)s with Xero's 4 decimals of a"
+                    " unit price. Choose another grouping (per day or per employee) to make smaller lines.",
+                    line=group["name"],
+                    hours=hours,
+                    amount=format_amount(self.env, amount, currency),
+                )
+            )
+        seconds = round(group["exact_hours"] * 3600)
+        time = f"{seconds // 3600}:{seconds % 3600 // 60:02d}" + (f":{seconds % 60:02d}" if seconds % 60 else "")
+        name = _(
+            "%(name)s — %(time)s h at %(rate)s/h",
+            name=group["name"],
+            time=time,
+            rate=format_amount(self.env, rate, currency),
+        )
+        return {"name": name, "quantity": exact[0], "price_unit": exact[1]}
