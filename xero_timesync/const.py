@@ -47,6 +47,7 @@ SYNC_LOG_STALE_HOURS = 6  # a run still "running" after this long lost its worke
 REFRESH_TOKEN_LIFETIME_DAYS = 60  # Xero forgets a refresh token unused this long
 PAYMENTS_PAGE_SIZE = 1000  # GET /Payments and /CreditNotes pages (Xero's maximum)
 INVOICE_IDS_PER_CALL = 50  # GET /Invoices?IDs=... per call
+COMPARE_IDS_PER_CALL = 100  # documents per GET of "Compare with Xero" (as many as contacts per GET /Contacts?IDs=)
 TIMESHEET_ATTACHMENT_NAME = "timesheets-{number}.pdf"
 SYNC_DUE_AFTER_MINUTES = 50  # the hourly safety net wakes an organisation whose job has not run this long
 PREFETCH_TOKEN_MARGIN_SECONDS = 600  # a prefetched page never needs a refresh in its thread

@@ -37,6 +37,8 @@ from . import (
     xero_invoice_event,
     xero_invoice_sync,
     xero_invoice_void,
+    xero_ledger,
+    xero_ledger_line,
     xero_money,
     xero_push_attempt,
     xero_tracking_category,

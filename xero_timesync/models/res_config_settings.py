@@ -52,6 +52,7 @@ class ResConfigSettings(models.TransientModel):
     xero_token_age_days = fields.Integer(related="xero_connection_id.token_age_days")
     xero_token_days_left = fields.Integer(related="xero_connection_id.token_days_left")
     xero_failed_push_count = fields.Integer(related="xero_connection_id.failed_push_count")
+    xero_ledger_difference_count = fields.Integer(related="xero_connection_id.ledger_difference_count")
 
     @api.model
     def default_get(self, fields):
@@ -113,6 +114,12 @@ class ResConfigSettings(models.TransientModel):
             ("xero_invoice_id", "=", False),
         ]
         action["context"] = {}
+        return action
+
+    def action_xero_open_ledger(self):
+        self.env["xero.ledger"]._xero_check_reconciler()
+        action = self.env["ir.actions.act_window"]._for_xml_id("xero_timesync.xero_ledger_line_action")
+        action["domain"] = [("company_id", "=", self.company_id.id)]
         return action
 
     def action_xero_open_refusals(self):

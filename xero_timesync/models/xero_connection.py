@@ -98,6 +98,12 @@ class XeroConnection(models.Model):
     )
     failed_push_count = fields.Integer("Invoices not pushed", compute="_compute_health")
     last_webhook_date = fields.Datetime("Last webhook delivery", compute="_compute_health")
+    ledger_difference_count = fields.Integer(
+        "Documents differing from Xero",
+        compute="_compute_ledger_difference_count",
+        help="Pushed invoices and credit notes whose status, total, tax or amount due differed from Xero's at the"
+        " last compare (Compare with Xero, or the hourly status pull).",
+    )
 
     _company_uniq = models.Constraint("unique (company_id)", "A company connects to one Xero organisation.")
 
@@ -162,6 +168,17 @@ class XeroConnection(models.Model):
             failed = [("company_id", "=", connection.company_id.id), ("xero_push_error", "!=", False)]
             connection.failed_push_count = Move.search_count(failed + [("xero_invoice_id", "=", False)])
             connection.last_webhook_date = last_webhook.received_at if connection.tenant_id else False
+
+    def _compute_ledger_difference_count(self):
+        counts = dict(
+            self.env["xero.ledger.line"]
+            .sudo()
+            ._read_group(
+                [("company_id", "in", self.company_id.ids), ("difference_count", ">", 0)], ["company_id"], ["__count"]
+            )
+        )
+        for connection in self:
+            connection.ledger_difference_count = counts.get(connection.company_id, 0)
 
     def _compute_refused_count(self):
         counts = dict(

@@ -765,6 +765,10 @@ class XeroInvoiceSync(models.AbstractModel):
                     self.env["xero.money"].sudo()._xero_pull(connection)
                 with self.env.cr.savepoint():  # after the money: a payment deleted before the void is cancelled first
                     self.env["xero.invoice.void"].sudo()._xero_follow_gone(connection)
+                with (
+                    self.env.cr.savepoint()
+                ):  # after the money and the voids followed: what they resolved is no difference
+                    self.env["xero.ledger"].sudo()._xero_notify_differences(connection)
             except XeroAuthError as error:
                 connection._xero_handle_auth_error(error)
             except XeroError as error:
@@ -801,5 +805,6 @@ class XeroInvoiceSync(models.AbstractModel):
                 group.write({"xero_status": status})
             self.env["xero.invoice.void"]._xero_record_gone(moves, by_id)
             updated += len(changed)
+            self.env["xero.ledger"]._xero_compare_documents(connection, moves, by_id)
         company.sudo().xero_invoice_status_since = started
         return updated

@@ -58,6 +58,7 @@ class XeroMoney(models.AbstractModel):
                 complete &= self._xero_apply_payments(company, page)
             for page in client.iter_credit_note_pages(modified_since=since):
                 complete &= self._xero_apply_credit_notes(company, page)
+                self.env["xero.ledger"]._xero_compare_pulled(connection, page)
         except XeroAuthError as error:
             # the invoice pull just worked with this token: a connection made before issue 15 lacks the
             # payments scope. Say so; contacts and invoices keep working until the admin re-authorises.

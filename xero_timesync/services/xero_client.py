@@ -676,6 +676,24 @@ class XeroClient:
         )
         return (body.get("Attachments") or [{}])[0]
 
+    # -- the reconciliation (issue 22) ---------------------------------------------------------------
+    def invoices_by_ids(self, ids, per_call=const.COMPARE_IDS_PER_CALL):
+        """ACCREC invoices by InvoiceID in summary form (status, totals, amount due; no lines): exactly one
+        ``GET /Invoices?IDs=`` per ``per_call`` ids, each a single page as large as its batch."""
+        invoices = []
+        for batch in iter_batches(list(ids), per_call):
+            found, _more = self.get_invoices(ids=batch, page=1, page_size=len(batch))
+            invoices += found
+        return invoices
+
+    def credit_notes_by_ids(self, ids, per_call=const.COMPARE_IDS_PER_CALL):
+        """ACCRECCREDIT credit notes by CreditNoteID (GET /CreditNotes has no IDs filter: a ``where`` on the ids):
+        exactly one call per ``per_call`` ids, each a single page as large as its batch."""
+        notes = []
+        for batch in iter_batches(list(ids), per_call):
+            notes += next(self.iter_credit_note_pages(ids=batch, page_size=len(batch)), [])
+        return notes
+
 
 # --- helpers of the choke point ---------------------------------------------------------------------
 def _logged(request):

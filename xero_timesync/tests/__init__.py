@@ -14,6 +14,7 @@ from . import (
     test_invoice,
     test_invoice_http,
     test_invoice_portal,
+    test_ledger,
     test_ledgers_accounts,
     test_merges,
     test_migration,
