@@ -92,6 +92,7 @@ ALLOW = [
     # settings are theirs to read, but not A's Xero organisation (see ALLOW_IF_EMPTY)
     (("other_admin",), "res.company|res.config.settings", "read*", "*"),
     (("accountant",), "xero.push.attempt", "read*", "*"),
+    (BILLING, "xero.ledger.line", "read*", "*"),  # the reconciliation with Xero (issue 22)
     (("accountant", "auditor"), "xero.tracking.*", "read*", "*"),
     # The Settings administrator reads everything of their company; any Settings administrator reads the
     # database-wide parameters (app credentials, webhook key: ir.config_parameter is theirs in Odoo).
@@ -143,6 +144,7 @@ ALLOW = [
     (tuple(r for r in MEMBERS if r != "restricted"), "project.task", "method", "message_subscribe"),
     (BILLING, "account.move", "method", "action_xero_push*|action_xero_view_online|button_cancel"),
     (BILLING, "account.move.reversal|xero.invoice.wizard", "method", "*"),
+    (BILLING, "xero.ledger.line", "method", "action_xero_compare|action_open_move"),  # reads Xero, stores its answer
     (("admin",), "xero.connection|res.config.settings|xero.connect.wizard|project.project", "method", "*"),
     (("admin",), "xero.tracking.mapping", "method", "*"),
     (("admin",), "xero.account.mapping", "method", "*"),
@@ -154,7 +156,7 @@ ALLOW = [
 CONNECTION_FIELDS = (
     "xero_connection_id|xero_state|xero_tenant_*|xero_owner_*|xero_connected_since|xero_last_*|xero_revenue_*"
     "|xero_expense_*|xero_sync_log_count|xero_refused_count|xero_quota_*|xero_token_*|xero_next_sync_date"
-    "|xero_failed_push_count|xero_tracking_summary"
+    "|xero_failed_push_count|xero_tracking_summary|xero_ledger_difference_count"
 )
 ALLOW_IF_EMPTY = [(("other_admin",), "res.company|res.config.settings", CONNECTION_FIELDS)]
 

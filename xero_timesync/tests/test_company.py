@@ -31,6 +31,7 @@ PER_COMPANY = (
     ("xero.project.member", "member", "employee_b"),
     ("xero.tax.rate", "tax_rate", "employee_b"),
     ("xero.push.attempt", "attempt", "accountant_b"),
+    ("xero.ledger.line", "ledger_line", "accountant_b"),
     ("xero.tracking.category", "category", "accountant_b"),
     ("xero.tracking.option", "option", "accountant_b"),
     ("xero.invoice.wizard", "invoice_wizard", "accountant_b"),
@@ -133,6 +134,7 @@ class TwoCompaniesMixin:
                 )
             )
             records["attempt"] = env["xero.push.attempt"].create({"move_id": move.id, "nonce": "nonce-a"})
+            records["ledger_line"] = env["xero.ledger.line"].create({"move_id": move.id, "tenant_id": tenant})
             wizard = env["xero.invoice.wizard"].with_user(cls.accountant_a).create({"partner_id": partner.id})
             wizard._load_accounts()
             records["invoice_wizard"] = wizard.sudo()
@@ -432,6 +434,19 @@ class TestConnectWizardAcrossCompanies(TwoCompaniesMixin, XeroSandboxCase):
         self.env.invalidate_all()
         self.assertEqual((wizard.hours_total, wizard.line_count), (0.0, 0))
         self.assertFalse(wizard.sudo().timesheet_ids)
+
+    def test_an_accountant_of_b_compares_only_company_b_with_xero(self):
+        line_a = self.records["a"]["ledger_line"]
+        self.sandbox.control.clear_requests()
+        self.env["xero.ledger.line"].with_user(self.accountant_b).action_xero_compare()
+        self.assertFalse(line_a.compared_at, "company A's documents are not compared")
+        self.assertFalse(
+            [
+                r
+                for r in self.sandbox.control.requests("/api.xro")
+                if r["headers"].get("Xero-Tenant-Id") == self.tenant_a
+            ]
+        )
 
 
 @tagged("post_install", "-at_install")
