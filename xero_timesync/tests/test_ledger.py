@@ -175,6 +175,27 @@ class TestLedger(XeroInvoiceMixin, XeroSandboxCase):
         self.assertTrue(all(lines.filtered(lambda line: line.move_id in gone).mapped("xero_missing")))
         self.assertFalse(self.activities(pushed | gone))
 
+    def test_a_credit_note_allocated_at_xero_agrees_with_its_reconciled_reversal(self):
+        [invoice] = self.push(100)
+        wizard = (
+            self.env["account.move.reversal"]
+            .with_context(active_model="account.move", active_ids=invoice.ids)
+            .create({"journal_id": invoice.journal_id.id, "reason": "Wrong client"})
+        )
+        refund = self.env["account.move"].browse(wizard.refund_moves()["res_id"])
+        refund.action_post()
+        self.assertFalse(any(self.env["xero.invoice.sync"]._xero_push(refund).values()))
+        self.sandbox.control.clear_requests()
+
+        self.compare()
+
+        self.assertEqual(len(self.gets("CreditNotes")), 1)
+        lines = self.lines(invoice | refund)
+        self.assertEqual(self.differences(lines), {invoice: set(), refund: set()})
+        self.assertEqual(set(lines.mapped("xero_status")), {"PAID"})  # the invoice credited whole, the note used up
+        self.assertEqual(set(lines.mapped("odoo_state")), {"paid"})
+        self.assertEqual(lines.filtered(lambda line: line.move_id == refund).xero_total, refund.amount_total)
+
     def test_the_hourly_pull_compares_what_changed_at_no_extra_call(self):
         agreed, paid = self.push(100, 110)
         self.sandbox.control.record_payment(self.tenant_id, paid.xero_invoice_id)  # no payments journal: it waits
