@@ -144,7 +144,8 @@ ALLOW = [
     (tuple(r for r in MEMBERS if r != "restricted"), "project.task", "method", "message_subscribe"),
     (BILLING, "account.move", "method", "action_xero_push*|action_xero_view_online|button_cancel"),
     (BILLING, "account.move.reversal|xero.invoice.wizard", "method", "*"),
-    (BILLING, "xero.ledger.line", "method", "action_xero_compare|action_open_move"),  # reads Xero, stores its answer
+    # Compare with Xero reads Xero and stores its answer, for the user's own companies only (company B's for other_admin)
+    (BILLING + ("other_admin",), "xero.ledger.line", "method", "action_xero_compare|action_open_move"),
     (("admin",), "xero.connection|res.config.settings|xero.connect.wizard|project.project", "method", "*"),
     (("admin",), "xero.tracking.mapping", "method", "*"),
     (("admin",), "xero.account.mapping", "method", "*"),
