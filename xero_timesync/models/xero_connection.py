@@ -170,15 +170,18 @@ class XeroConnection(models.Model):
             connection.last_webhook_date = last_webhook.received_at if connection.tenant_id else False
 
     def _compute_ledger_difference_count(self):
-        counts = dict(
-            self.env["xero.ledger.line"]
+        counts = {
+            (company, tenant): count
+            for company, tenant, count in self.env["xero.ledger.line"]
             .sudo()
             ._read_group(
-                [("company_id", "in", self.company_id.ids), ("difference_count", ">", 0)], ["company_id"], ["__count"]
+                [("company_id", "in", self.company_id.ids), ("difference_count", ">", 0)],
+                ["company_id", "tenant_id"],
+                ["__count"],
             )
-        )
+        }
         for connection in self:
-            connection.ledger_difference_count = counts.get(connection.company_id, 0)
+            connection.ledger_difference_count = counts.get((connection.company_id, connection.tenant_id), 0)
 
     def _compute_refused_count(self):
         counts = dict(

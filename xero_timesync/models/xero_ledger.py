@@ -69,6 +69,7 @@ class XeroLedger(models.AbstractModel):
             ("company_id", "=", connection.company_id.id),
             ("move_type", "in", ("out_invoice", "out_refund")),
             ("xero_invoice_id", "!=", False),
+            ("xero_tenant_id", "=", connection.tenant_id),  # an organisation unlinked since is not this one's
         ]
 
     @api.model

@@ -151,6 +151,7 @@ class TestLedger(XeroInvoiceMixin, XeroSandboxCase):
                             "partner_id": self.partner.id,
                             "state": "cancel",
                             "xero_invoice_id": str(uuid.uuid4()),
+                            "xero_tenant_id": self.tenant_id,
                             "xero_status": "DELETED",
                         }
                         for move_type in ["out_invoice"] * 100 + ["out_refund"]
