@@ -48,6 +48,7 @@ REFRESH_TOKEN_LIFETIME_DAYS = 60  # Xero forgets a refresh token unused this lon
 PAYMENTS_PAGE_SIZE = 1000  # GET /Payments and /CreditNotes pages (Xero's maximum)
 INVOICE_IDS_PER_CALL = 50  # GET /Invoices?IDs=... per call
 COMPARE_IDS_PER_CALL = 100  # documents per GET of "Compare with Xero" (as many as contacts per GET /Contacts?IDs=)
+WHERE_IDS_PER_CALL = 40  # ids OR-chained in one `where` (100 GUIDs make a query of ~7.5 KB)
 TIMESHEET_ATTACHMENT_NAME = "timesheets-{number}.pdf"
 SYNC_DUE_AFTER_MINUTES = 50  # the hourly safety net wakes an organisation whose job has not run this long
 PREFETCH_TOKEN_MARGIN_SECONDS = 600  # a prefetched page never needs a refresh in its thread

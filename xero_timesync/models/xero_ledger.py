@@ -180,7 +180,8 @@ class XeroLedger(models.AbstractModel):
                     feedback=_("The difference changed.") if line.difference_key else _("Odoo and Xero agree again.")
                 )
             assignee = move.invoice_user_id if move.invoice_user_id in accountants else accountants[:1]
-            if line.difference_key and assignee:
+            # a document the void-follower could not resolve already has its own activity (xero_ledger_difference)
+            if line.difference_key and assignee and not move.xero_ledger_difference:
                 move.activity_schedule(
                     ACTIVITY_TYPE,
                     summary=_("Differs from Xero: %s", line.difference_summary),

@@ -686,9 +686,9 @@ class XeroClient:
             invoices += found
         return invoices
 
-    def credit_notes_by_ids(self, ids, per_call=const.COMPARE_IDS_PER_CALL):
-        """ACCRECCREDIT credit notes by CreditNoteID (GET /CreditNotes has no IDs filter: a ``where`` on the ids):
-        exactly one call per ``per_call`` ids, each a single page as large as its batch."""
+    def credit_notes_by_ids(self, ids, per_call=const.WHERE_IDS_PER_CALL):
+        """ACCRECCREDIT credit notes by CreditNoteID (GET /CreditNotes has no IDs filter: a ``where`` on the ids,
+        kept to a URL length Xero takes): exactly one call per ``per_call`` ids, each a single page."""
         notes = []
         for batch in iter_batches(list(ids), per_call):
             notes += next(self.iter_credit_note_pages(ids=batch, page_size=len(batch)), [])

@@ -12,6 +12,7 @@ from . import (
     test_i18n,
     test_install,
     test_invoice,
+    test_invoice_cents,
     test_invoice_http,
     test_invoice_portal,
     test_ledger,

@@ -116,6 +116,7 @@ class TestVoidedAtXero(XeroVoidMixin, XeroSandboxCase):
         self.pull()
         self.event(invoices=[other.xero_invoice_id])
         self.assertEqual(len(self.activities(other)), 1)
+        self.assertEqual(len(other.activity_ids), 1, "the reconciliation does not tell the same difference again")
         self.assertEqual(other.state, "posted")
 
     def test_locked_period_is_reversed(self):
