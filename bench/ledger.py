@@ -13,39 +13,12 @@ and without its compare (the compare's own cost on the pull; it makes no call).
 """
 
 import os
-from collections import Counter
 from unittest.mock import patch
 
-from bench.odoo_shell import connected_to_a_sandbox, measure
+from bench.odoo_shell import calls, connected_to_a_sandbox, invoices, measure
 
 N = int(os.environ.get("XTS_LEDGER_N", "1000"))
 CHANGED = N // 20  # 5 %: a third voided, a third paid in part, a third paid in full at Xero
-
-
-def calls(sandbox):
-    counted = Counter(f"{r['method']} {r['path'].split('?')[0]}" for r in sandbox.control.requests("/api.xro"))
-    return sum(counted.values()), dict(counted)
-
-
-def invoices(env, connection, count):
-    partner = (
-        env["project.task"]
-        .search([("xero_connection_id", "=", connection.id), ("partner_id", "!=", False)])[0]
-        .partner_id
-    )
-    moves = env["account.move"].create(
-        [
-            {
-                "move_type": "out_invoice",
-                "partner_id": partner.id,
-                "invoice_line_ids": [(0, 0, {"name": f"Work {n}", "quantity": 1, "price_unit": 100 + n})],
-            }
-            for n in range(count)
-        ]
-    )
-    moves.action_post()
-    env["xero.invoice.sync"]._xero_push(moves)
-    return moves
 
 
 def change_at_xero(sandbox, connection, moves):

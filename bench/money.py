@@ -11,37 +11,9 @@ event → visible time of one INVOICE event (webhook handling + the targeted fet
 a cron worker's pick-up of the job the webhook wakes at once).
 """
 
-from collections import Counter
-
-from bench.odoo_shell import connected_to_a_sandbox, measure
+from bench.odoo_shell import calls, connected_to_a_sandbox, invoices, measure
 
 PAYMENTS = 100
-
-
-def calls(sandbox):
-    counted = Counter(f"{r['method']} {r['path'].split('?')[0]}" for r in sandbox.control.requests("/api.xro"))
-    return sum(counted.values()), dict(counted)
-
-
-def invoices(env, connection, count):
-    partner = (
-        env["project.task"]
-        .search([("xero_connection_id", "=", connection.id), ("partner_id", "!=", False)])[0]
-        .partner_id
-    )
-    moves = env["account.move"].create(
-        [
-            {
-                "move_type": "out_invoice",
-                "partner_id": partner.id,
-                "invoice_line_ids": [(0, 0, {"name": f"Work {n}", "quantity": 1, "price_unit": 100 + n})],
-            }
-            for n in range(count)
-        ]
-    )
-    moves.action_post()
-    env["xero.invoice.sync"]._xero_push(moves)
-    return moves
 
 
 def run(env):

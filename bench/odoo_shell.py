@@ -1,4 +1,4 @@
-"""What the benchmarks run inside ``odoo shell`` share (bench/invoice.py, money.py, scope.py).
+"""What the benchmarks run inside ``odoo shell`` share (bench/invoice.py, money.py, ledger.py, scope.py).
 
 Inside ``connected_to_a_sandbox`` second cursors (token rotation, push attempts, the call budget) join the
 shell's transaction as in Odoo's tests, so nothing is committed; an xero_sandbox runs in this process and
@@ -7,6 +7,7 @@ the company is connected to its first organisation through the real OAuth flow. 
 
 import threading
 import time
+from collections import Counter
 from contextlib import contextmanager
 from unittest.mock import patch
 
@@ -59,3 +60,31 @@ def measure(env, fn):
     result = fn()
     env.flush_all()
     return result, time.perf_counter() - started, env.cr.sql_log_count - queries
+
+
+def calls(sandbox):
+    """API calls the sandbox received: (total, {"METHOD /path": count})."""
+    counted = Counter(f"{r['method']} {r['path'].split('?')[0]}" for r in sandbox.control.requests("/api.xro"))
+    return sum(counted.values()), dict(counted)
+
+
+def invoices(env, connection, count):
+    """``count`` posted invoices of one Xero client, pushed to Xero."""
+    partner = (
+        env["project.task"]
+        .search([("xero_connection_id", "=", connection.id), ("partner_id", "!=", False)])[0]
+        .partner_id
+    )
+    moves = env["account.move"].create(
+        [
+            {
+                "move_type": "out_invoice",
+                "partner_id": partner.id,
+                "invoice_line_ids": [(0, 0, {"name": f"Work {n}", "quantity": 1, "price_unit": 100 + n})],
+            }
+            for n in range(count)
+        ]
+    )
+    moves.action_post()
+    env["xero.invoice.sync"]._xero_push(moves)
+    return moves
