@@ -412,7 +412,8 @@ class XeroConnectWizard(models.TransientModel):
         plan = self.env["xero.contact.match"]._xero_plan(self._previous_connection(), self.company_id, contacts)
         defaults = {"matched": "link", "conflict": "later", "new": "new"}
         self.env["xero.connect.wizard.match"].search([("wizard_id", "=", self.id)]).unlink()
-        self.env["xero.connect.wizard.match"].create(
+        # the integration writes what Xero said (the ContactIDs); the administrator then edits the decisions
+        self.env["xero.connect.wizard.match"].sudo().create(
             [
                 {
                     "wizard_id": self.id,
