@@ -26,6 +26,9 @@ CONTACT_REFUSALS = (psycopg2.Error, ValueError, ValidationError, UserError)
 
 COUNTS = ("created", "updated", "archived", "restored", "matched", "conflicts")
 
+# What Xero's contact fills on an existing client that lacks it, when they are linked.
+LINK_FILLS = ("email", "phone", "website", "vat")
+
 PARTNER_FIELDS = (
     "name",
     "email",
@@ -325,14 +328,32 @@ class XeroContactSync(models.AbstractModel):
         partners = env["res.partner"].sudo().browse([plan[cid].partner_id for cid in matched])
         partners.fetch(PARTNER_FIELDS)
         for partner, (contact_id, contact) in zip(partners, matched.items(), strict=True):
-            # Xero's values complete the client; what Odoo knows and Xero does not is kept
-            vals = {name: value for name, value in self._partner_vals(contact, countries).items() if value}
-            partner.write({**vals, "xero_contact_id": contact_id, "xero_match_key": plan[contact_id].key})
+            partner.write(self._link_vals(partner, contact, countries, plan[contact_id].key))
             by_id[contact_id] = partner
+        # recompute (without chatter tracking: the import's context) and write the page's links in one go
+        partners.flush_recordset()
         Match_._xero_record_plan(connection, contacts, plan)
         counts["matched"] += len(matched)
         counts["conflicts"] += sum(match.state == "conflict" for match in plan.values())
         return plan
+
+    def _link_vals(self, partner, contact, countries, key):
+        """Linking an existing client: Xero's e-mail, phone, website and tax number fill what the client lacks;
+        what Odoo knows is kept, its address included (Xero's later changes update it as for any client).
+        Address fields are left out because res.partner.write then searches snail mail letters per client."""
+        vals = {
+            name: value
+            for name, value in self._partner_vals(contact, countries).items()
+            if name in LINK_FILLS and value and not partner[name]
+        }
+        return {
+            **vals,
+            "xero_contact_id": contact.contact_id,
+            "xero_match_key": key,
+            "xero_contact_number": contact.contact_number or False,
+            "xero_is_customer": contact.is_customer,
+            "xero_is_supplier": contact.is_supplier,
+        }
 
     def _upsert_partners(self, env, connection, contacts, updated, counts):
         Partner = env["res.partner"].sudo()

@@ -148,9 +148,10 @@ class TestMatchBeforeCreate(XeroSandboxMixin, TransactionCase):
         self.assertFalse(set(linked.mapped("xero_contact_id")) & self.conflict_ids, "nothing guessed")
         self.assertEqual(self.connection.last_sync_log_id.matched_count, len(self.expected))
         self.assertEqual(self.connection.last_sync_log_id.conflicts_count, len(self.conflict_ids))
-        # Xero's values complete the client, what Odoo knew and Xero did not is kept
+        # what Odoo knew is kept, Xero's values fill what it lacked
         by_name = self.customers[4 * PER_KEY]
-        self.assertEqual((by_name.name, by_name.email), ("CUSTOMER  240 limited", "customer240@example.com"))
+        self.assertEqual((by_name.name, by_name.email), ("Customer 240 Ltd", "customer240@example.com"))
+        self.assertEqual(self.customers[0].xero_contact_number, "r-0000")
 
     def test_conflicts_listed_on_the_health_panel_with_one_activity(self):
         conflicts = self.env["xero.contact.match"].search([("state", "=", "conflict")])
