@@ -59,6 +59,7 @@ class ResPartner(models.Model):
         next synchronization and is never matched to this one again."""
         if not self.env.user.has_group("base.group_system"):
             raise AccessError(_("Only an administrator can unlink a client from its Xero contact."))
+        self.check_access("write")  # clients of the administrator's companies only
         Task = self.env["project.task"].sudo().with_context(active_test=False)
         Match = self.env["xero.contact.match"].sudo()
         connections = self.env["xero.connection"]

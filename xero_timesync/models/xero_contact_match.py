@@ -181,8 +181,10 @@ class XeroContactMatch(models.Model):
 
     # -- the administrator's decisions -----------------------------------------------------------------
     def _check_admin(self):
+        """Settings administrators, and of these rows' companies (the decisions then run as the system)."""
         if not self.env.user.has_group("base.group_system"):
             raise AccessError(_("Only an administrator can decide which client a Xero contact is."))
+        self.check_access("write")
 
     def action_xero_link_chosen(self):
         """Link each conflict to the client chosen in “Link to”; the next synchronization applies it."""
