@@ -15,6 +15,8 @@ from . import (
     test_invoice_http,
     test_invoice_portal,
     test_ledgers_accounts,
+    test_match,
+    test_match_tour,
     test_merges,
     test_migration,
     test_money_credit,
