@@ -27,6 +27,7 @@
         "views/xero_contact_choose_views.xml",
         "views/xero_sync_log_views.xml",
         "views/xero_contact_refusal_views.xml",
+        "views/xero_contact_match_views.xml",
         "views/xero_connection_views.xml",
         "views/xero_project_member_views.xml",
         "views/xero_tracking_mapping_views.xml",

@@ -13,6 +13,7 @@ from . import (
     xero_connection,
     xero_contact_group,
     xero_contact_lookup,
+    xero_contact_match,
     xero_contact_refusal,
     xero_contact_scope,
     xero_contact_sync,

@@ -42,6 +42,7 @@ class ResConfigSettings(models.TransientModel):
     xero_expense_account_code = fields.Char(related="xero_connection_id.expense_account_code")
     xero_sync_log_count = fields.Integer(related="xero_connection_id.sync_log_count")
     xero_refused_count = fields.Integer(related="xero_connection_id.refused_count")
+    xero_conflict_count = fields.Integer(related="xero_connection_id.conflict_count")
     xero_contact_scope = fields.Selection(related="xero_connection_id.contact_scope")
     xero_last_success_date = fields.Datetime(related="xero_connection_id.last_success_date")
     xero_last_success_summary = fields.Char(related="xero_connection_id.last_success_summary")
@@ -124,6 +125,9 @@ class ResConfigSettings(models.TransientModel):
 
     def action_xero_open_refusals(self):
         return self.xero_connection_id.action_open_refusals()
+
+    def action_xero_open_conflicts(self):
+        return self.xero_connection_id.action_open_conflicts()
 
     def action_xero_open_access(self):
         self.env["xero.connection"]._check_xero_admin()

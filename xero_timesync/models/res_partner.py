@@ -1,8 +1,11 @@
-from odoo import api, fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError, UserError
 
 from .. import const
 from ..batching import check_company_batched, memoized_default_get
+from ..matching import normalise_name
 from ..ownership import integration_writes
+from .xero_contact_match import MATCH_KEYS
 
 
 class ResPartner(models.Model):
@@ -16,6 +19,17 @@ class ResPartner(models.Model):
     xero_is_supplier = fields.Boolean("Xero supplier", readonly=True, copy=False)
     xero_merged_into_id = fields.Many2one(
         "res.partner", "Merged into", copy=False, readonly=True, help="Xero merged this client's contact into that one."
+    )
+
+    xero_match_name = fields.Char(
+        "Name for matching",
+        compute="_compute_xero_match_name",
+        store=True,
+        index="btree_not_null",
+        help="The name without case, punctuation or legal form: how Xero contacts find this client.",
+    )
+    xero_match_key = fields.Selection(
+        MATCH_KEYS, "Matched to Xero on", copy=False, readonly=True, help="How the import linked this existing client."
     )
 
     # (as index="trigram" does: none where PostgreSQL lacks pg_trgm)
@@ -34,6 +48,56 @@ class ResPartner(models.Model):
         if len(self) > 1 and self.env.context.get(const.CONTEXT_FROM_XERO) and integration_writes(self.env):
             return check_company_batched(self, fnames, super()._check_company)
         return super()._check_company(fnames)
+
+    @api.depends("name")
+    def _compute_xero_match_name(self):
+        for partner in self:
+            partner.xero_match_name = normalise_name(partner.name) or False
+
+    def action_xero_unlink_match(self):
+        """Undo a wrong match: the client keeps its history; the Xero contact gets a client of its own at the
+        next synchronization and is never matched to this one again."""
+        if not self.env.user.has_group("base.group_system"):
+            raise AccessError(_("Only an administrator can unlink a client from its Xero contact."))
+        self.check_access("write")  # clients of the administrator's companies only
+        Task = self.env["project.task"].sudo().with_context(active_test=False)
+        Match = self.env["xero.contact.match"].sudo()
+        connections = self.env["xero.connection"]
+        for partner in self.sudo():
+            if not (partner.xero_contact_id and partner.xero_match_key):
+                raise UserError(_("%s was not matched to a Xero contact by the import.", partner.display_name))
+            contact_id = partner.xero_contact_id
+            tasks = Task.search([("xero_contact_id", "=", contact_id), ("partner_id", "=", partner.id)])
+            connection = tasks.xero_connection_id[:1] or connections.sudo()._xero_for_company(
+                partner.company_id or self.env.company
+            )
+            name = tasks[:1].name or partner.name
+            Match.create(
+                {
+                    "connection_id": connection.id,
+                    "xero_contact_id": contact_id,
+                    "name": name,
+                    "state": "refused",
+                    "partner_id": partner.id,
+                    "refetch": True,
+                }
+            )
+            partner.write({"xero_contact_id": False, "xero_match_key": False})
+            body = _(
+                "%(user)s unlinked the client “%(partner)s” from the Xero contact “%(contact)s” (%(id)s): the client"
+                " keeps its history; the contact gets a client of its own at the next synchronization.",
+                user=self.env.user.name,
+                partner=partner.name,
+                contact=name,
+                id=contact_id,
+            )
+            partner.message_post(body=body)
+            for task in tasks:
+                task.message_post(body=body)
+            connections |= connection
+        for connection in connections:
+            self.env["xero.contact.sync"].sudo()._xero_wake(connection)
+        return True
 
     def _xero_contact_payload(self):
         """A Xero contact for a client invoiced from Odoo that Xero does not know yet."""

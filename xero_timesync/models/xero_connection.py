@@ -57,6 +57,7 @@ class XeroConnection(models.Model):
     )
     refusal_ids = fields.One2many("xero.contact.refusal", "connection_id", readonly=True)
     refused_count = fields.Integer("Refused contacts", compute="_compute_refused_count")
+    conflict_count = fields.Integer("Contacts to match", compute="_compute_conflict_count")
     sync_log_ids = fields.One2many("xero.sync.log", "connection_id", readonly=True)
     sync_log_count = fields.Integer(compute="_compute_sync_log_count")
     last_sync_log_id = fields.Many2one("xero.sync.log", readonly=True, copy=False)
@@ -192,6 +193,17 @@ class XeroConnection(models.Model):
         for connection in self:
             connection.refused_count = counts.get(connection, 0)
 
+    def _compute_conflict_count(self):
+        counts = dict(
+            self.env["xero.contact.match"]
+            .sudo()
+            ._read_group(
+                [("connection_id", "in", self.ids), ("state", "=", "conflict")], ["connection_id"], ["__count"]
+            )
+        )
+        for connection in self:
+            connection.conflict_count = counts.get(connection, 0)
+
     def _compute_sync_log_count(self):
         counts = dict(
             self.env["xero.sync.log"]._read_group([("connection_id", "in", self.ids)], ["connection_id"], ["__count"])
@@ -317,6 +329,12 @@ class XeroConnection(models.Model):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("xero_timesync.xero_contact_refusal_action")
         action["domain"] = [("connection_id", "=", self.id)]
+        return action
+
+    def action_open_conflicts(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("xero_timesync.xero_contact_match_action")
+        action["domain"] = [("connection_id", "=", self.id), ("state", "=", "conflict")]
         return action
 
     def action_xero_retry_refused(self):

@@ -24,6 +24,11 @@ CONCURRENCY_ERRORS = {errorcodes.SERIALIZATION_FAILURE, errorcodes.DEADLOCK_DETE
 # index entry too large...): that contact is refused, the rest of its page is imported.
 CONTACT_REFUSALS = (psycopg2.Error, ValueError, ValidationError, UserError)
 
+COUNTS = ("created", "updated", "archived", "restored", "matched", "conflicts")
+
+# What Xero's contact fills on an existing client that lacks it, when they are linked.
+LINK_FILLS = ("email", "phone", "website", "vat")
+
 PARTNER_FIELDS = (
     "name",
     "email",
@@ -198,6 +203,7 @@ class XeroContactSync(models.AbstractModel):
     def _retry_refused(self, connection, client, log):
         """Contacts refused by earlier runs come again by id: Xero's If-Modified-Since would not resend them."""
         refused_ids = connection.refusal_ids.mapped("xero_contact_id")
+        refused_ids += self.env["xero.contact.match"]._xero_refetch_ids(connection)
         if refused_ids:
             project = self._xero_ensure_project(connection)
             log._add_counts(self._import_page(connection, project, client.contacts_by_ids(refused_ids), log, True))
@@ -284,7 +290,7 @@ class XeroContactSync(models.AbstractModel):
                 raise
             if len(contacts) == 1:
                 refused[contacts[0].contact_id] = (contacts[0].name, self._refusal_reason(error))
-                return dict.fromkeys(("created", "updated", "archived", "restored"), 0)
+                return dict.fromkeys(COUNTS, 0)
         half = len(contacts) // 2
         first = self._import_refusing(connection, project, contacts[:half], refused)
         second = self._import_refusing(connection, project, contacts[half:], refused)
@@ -300,18 +306,56 @@ class XeroContactSync(models.AbstractModel):
     @api.model
     def _import_contacts(self, connection, project, contacts):
         """Upsert one page of contacts with a constant number of queries (plus one write per change)."""
-        counts = {"created": 0, "updated": 0, "archived": 0, "restored": 0}
+        counts = dict.fromkeys(COUNTS, 0)
         if not contacts:
             return counts
         env = self.with_context(**IMPORT_CONTEXT).env
         updated = set()  # a contact counts once, whether its client, its task or both changed
         with batch_defaults():  # Odoo asks for the same defaults once per record
-            partners = self._upsert_partners(env, connection, contacts, updated)
+            partners = self._upsert_partners(env, connection, contacts, updated, counts)
             self._upsert_tasks(env, connection, project, contacts, partners, counts, updated)
         counts["updated"] = len(updated)
         return counts
 
-    def _upsert_partners(self, env, connection, contacts, updated):
+    def _match_unknown(self, env, connection, contacts, countries, by_id, counts):
+        """Contacts no client has yet: link those an existing client matches (``by_id`` gets them), list the
+        conflicts; returns the plan ({ContactID: matching.Match}, "new" for anything else)."""
+        if not contacts:
+            return {}
+        Match_ = env["xero.contact.match"].sudo()
+        plan = Match_._xero_plan(connection, connection.company_id, contacts)
+        matched = {c.contact_id: c for c in contacts if plan[c.contact_id].state == "matched"}
+        partners = env["res.partner"].sudo().browse([plan[cid].partner_id for cid in matched])
+        partners.fetch(PARTNER_FIELDS)
+        for partner, (contact_id, contact) in zip(partners, matched.items(), strict=True):
+            partner.write(self._link_vals(partner, contact, countries, plan[contact_id].key))
+            by_id[contact_id] = partner
+        # recompute (without chatter tracking: the import's context) and write the page's links in one go
+        partners.flush_recordset()
+        Match_._xero_record_plan(connection, contacts, plan)
+        counts["matched"] += len(matched)
+        counts["conflicts"] += sum(match.state == "conflict" for match in plan.values())
+        return plan
+
+    def _link_vals(self, partner, contact, countries, key):
+        """Linking an existing client: Xero's e-mail, phone, website and tax number fill what the client lacks;
+        what Odoo knows is kept, its address included (Xero's later changes update it as for any client).
+        Address fields are left out because res.partner.write then searches snail mail letters per client."""
+        vals = {
+            name: value
+            for name, value in self._partner_vals(contact, countries).items()
+            if name in LINK_FILLS and value and not partner[name]
+        }
+        return {
+            **vals,
+            "xero_contact_id": contact.contact_id,
+            "xero_match_key": key,
+            "xero_contact_number": contact.contact_number or False,
+            "xero_is_customer": contact.is_customer,
+            "xero_is_supplier": contact.is_supplier,
+        }
+
+    def _upsert_partners(self, env, connection, contacts, updated, counts):
         Partner = env["res.partner"].sudo()
         ids = [c.contact_id for c in contacts]
         existing = Partner.search_fetch(
@@ -320,10 +364,16 @@ class XeroContactSync(models.AbstractModel):
         )
         by_id = {p.xero_contact_id: p for p in existing}
         countries = self._country_lookup(env)
+        unknown = [c for c in contacts if c.contact_id not in by_id]
+        plan = self._match_unknown(env, connection, unknown, countries, by_id, counts)
         to_create = []
         for contact in contacts:
             vals = self._partner_vals(contact, countries)
             partner = by_id.get(contact.contact_id)
+            if contact.contact_id in plan:
+                if plan[contact.contact_id].state != "new":
+                    continue  # linked above, or a conflict listed for an administrator: nothing to create
+                partner = None
             if partner is None:
                 to_create.append(
                     {
@@ -361,7 +411,9 @@ class XeroContactSync(models.AbstractModel):
         to_create = {}
         for contact in contacts:
             task = by_id.get(contact.contact_id)
-            partner = partners[contact.contact_id]
+            partner = partners.get(contact.contact_id)
+            if partner is None:  # a conflict: no client, no task, until an administrator decides
+                continue
             active = not contact.archived and contact.in_scope
             if task is None:
                 to_create[contact.contact_id] = {

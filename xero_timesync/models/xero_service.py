@@ -135,6 +135,26 @@ class XeroService(models.AbstractModel):
             )
         else:
             self._xero_close_activities(connection, "xero_timesync.mail_activity_type_xero_refused")
+        self._xero_conflicts_activity(connection)
+
+    @api.model
+    def _xero_conflicts_activity(self, connection):
+        """One activity while Xero contacts wait for an administrator to say which client they are."""
+        conflicts = connection.conflict_count
+        if not conflicts:
+            self._xero_close_activities(connection, "xero_timesync.mail_activity_type_xero_conflict")
+            return
+        self._xero_schedule_admin_activity(
+            connection,
+            "xero_timesync.mail_activity_type_xero_conflict",
+            _("%s Xero contacts to match", conflicts),
+            _(
+                "Some Xero contacts of %(company)s match several clients in Odoo (or share a client): nothing was"
+                " linked or created for them. Settings → Xero → Contacts to match lists them: choose their client or"
+                " give them a client of their own.",
+                company=connection.company_id.name,
+            ),
+        )
 
     @api.model
     def _xero_quota_exhausted(self, connection, error):

@@ -45,6 +45,10 @@ class XeroSyncLog(models.Model):
     restored_count = fields.Integer("Restored")
     merged_count = fields.Integer("Merged", help="Contacts Xero merged into another: their time followed.")
     refused_count = fields.Integer("Refused", help="Contacts Odoo could not store; retried by every run.")
+    matched_count = fields.Integer("Matched", help="Contacts linked to a client Odoo already had.")
+    conflicts_count = fields.Integer(
+        "Conflicts", help="Contacts matching several clients (or a client matching several contacts): not created."
+    )
     pages = fields.Integer()
     api_calls = fields.Integer("API calls")
     message = fields.Text()
@@ -73,6 +77,8 @@ class XeroSyncLog(models.Model):
         "restored_count",
         "merged_count",
         "refused_count",
+        "matched_count",
+        "conflicts_count",
         "message",
     )
     def _compute_summary(self):
@@ -91,6 +97,10 @@ class XeroSyncLog(models.Model):
                 log.summary += _(", %s merged", log.merged_count)
             if log.refused_count:
                 log.summary += _(", %s refused (see Refused contacts)", log.refused_count)
+            if log.matched_count:
+                log.summary += _(", %s matched to existing clients", log.matched_count)
+            if log.conflicts_count:
+                log.summary += _(", %s to match (see Contacts to match)", log.conflicts_count)
 
     def _notification_action(self):
         """A toast telling the user how the run went."""

@@ -71,6 +71,7 @@ class XeroContact:
     status: str
     updated: datetime | None
     contact_number: str | None = None
+    account_number: str | None = None
     email: str | None = None
     phone: str | None = None
     mobile: str | None = None
@@ -194,6 +195,7 @@ def contact_from_json(data):
         status=data.get("ContactStatus") or "ACTIVE",
         updated=parse_ms_date(data.get("UpdatedDateUTC")),
         contact_number=data.get("ContactNumber") or None,
+        account_number=data.get("AccountNumber") or None,
         email=data.get("EmailAddress") or None,
         phone=_phone(phones.get("DEFAULT")),
         mobile=_phone(phones.get("MOBILE")),

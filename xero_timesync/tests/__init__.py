@@ -17,6 +17,8 @@ from . import (
     test_invoice_portal,
     test_ledger,
     test_ledgers_accounts,
+    test_match,
+    test_match_tour,
     test_merges,
     test_migration,
     test_money_credit,

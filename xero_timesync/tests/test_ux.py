@@ -40,9 +40,11 @@ class TestUx(XeroSandboxCase):
         def shown(step, tenant_count):
             return [bar.get("statusbar_visible") for bar in bars if visible(bar, step=step, tenant_count=tenant_count)]
 
-        self.assertEqual(shown("accounts", 1), ["connect,accounts,done"], "one organisation: no Organisation step")
-        self.assertEqual(shown("connect", 0), ["connect,accounts,done"])
-        self.assertEqual(shown("organisation", 2), ["connect,organisation,accounts,done"])
+        self.assertEqual(
+            shown("accounts", 1), ["connect,accounts,review,done"], "one organisation: no Organisation step"
+        )
+        self.assertEqual(shown("connect", 0), ["connect,accounts,review,done"])
+        self.assertEqual(shown("organisation", 2), ["connect,organisation,accounts,review,done"])
         self.assertEqual(shown("error", 1), [], "an error (a Cancel on Xero's page) is not a step after Done")
         wizard = self.start_wizard()
         self.consent(wizard, tenant_ids=[self.tenant["tenant_id"]])

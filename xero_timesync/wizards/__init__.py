@@ -5,6 +5,7 @@ from . import (
     xero_account_mapping_line,
     xero_connect_wizard,
     xero_connect_wizard_account,
+    xero_connect_wizard_match,
     xero_connect_wizard_tenant,
     xero_contact_choose,
     xero_contact_choose_line,

@@ -37,6 +37,7 @@ class XeroConnectWizard(models.TransientModel):
             ("connect", "Connect"),
             ("organisation", "Organisation"),
             ("accounts", "Accounts"),
+            ("review", "Contacts"),
             ("done", "Done"),
             ("error", "Error"),
         ],
@@ -77,6 +78,16 @@ class XeroConnectWizard(models.TransientModel):
     contact_group_ids = fields.Many2many("xero.contact.group", string="Contact groups")
     tenant_id = fields.Char(compute="_compute_tenant_id")
     scope_preview = fields.Char("Preview", compute="_compute_scope_preview")
+    match_line_ids = fields.One2many(
+        "xero.connect.wizard.match", "wizard_id", "Matched", domain=[("state", "=", "matched")]
+    )
+    conflict_line_ids = fields.One2many(
+        "xero.connect.wizard.match", "wizard_id", "Conflicts", domain=[("state", "=", "conflict")]
+    )
+    new_line_ids = fields.One2many("xero.connect.wizard.match", "wizard_id", "New", domain=[("state", "=", "new")])
+    matched_count = fields.Integer(compute="_compute_review_counts")
+    conflict_count = fields.Integer(compute="_compute_review_counts")
+    new_count = fields.Integer(compute="_compute_review_counts")
     error_message = fields.Text(readonly=True)
     result_message = fields.Text(readonly=True)
     sync_log_id = fields.Many2one("xero.sync.log", readonly=True)
@@ -97,6 +108,13 @@ class XeroConnectWizard(models.TransientModel):
     def _compute_tenant_count(self):
         for wizard in self:
             wizard.tenant_count = len(wizard.tenant_line_ids)
+
+    @api.depends("match_line_ids", "conflict_line_ids", "new_line_ids")
+    def _compute_review_counts(self):
+        for wizard in self:
+            wizard.matched_count = len(wizard.match_line_ids)
+            wizard.conflict_count = len(wizard.conflict_line_ids)
+            wizard.new_count = len(wizard.new_line_ids)
 
     def _compute_redirect_uri(self):
         self.redirect_uri = self.env["xero.service"]._xero_redirect_uri()
@@ -366,20 +384,70 @@ class XeroConnectWizard(models.TransientModel):
                 return match[:1]
         return lines[:1]
 
-    def action_save(self):
-        """Store the choice, link the connection, create the Xero project and run the first import."""
-        self.ensure_one()
-        self._check_admin()
+    def _check_choices(self):
         if not self.revenue_line_id or not self.expense_line_id:
             raise UserError(_("Choose a Revenue account and an Expense account."))
+        if self.contact_scope == "groups" and not self.contact_group_ids:
+            raise UserError(_("Choose the contact groups whose contacts become tasks, or another scope."))
+
+    # -- step: review the contacts -------------------------------------------------------------------
+    def action_review(self):
+        """Before the first import: which Xero contacts are clients Odoo already has (and on which key),
+        which are new, which are in conflict."""
+        self.ensure_one()
+        self._check_admin()
+        self._check_choices()
+        try:
+            contacts = [c for _page, page, _count in self._client().iter_contact_pages() for c in page]
+        except XeroError as err:
+            self._fail(_("Xero's contacts could not be read: %s", err))
+            return self._reopen()
+        linked = set(
+            self.env["res.partner"]
+            .sudo()
+            .search([("xero_contact_id", "in", [c.contact_id for c in contacts])])
+            .mapped("xero_contact_id")
+        )
+        contacts = [c for c in contacts if c.contact_id not in linked]  # relinked by their ContactID
+        plan = self.env["xero.contact.match"]._xero_plan(self._previous_connection(), self.company_id, contacts)
+        defaults = {"matched": "link", "conflict": "later", "new": "new"}
+        self.env["xero.connect.wizard.match"].search([("wizard_id", "=", self.id)]).unlink()
+        # the integration writes what Xero said (the ContactIDs); the administrator then edits the decisions
+        self.env["xero.connect.wizard.match"].sudo().create(
+            [
+                {
+                    "wizard_id": self.id,
+                    "xero_contact_id": contact.contact_id,
+                    "name": contact.name,
+                    "state": plan[contact.contact_id].state,
+                    "match_key": plan[contact.contact_id].key or False,
+                    "suggested_partner_id": plan[contact.contact_id].partner_id or False,
+                    "partner_id": plan[contact.contact_id].partner_id or False,
+                    "candidate_ids": [fields.Command.set(plan[contact.contact_id].candidate_ids)],
+                    "decision": defaults[plan[contact.contact_id].state],
+                }
+                for contact in contacts
+            ]
+        )
+        self.step = "review"
+        return self._reopen()
+
+    def _review_decisions(self):
+        lines = self.match_line_ids | self.conflict_line_ids | self.new_line_ids
+        return [decision for decision in (line._stored_decision() for line in lines) if decision]
+
+    def action_save(self):
+        """Store the choice, link the connection, create the Xero project and run the first import (with the
+        decisions of the review screen)."""
+        self.ensure_one()
+        self._check_admin()
+        self._check_choices()
         accounts = {
             "revenue_account_code": self.revenue_line_id.code,
             "revenue_account_name": self.revenue_line_id.name,
             "expense_account_code": self.expense_line_id.code,
             "expense_account_name": self.expense_line_id.name,
         }
-        if self.contact_scope == "groups" and not self.contact_group_ids:
-            raise UserError(_("Choose the contact groups whose contacts become tasks, or another scope."))
         scope = {"contact_scope": self.contact_scope, "contact_group_ids": [(6, 0, self.contact_group_ids.ids)]}
         if self.connection_id:  # accounts and scope change
             connection = self.connection_id.sudo()
@@ -405,9 +473,11 @@ class XeroConnectWizard(models.TransientModel):
                     "next": {"type": "ir.actions.act_window_close"},
                 },
             }
+        decisions = self._review_decisions() if self.step == "review" else []
         connection = self._link_connection()
         connection.write({**accounts, **scope})
         self.env["xero.account.mapping"]._xero_map_defaults(connection)
+        self.env["xero.contact.match"]._xero_remember(connection, decisions)
         # Save's request, whatever its caller puts in the context: never a cron run that commits its pages
         Sync = connection.env["xero.contact.sync"].with_context(ir_cron_progress_id=False)
         log = Sync._xero_sync(connection, "wizard", time_budget=const.INTERACTIVE_SYNC_BUDGET_SECONDS)

@@ -32,8 +32,13 @@ registry.category("web_tour.tours").add("xero_enable_integration", {
             trigger: ".modal .o_field_widget[name=revenue_line_id] input:value(/\\S/)",
         },
         {
+            content: "Next: review the contacts",
+            trigger: ".modal button[name=action_review]",
+            run: "click",
+        },
+        {
             content: "Save",
-            trigger: ".modal button[name=action_save]",
+            trigger: ".modal:has([name=review_step]) button[name=action_save]",
             run: "click",
         },
         {
@@ -76,8 +81,13 @@ registry.category("web_tour.tours").add("xero_enable_integration_open_project", 
             trigger: ".modal [name=accounts_step] .o_field_widget[name=revenue_line_id] input:value(/\\S/)",
         },
         {
+            content: "Next: review the contacts",
+            trigger: ".modal button[name=action_review]",
+            run: "click",
+        },
+        {
             content: "Save",
-            trigger: ".modal button[name=action_save]",
+            trigger: ".modal:has([name=review_step]) button[name=action_save]",
             run: "click",
         },
         {
