@@ -367,7 +367,8 @@ class XeroTimer(models.Model):
         """DELETE the user's own timer row: it has no attachments, activities, defaults or external ids for
         ``unlink`` to look up (four queries)."""
         self.flush_recordset()
-        self.env.cr.execute(SQL("DELETE FROM xero_timer WHERE id IN %s", tuple(self.ids)))
+        # a serialization failure here is expected (a concurrent stop) and retried: not an error to log
+        self.env.cr.execute(SQL("DELETE FROM xero_timer WHERE id IN %s", tuple(self.ids)), log_exceptions=False)
         self.invalidate_recordset()
 
     @api.model
