@@ -1,4 +1,7 @@
-/* The toolbar popup: the running timer (stop, discard, describe), clients suggested for this site, search. */
+/* The toolbar popup: the running timer (stop, discard, describe), clients suggested for this site, search.
+ *
+ * Idle time: activity in the popup is reported (xero_heartbeat) at most once a minute per timer, across
+ * openings of the popup; Stop asks first and shows the server's offer to leave out idle time. */
 /* global XeroOdoo */
 (() => {
     "use strict";
@@ -6,11 +9,14 @@
     const { ext } = XeroOdoo;
     const $ = (id) => document.getElementById(id);
     const DESCRIBE_DELAY_MS = 700;
+    const HEARTBEAT_EVERY_MS = 60 * 1000;
+    const ACTIVITY_EVENTS = ["pointerdown", "keydown", "input", "wheel"];
     let timer = null;
     let receivedAt = 0;
     let describeTimer = null;
     let searchTimer = null;
     let searchSeq = 0;
+    let beat = { timerId: null, at: 0 }; // the last heartbeat sent
 
     function say(text, isError = false) {
         $("message").textContent = text || "";
@@ -52,6 +58,29 @@
         } catch (error) {
             say(error.message, true);
             return null;
+        }
+    }
+
+    /** The user is active: tell Odoo, at most once a minute per running timer (kept across openings). */
+    function activity() {
+        if (!timer || (beat.timerId === timer.id && Date.now() - beat.at < HEARTBEAT_EVERY_MS)) {
+            return;
+        }
+        beat = { timerId: timer.id, at: Date.now() };
+        ext.storage.local.set({ beat });
+        XeroOdoo.call("xero_heartbeat").then(
+            () => (window.xeroHeartbeats = (window.xeroHeartbeats || 0) + 1), // for tests and debugging
+            () => {} // offline or refused: activity after a minute tells it again
+        );
+    }
+
+    async function stop(params) {
+        $("offer").hidden = true;
+        const result = await run("stop", { description: $("description").value, ...params });
+        if (result && result.idle_offer) {
+            $("offer-text").textContent = result.message;
+            $("offer").hidden = false;
+            say("");
         }
     }
 
@@ -111,8 +140,13 @@
 
     $("stop").addEventListener("click", () => {
         cancelDescribe();
-        run("stop", { description: $("description").value });
+        stop({ check_idle: true });
     });
+    $("offer-discard").addEventListener("click", () => stop({ discard_idle: true }));
+    $("offer-keep").addEventListener("click", () => stop({ discard_idle: false }));
+    for (const type of ACTIVITY_EVENTS) {
+        document.addEventListener(type, activity, { capture: true, passive: true });
+    }
     $("discard").addEventListener("click", () => {
         cancelDescribe();
         run("discard", {});
@@ -139,7 +173,8 @@
             return;
         }
         $("main").hidden = false;
-        const stored = await ext.storage.local.get(["timer", "timerAt"]);
+        const stored = await ext.storage.local.get(["timer", "timerAt", "beat"]);
+        beat = stored.beat || beat;
         if (stored.timer) {
             timer = stored.timer;
             timer.elapsed_seconds += (Date.now() - (stored.timerAt || Date.now())) / 1000;

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 _owned = ContextVar("xero_timesync_owned_writes", default=frozenset())
+_readable_tasks = ContextVar("xero_timesync_readable_tasks", default=(None, frozenset()))
 
 SYNC = "sync"  # the integration writes the fields and structure it owns
 CANCEL = "cancel"  # Cancel releases an invoice that lives at Xero (voided there in the same transaction)
@@ -36,3 +37,20 @@ def integration_writes(env, reason=SYNC):
     CANCEL is granted by its mark only, not by ``sudo()``: Odoo's own code resets invoices to draft as the
     superuser in flows users start, and an invoice that lives at Xero must not reopen through them."""
     return (env.su and reason == SYNC) or reason in _owned.get()
+
+
+@contextmanager
+def tasks_checked(uid, task_ids):
+    """Marks ``task_ids`` as just found readable by user ``uid`` with the record rules in SQL (the timer's
+    search), so that the timesheet line created in this block need not evaluate them again in Python."""
+    token = _readable_tasks.set((uid, frozenset(task_ids)))
+    try:
+        yield
+    finally:
+        _readable_tasks.reset(token)
+
+
+def checked_tasks(uid):
+    """The task ids marked by :func:`tasks_checked` for ``uid`` in the running block (none outside it)."""
+    user, task_ids = _readable_tasks.get()
+    return task_ids if user == uid else frozenset()

@@ -20,6 +20,8 @@ from odoo.exceptions import AccessError, ConcurrencyError, UserError, Validation
 from odoo.fields import Domain
 from odoo.tools import SQL
 
+from ..ownership import tasks_checked
+
 _logger = logging.getLogger(__name__)
 
 BUS_CHANNEL = "xero_timesync.timer"
@@ -31,6 +33,8 @@ SERVER_SET = ("start", "last_activity", "idle_seconds")
 # record rules again, one query each time)
 TIMER_FIELDS = ["task_id", "start", "description", "last_activity", "idle_seconds"]
 TASK_FIELDS = ["name", "project_id", "company_id", "partner_id", "active", "parent_id", "allocated_hours"]
+# and what recomputing the task's hours reads, when stopping adds a line to it
+STOP_TASK_FIELDS = [*TASK_FIELDS, "subtask_effective_hours"]
 
 
 def picker_limit(limit):
@@ -303,7 +307,9 @@ class XeroTimer(models.Model):
         description = self.description if description is None else description
         # whether the user may still log time there (one query; reading it later costs none)
         readable = (
-            self.env["project.task"].with_context(active_test=False).search_fetch([("id", "=", task.id)], TASK_FIELDS)
+            self.env["project.task"]
+            .with_context(active_test=False)
+            .search_fetch([("id", "=", task.id)], STOP_TASK_FIELDS)
         )
         company = task._xero_timer_company()
         task_name = task.sudo().display_name
@@ -334,8 +340,9 @@ class XeroTimer(models.Model):
         minutes = company._xero_timer_round_minutes(seconds / 60)
         if cap:
             minutes = min(minutes, cap)  # exactly the maximum, never more
-        with self.env.cr.savepoint():  # the timer comes back if the line is refused
-            self._xero_delete()  # first: a concurrent stop of this timer fails here (serialization failure → retry)
+        self._xero_delete()  # first: a concurrent stop of this timer fails here (serialization failure → retry)
+        # a refused line fails the request, which rolls the DELETE back with it (the cron stops in a savepoint)
+        with tasks_checked(self.env.uid, readable.ids):
             line = self.env["account.analytic.line"].create(
                 {
                     "task_id": task.id,
@@ -360,7 +367,8 @@ class XeroTimer(models.Model):
         """DELETE the user's own timer row: it has no attachments, activities, defaults or external ids for
         ``unlink`` to look up (four queries)."""
         self.flush_recordset()
-        self.env.cr.execute(SQL("DELETE FROM xero_timer WHERE id IN %s", tuple(self.ids)))
+        # a serialization failure here is expected (a concurrent stop) and retried: not an error to log
+        self.env.cr.execute(SQL("DELETE FROM xero_timer WHERE id IN %s", tuple(self.ids)), log_exceptions=False)
         self.invalidate_recordset()
 
     @api.model
@@ -479,7 +487,8 @@ class XeroTimer(models.Model):
         timer = self.with_user(owner).with_context(lang=owner.lang, tz=owner.tz)
         task = self.task_id
         try:
-            result = timer._xero_stop()
+            with self.env.cr.savepoint():  # the timer comes back if its line is refused
+                result = timer._xero_stop()
         except (AccessError, UserError, ValidationError) as error:
             # the owner could not record it either (access lost, no employee): it must not run on
             _logger.info("Timer %s of user %s past its maximum could not be recorded: %s", self.id, owner.id, error)

@@ -89,9 +89,7 @@ class XeroTimer(models.Model):
                 result["timer"] = timer._xero_info()
             return result
         if action == "stop":
-            if delay:
-                self._xero_current()._xero_stopped_earlier(delay)
-            return self.xero_stop(description=params.get("description"))
+            return self._xero_run_queued_stop(params, delay)
         if action == "describe":
             return self.xero_describe(params.get("description") or "")
         if action == "discard":
@@ -100,13 +98,35 @@ class XeroTimer(models.Model):
             params.get("task_id"), params.get("date"), params.get("hours"), params.get("description")
         )
 
+    @api.model
+    def _xero_run_queued_stop(self, params, delay):
+        """A queued Stop; with ``check_idle`` (and no ``discard_idle`` yet) it first offers to leave out the idle
+        time as of the tap, and the app sends the user's choice as another action."""
+        description = params.get("description")
+        discard_idle = params.get("discard_idle")
+        current = self._xero_current()
+        if params.get("check_idle") is True and discard_idle is None and current:
+            moment = fields.Datetime.now() - datetime.timedelta(seconds=delay)
+            if idle := current._xero_idle_seconds(max(moment, current.start)):
+                if description is not None:
+                    current.description = description  # kept while the user decides
+                return current._xero_idle_offer(idle)
+        if delay:
+            current._xero_stopped_earlier(delay)
+        return self.xero_stop(description=description, discard_idle=discard_idle)
+
     def _xero_stopped_earlier(self, seconds):
         """This timer is about to be stopped for a tap made ``seconds`` ago: it counts as having started that much
-        later (never past now), so the time recorded is the time up to the tap."""
+        later (never past now), so the time recorded is the time up to the tap; its last activity moves with it, so
+        the idle time is the idle time up to the tap."""
+        now = fields.Datetime.now()
         for timer in self:
-            elapsed = (fields.Datetime.now() - timer.start).total_seconds()
-            shift = min(seconds, max(elapsed, 0))
-            timer.sudo().start = timer.start + datetime.timedelta(seconds=shift)
+            elapsed = (now - timer.start).total_seconds()
+            shift = datetime.timedelta(seconds=min(seconds, max(elapsed, 0)))
+            values = {"start": timer.start + shift}
+            if timer.last_activity:
+                values["last_activity"] = min(timer.last_activity + shift, now)
+            timer.sudo().write(values)
 
     def _xero_started_earlier(self, seconds):
         """A timer started for a tap made ``seconds`` ago."""

@@ -2,19 +2,24 @@
 
 A row is claimed by ``INSERT … ON CONFLICT DO NOTHING`` on a unique index (user, kind, period) in the
 transaction that sends the message: of two cron workers running at once, one inserts and sends, the other
-waits for it, then inserts nothing (or fails on serialization and is rolled back, sending nothing).
+waits for it, then inserts nothing (or, its snapshot older than the other's rows, fails on serialization: see
+``_xero_claim``).
 """
 
+import logging
 from collections import defaultdict
 from datetime import datetime, time, timedelta
 
 import pytz
 from markupsafe import Markup
+from psycopg2 import errors as pg_errors
 
 from odoo import api, fields, models
 from odoo.tools import SQL, format_date
 
 from .xero_timer import format_duration
+
+_logger = logging.getLogger(__name__)
 
 SHORT_TOLERANCE_HOURS = 1 / 60  # a day short by less than a minute is not short
 
@@ -37,9 +42,28 @@ class XeroTimerNotice(models.Model):
     @api.model
     def _xero_claim(self, kind, rows):
         """``rows``: ``(user_id, company_id, period)``. Inserts the rows not sent yet, in one query; returns
-        the ids of the users whose row this transaction inserted (they are to be told)."""
+        the ids of the users whose row this transaction inserted (they are to be told).
+
+        A row another run inserted after this transaction began fails the insert (serialization): each row is
+        then claimed on its own, and those fail quietly (the other run tells them), not the whole job."""
         if not rows:
             return set()
+        try:
+            with self.env.cr.savepoint(flush=False):
+                return self._xero_insert_claims(kind, rows)
+        except pg_errors.SerializationFailure:
+            pass
+        claimed = set()
+        for row in rows:
+            try:
+                with self.env.cr.savepoint(flush=False):
+                    claimed |= self._xero_insert_claims(kind, [row])
+            except pg_errors.SerializationFailure:
+                _logger.info("Timer %s of user %s for %s: sent by another run", kind, row[0], row[2])
+        return claimed
+
+    @api.model
+    def _xero_insert_claims(self, kind, rows):
         values = SQL(", ").join(SQL("(%s, %s, %s, %s, NOW() AT TIME ZONE 'UTC')", *row, kind) for row in rows)
         self.env.cr.execute(
             SQL(
@@ -50,7 +74,8 @@ class XeroTimerNotice(models.Model):
                 RETURNING user_id
                 """,
                 values,
-            )
+            ),
+            log_exceptions=False,
         )
         return {row[0] for row in self.env.cr.fetchall()}
 

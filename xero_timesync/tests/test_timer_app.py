@@ -70,6 +70,23 @@ class TestTimerApp(TimerFixture, TransactionCase):
         self.assertEqual(self.lines_of(self.task_acme).unit_amount, 20 / 60)
         self.assertEqual(self.lines_of(self.task_bolt).unit_amount, 30 / 60)
 
+    def test_a_stop_tapped_offline_offers_the_idle_time_up_to_the_tap(self):
+        self.company.write({"xero_timer_rounding": "1", "xero_timer_idle_minutes": 15})
+        with freeze_time(T0) as clock:
+            self.timer_as().xero_start(self.task_acme.id)
+            clock.tick(timedelta(minutes=10))
+            self.timer_as().xero_heartbeat()
+            clock.tick(timedelta(minutes=60))
+            # tapped at 0:50 (idle since 0:10), sent 20 minutes later: it asks first and changes nothing
+            offer = self.timer_as().xero_queued("stop-key-0001", "stop", {"check_idle": True}, 20 * 60)
+            self.assertEqual((offer["idle_offer"], offer["idle_minutes"]), (True, 40))
+            timer = self.env["xero.timer"].search([("user_id", "=", self.user.id)])
+            self.assertEqual(timer.start, T0)
+            # the choice, sent 25 minutes after the tap: 50 minutes less the 40 idle ones
+            clock.tick(timedelta(minutes=5))
+            stopped = self.timer_as().xero_queued("stop-key-0002", "stop", {"discard_idle": True}, 25 * 60)
+        self.assertEqual((stopped["hours"], stopped["idle_discarded"]), (10 / 60, True))
+
     def test_queued_delays_are_bounded(self):
         with freeze_time(T0) as clock:
             self.timer_as().xero_start(self.task_acme.id)

@@ -20,6 +20,7 @@ class FlakyNetwork:
         self.offline = False
         self.failed = []
         self.passed = []
+        self.heartbeats = 0
 
     def patches(self):
         network = self
@@ -45,6 +46,7 @@ class FlakyNetwork:
                     return None
                 if key:
                     network.passed.append(key)
+                network.heartbeats += request["url"].endswith("/heartbeat")
             return handle_request(browser, **params)
 
         return (
@@ -92,7 +94,22 @@ class TestTimerAppHttp(TimerFixture, HttpCase):
         self.assertEqual(len(self.env["account.analytic.line"].search([("user_id", "=", self.user.id)])), 1)
 
     def test_phone_start_describe_go_offline_stop_and_log_time(self):
-        self.company.write({"xero_timer_rounding": "15", "xero_timer_rounding_method": "up", "xero_timer_minimum": 0})
+        self.company.write(
+            {
+                "xero_timer_rounding": "15",
+                "xero_timer_rounding_method": "up",
+                "xero_timer_minimum": 0,
+                "xero_timer_idle_minutes": 15,
+            }
+        )
+        # a timer left running on Bolt 40 minutes ago, with no activity since
+        self.timer_as().xero_start(self.task_bolt.id)
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE xero_timer SET start = start - INTERVAL '40 minutes', last_activity = start - INTERVAL '40 minutes'"
+            " WHERE user_id = %s",
+            [self.user.id],
+        )
         network = FlakyNetwork()
         with file_open(SCRIPT) as script:
             code = script.read()
@@ -104,6 +121,11 @@ class TestTimerAppHttp(TimerFixture, HttpCase):
             sorted((line.name, line.unit_amount) for line in lines), [("Fixed the boiler", 0.25), ("Quote", 1.5)]
         )
         self.assertFalse(self.env["xero.timer"].search([("user_id", "=", self.user.id)]))
+        # Bolt: offered to leave out 40 idle minutes, kept (40 min and the seconds of the test, rounded up to 45)
+        self.assertEqual(self.lines_of(self.task_bolt).mapped("unit_amount"), [0.75])
+        # activity reported, not on every tap and key: at most once a minute for each of the two timers (the
+        # script is given 60 s at most)
+        self.assertTrue(1 <= network.heartbeats <= 4, network.heartbeats)
         # what failed offline (the stop, sent again in order before the manual entry) reached the server once
         # the network was back, as did every other action: one key, one request, one entry in the server's log
         self.assertTrue(network.failed)
@@ -112,3 +134,4 @@ class TestTimerAppHttp(TimerFixture, HttpCase):
         log = self.env["xero.timer.action"].sudo().search([("user_id", "=", self.user.id)])
         self.assertEqual(sorted(log.mapped("key")), sorted(network.passed))
         self.assertEqual(log.mapped("action")[-2:], ["stop", "log_time"])
+        self.assertEqual(log.mapped("action")[:2], ["stop", "stop"], "Bolt's stop asked first, then was kept")

@@ -235,6 +235,13 @@ class TestTimerExtension(TimerFixture, HttpCase):
         # the web client switches to Acme: the extension's next poll shows it
         self.timer_as().xero_start(self.task_acme.id)
         self.env.flush_all()
+        # started an hour ago, last active 40 minutes ago
+        self.company.xero_timer_idle_minutes = 15
+        self.env.cr.execute(
+            "UPDATE xero_timer SET start = start - INTERVAL '60 minutes', last_activity = start - INTERVAL '40 minutes'"
+            " WHERE user_id = %s",
+            [self.user.id],
+        )
         with self.allow_requests(all_requests=True):
             polled = browser.worker.js(
                 "const timer = await XeroOdoo.refresh();"
@@ -248,15 +255,27 @@ class TestTimerExtension(TimerFixture, HttpCase):
                 "await waitFor(() => task.textContent === 'Acme Plumbing' && !running.hidden, 'Acme in the popup')"
             )
             popup.type("#description", "Called the client")
+            popup.js("await waitFor(() => window.xeroHeartbeats === 1, 'activity reported')")
+            self.env.invalidate_all()
+            timer = self.env["xero.timer"].search([("user_id", "=", self.user.id)])
+            self.assertGreaterEqual(timer.idle_seconds, 40 * 60, "the 40 silent minutes are idle time")
             popup.js(
                 "document.getElementById('stop').click();"
+                "await waitFor(() => !offer.hidden && /idle/.test(offer.textContent) && !running.hidden, 'the offer')"
+            )
+            popup.js(
+                "document.getElementById('offer-discard').click();"
                 "await waitFor(async () => !idle.hidden && /Recorded/.test(message.textContent)"
                 " && (await chrome.action.getBadgeText({})) === '', 'stopped, badge cleared')"
             )
+            beats = popup.js("return window.xeroHeartbeats")
             popup.close()
         self.assertFalse(self.env["xero.timer"].search([("user_id", "=", self.user.id)]))
         self.assertEqual(len(self.lines_of(self.task_bolt)), 1, "the web client's switch recorded Bolt")
         self.assertEqual(self.lines_of(self.task_acme).name, "Called the client")
+        # the hour less the 40 idle minutes, and the seconds the test took (rounded up to the minute)
+        self.assertTrue(20 / 60 <= self.lines_of(self.task_acme).unit_amount < 0.5)
+        self.assertEqual(beats, 1, "17 keys typed, one heartbeat")
 
         # revoked in Odoo: the extension is refused and says so on its badge
         self.env["res.users.apikeys"].sudo().search([("user_id", "=", self.user.id)])._remove()

@@ -4,7 +4,11 @@
  * localStorage, shown at once, and sent in order to /xero_timesync/timer/queued. A network failure keeps
  * it queued (sent again when the network returns, with the same key: the server applies a key once); an
  * answer from the server, success or refusal, takes it off the queue. A start or stop sent late says how
- * long it waited, so the server dates it back to the tap. */
+ * long it waited, so the server dates it back to the tap.
+ *
+ * Idle time: while a timer runs, the user's activity here (and the app's own actions) is reported with a
+ * heartbeat, at most once a minute per timer; a Stop asks first (check_idle) and, when the server offers to
+ * leave out idle time, the user's choice is sent as a second stop dated back to the first tap. */
 (function () {
     "use strict";
 
@@ -14,6 +18,8 @@
     const POLL_MS = 15000;
     const DESCRIBE_DELAY_MS = 700;
     const RETRY_MS = 3000;
+    const HEARTBEAT_EVERY_MS = 60 * 1000;
+    const ACTIVITY_EVENTS = ["pointerdown", "keydown", "touchstart", "input", "wheel"];
     const $ = (id) => document.getElementById(id);
     const labels = JSON.parse(document.body.dataset.labels || "{}");
 
@@ -24,6 +30,8 @@
         flushing: false,
         online: true,
         manualTask: null,
+        beat: { timerId: null, at: 0 }, // the last heartbeat sent
+        offer: null, // a stop waiting for the user's choice about idle time: { description, at }
     };
 
     class OfflineError extends Error {}
@@ -173,13 +181,25 @@
     }
 
     // -- the queue -------------------------------------------------------------------------------
-    function act(action, params, optimistic) {
-        state.queue.push({ key: newKey(), action, params, at: Date.now() });
+    function act(action, params, optimistic, at = Date.now()) {
+        activity();
+        state.queue.push({ key: newKey(), action, params, at });
         saveQueue();
         if (optimistic) {
             optimistic();
         }
         return flush();
+    }
+
+    /** The user is active: tell the server, at most once a minute per running timer (lost offline: the next
+     * activity tells it again). */
+    function activity() {
+        const timerId = state.timer && state.timer.id;
+        if (!timerId || (state.beat.timerId === timerId && Date.now() - state.beat.at < HEARTBEAT_EVERY_MS)) {
+            return;
+        }
+        state.beat = { timerId, at: Date.now() };
+        rpc("heartbeat", {}).catch(() => {});
     }
 
     async function flush() {
@@ -197,7 +217,9 @@
                     const queued_seconds = Math.max(0, Math.floor((Date.now() - (item.at || Date.now())) / 1000));
                     const result = await rpc("queued", { key, action, params, queued_seconds });
                     state.online = true;
-                    if (result.message) {
+                    if (result.idle_offer) {
+                        offerIdle(result, item);
+                    } else if (result.message) {
                         say(result.message, result.recorded === false);
                     }
                 } catch (error) {
@@ -278,7 +300,26 @@
     function stop() {
         cancelDescribe();
         const description = $("xt-desc").value;
-        act("stop", { description }, () => setTimer(null));
+        act("stop", { description, check_idle: true }, () => setTimer(null));
+    }
+
+    function offerIdle(result, item) {
+        state.offer = { description: item.params.description, at: item.at };
+        setTimer(result.timer); // it runs on while the user decides
+        $("xt-offer-text").textContent = result.message;
+        $("xt-offer").hidden = false;
+        say("");
+    }
+
+    /** The user's answer to the idle offer: the stop again, dated back to the first tap. */
+    function answerIdle(discard) {
+        const offer = state.offer;
+        state.offer = null;
+        $("xt-offer").hidden = true;
+        if (offer) {
+            const params = { description: offer.description, discard_idle: discard };
+            act("stop", params, () => setTimer(null), offer.at);
+        }
     }
 
     function discard() {
@@ -379,6 +420,11 @@
     // -- wiring ----------------------------------------------------------------------------------
     $("xt-stop").addEventListener("click", stop);
     $("xt-discard").addEventListener("click", discard);
+    $("xt-offer-discard").addEventListener("click", () => answerIdle(true));
+    $("xt-offer-keep").addEventListener("click", () => answerIdle(false));
+    for (const type of ACTIVITY_EVENTS) {
+        document.addEventListener(type, activity, { capture: true, passive: true });
+    }
     $("xt-desc").addEventListener("input", describeLater);
     $("xt-search").addEventListener("input", searchLater);
     $("xt-m-add").addEventListener("click", addManual);

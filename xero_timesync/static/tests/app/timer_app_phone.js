@@ -1,5 +1,6 @@
 /* Driven by tests/test_timer_app_http.py in a 390×844 touch browser on /xero/timer: a consultant's morning.
- * "xero-test: network off/on" on the console makes the test fail (off) or pass (on) the app's JSON-RPC. */
+ * "xero-test: network off/on" on the console makes the test fail (off) or pass (on) the app's JSON-RPC.
+ * It starts with a timer left running on Bolt, idle for 40 minutes: stopping it offers to leave that out. */
 (async () => {
     const $ = (selector) => document.querySelector(selector);
     const app = () => window.xeroTimerApp.state;
@@ -41,6 +42,20 @@
         if (window.innerWidth !== 390 || !("ontouchstart" in window)) {
             throw new Error(`not a phone: ${window.innerWidth} px, touch ${"ontouchstart" in window}`);
         }
+        // yesterday's timer, idle: Stop asks first; the consultant keeps the time
+        await waitFor(() => $("#xt-client").textContent === "Bolt Electrics" && !$("#xt-running").hidden, "Bolt runs");
+        tap($("#xt-stop"));
+        await waitFor(() => !$("#xt-offer").hidden && /idle/.test($("#xt-offer-text").textContent), "the idle offer");
+        if ($("#xt-running").hidden) {
+            throw new Error("the timer must run on while the consultant decides");
+        }
+        tap($("#xt-offer-keep"));
+        await waitFor(() => $("#xt-running").hidden && $("#xt-offer").hidden && idle(), "Bolt stopped");
+        await window.xeroTimerApp.refresh();
+        const minutes = (text) => text.split(":").reduce((h, m) => Number(h) * 60 + Number(m));
+        const clockOf = (total) => `${Math.floor(total / 60)}:${String(total % 60).padStart(2, "0")}`;
+        const [today, week] = [minutes($("#xt-today").textContent), minutes($("#xt-week").textContent)];
+
         // the shell is kept for offline use
         await navigator.serviceWorker.ready;
         const shell = await waitFor(() => caches.match("/xero/timer"), "the offline shell cached");
@@ -69,8 +84,11 @@
             throw new Error("the stopped timer still shows");
         }
         console.log("xero-test: network on");
-        await waitFor(() => idle() && app().online && $("#xt-today").textContent === "1:45", "queue sent, today's total");
-        if ($("#xt-week").textContent !== "1:45" || !$("#xt-running").hidden) {
+        await waitFor(
+            () => idle() && app().online && $("#xt-today").textContent === clockOf(today + 105),
+            "queue sent, today's total"
+        );
+        if ($("#xt-week").textContent !== clockOf(week + 105) || !$("#xt-running").hidden) {
             throw new Error(`week ${$("#xt-week").textContent}`);
         }
         console.log("test successful");
