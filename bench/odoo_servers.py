@@ -89,9 +89,40 @@ def notify_crons(db):
     sql("postgres", "SELECT pg_notify('cron_trigger', %s)", [db])
 
 
-def count_in_log(path, pattern):
-    with open(path, errors="replace") as log:
-        return sum(1 for line in log if re.search(pattern, line))
+# --- what the benches read in the database --------------------------------------------------------------
+def organisation_crons(db):
+    """{cron id: (model, connection id)}: the scheduler jobs the addon created per organisation."""
+    rows = sql(
+        db,
+        """SELECT c.id, m.model, a.code
+             FROM ir_cron c
+             JOIN ir_act_server a ON a.id = c.ir_actions_server_id
+             JOIN ir_model m ON m.id = a.model_id
+            WHERE m.model LIKE 'xero.%%' AND c.active
+              AND NOT EXISTS (SELECT 1 FROM ir_model_data d WHERE d.model = 'ir.cron' AND d.res_id = c.id)""",
+    )
+    crons = {}
+    for cron_id, model, code in rows:
+        found = re.search(r"\((\d+)\)\s*$", code or "")
+        crons[cron_id] = (model, int(found.group(1)) if found else None)
+    return crons
+
+
+def data_crons(db):
+    return [
+        row[0]
+        for row in sql(
+            db,
+            """SELECT c.id FROM ir_cron c JOIN ir_model_data d ON d.model = 'ir.cron' AND d.res_id = c.id
+                WHERE d.module = 'xero_timesync'""",
+        )
+    ]
+
+
+def has_flow_column(db):
+    return bool(
+        sql(db, "SELECT 1 FROM information_schema.columns WHERE table_name = 'xero_sync_log' AND column_name = 'flow'")
+    )
 
 
 # --- child: connect every organisation -------------------------------------------------------------------

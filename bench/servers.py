@@ -38,7 +38,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import odoo_servers as servers  # noqa: E402  the servers, the connected organisations, SQL from outside
 import sync_contacts as bench  # noqa: E402  the same databases, configuration and helpers
-from odoo_servers import Server, free_port, sql  # noqa: E402
+from odoo_servers import Server, data_crons, free_port, has_flow_column, organisation_crons, sql  # noqa: E402
 
 CLIENT_ID = "servers-client-id"
 CLIENT_SECRET = "servers-client-secret"
@@ -54,41 +54,6 @@ def say(message):
 
 
 # --- the database ----------------------------------------------------------------------------------------
-def organisation_crons(db):
-    """{cron id: (model, connection id)}: the scheduler jobs the addon created per organisation."""
-    rows = sql(
-        db,
-        """SELECT c.id, m.model, a.code
-             FROM ir_cron c
-             JOIN ir_act_server a ON a.id = c.ir_actions_server_id
-             JOIN ir_model m ON m.id = a.model_id
-            WHERE m.model LIKE 'xero.%%' AND c.active
-              AND NOT EXISTS (SELECT 1 FROM ir_model_data d WHERE d.model = 'ir.cron' AND d.res_id = c.id)""",
-    )
-    crons = {}
-    for cron_id, model, code in rows:
-        found = re.search(r"\((\d+)\)\s*$", code or "")
-        crons[cron_id] = (model, int(found.group(1)) if found else None)
-    return crons
-
-
-def data_crons(db):
-    return [
-        row[0]
-        for row in sql(
-            db,
-            """SELECT c.id FROM ir_cron c JOIN ir_model_data d ON d.model = 'ir.cron' AND d.res_id = c.id
-                WHERE d.module = 'xero_timesync'""",
-        )
-    ]
-
-
-def has_flow_column(db):
-    return bool(
-        sql(db, "SELECT 1 FROM information_schema.columns WHERE table_name = 'xero_sync_log' AND column_name = 'flow'")
-    )
-
-
 def schedule(db, crons, interval, at):
     """Every organisation's job: every ``interval`` minutes, next at ``at``; no trigger pending."""
     sql(
