@@ -9,15 +9,13 @@ from ..services.errors import XeroAuthError, XeroError
 
 _logger = logging.getLogger(__name__)
 
-LINKED = ("connected", "needs_reauth")  # states that hold their organisation (an unlinked one keeps it to relink)
-
 
 def _organisation_taken_message(env, diagnostics):
     """The message of the one-company-per-organisation index: names the company that holds the organisation
     (a second wizard or a client that raced the first; checked again after the rollback)."""
     found = re.search(r"\(tenant_id\)=\((.+)\)", (diagnostics and diagnostics.message_detail) or "")
     holder = found and env["xero.connection"].sudo().search(
-        [("tenant_id", "=", found.group(1)), ("state", "in", LINKED)], limit=1
+        [("tenant_id", "=", found.group(1)), ("state", "in", const.LINKED_STATES)], limit=1
     )
     if not holder:
         return env._(
@@ -251,7 +249,11 @@ class XeroConnection(models.Model):
         """``{tenant_id: connection}``: the linked connections of companies other than ``company`` among
         ``tenant_ids`` (an unlinked connection keeps its organisation to relink, and holds nothing)."""
         holders = self.sudo().search(
-            [("tenant_id", "in", list(tenant_ids)), ("state", "in", LINKED), ("company_id", "!=", company.id)]
+            [
+                ("tenant_id", "in", list(tenant_ids)),
+                ("state", "in", const.LINKED_STATES),
+                ("company_id", "!=", company.id),
+            ]
         )
         return {holder.tenant_id: holder for holder in holders}
 

@@ -8,7 +8,6 @@ from .. import const
 from ..services.errors import XeroAuthError
 from ..services.values import XeroEndpoints
 from ..services.xero_client import XeroClient
-from .xero_connection import LINKED
 
 _logger = logging.getLogger(__name__)
 
@@ -104,7 +103,9 @@ class XeroService(models.AbstractModel):
         others = (
             self.env["xero.connection"]
             .sudo()
-            .search([("company_id", "!=", company.id), ("state", "in", LINKED), ("tenant_id", "!=", False)])
+            .search(
+                [("company_id", "!=", company.id), ("state", "in", const.LINKED_STATES), ("tenant_id", "!=", False)]
+            )
         )
         if not others:
             return False

@@ -6,11 +6,11 @@ import re
 
 import psycopg2
 
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
-from .common import XeroSandboxCase, load_migration
+from .common import XeroSandboxCase, load_migration, query_of
 
 
 @tagged("post_install", "-at_install")
@@ -65,6 +65,21 @@ class TestOneCompanyPerOrganisation(XeroSandboxCase):
         self.assertIn(("GET", "/connections"), calls)
         self.assertFalse([c for c in calls if "api.xro" in c[1] or c[0] == "DELETE" or "revocation" in c[1]], calls)
         self.assert_b_works()
+
+    def test_a_consent_for_another_companys_organisation_shows_none_of_its_data(self):
+        """Company A's admin authorises Company B's organisation at Xero: its data stays Company B's alone."""
+        Event = self.env["xero.invoice.event"].sudo()
+        event = Event.create({"tenant_id": self.tenant_b, "category": "INVOICE", "resource_id": "B-1"})
+        wizard = self.env["xero.connect.wizard"].with_user(self.admin_a).create({"company_id": self.company_a.id})
+        action = wizard.action_connect()
+        params = query_of(self.sandbox.consent(action["url"], tenant_ids=[self.tenant_b]))
+        wizard._complete_oauth(code=params.get("code"), error=params.get("error"))
+        self.assertEqual(wizard.tenant_line_ids.tenant_id, self.tenant_b)
+        as_a = Event.with_user(self.admin_a).with_company(self.company_a)
+        self.assertFalse(as_a.search([("id", "=", event.id)]))
+        with self.assertRaises(AccessError):
+            as_a.browse(event.id).unlink()
+        self.assertTrue(event.exists())
 
     def test_save_refuses_an_organisation_another_company_linked_meanwhile(self):
         """A second wizard racing the first: Company B links the organisation while A's wizard is at its accounts."""
