@@ -35,7 +35,8 @@ from odoo_servers import Server, data_crons, free_port, has_flow_column, organis
 CLIENT_ID = "slow-client-id"
 CLIENT_SECRET = "slow-client-secret"
 SEED = 231
-LOCK_NAMESPACE = 0x58455230  # xero.contact.sync._lock_key: ("XER0" << 16) + connection id
+# the runs' advisory locks: ("XER0" << 16) + connection id (contacts), ("XER1" << 16) + job id (other flows)
+LOCK_NAMESPACES = (0x58455230, 0x58455231)
 LIMITS = ("limit_time_real", "limit_time_real_cron", "limit_time_cpu")
 
 
@@ -58,17 +59,21 @@ def snapshot(db, log_path, t0):
     flow = "flow" if has_flow_column(db) else "'contacts'"
     rows = sql(
         db,
-        f"""SELECT l.connection_id, {flow}, l.state, COALESCE(l.api_calls, 0), COALESCE(l.message, ''),
-                   EXISTS (SELECT 1 FROM pg_locks k
-                            WHERE k.locktype = 'advisory' AND k.granted
-                              AND k.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-                              AND (k.classid::bigint << 32) + k.objid::bigint = (%s::bigint << 16) + l.connection_id)
-              FROM xero_sync_log l WHERE l.started_at >= %s""",
-        [LOCK_NAMESPACE, t0],
+        f"""SELECT connection_id, {flow}, state, COALESCE(api_calls, 0), COALESCE(message, '')
+              FROM xero_sync_log WHERE started_at >= %s""",
+        [t0],
     )
+    # the runs' locks: a session advisory lock per organisation (and flow) held by the run's worker
+    (locks,) = sql(
+        db,
+        """SELECT count(*) FROM pg_locks
+            WHERE locktype = 'advisory' AND granted AND classid::bigint = %s AND (objid::bigint >> 16) = ANY(%s)
+              AND database = (SELECT oid FROM pg_database WHERE datname = current_database())""",
+        [LOCK_NAMESPACES[0] >> 16, [namespace & 0xFFFF for namespace in LOCK_NAMESPACES]],
+    )[0]
     synced = collections.defaultdict(set)
     figures = collections.Counter()
-    for connection_id, flow_name, state, calls, message, locked in rows:
+    for connection_id, flow_name, state, calls, message in rows:
         figures["runs"] += 1
         figures["calls"] += calls
         figures[state] += 1
@@ -76,8 +81,8 @@ def snapshot(db, log_path, t0):
             synced[flow_name].add(connection_id)
         if state == "failed" and message.startswith("Interrupted"):
             figures["interrupted"] += 1
-        if state == "running":
-            figures["going" if locked else "interrupted"] += 1
+    figures["going"] = min(locks, figures["running"])
+    figures["interrupted"] += figures["running"] - figures["going"]  # marked running, nobody holds the lock
     figures.update(kills(log_path))
     return figures, {name: len(ids) for name, ids in synced.items()}
 
