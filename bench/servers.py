@@ -329,6 +329,22 @@ def report(args, r):
         " starting' lines of the organisations' crons; cron workers: distinct pids"
     )
     print()
+    if len(flows) > 1:
+        print("flow            jobs  runs  starved job-intervals  run twice+  failed  API calls")
+        for flow in flows:
+            runs = [row for row in r["runs"] if row[1] == flow and window(float(row[2])) is not None]
+            flow_cells = [cells[(c, flow, index)] for c in r["connections"] for index in range(windows)]
+            print(
+                f"{flow:<14}  {len(r['connections']):>4}  {sum(row[4] != 'skipped' for row in runs):>4}"
+                f"  {flow_cells.count(0):>21}  {sum(n > 1 for n in flow_cells):>10}"
+                f"  {sum(row[4] == 'failed' for row in runs):>6}  {sum(row[5] for row in runs):>9}"
+            )
+        print()
+    per_job = collections.Counter(sum(cells[(c, f, index)] for index in range(windows)) for c, f in jobs)
+    print(
+        f"runs per job over the {windows} intervals: "
+        + ", ".join(f"{count} run(s): {number} jobs" for count, number in sorted(per_job.items()))
+    )
     print(
         f"runs {totals['runs']} (target {len(jobs) * windows}); starved job-intervals {totals['starved']} (target 0);"
         f" job-intervals run twice or more {totals['twice']} (target 0)"
