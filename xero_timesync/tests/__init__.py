@@ -30,6 +30,7 @@ from . import (
     test_polish,
     test_prefetch,
     test_rate_budget,
+    test_refused_grant,
     test_restriction,
     test_restriction_review,
     test_scope,

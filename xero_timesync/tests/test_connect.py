@@ -56,7 +56,8 @@ class TestEnableIntegration(XeroSandboxCase):
         self.assertTrue(revenue and expense)
         self.assertIn(wizard.revenue_line_id, revenue)
         self.assertIn(wizard.expense_line_id, expense)
-        every_account = wizard._client().accounts(active_only=False)
+        with wizard._xero_calls() as client:
+            every_account = client.accounts(active_only=False)
         archived = {a.code for a in every_account if a.status != "ACTIVE"}
         self.assertTrue(archived, "the seeded chart has an archived account")
         self.assertFalse(archived & set(wizard.account_line_ids.mapped("code")), "archived accounts are not offered")

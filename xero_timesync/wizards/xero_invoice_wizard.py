@@ -185,10 +185,10 @@ class XeroInvoiceWizard(models.TransientModel):
         accounts = []
         if connection and connection.state == "connected":
             try:
-                client = connection._xero_client()
-                accounts = [("REVENUE", a) for a in client.accounts("REVENUE")]
-                accounts += [("EXPENSE", a) for a in client.accounts("EXPENSE")]
-                accounts = [(klass, a.code, a.name) for klass, a in accounts if a.code]
+                with self.env["xero.service"]._xero_calls(connection) as client:
+                    accounts = [("REVENUE", a) for a in client.accounts("REVENUE")]
+                    accounts += [("EXPENSE", a) for a in client.accounts("EXPENSE")]
+                    accounts = [(klass, a.code, a.name) for klass, a in accounts if a.code]
             except (XeroError, UserError):
                 accounts = []  # offline: the accounts chosen at connection time are still offered
         known = {(klass, code) for klass, code, _name in accounts}
