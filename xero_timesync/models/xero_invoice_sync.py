@@ -763,7 +763,7 @@ class XeroInvoiceSync(models.AbstractModel):
                 ):  # after the money and the voids followed: what they resolved is no difference
                     self.env["xero.ledger"].sudo()._xero_notify_differences(connection)
             except XeroAuthError as error:
-                connection._xero_handle_auth_error(error)
+                self.env["xero.service"]._xero_handle_auth_error(connection, error)
             except XeroError as error:
                 _logger.warning("Xero invoice statuses of company %s not pulled: %s", connection.company_id.id, error)
             except Exception:
@@ -787,7 +787,7 @@ class XeroInvoiceSync(models.AbstractModel):
             if not first:
                 return 0
             since = first.xero_pushed_at - timedelta(seconds=const.SYNC_OVERLAP_SECONDS)
-        client = connection._xero_client()
+        client = self.env["xero.service"]._xero_client(connection)
         updated = 0
         for page in client.iter_invoice_pages(modified_since=since):
             by_id = {invoice.invoice_id: invoice for invoice in page}

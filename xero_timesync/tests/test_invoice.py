@@ -346,7 +346,7 @@ class TestPushToXero(XeroInvoiceMixin, XeroSandboxCase):
         move.action_xero_push()
         self.assertEqual(len(self.xero_invoices()), 1)
         # the accountant authorises it in Xero; the hourly cron brings the status back in one paged call
-        self.connection._xero_client().update_invoice_status(move.xero_invoice_id, "AUTHORISED")
+        self.env["xero.service"]._xero_client(self.connection).update_invoice_status(move.xero_invoice_id, "AUTHORISED")
         self.sandbox.control.clear_requests()
         self.env["xero.invoice.sync"]._cron_xero_pull_invoice_status()
         self.assertEqual(move.xero_status, "AUTHORISED")

@@ -88,7 +88,7 @@ class TestTaxRates(XeroInvoiceMixin, TransactionCase):
         return self.env["xero.tax.rate"].search([("connection_id", "=", self.connection.id)])
 
     def test_service_reads_the_organisations_tax_rates(self):
-        rates = {r.tax_type: r for r in self.connection._xero_client().tax_rates()}
+        rates = {r.tax_type: r for r in self.env["xero.service"]._xero_client(self.connection).tax_rates()}
         self.assertLessEqual({"OUTPUT2", "INPUT2", "NONE"}, set(rates))
         self.assertEqual(rates["OUTPUT2"].rate, 15.0, "the NZ organisation's GST")
         self.assertTrue(rates["OUTPUT2"].can_apply_to_revenue)
