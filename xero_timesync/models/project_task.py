@@ -5,7 +5,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
 
 from .. import const
-from ..batching import check_company_batched, memoized_default_get, skip_recomputation
+from ..import_speedups import check_company_batched, memoized_default_get, skip_recomputation
 from ..ownership import integration_writes
 
 # message_subscribe calls held back while the synchronization creates tasks (see create)

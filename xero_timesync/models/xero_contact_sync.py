@@ -10,8 +10,8 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from .. import const
-from ..batching import batch_defaults, skip_recomputation
 from ..const import IMPORT_CONTEXT
+from ..import_speedups import batch_defaults, skip_recomputation
 from ..services.errors import XeroAuthError, XeroError, XeroRateLimitError
 from ..services.paging import prefetch_one_ahead
 from .xero_contact_scope import ScopedContacts
