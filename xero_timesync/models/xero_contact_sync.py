@@ -239,7 +239,7 @@ class XeroContactSync(models.AbstractModel):
         timesheets = (
             self.env["account.analytic.line"]
             .sudo()
-            .search([("task_id", "=", merged.id), ("xero_invoice_line_id", "=", False)])
+            .search([("task_id", "=", merged.id), ("xero_billed_move_line_id", "=", False)])
         )
         timers = self.env["xero.timer"].sudo().search([("task_id", "=", merged.id)])
         timesheets.write({"task_id": survivor.id, "project_id": survivor.project_id.id})
