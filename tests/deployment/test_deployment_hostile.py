@@ -799,13 +799,13 @@ class Attacks:
         self.judge("admin", "account.move", 3, "delete a pushed invoice, ctx force_delete",
                    self.db.row("account_move", w.move_draft) is None and "the invoice live at Xero was deleted")  # fmt: skip
         # a personal default (ir.default.set is public) stamping new time onto a client's invoice
-        invoice_line = self.db.value("account_analytic_line", "xero_invoice_line_id", w.line_billed)
+        invoice_line = self.db.value("account_analytic_line", "xero_billed_move_line_id", w.line_billed)
         defaults, lines = self.db.max_id("ir_default"), self.db.max_id("account_analytic_line")
         employee = w.sessions["employee"]
-        call(employee, "ir.default", "set", "account.analytic.line", "xero_invoice_line_id", invoice_line, True)
+        call(employee, "ir.default", "set", "account.analytic.line", "xero_billed_move_line_id", invoice_line, True)
         call(employee, "account.analytic.line", "create", [{"task_id": w.task_victim, "project_id": w.project_id,
              "name": "slipped in", "unit_amount": 5.0, "date": TODAY}])  # fmt: skip
-        stamped = self.db.count("account_analytic_line", "id > %s AND xero_invoice_line_id IS NOT NULL", (lines,))
+        stamped = self.db.count("account_analytic_line", "id > %s AND xero_billed_move_line_id IS NOT NULL", (lines,))
         self.judge("employee", "account.analytic.line", 3, "a personal default stamping time onto an invoice",
                    stamped and f"{stamped} line(s) joined a client's invoice")  # fmt: skip
         self.db.query("DELETE FROM ir_default WHERE id > %s", (defaults,))

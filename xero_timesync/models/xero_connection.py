@@ -231,13 +231,6 @@ class XeroConnection(models.Model):
         for connection in self:
             connection.sync_log_count = counts.get(connection, 0)
 
-    # -- Xero, through the service (also called by invoices, money, tax rates, tracking, wizards) ---------
-    def _xero_client(self, **options):
-        return self.env["xero.service"]._xero_client(self, **options)
-
-    def _xero_handle_auth_error(self, error):
-        return self.env["xero.service"]._xero_handle_auth_error(self, error)
-
     @api.model
     def _xero_for_company(self, company=None):
         company = company or self.env.company

@@ -10,8 +10,8 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from .. import const
-from ..batching import batch_defaults, skip_recomputation
 from ..const import IMPORT_CONTEXT
+from ..import_speedups import batch_defaults, skip_recomputation
 from ..services.errors import XeroAuthError, XeroError, XeroRateLimitError, XeroTimeUp
 from ..services.paging import prefetch_one_ahead
 from .xero_contact_scope import ScopedContacts
@@ -250,7 +250,7 @@ class XeroContactSync(models.AbstractModel):
         timesheets = (
             self.env["account.analytic.line"]
             .sudo()
-            .search([("task_id", "=", merged.id), ("xero_invoice_line_id", "=", False)])
+            .search([("task_id", "=", merged.id), ("xero_billed_move_line_id", "=", False)])
         )
         timers = self.env["xero.timer"].sudo().search([("task_id", "=", merged.id)])
         timesheets.write({"task_id": survivor.id, "project_id": survivor.project_id.id})
