@@ -43,6 +43,7 @@ from . import (
     test_timer_app,
     test_timer_app_http,
     test_timer_extension,
+    test_timer_extension_firefox,
     test_timer_http,
     test_timer_inputs,
     test_timer_js,
