@@ -495,8 +495,16 @@ class Prober:
             return
         before = self.db.max_id(info.table)
         call(rpc, info.name, "create", [vals])
-        created = self.db.query(f'SELECT id FROM "{info.table}" WHERE id > %s', (before,))  # noqa: S608
-        effect = created and f"created #{', #'.join(str(r[0]) for r in created)}"
+        # the rows holding the probe's values: other models' probes run at once in other threads, and a record
+        # they create may add rows here too (a partner created by an allowed probe gets its follower rows)
+        columns = set(self.db.columns(info.table))
+        scalars = {k: v for k, v in vals.items() if k in columns and isinstance(v, bool | int | float | str)}
+        created = [
+            rid
+            for (rid,) in self.db.query(f'SELECT id FROM "{info.table}" WHERE id > %s', (before,))  # noqa: S608
+            if all((self.db.row(info.table, rid) or {}).get(k) == v for k, v in scalars.items())
+        ]
+        effect = created and f"created #{', #'.join(map(str, created))}"
         forged = sorted(set(vals) & set(hostile.owned_fields(info)))
         label = f"copy of #{info.target}" + (f" with {','.join(forged)}" if forged else "")
         self.tally.judge(role, info.name, "create", label, effect)
