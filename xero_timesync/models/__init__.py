@@ -2,6 +2,7 @@ from . import xero_tenant_owned  # noqa: I001  (a mixin: before the models that 
 from . import (
     base,
     account_analytic_line,
+    ir_cron,
     ir_http,
     mail_followers,
     project_project,
@@ -36,6 +37,7 @@ from . import (
     account_tax,
     hr_employee,
     xero_invoice_event,
+    xero_job,
     xero_invoice_sync,
     xero_invoice_void,
     xero_ledger,
