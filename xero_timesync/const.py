@@ -78,3 +78,7 @@ IMPORT_CONTEXT = {
 # money errors): Billing users, and Settings administrators (the push accepts them too). Not portal customers,
 # auditors (Invoicing read-only) or other employees.
 BILLING_GROUPS = "account.group_account_invoice,base.group_system"
+
+# Connection states that hold their organisation: one company per organisation (an unlinked connection keeps its
+# organisation's id to relink, and holds nothing)
+LINKED_STATES = ("connected", "needs_reauth")

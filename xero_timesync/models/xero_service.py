@@ -78,12 +78,38 @@ class XeroService(models.AbstractModel):
         )
 
     @api.model
-    def _xero_revoke(self, connection, **options):
-        """Give the grant back to Xero: the organisation's connection, then the refresh token."""
+    def _xero_revoke(self, connection, spare_others=True, **options):
+        """Give the grant back to Xero: the organisation's connection, then the refresh token, unless
+        (``spare_others``) the token's user also connected an organisation another company has linked."""
         client = self._xero_client(connection, **options)
         if connection.xero_connection_uuid:
             client.delete_connection(connection.xero_connection_uuid)
+        if spare_others and self._xero_grant_serves_others(client, connection.company_id):
+            _logger.info(
+                "Xero connection of company %s removed; its grant is kept: it also serves another company",
+                connection.company_id.id,
+            )
+            return
         client.revoke()
+
+    @api.model
+    def _xero_grant_serves_others(self, client, company):
+        """Whether revoking ``client``'s refresh token could cut an organisation another company has linked.
+
+        A Xero grant is per user and app, and revoking it removes every connection of that user to the app, not
+        only those of this company (xero-python: "remove all a user's connections"): it is kept while the user's
+        connections include another company's organisation. One call, only when another company is linked.
+        """
+        others = (
+            self.env["xero.connection"]
+            .sudo()
+            .search(
+                [("company_id", "!=", company.id), ("state", "in", const.LINKED_STATES), ("tenant_id", "!=", False)]
+            )
+        )
+        if not others:
+            return False
+        return bool({tenant.tenant_id for tenant in client.connections()} & set(others.mapped("tenant_id")))
 
     # -- what the calls tell the admins ------------------------------------------------------------
     @api.model

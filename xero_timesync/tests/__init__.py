@@ -22,6 +22,7 @@ from . import (
     test_match_tour,
     test_merges,
     test_migration,
+    test_one_company,
     test_money_credit,
     test_money_events,
     test_money_payments,
