@@ -408,7 +408,7 @@ class XeroConnection(models.Model):
         return self.env["xero.contact.sync"]._xero_force_sync_current_company()
 
     def unlink(self):
-        crons = self.sudo().sync_cron_id
+        crons = self.sudo().sync_cron_id | self.sudo().job_ids.cron_id
         result = super().unlink()
         crons.unlink()
         return result
