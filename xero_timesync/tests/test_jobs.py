@@ -132,9 +132,20 @@ class TestJobs(XeroMoneyMixin, XeroSandboxCase):
             self.sandbox.control.record_payment(self.tenant_id, move.xero_invoice_id)
         Cron = type(self.env["ir.cron"])
         job = self.job("money")
-        with patch.object(const, "PAYMENTS_PER_BATCH", 1), patch.object(Cron, "_xero_time_left", return_value=10):
-            first = self.run_job("money")
+        reported = []  # what the job tells Odoo's scheduler (nothing is committed in a test)
+
+        def commit_progress(cron, processed=0, *, remaining=None, deactivate=False):
+            reported.append(remaining)
+            return float("inf")
+
+        with (
+            patch.object(const, "PAYMENTS_PER_BATCH", 1),
+            patch.object(Cron, "_xero_time_left", return_value=10),
+            patch.object(Cron, "_commit_progress", commit_progress),
+        ):
+            first = job.with_context(ir_cron_progress_id=1)._xero_run()  # as its cron worker runs it
         self.assertEqual(first.state, "partial")
+        self.assertEqual(reported[-1], 0, "never “remaining”: Odoo would run it again in the same worker turn")
         self.assertEqual(sorted(moves.mapped("payment_state")), ["not_paid", "paid"], "one batch, then it yielded")
         self.assertTrue(self.env["ir.cron.trigger"].search([("cron_id", "=", job.cron_id.id)]), "its next turn")
         self.assertEqual((job.resume_step, job.resume_page, job.resume_offset), ("payments", 1, 1))
