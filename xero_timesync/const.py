@@ -60,6 +60,8 @@ MINUTE_LIMIT = 60  # Xero's calls per organisation per minute
 DAILY_LIMIT = 5000  # Xero's calls per organisation per day above the Starter tier
 PARAM_DAILY_LIMIT = "xero_timesync.daily_call_limit"  # 1000 for apps on Xero's Starter tier
 XERO_TIMEOUT = (10, 60)  # connect, read (seconds) of every call to Xero
+# a cron job's Xero calls end this long before Odoo's worker limits: time to write the last page and commit
+CRON_WORK_MARGIN_SECONDS = 15
 # Context key of the contact import's batched writes (project.task, res.partner). A hint for batching only:
 # what may change imported structure is decided by ownership.integration_writes, never by the context.
 CONTEXT_FROM_XERO = "xero_sync"

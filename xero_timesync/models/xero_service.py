@@ -69,6 +69,7 @@ class XeroService(models.AbstractModel):
             raise XeroAuthError(_("The Xero connection of %s needs to be re-authorised.", connection.company_id.name))
         budget, tenant_id = self.env["xero.rate.budget"].sudo(), connection.tenant_id
         daily_limit = budget._daily_limit()
+        options.setdefault("deadline", self.env["ir.cron"]._xero_deadline())  # a scheduled run ends in time
         return self._xero_new_client(
             token=token._as_dict(),
             tenant_id=tenant_id,

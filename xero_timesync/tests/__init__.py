@@ -4,6 +4,7 @@ from . import (
     test_access,
     test_company,
     test_connect,
+    test_cron_limits,
     test_contact_lookup,
     test_consent_secrets,
     test_connect_http,
