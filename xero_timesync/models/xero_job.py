@@ -19,7 +19,7 @@ import psycopg2
 from odoo import _, api, fields, models
 
 from .. import const
-from ..services.errors import XeroAuthError, XeroError, XeroRateLimitError
+from ..services.errors import XeroAuthError, XeroError, XeroRateLimitError, XeroTimeUp
 
 _logger = logging.getLogger(__name__)
 
@@ -156,8 +156,12 @@ class XeroJob(models.Model):
     def _cron_xero_run(self, job_id):
         """The job's code on Odoo's scheduler."""
         job = self.sudo().browse(job_id).exists()
-        if job and job.connection_id.state == "connected":
-            job._xero_run("webhook" if job.flow == "events" else "cron")
+        if not job or job.connection_id.state != "connected":
+            return
+        if self.env["ir.cron"]._xero_out_of_time():  # the jobs before this one used this pass's time
+            self.env["ir.cron"]._xero_continue_later()
+            return
+        job._xero_run("webhook" if job.flow == "events" else "cron")
 
     def _xero_run(self, trigger="cron"):
         """One run of this job; returns its sync log (done, partial, failed or skipped), or nothing when an
@@ -193,6 +197,11 @@ class XeroJob(models.Model):
                 with nullcontext() if in_cron else self.env.cr.savepoint():
                     client = Service._xero_client(connection)
                     getattr(job, f"_xero_run_{job.flow}")(client, log)
+            except XeroTimeUp as error:  # before Odoo's worker limits: committed batches stay, the next turn resumes
+                if in_cron:
+                    self.env.cr.rollback()
+                log.write({"state": "partial", "message": str(error)})
+                job._xero_continue_later()
             except XeroAuthError as error:
                 if in_cron:
                     self.env.cr.rollback()  # the batch in progress; committed batches stay
@@ -253,19 +262,25 @@ class XeroJob(models.Model):
     # -- yielding before Odoo's limits ------------------------------------------------------------
     def _xero_must_yield(self, log, processed=0):
         """Between batches: commit what is done and say whether the job must stop here and continue in its
-        next turn (Odoo's worker limits are near). A run that yields leaves its log partial and its cron
-        triggered; the batch in progress was already committed with its resume state."""
+        next turn (Odoo's worker limits are near, ``ir.cron._xero_out_of_time``). A run that yields leaves its
+        log partial and its cron triggered; its resume state was written with the batch before."""
         in_cron = bool(self.env.context.get("ir_cron_progress_id"))
         Cron = self.env["ir.cron"]
-        if Cron._xero_time_left() > const.JOB_YIELD_MARGIN_SECONDS:
+        if not Cron._xero_out_of_time():
             if in_cron:
                 Cron._commit_progress(processed, remaining=1)
             return False
         log.write({"state": "partial", "message": _("Continuing in the next scheduled run.")})
-        self.cron_id._trigger()
-        if in_cron:
-            Cron._commit_progress(processed, remaining=0)  # never "remaining": Odoo would call us again now
+        self._xero_continue_later(processed)
         return True
+
+    def _xero_continue_later(self, processed=0):
+        """Its cron runs it again in the scheduler's next pass (never "work remaining": Odoo would call it
+        again in this pass)."""
+        if self.env.context.get("ir_cron_progress_id"):
+            self.env["ir.cron"]._xero_continue_later(processed)
+        else:
+            self.cron_id._trigger()
 
     # -- one run at a time, on every server ---------------------------------------------------------
     def _xero_lock_key(self):

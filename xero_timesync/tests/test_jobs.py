@@ -2,6 +2,7 @@
 organisation delays no other, an admin called once, yielding before Odoo's limits, webhooks waking their own."""
 
 import json
+import time
 from datetime import timedelta
 from unittest.mock import patch
 
@@ -140,10 +141,10 @@ class TestJobs(XeroMoneyMixin, XeroSandboxCase):
 
         with (
             patch.object(const, "PAYMENTS_PER_BATCH", 1),
-            patch.object(Cron, "_xero_time_left", return_value=10),
+            patch.object(Cron, "_xero_out_of_time", return_value=True),
             patch.object(Cron, "_commit_progress", commit_progress),
         ):
-            first = job.with_context(ir_cron_progress_id=1)._xero_run()  # as its cron worker runs it
+            first = job.with_context(ir_cron_progress_id=1, cron_id=job.cron_id.id)._xero_run()  # as its worker runs it
         self.assertEqual(first.state, "partial")
         self.assertEqual(reported[-1], 0, "never “remaining”: Odoo would run it again in the same worker turn")
         self.assertEqual(sorted(moves.mapped("payment_state")), ["not_paid", "paid"], "one batch, then it yielded")
@@ -159,6 +160,18 @@ class TestJobs(XeroMoneyMixin, XeroSandboxCase):
             abs(job.watermark - first.started_at), timedelta(seconds=1), "from the start of the pull that completed"
         )
         self.assertFalse(job.resume_step)
+
+    def test_a_job_whose_time_is_up_before_a_call_continues_in_its_next_turn(self):
+        job = self.job("invoices")
+        job.watermark = fields.Datetime.now() - timedelta(days=1)
+        self.sandbox.control.clear_requests()
+        with patch.object(type(self.env["ir.cron"]), "_xero_deadline", return_value=time.monotonic() - 1):
+            log = self.run_job("invoices")
+        self.assertEqual(log.state, "partial", "not a failure")
+        self.assertEqual(job.failures, 0)
+        self.assertFalse(self.calls())
+        self.assertTrue(self.env["ir.cron.trigger"].search([("cron_id", "=", job.cron_id.id)]), "its next turn")
+        self.assertEqual(self.run_job("invoices").state, "done")
 
     def test_the_safety_nets_only_wake_the_jobs_that_are_due(self):
         self.sandbox.control.clear_requests()
