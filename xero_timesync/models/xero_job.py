@@ -6,7 +6,8 @@ around its flow is written here once: its ``ir.cron`` (created on first use, wok
 hourly safety nets), one run at a time on every server, a sync log per run, the health of the organisation,
 the admins' activity, and yielding before Odoo's worker limits. The flows themselves live in their models
 (``xero.invoice.sync``, ``xero.money``, ``xero.invoice.void``, ``xero.ledger``) and never call one another:
-the steps below are the only place that sequences them. The contact flow has its own job (``xero.contact.sync``).
+the steps below are the only place that sequences them. The contact flow's job is one of them too (its cron,
+last run and failures), but its runs, lock and resume are ``xero.contact.sync``'s.
 """
 
 import logging
@@ -30,10 +31,10 @@ FLOWS = [
     ("events", "Webhook events"),
 ]
 FAILING_ACTIVITY = "xero_timesync.mail_activity_type_xero_failing"
-# the jobs of this model (the contact flow keeps its own, see xero.contact.sync)
+# the jobs this model runs (the contact job runs xero.contact.sync's code: its runs, lock and resume are its own)
 JOB_FLOWS = ("invoices", "money", "events")
 # how often each job runs by itself; an events job runs when a webhook wakes it (the safety net is hourly)
-INTERVALS = {"invoices": (1, "hours"), "money": (1, "hours"), "events": (1, "days")}
+INTERVALS = {"contacts": (1, "hours"), "invoices": (1, "hours"), "money": (1, "hours"), "events": (1, "days")}
 
 
 class XeroJob(models.Model):
@@ -75,8 +76,12 @@ class XeroJob(models.Model):
     @api.model
     def _xero_ensure_cron(self, connection, flow):
         """The job's ``ir.cron``, created on first use; it returns at once while the organisation is not
-        connected (a job cannot be changed while it runs)."""
+        connected (a job cannot be changed while it runs). The contact job is the connection's
+        ``sync_cron_id``, and runs ``xero.contact.sync``'s code."""
         job = self._xero_job(connection, flow)
+        connection = connection.sudo()
+        if not job.cron_id and flow == "contacts" and connection.sync_cron_id:
+            job.cron_id = connection.sync_cron_id  # made before the contact job was a xero.job
         if not job.cron_id:
             number, unit = INTERVALS[flow]
             job.cron_id = (
@@ -84,15 +89,8 @@ class XeroJob(models.Model):
                 .sudo()
                 .create(
                     {
-                        "name": _(
-                            "Xero: %(flow)s of %(organisation)s (%(company)s)",
-                            flow=dict(job._fields["flow"]._description_selection(self.env))[flow],
-                            organisation=connection.tenant_name or connection.tenant_id,
-                            company=connection.company_id.name,
-                        ),
-                        "model_id": self.env["ir.model"]._get_id(self._name),
+                        **job._xero_cron_vals(),
                         "state": "code",
-                        "code": f"model._cron_xero_run({job.id})",
                         "interval_number": number,
                         "interval_type": unit,
                         "nextcall": fields.Datetime.now() + timedelta(**{unit: number}),
@@ -100,7 +98,29 @@ class XeroJob(models.Model):
                     }
                 )
             )
+        if flow == "contacts" and connection.sync_cron_id != job.cron_id:
+            connection.sync_cron_id = job.cron_id
         return job
+
+    def _xero_cron_vals(self):
+        connection = self.connection_id
+        names = {"organisation": connection.tenant_name or connection.tenant_id, "company": connection.company_id.name}
+        if self.flow == "contacts":
+            Sync = self.env["xero.contact.sync"]
+            return {
+                "name": _("Xero: synchronize %(organisation)s (%(company)s)", **names),
+                "model_id": self.env["ir.model"]._get_id(Sync._name),
+                "code": Sync._xero_cron_code(connection),
+            }
+        return {
+            "name": _(
+                "Xero: %(flow)s of %(organisation)s (%(company)s)",
+                flow=dict(self._fields["flow"]._description_selection(self.env))[self.flow],
+                **names,
+            ),
+            "model_id": self.env["ir.model"]._get_id(self._name),
+            "code": f"model._cron_xero_run({self.id})",
+        }
 
     @api.model
     def _xero_wake(self, connection, flow, at=None):
@@ -157,6 +177,9 @@ class XeroJob(models.Model):
         """The job's code on Odoo's scheduler."""
         job = self.sudo().browse(job_id).exists()
         if not job or job.connection_id.state != "connected":
+            return
+        if job.flow == "contacts":  # its own runs (its cron's code names it directly)
+            self.env["xero.contact.sync"]._cron_xero_sync_connection(job.connection_id.id)
             return
         if self.env["ir.cron"]._xero_out_of_time():  # the jobs before this one used this pass's time
             self.env["ir.cron"]._xero_continue_later()
@@ -230,16 +253,25 @@ class XeroJob(models.Model):
 
     def _xero_record_health(self, log, client):
         """The quota Xero announced, and one activity for the admins while a flow keeps failing."""
-        Service = self.env["xero.service"]
-        connection = self.connection_id
         try:
             with self.env.cr.savepoint():
-                Service._xero_record_health(connection, client)
+                self.env["xero.service"]._xero_record_health(self.connection_id, client)
         except psycopg2.errors.SerializationFailure:  # the contact run wrote the connection: it records the quota
             _logger.info("Xero quota of company %s left to the contact run", self.company_id.id)
+        self._xero_count_run(log)
+
+    def _xero_count_run(self, log):
+        """A run ended (any flow, the contact job's too): the health panel's last run, and one activity for
+        the admins while a flow keeps failing, closed by a good run."""
+        Service = self.env["xero.service"]
+        connection = self.connection_id
+        if log.state == "skipped":
+            return
+        if self.last_log_id != log:
+            self.last_log_id = log
         if log.state == "failed":
             self.failures += 1
-        elif log.state in ("done", "partial"):
+        elif self.failures:
             self.failures = 0
         failing = connection.job_ids.filtered(lambda j: j.failures >= const.JOB_FAILURES_BEFORE_ACTIVITY)
         if not failing:

@@ -39,8 +39,13 @@ class TestJobs(XeroMoneyMixin, XeroSandboxCase):
 
     def test_each_flow_leaves_its_log_with_counts_and_calls(self):
         self.assertEqual(
-            set(self.connection.job_ids.mapped("flow")), {"invoices", "money", "events"}, "made on Enable integration"
+            set(self.connection.job_ids.mapped("flow")),
+            {"contacts", "invoices", "money", "events"},
+            "made on Enable integration",
         )
+        contacts = self.job("contacts")
+        self.assertEqual(contacts.cron_id, self.connection.sudo().sync_cron_id, "the contact job is one of them")
+        self.assertEqual(contacts.last_log_id, self.connection.last_sync_log_id, "its first import")
         self.assertTrue(all(self.connection.job_ids.mapped("cron_id.active")))
         move = self.pushed_invoice(100.0)
         payment = self.sandbox.control.record_payment(self.tenant_id, move.xero_invoice_id)
@@ -192,7 +197,7 @@ class TestJobs(XeroMoneyMixin, XeroSandboxCase):
 
     def test_migration_carries_the_watermarks_to_the_jobs(self):
         statuses, money = fields.Datetime.now() - timedelta(days=3), fields.Datetime.now() - timedelta(days=2)
-        self.connection.job_ids.unlink()
+        self.connection.job_ids.filtered(lambda job: job.flow != "contacts").unlink()
         cr = self.env.cr
         cr.execute(
             "ALTER TABLE res_company ADD COLUMN xero_invoice_status_since timestamp,"

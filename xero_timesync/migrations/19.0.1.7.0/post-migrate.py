@@ -2,8 +2,9 @@
 
 The company kept when its invoice statuses and its money were last pulled completely
 (``res.company.xero_invoice_status_since``, ``xero_money_since``): the organisation's ``invoices`` and
-``money`` jobs start from there, so the first runs after the update read only what changed since. The old
-columns (and ``xero_money_error``, which the money job's sync log replaces) are dropped.
+``money`` jobs start from there, so the first runs after the update read only what changed since. The contact
+job adopts the connection's scheduled action (``sync_cron_id``). The old columns (and ``xero_money_error``,
+which the money job's sync log replaces) are dropped.
 """
 
 import logging
@@ -23,27 +24,23 @@ def migrate(cr, version):
         [list(OLD_COLUMNS)],
     )
     columns = {name for (name,) in cr.fetchall()}
+    watermarks = {}
     if {"xero_invoice_status_since", "xero_money_since"} <= columns:
-        env = api.Environment(cr, SUPERUSER_ID, {})
-        cr.execute(
-            """
-            SELECT connection.id, company.xero_invoice_status_since, company.xero_money_since
-              FROM xero_connection connection
-              JOIN res_company company ON company.id = connection.company_id
-            """
-        )
-        Job = env["xero.job"]
-        rows = cr.fetchall()
-        for connection_id, statuses_since, money_since in rows:
-            connection = env["xero.connection"].browse(connection_id)
-            for flow, since in (("invoices", statuses_since), ("money", money_since), ("events", None)):
-                if connection.state == "connected":
-                    job = Job._xero_ensure_cron(connection, flow)
-                else:
-                    job = Job._xero_job(connection, flow)
-                if since and not job.watermark:
-                    job.watermark = since
-        env.flush_all()
-        _logger.info("Xero invoice and money watermarks carried to the jobs of %s organisations", len(rows))
+        cr.execute("SELECT id, xero_invoice_status_since, xero_money_since FROM res_company")
+        watermarks = {company: {"invoices": statuses, "money": money} for company, statuses, money in cr.fetchall()}
+    env = api.Environment(cr, SUPERUSER_ID, {})
+    Job = env["xero.job"]
+    connections = env["xero.connection"].search([])
+    for connection in connections:
+        for flow in ("contacts", "invoices", "money", "events"):
+            if connection.state == "connected":
+                job = Job._xero_ensure_cron(connection, flow)
+            else:
+                job = Job._xero_job(connection, flow)
+            since = watermarks.get(connection.company_id.id, {}).get(flow)
+            if since and not job.watermark:
+                job.watermark = since
+    env.flush_all()
+    _logger.info("Xero jobs of %s organisations made, their invoice and money watermarks carried", len(connections))
     for column in columns:
         cr.execute(f'ALTER TABLE res_company DROP COLUMN IF EXISTS "{column}"')  # noqa: S608 (our names)
