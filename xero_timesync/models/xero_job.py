@@ -46,7 +46,9 @@ class XeroJob(models.Model):
     connection_id = fields.Many2one("xero.connection", required=True, ondelete="cascade", index=True, readonly=True)
     company_id = fields.Many2one(related="connection_id.company_id", store=True, index=True)
     flow = fields.Selection(FLOWS, required=True, readonly=True)
-    cron_id = fields.Many2one("ir.cron", "Scheduled action", readonly=True, copy=False, ondelete="set null")
+    cron_id = fields.Many2one(
+        "ir.cron", "Scheduled action", readonly=True, copy=False, ondelete="set null", groups="base.group_system"
+    )
     watermark = fields.Datetime(readonly=True, help="Start of the last complete pull (UTC): the next asks from there.")
     # where a run that yielded continues
     resume_since = fields.Datetime(readonly=True)
@@ -60,7 +62,7 @@ class XeroJob(models.Model):
     last_state = fields.Selection(related="last_log_id.state", string="Result")
     last_summary = fields.Char(related="last_log_id.summary", string="Summary")
     failures = fields.Integer(readonly=True, help="Runs failed in a row.")
-    next_run_date = fields.Datetime(related="cron_id.nextcall", string="Next run")
+    next_run_date = fields.Datetime(related="cron_id.nextcall", string="Next run", groups="base.group_system")
 
     _flow_uniq = models.Constraint("unique (connection_id, flow)", "An organisation has one job per flow.")
 

@@ -7,7 +7,9 @@ from datetime import timedelta
 from unittest.mock import patch
 
 from odoo import fields
+from odoo.exceptions import AccessError
 from odoo.sql_db import db_connect
+from odoo.tests import new_test_user
 from odoo.tools import mute_logger
 
 from .. import const
@@ -194,6 +196,22 @@ class TestJobs(XeroMoneyMixin, XeroSandboxCase):
         self.env["xero.invoice.event"]._cron_xero_fetch_invoice_events()
         self.assertTrue(Trigger.search([("cron_id", "=", self.job("events", self.conn_b).cron_id.id)]))
         self.assertFalse(Trigger.search([("cron_id", "=", self.job("events").cron_id.id)]), "nothing waits for it")
+
+    def test_a_xero_administrator_reads_the_jobs_and_changes_none(self):
+        self.pushed_invoice(100.0)
+        self.run_job("money")
+        watermark = self.job("money").watermark
+        xero_admin = new_test_user(self.env, "jobs_xero_admin", groups="base.group_user,xero_timesync.group_xero_admin")
+        jobs = self.connection.with_user(xero_admin).job_ids
+        self.assertEqual(jobs.filtered(lambda job: job.flow == "money").last_state, "done")
+        with self.assertRaises(AccessError):
+            jobs.write({"watermark": False})
+        with self.assertRaises(AccessError):
+            jobs.read(["cron_id"])
+        self.assertEqual(self.job("money").watermark, watermark)
+        other = self.conn_b.with_user(xero_admin)
+        with self.assertRaises(AccessError):
+            other.job_ids.read(["flow"])  # Company B's are not theirs
 
     def test_migration_carries_the_watermarks_to_the_jobs(self):
         statuses, money = fields.Datetime.now() - timedelta(days=3), fields.Datetime.now() - timedelta(days=2)
