@@ -18,7 +18,6 @@
         "data/xero_timer_data.xml",
         "data/mail_activity_type_data.xml",
         "data/xero_invoice_data.xml",
-        "data/xero_money_data.xml",
         "data/xero_ledger_data.xml",
         "report/xero_timesheets_report.xml",
         "views/xero_connect_wizard_views.xml",

@@ -748,56 +748,49 @@ class XeroInvoiceSync(models.AbstractModel):
     # -- status back -----------------------------------------------------------------------------
     @api.model
     def _cron_xero_pull_invoice_status(self):
-        """Hourly: statuses of pushed invoices, one paged If-Modified-Since call per company, each isolated;
-        then the money back (``xero.money._xero_pull``, which also retries the timesheet PDFs)."""
-        for connection in self.env["xero.connection"].sudo().search([("state", "=", "connected")]):
-            try:
-                with self.env.cr.savepoint():
-                    self.sudo()._xero_pull_status(connection)
-                with self.env.cr.savepoint():
-                    self.env["xero.money"].sudo()._xero_pull(connection)
-                with self.env.cr.savepoint():  # after the money: a payment deleted before the void is cancelled first
-                    self.env["xero.invoice.void"].sudo()._xero_follow_gone(connection)
-                with (
-                    self.env.cr.savepoint()
-                ):  # after the money and the voids followed: what they resolved is no difference
-                    self.env["xero.ledger"].sudo()._xero_notify_differences(connection)
-            except XeroAuthError as error:
-                self.env["xero.service"]._xero_handle_auth_error(connection, error)
-            except XeroError as error:
-                _logger.warning("Xero invoice statuses of company %s not pulled: %s", connection.company_id.id, error)
-            except Exception:
-                _logger.exception("Xero invoice status pull of company %s crashed", connection.company_id.id)
+        """Hourly safety net: every connected organisation has its invoice-status and money jobs (``xero.job``),
+        and those that have not run for an interval, or must continue, are woken."""
+        self.env["xero.job"]._xero_wake_due(("money", "invoices"))
 
     @api.model
-    def _xero_pull_status(self, connection):
+    def _xero_pull_status(self, job, client, log):
+        """The statuses of the organisation's pushed invoices changed since the job's watermark, a page at a time
+        (``log.statuses_count``). Returns False when the job must yield: the next turn continues from the page
+        it stopped at."""
         Move = self.env["account.move"]
-        company = connection.company_id
-        started = fields.Datetime.now()
+        connection = job.connection_id
         pushed_domain = [
-            ("company_id", "=", company.id),
+            ("company_id", "=", connection.company_id.id),
             ("xero_invoice_id", "!=", False),
             ("xero_tenant_id", "=", connection.tenant_id),  # another organisation's are not this one's to judge
         ]
-        since = company.xero_invoice_status_since
-        if since:
-            since -= timedelta(seconds=const.SYNC_OVERLAP_SECONDS)
+        if job.resume_page:
+            since, started, page = job.resume_since, job.resume_started, job.resume_page
         else:
-            first = Move.search(pushed_domain, order="xero_pushed_at", limit=1)
-            if not first:
-                return 0
-            since = first.xero_pushed_at - timedelta(seconds=const.SYNC_OVERLAP_SECONDS)
-        client = self.env["xero.service"]._xero_client(connection)
-        updated = 0
-        for page in client.iter_invoice_pages(modified_since=since):
-            by_id = {invoice.invoice_id: invoice for invoice in page}
+            started, page = fields.Datetime.now(), 1
+            since = job.watermark
+            if not since:
+                first = Move.search(pushed_domain, order="xero_pushed_at", limit=1)
+                since = first.xero_pushed_at
+            if not since:
+                return True  # nothing pushed to this organisation yet
+            since -= timedelta(seconds=const.SYNC_OVERLAP_SECONDS)
+        while True:
+            invoices, more = client.get_invoices(modified_since=since, page=page)
+            by_id = {invoice.invoice_id: invoice for invoice in invoices}
             moves = Move.search([*pushed_domain, ("xero_invoice_id", "in", list(by_id))])
             status_of = {move: by_id[move.xero_invoice_id].status for move in moves}
             changed = moves.filtered(lambda m, status_of=status_of: m.xero_status != status_of[m])
             for status, group in changed.grouped(status_of.get).items():
                 group.write({"xero_status": status})
             self.env["xero.invoice.void"]._xero_record_gone(moves, by_id)
-            updated += len(changed)
             self.env["xero.ledger"]._xero_compare_documents(connection, moves, by_id)
-        company.sudo().xero_invoice_status_since = started
-        return updated
+            log.write({"statuses_count": log.statuses_count + len(changed), "pages": log.pages + 1})
+            if not more:
+                break
+            page += 1
+            job.write({"resume_since": since, "resume_started": started, "resume_page": page})
+            if job._xero_must_yield(log, len(invoices)):
+                return False
+        job.write({"watermark": started, "resume_page": 0, "resume_since": False, "resume_started": False})
+        return True

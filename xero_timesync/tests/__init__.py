@@ -16,6 +16,7 @@ from . import (
     test_invoice_cents,
     test_invoice_http,
     test_invoice_portal,
+    test_jobs,
     test_ledger,
     test_ledgers_accounts,
     test_match,

@@ -348,7 +348,7 @@ class TestPushToXero(XeroInvoiceMixin, XeroSandboxCase):
         # the accountant authorises it in Xero; the hourly cron brings the status back in one paged call
         self.env["xero.service"]._xero_client(self.connection).update_invoice_status(move.xero_invoice_id, "AUTHORISED")
         self.sandbox.control.clear_requests()
-        self.env["xero.invoice.sync"]._cron_xero_pull_invoice_status()
+        self.run_job("invoices")
         self.assertEqual(move.xero_status, "AUTHORISED")
         [pull] = self.sandbox.control.requests("/api.xro/2.0/Invoices")
         self.assertEqual(pull["method"], "GET")

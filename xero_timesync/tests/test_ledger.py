@@ -202,13 +202,13 @@ class TestLedger(XeroInvoiceMixin, XeroSandboxCase):
         self.sandbox.control.record_payment(self.tenant_id, paid.xero_invoice_id)  # no payments journal: it waits
         self.sandbox.control.clear_requests()
 
-        self.env["xero.invoice.sync"]._cron_xero_pull_invoice_status()
+        self.pull()
 
         self.assertFalse([get for get in self.gets("Invoices") if "IDs" in get["args"]], "the pull's own pages")
         self.assertEqual(self.differences(self.lines(agreed | paid)), {agreed: set(), paid: {"status", "due"}})
         [activity] = self.activities(agreed | paid)
         self.assertEqual(activity.res_id, paid.id)
-        self.env["xero.invoice.sync"]._cron_xero_pull_invoice_status()
+        self.pull()
         self.assertEqual(self.activities(agreed | paid), activity)
 
     def test_billing_roles_only(self):

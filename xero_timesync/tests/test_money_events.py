@@ -18,7 +18,7 @@ class TestInvoiceEvents(XeroWebhookMixin, XeroMoneyMixin, XeroSandboxMixin, Http
 
     def setUp(self):
         super().setUp()
-        self.cron = self.env.ref("xero_timesync.ir_cron_xero_fetch_invoice_events")
+        self.cron = self.job("events").cron_id
 
     def deliver(self, category, resource_ids):
         delivery = self.sandbox.control.trigger_webhook(
@@ -28,7 +28,8 @@ class TestInvoiceEvents(XeroWebhookMixin, XeroMoneyMixin, XeroSandboxMixin, Http
 
     def fetch(self):
         self.env.invalidate_all()  # rows written by the webhook request
-        return self.env["xero.invoice.event"]._cron_xero_fetch_invoice_events()
+        log = self.run_job("events")
+        return log.events_count
 
     def test_invoice_event_fetches_that_invoice_and_registers_its_payment(self):
         move = self.pushed_invoice(100.0)
