@@ -1,6 +1,6 @@
 """Project-wide pytest rules (./dev test).
 
-A skipped test fails the run: browser tours skip silently without Chromium, websocket-client or
+A skipped test fails the run: browser tests skip silently without Chromium, Firefox, websocket-client or
 --odoo-http, and a green run that tested less than it claims is worse than a red one.
 """
 

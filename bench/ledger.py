@@ -23,7 +23,7 @@ CHANGED = N // 20  # 5 %: a third voided, a third paid in part, a third paid in 
 
 def change_at_xero(sandbox, connection, moves):
     tenant = sandbox.tenants[0]["tenant_id"]
-    client = connection._xero_client()
+    client = connection.env["xero.service"]._xero_client(connection)
     for n, move in enumerate(moves[:CHANGED]):
         if n % 3 == 0:
             client.update_invoice_status(move.xero_invoice_id, "VOIDED")
@@ -61,10 +61,11 @@ def run(env):
         compare("Compare with Xero again (nothing changed)")
 
         def pull(label):
-            company.xero_invoice_status_since = False  # the pull reads every pushed invoice again
+            job = env["xero.job"]._xero_job(connection, "invoices")
+            job.watermark = False  # the pull reads every pushed invoice again
             fresh_minute()
             sandbox.control.clear_requests()
-            _, seconds, queries = measure(env, env["xero.invoice.sync"]._cron_xero_pull_invoice_status)
+            _, seconds, queries = measure(env, job._xero_run)
             total, detail = calls(sandbox)
             rows.append((label, seconds, queries, f"{total} API calls {detail}"))
 

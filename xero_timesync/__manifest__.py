@@ -1,6 +1,6 @@
 {
     "name": "Xero Timesheets Sync",
-    "version": "19.0.1.6.0",
+    "version": "19.0.1.8.0",
     "category": "Services/Timesheets",
     "summary": "Xero contacts become project tasks; tracked time becomes invoices pushed to Xero",
     "author": "xero_timesync developers",
@@ -18,7 +18,6 @@
         "data/xero_timer_data.xml",
         "data/mail_activity_type_data.xml",
         "data/xero_invoice_data.xml",
-        "data/xero_money_data.xml",
         "data/xero_ledger_data.xml",
         "report/xero_timesheets_report.xml",
         "views/xero_connect_wizard_views.xml",

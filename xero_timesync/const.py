@@ -50,6 +50,9 @@ INVOICE_IDS_PER_CALL = 50  # GET /Invoices?IDs=... per call
 COMPARE_IDS_PER_CALL = 100  # documents per GET of "Compare with Xero" (as many as contacts per GET /Contacts?IDs=)
 WHERE_IDS_PER_CALL = 40  # ids OR-chained in one `where` (100 GUIDs make a query of ~7.5 KB)
 TIMESHEET_ATTACHMENT_NAME = "timesheets-{number}.pdf"
+JOB_FAILURES_BEFORE_ACTIVITY = 3  # a flow failing this many runs in a row calls an administrator
+PAYMENTS_PER_BATCH = 50  # payments or credit notes applied between two looks at the time left
+EVENTS_PER_BATCH = 200  # webhook events fetched between two looks at the time left
 SYNC_DUE_AFTER_MINUTES = 50  # the hourly safety net wakes an organisation whose job has not run this long
 PREFETCH_TOKEN_MARGIN_SECONDS = 600  # a prefetched page never needs a refresh in its thread
 MINUTE_LIMIT = 60  # Xero's calls per organisation per minute

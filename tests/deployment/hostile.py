@@ -129,6 +129,9 @@ ALLOW = [
     (("employee", "accountant", "project_admin"), "account.analytic.line", "create", "*"),
     # a Settings administrator of another company administers Odoo's users and opens its own wizards
     (("other_admin",), "res.users|res.company", "create|unlink", "*"),
+    # the addon extends ir.cron with methods only (how long a job may still run): the scheduled actions stay
+    # Odoo's Settings administrators' (Settings → Technical), as in every database
+    (("admin", "other_admin"), "ir.cron", ANY, "*"),
     (("other_admin",), "res.company", "write", "*"),  # Odoo's Settings admins administer every company
     (
         ("other_admin",),

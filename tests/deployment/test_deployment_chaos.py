@@ -211,15 +211,18 @@ def pushed_invoices(chaos):
 
 
 def pull_invoices(rpc):
-    """Scheduled Actions → the hourly pull of invoice statuses, payments and credit notes → Run Manually."""
-    try:
-        cron_id = rpc.xmlid("xero_timesync", "ir_cron_xero_pull_invoice_status")
-        rpc.call("ir.cron", "method_direct_trigger", [cron_id], timeout=300)
-        return "success"
-    except RpcError as error:
-        if "already executing" in str(error):
-            return "busy"  # Odoo refuses a second manual run of a job that runs: the pull is under way
-        return f"pull error {error}"
+    """Scheduled Actions → the organisation's payments job, then its invoice-status job → Run Manually (the hourly
+    safety net only wakes them; each flow is its own job, issue 23)."""
+    jobs = rpc.search_read("xero.job", [("flow", "in", ["money", "invoices"])], ["cron_id", "flow"])
+    outcome = "success"
+    for job in sorted(jobs, key=lambda j: j["flow"] != "money"):
+        try:
+            rpc.call("ir.cron", "method_direct_trigger", [job["cron_id"][0]], timeout=300)
+        except RpcError as error:
+            if "already executing" not in str(error):
+                return f"pull error {error}"
+            outcome = "busy"  # Odoo refuses a second manual run of a job that runs: the pull is under way
+    return outcome
 
 
 def money_at_xero(chaos, rng):

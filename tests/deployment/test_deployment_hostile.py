@@ -495,8 +495,16 @@ class Prober:
             return
         before = self.db.max_id(info.table)
         call(rpc, info.name, "create", [vals])
-        created = self.db.query(f'SELECT id FROM "{info.table}" WHERE id > %s', (before,))  # noqa: S608
-        effect = created and f"created #{', #'.join(str(r[0]) for r in created)}"
+        # the rows holding the probe's values: other models' probes run at once in other threads, and a record
+        # they create may add rows here too (a partner created by an allowed probe gets its follower rows)
+        columns = set(self.db.columns(info.table))
+        scalars = {k: v for k, v in vals.items() if k in columns and isinstance(v, bool | int | float | str)}
+        created = [
+            rid
+            for (rid,) in self.db.query(f'SELECT id FROM "{info.table}" WHERE id > %s', (before,))  # noqa: S608
+            if all((self.db.row(info.table, rid) or {}).get(k) == v for k, v in scalars.items())
+        ]
+        effect = created and f"created #{', #'.join(map(str, created))}"
         forged = sorted(set(vals) & set(hostile.owned_fields(info)))
         label = f"copy of #{info.target}" + (f" with {','.join(forged)}" if forged else "")
         self.tally.judge(role, info.name, "create", label, effect)
@@ -799,13 +807,13 @@ class Attacks:
         self.judge("admin", "account.move", 3, "delete a pushed invoice, ctx force_delete",
                    self.db.row("account_move", w.move_draft) is None and "the invoice live at Xero was deleted")  # fmt: skip
         # a personal default (ir.default.set is public) stamping new time onto a client's invoice
-        invoice_line = self.db.value("account_analytic_line", "xero_invoice_line_id", w.line_billed)
+        invoice_line = self.db.value("account_analytic_line", "xero_billed_move_line_id", w.line_billed)
         defaults, lines = self.db.max_id("ir_default"), self.db.max_id("account_analytic_line")
         employee = w.sessions["employee"]
-        call(employee, "ir.default", "set", "account.analytic.line", "xero_invoice_line_id", invoice_line, True)
+        call(employee, "ir.default", "set", "account.analytic.line", "xero_billed_move_line_id", invoice_line, True)
         call(employee, "account.analytic.line", "create", [{"task_id": w.task_victim, "project_id": w.project_id,
              "name": "slipped in", "unit_amount": 5.0, "date": TODAY}])  # fmt: skip
-        stamped = self.db.count("account_analytic_line", "id > %s AND xero_invoice_line_id IS NOT NULL", (lines,))
+        stamped = self.db.count("account_analytic_line", "id > %s AND xero_billed_move_line_id IS NOT NULL", (lines,))
         self.judge("employee", "account.analytic.line", 3, "a personal default stamping time onto an invoice",
                    stamped and f"{stamped} line(s) joined a client's invoice")  # fmt: skip
         self.db.query("DELETE FROM ir_default WHERE id > %s", (defaults,))

@@ -37,6 +37,7 @@ from . import (
     account_tax,
     hr_employee,
     xero_invoice_event,
+    xero_job,
     xero_invoice_sync,
     xero_invoice_void,
     xero_ledger,

@@ -120,9 +120,6 @@ class ResCompany(models.Model):
         required=True,
         groups=BILLING_GROUPS,
     )
-    xero_invoice_status_since = fields.Datetime(
-        readonly=True, help="Start of the last pull of invoice statuses from Xero (UTC).", groups=BILLING_GROUPS
-    )
 
     # -- the money comes back (issue 15) ----------------------------------------------------------
     xero_payment_journal_id = fields.Many2one(
@@ -132,12 +129,6 @@ class ResCompany(models.Model):
         help="Payments recorded in Xero on pushed invoices are registered in this journal.",
         groups=BILLING_GROUPS,
     )
-    xero_money_since = fields.Datetime(
-        readonly=True,
-        help="Start of the last complete pull of payments and credit notes from Xero (UTC).",
-        groups=BILLING_GROUPS,
-    )
-    xero_money_error = fields.Char(readonly=True, groups=BILLING_GROUPS)
     xero_void_time = fields.Selection(
         [("release", "Release it, to be invoiced again"), ("keep", "Keep it invoiced")],
         "Time of invoices voided in Xero",

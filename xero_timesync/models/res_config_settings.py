@@ -48,6 +48,7 @@ class ResConfigSettings(models.TransientModel):
     xero_last_success_summary = fields.Char(related="xero_connection_id.last_success_summary")
     xero_next_sync_date = fields.Datetime(related="xero_connection_id.next_sync_date")
     xero_last_webhook_date = fields.Datetime(related="xero_connection_id.last_webhook_date")
+    xero_job_ids = fields.One2many(related="xero_connection_id.job_ids")
     xero_quota_day_remaining = fields.Integer(related="xero_connection_id.quota_day_remaining")
     xero_quota_minute_remaining = fields.Integer(related="xero_connection_id.quota_minute_remaining")
     xero_token_age_days = fields.Integer(related="xero_connection_id.token_age_days")
@@ -149,7 +150,6 @@ class ResConfigSettings(models.TransientModel):
     xero_default_hourly_rate = fields.Float(related="company_id.xero_default_hourly_rate", readonly=False)
     xero_push_status = fields.Selection(related="company_id.xero_push_status", readonly=False)
     xero_payment_journal_id = fields.Many2one(related="company_id.xero_payment_journal_id", readonly=False)
-    xero_money_error = fields.Char(related="company_id.xero_money_error")
     xero_void_time = fields.Selection(related="company_id.xero_void_time", readonly=False)
 
     def action_xero_open_tax_mapping(self):

@@ -74,6 +74,7 @@ class XeroConnection(models.Model):
     refused_count = fields.Integer("Refused contacts", compute="_compute_refused_count")
     conflict_count = fields.Integer("Contacts to match", compute="_compute_conflict_count")
     sync_log_ids = fields.One2many("xero.sync.log", "connection_id", readonly=True)
+    job_ids = fields.One2many("xero.job", "connection_id", "Jobs", readonly=True)
     sync_log_count = fields.Integer(compute="_compute_sync_log_count")
     last_sync_log_id = fields.Many2one("xero.sync.log", readonly=True, copy=False)
     last_sync_date = fields.Datetime(related="last_sync_log_id.started_at", string="Last sync")
@@ -170,10 +171,12 @@ class XeroConnection(models.Model):
 
     def _compute_health(self):
         Log, Move = self.env["xero.sync.log"].sudo(), self.env["account.move"].sudo()
-        last_webhook = self.env["xero.webhook.delivery"].sudo().search([], limit=1)
+        Delivery = self.env["xero.webhook.delivery"].sudo()
         now = fields.Datetime.now()
         for connection in self:
-            success = Log.search([("connection_id", "=", connection.id), ("state", "=", "done")], limit=1)
+            success = Log.search(
+                [("connection_id", "=", connection.id), ("flow", "=", "contacts"), ("state", "=", "done")], limit=1
+            )
             connection.last_success_log_id = success
             connection.last_success_date = success.started_at
             connection.last_success_summary = success.summary
@@ -188,7 +191,7 @@ class XeroConnection(models.Model):
                 connection.token_age_days = connection.token_days_left = 0
             failed = [("company_id", "=", connection.company_id.id), ("xero_push_error", "!=", False)]
             connection.failed_push_count = Move.search_count(failed + [("xero_invoice_id", "=", False)])
-            connection.last_webhook_date = last_webhook.received_at if connection.tenant_id else False
+            connection.last_webhook_date = connection.tenant_id and Delivery._last_received(connection.tenant_id)
 
     def _compute_ledger_difference_count(self):
         counts = {
@@ -230,13 +233,6 @@ class XeroConnection(models.Model):
         )
         for connection in self:
             connection.sync_log_count = counts.get(connection, 0)
-
-    # -- Xero, through the service (also called by invoices, money, tax rates, tracking, wizards) ---------
-    def _xero_client(self, **options):
-        return self.env["xero.service"]._xero_client(self, **options)
-
-    def _xero_handle_auth_error(self, error):
-        return self.env["xero.service"]._xero_handle_auth_error(self, error)
 
     @api.model
     def _xero_for_company(self, company=None):
@@ -301,7 +297,7 @@ class XeroConnection(models.Model):
                 )
             connection.sudo().write({"contacts_watermark": False, "sync_resume_page": 0})
             # the new organisation's invoice statuses and money start from its own first push
-            company.sudo().write({"xero_invoice_status_since": False, "xero_money_since": False})
+            connection.job_ids._xero_forget()
         vals = {
             "company_id": company.id,
             "state": "connected",
@@ -321,6 +317,8 @@ class XeroConnection(models.Model):
         # Xero rounds tax per line: only Odoo's "Round per Line" gives the same totals (README "To the cent")
         company.sudo().tax_calculation_rounding_method = "round_per_line"
         self.env["xero.contact.sync"]._xero_ensure_cron(connection)
+        for flow in ("invoices", "money", "events"):
+            self.env["xero.job"]._xero_ensure_cron(connection, flow)
         self.env["xero.service"]._xero_close_activities(connection, "xero_timesync.mail_activity_type_xero_reauth")
         return connection
 
@@ -403,7 +401,7 @@ class XeroConnection(models.Model):
         return self.env["xero.contact.sync"]._xero_force_sync_current_company()
 
     def unlink(self):
-        crons = self.sudo().sync_cron_id
+        crons = self.sudo().sync_cron_id | self.sudo().job_ids.cron_id
         result = super().unlink()
         crons.unlink()
         return result

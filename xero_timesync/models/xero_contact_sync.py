@@ -10,8 +10,8 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from .. import const
-from ..batching import batch_defaults, skip_recomputation
 from ..const import IMPORT_CONTEXT
+from ..import_speedups import batch_defaults, skip_recomputation
 from ..services.errors import XeroAuthError, XeroError, XeroRateLimitError, XeroTimeUp
 from ..services.paging import prefetch_one_ahead
 from .xero_contact_scope import ScopedContacts
@@ -103,6 +103,7 @@ class XeroContactSync(models.AbstractModel):
                 log.write({"state": "failed", "message": self._failure_message(error)})
             log.write({"duration": time.monotonic() - started, "api_calls": client.stats.calls if client else 0})
             Service._xero_record_health(connection, client)
+            self.env["xero.job"]._xero_job(connection, "contacts")._xero_count_run(log)
             if in_cron:
                 self._report_progress(log, queued_after)
             return log
@@ -250,7 +251,7 @@ class XeroContactSync(models.AbstractModel):
         timesheets = (
             self.env["account.analytic.line"]
             .sudo()
-            .search([("task_id", "=", merged.id), ("xero_invoice_line_id", "=", False)])
+            .search([("task_id", "=", merged.id), ("xero_billed_move_line_id", "=", False)])
         )
         timers = self.env["xero.timer"].sudo().search([("task_id", "=", merged.id)])
         timesheets.write({"task_id": survivor.id, "project_id": survivor.project_id.id})
@@ -610,32 +611,11 @@ class XeroContactSync(models.AbstractModel):
     # only holds its own job, and its progress report concerns it alone.
     @api.model
     def _xero_ensure_cron(self, connection):
-        """The connection's job, created on first use. It stays active and returns at once while the
-        connection is not connected (a job cannot be changed while it runs, e.g. when its grant dies)."""
+        """The connection's job (``xero.job``, flow ``contacts``, the connection's ``sync_cron_id``), created on
+        first use. It stays active and returns at once while the connection is not connected (a job cannot be
+        changed while it runs, e.g. when its grant dies)."""
         connection.ensure_one()
-        connection = connection.sudo()
-        if not connection.sync_cron_id:
-            connection.sync_cron_id = (
-                self.env["ir.cron"]
-                .sudo()
-                .create(
-                    {
-                        "name": _(
-                            "Xero: synchronize %(organisation)s (%(company)s)",
-                            organisation=connection.tenant_name or connection.tenant_id,
-                            company=connection.company_id.name,
-                        ),
-                        "model_id": self.env["ir.model"]._get_id(self._name),
-                        "state": "code",
-                        "code": self._xero_cron_code(connection),
-                        "interval_number": 1,
-                        "interval_type": "hours",
-                        "nextcall": fields.Datetime.now() + timedelta(hours=1),
-                        "user_id": self.env.ref("base.user_root").id,
-                    }
-                )
-            )
-        return connection.sync_cron_id
+        return self.env["xero.job"]._xero_ensure_cron(connection, "contacts").cron_id
 
     @api.model
     def _xero_cron_code(self, connection):

@@ -46,42 +46,50 @@ class XeroInvoiceEvent(models.Model):
             self.sudo().create(rows)
             # now, not later: Odoo wakes its cron workers only for a trigger that is due (else they look a
             # minute later); the events of a burst that arrive meanwhile are fetched by the same run
-            self.env.ref("xero_timesync.ir_cron_xero_fetch_invoice_events").sudo()._trigger()
+            Job = self.env["xero.job"]
+            for connection in self.env["xero.connection"].sudo().search([("tenant_id", "in", sorted(connected))]):
+                Job._xero_wake(connection, "events")
         return len(rows)
 
     @api.model
     def _cron_xero_fetch_invoice_events(self):
-        """Fetch the invoices and credit notes named by webhook events, per organisation, each isolated."""
+        """Hourly safety net: the events job of every organisation with events waiting is woken (a webhook
+        wakes it at once; this catches events left by a failed or yielded run)."""
+        self.flush_model()
+        self.env.cr.execute("SELECT DISTINCT tenant_id FROM xero_invoice_event")
+        tenants = [tenant for (tenant,) in self.env.cr.fetchall()]
+        Job = self.env["xero.job"]
+        for connection in (
+            self.env["xero.connection"].sudo().search([("state", "=", "connected"), ("tenant_id", "in", tenants)])
+        ):
+            Job._xero_wake(connection, "events")
+
+    @api.model
+    def _xero_take(self, tenant_id, limit):
+        """Up to ``limit`` events of the organisation no other run holds, locked until this run commits:
+        ``(invoice ids, credit note ids, event ids)``, or None when none waits."""
+        self.flush_model()
         self.env.cr.execute(
-            "SELECT id, tenant_id, category, resource_id, received_at FROM xero_invoice_event"
-            " ORDER BY id FOR UPDATE SKIP LOCKED LIMIT 1000"
+            "SELECT id, category, resource_id, received_at FROM xero_invoice_event WHERE tenant_id = %s"
+            " ORDER BY id FOR UPDATE SKIP LOCKED LIMIT %s",
+            [tenant_id, limit],
         )
         rows = self.env.cr.fetchall()
-        by_tenant = {}
-        for row_id, tenant, category, resource, received_at in rows:
-            ids = by_tenant.setdefault(tenant, {"rows": [], "INVOICE": set(), "CREDITNOTE": set(), "oldest": None})
-            ids["rows"].append(row_id)
+        if not rows:
+            return None
+        ids = {"INVOICE": set(), "CREDITNOTE": set()}
+        for _id, category, resource, _received in rows:
             ids[category].add(resource)
-            ids["oldest"] = min(filter(None, (ids["oldest"], received_at)))
-        connections = (
-            self.env["xero.connection"]
-            .sudo()
-            .search([("state", "=", "connected"), ("tenant_id", "in", list(by_tenant))])
-        )
-        done = []
-        for tenant, todo in by_tenant.items():
-            connection = connections.filtered(lambda c, t=tenant: c.tenant_id == t)[:1]
-            if connection and not self.env["xero.money"]._xero_fetch_events(
-                connection, todo["INVOICE"], todo["CREDITNOTE"]
-            ):
-                continue  # kept for the next run (Xero unreachable, or another worker holds an invoice)
-            done += todo["rows"]
-            if todo["oldest"]:
-                _logger.info(
-                    "Xero events of %s visible %.1f s after delivery",
-                    tenant,
-                    (fields.Datetime.now() - todo["oldest"]).total_seconds(),
-                )
-        if done:
-            self.env.cr.execute("DELETE FROM xero_invoice_event WHERE id = ANY(%s)", [done])
-        return len(done)
+        oldest = min(filter(None, (received for *_r, received in rows)), default=None)
+        if oldest:
+            _logger.info(
+                "Xero events of %s fetched %.1f s after delivery",
+                tenant_id,
+                (fields.Datetime.now() - oldest).total_seconds(),
+            )
+        return ids["INVOICE"], ids["CREDITNOTE"], [row[0] for row in rows]
+
+    @api.model
+    def _xero_done(self, event_ids):
+        self.env.cr.execute("DELETE FROM xero_invoice_event WHERE id = ANY(%s)", [event_ids])
+        self.invalidate_model()

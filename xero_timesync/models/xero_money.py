@@ -16,7 +16,6 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 from .. import const
-from ..services.errors import XeroAuthError, XeroError
 
 _logger = logging.getLogger(__name__)
 
@@ -27,79 +26,93 @@ class XeroMoney(models.AbstractModel):
     _name = "xero.money"
     _description = "Xero payments, credit notes and invoice events"
 
-    # -- entry points ------------------------------------------------------------------------------
+    # -- entry points (``xero.job`` runs them) ------------------------------------------------------
     @api.model
-    def _xero_pull(self, connection):
-        """Hourly, after the invoice statuses: payments and credit notes changed since the last complete
-        pull (one paged If-Modified-Since call each), then timesheet PDFs that failed to attach (not when
-        Xero refused to show payments: a connection lacking that scope lacks the attachments one too)."""
-        company = connection.company_id
-        client = connection._xero_client()
-        started = fields.Datetime.now()
-        since = company.xero_money_since
-        if since:
-            since -= timedelta(seconds=const.SYNC_OVERLAP_SECONDS)
+    def _xero_pull(self, job, client, log):
+        """Payments, then credit notes, changed since the money job's watermark (one paged If-Modified-Since
+        read each), applied ``const.PAYMENTS_PER_BATCH`` at a time. The watermark moves only when everything
+        was applied (nothing locked by another worker, a payments journal chosen). Returns False when the job
+        must yield: its next turn continues at the page and item it stopped at."""
+        company = job.company_id
+        if job.resume_step:
+            since, started = job.resume_since, job.resume_started
         else:
-            first = self.env["account.move"].search(
-                [
-                    ("company_id", "=", company.id),
-                    ("xero_invoice_id", "!=", False),
-                    ("xero_tenant_id", "=", connection.tenant_id),
-                ],
-                order="xero_pushed_at",
-                limit=1,
-            )
-            if not first:
-                return True
-            since = first.xero_pushed_at - timedelta(seconds=const.SYNC_OVERLAP_SECONDS)
-        complete = True
-        try:
-            for page in client.iter_payment_pages(modified_since=since):
-                complete &= self._xero_apply_payments(company, page)
-            for page in client.iter_credit_note_pages(modified_since=since):
-                complete &= self._xero_apply_credit_notes(company, page)
-                self.env["xero.ledger"]._xero_compare_pulled(connection, page)
-        except XeroAuthError as error:
-            # the invoice pull just worked with this token: a connection made before issue 15 lacks the
-            # payments scope. Say so; contacts and invoices keep working until the admin re-authorises.
-            _logger.warning("Xero payments of company %s not readable: %s", company.id, error)
-            company.sudo().xero_money_error = _(
-                "Xero refused to show payments (%s). Re-authorise the connection (Settings → Xero) to grant the"
-                " payments scope.",
-                error,
-            )
-            return False
-        if complete:
-            company.sudo().write({"xero_money_since": started, "xero_money_error": False})
-        self.env["xero.invoice.sync"]._xero_retry_attachments(client, company)
+            since, started = job.watermark, fields.Datetime.now()
+            if not since:
+                first = self.env["account.move"].search(
+                    [
+                        ("company_id", "=", company.id),
+                        ("xero_invoice_id", "!=", False),
+                        ("xero_tenant_id", "=", job.connection_id.tenant_id),
+                    ],
+                    order="xero_pushed_at",
+                    limit=1,
+                )
+                if not first:
+                    return True
+                since = first.xero_pushed_at
+            since -= timedelta(seconds=const.SYNC_OVERLAP_SECONDS)
+            job.write({"resume_since": since, "resume_started": started, "resume_step": "payments", "resume_page": 1})
+            job.write({"resume_offset": 0, "resume_incomplete": False})
+        steps = (
+            ("payments", client.iter_payment_pages, self._xero_pull_payments),
+            ("credit_notes", client.iter_credit_note_pages, self._xero_pull_credit_notes),
+        )
+        for step, pages, apply in steps[[s for s, _p, _a in steps].index(job.resume_step) :]:
+            if not self._xero_pull_pages(job, log, step, pages(modified_since=since), apply):
+                return False
+        if not job.resume_incomplete:
+            job.watermark = started
+        job._xero_forget_resume()
+        return True
+
+    @api.model
+    def _xero_pull_pages(self, job, log, step, pages, apply):
+        """The pages of one step, from where the job stopped (the pages before are read again, not applied:
+        the client starts at the first page)."""
+        if job.resume_step != step:
+            job.write({"resume_step": step, "resume_page": 1, "resume_offset": 0})
+        for number, page in enumerate(pages, start=1):
+            if number < job.resume_page:
+                continue
+            for start in range(job.resume_offset, len(page), const.PAYMENTS_PER_BATCH):
+                batch = page[start : start + const.PAYMENTS_PER_BATCH]
+                if not apply(job, log, batch):
+                    job.resume_incomplete = True
+                job.resume_offset = start + len(batch)
+                if job._xero_must_yield(log, len(batch)):
+                    return False
+            job.write({"resume_page": number + 1, "resume_offset": 0})
+        return True
+
+    @api.model
+    def _xero_pull_payments(self, job, log, payments):
+        log.payments_count += len([p for p in payments if p.invoice_id])
+        return self._xero_apply_payments(job.company_id, payments)
+
+    @api.model
+    def _xero_pull_credit_notes(self, job, log, notes):
+        log.credit_notes_count += len(notes)
+        complete = self._xero_apply_credit_notes(job.company_id, notes)
+        self.env["xero.ledger"]._xero_compare_pulled(job.connection_id, notes)
         return complete
 
     @api.model
-    def _xero_fetch_events(self, connection, invoice_ids, credit_note_ids):
+    def _xero_fetch_events(self, connection, client, invoice_ids, credit_note_ids):
         """Webhook events: fetch exactly these invoices (status, payments, credit notes) and credit notes.
-        Returns False when they must be fetched again (Xero failed, or an invoice was locked)."""
+        Returns False when some must be fetched again (an invoice locked by another worker)."""
         company = connection.company_id
-        try:
-            with self.env.cr.savepoint():
-                client = connection._xero_client()
-                complete = True
-                known = self.env["account.move"].search(
-                    [("company_id", "=", company.id), ("xero_invoice_id", "in", list(invoice_ids))]
-                )
-                if known:
-                    invoices = client.get_full_invoices(known.mapped("xero_invoice_id"))
-                    complete &= self._xero_apply_invoices(company, client, invoices)
-                if credit_note_ids:
-                    for page in client.iter_credit_note_pages(ids=sorted(credit_note_ids)):
-                        complete &= self._xero_apply_credit_notes(company, page)
-                self.env["xero.invoice.void"]._xero_follow_gone(connection)
-                return complete
-        except XeroAuthError as error:
-            connection._xero_handle_auth_error(error)
-            return True  # nothing to retry until re-authorised; the hourly pull catches up
-        except XeroError as error:
-            _logger.warning("Xero invoice events of company %s not fetched: %s", company.id, error)
-            return False
+        complete = True
+        known = self.env["account.move"].search(
+            [("company_id", "=", company.id), ("xero_invoice_id", "in", list(invoice_ids))]
+        )
+        if known:
+            invoices = client.get_full_invoices(known.mapped("xero_invoice_id"))
+            complete &= self._xero_apply_invoices(company, client, invoices)
+        if credit_note_ids:
+            for page in client.iter_credit_note_pages(ids=sorted(credit_note_ids)):
+                complete &= self._xero_apply_credit_notes(company, page)
+        return complete
 
     # -- invoices seen whole (events) ----------------------------------------------------------------
     @api.model

@@ -1,4 +1,5 @@
 import logging
+from contextlib import contextmanager
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
@@ -10,6 +11,8 @@ from ..services.values import XeroEndpoints
 from ..services.xero_client import XeroClient
 
 _logger = logging.getLogger(__name__)
+
+REAUTHORISE = "reauthorise"  # the code of an auth failure _xero_calls handled
 
 
 class XeroService(models.AbstractModel):
@@ -77,6 +80,29 @@ class XeroService(models.AbstractModel):
             throttle=lambda: budget._spend(tenant_id, daily_limit),
             **options,
         )
+
+    @api.model
+    @contextmanager
+    def _xero_calls(self, connection, client=None, **options):
+        """``with Service._xero_calls(connection) as client:``, the way models call Xero (``client``: one the
+        caller already holds for this connection). A grant Xero no longer accepts is handled here once: the
+        connection needs re-authorisation (``_xero_handle_auth_error``), and a ``XeroAuthError`` saying so goes
+        on to the caller, which reports it as it reports any ``XeroError``."""
+        try:
+            yield client or self._xero_client(connection, **options)
+        except XeroAuthError as error:
+            if error.code == REAUTHORISE:  # an enclosing call already handled it
+                raise
+            self._xero_handle_auth_error(connection, error)
+            raise XeroAuthError(
+                _(
+                    "Xero refused the connection of %(company)s (%(reason)s): an administrator must enable the"
+                    " integration again (Settings → Xero → Enable integration).",
+                    company=connection.company_id.name,
+                    reason=error,
+                ),
+                REAUTHORISE,
+            ) from error
 
     @api.model
     def _xero_revoke(self, connection, spare_others=True, **options):

@@ -4,6 +4,7 @@ from odoo import _, api, fields, models
 from odoo.tools import format_datetime
 
 from .. import const
+from .xero_job import FLOWS
 
 
 class XeroSyncLog(models.Model):
@@ -16,6 +17,7 @@ class XeroSyncLog(models.Model):
 
     connection_id = fields.Many2one("xero.connection", required=True, ondelete="cascade", index=True)
     company_id = fields.Many2one(related="connection_id.company_id", store=True, index=True)
+    flow = fields.Selection(FLOWS, required=True, default="contacts", index=True)
     trigger = fields.Selection(
         [
             ("wizard", "Enable integration"),
@@ -49,6 +51,15 @@ class XeroSyncLog(models.Model):
     conflicts_count = fields.Integer(
         "Conflicts", help="Contacts matching several clients (or a client matching several contacts): not created."
     )
+    statuses_count = fields.Integer("Statuses updated", help="Invoices whose status changed at Xero.")
+    voids_count = fields.Integer("Voids followed", help="Documents voided or deleted at Xero, followed here.")
+    payments_count = fields.Integer(
+        "Payments", help="Payments changed at Xero on invoices: read and applied (registered, or cancelled)."
+    )
+    credit_notes_count = fields.Integer(
+        "Credit notes", help="Credit notes changed at Xero: read and applied (brought back, or voided)."
+    )
+    events_count = fields.Integer("Events fetched", help="Webhook events whose invoice or credit note was read.")
     pages = fields.Integer()
     api_calls = fields.Integer("API calls")
     message = fields.Text()
@@ -71,6 +82,12 @@ class XeroSyncLog(models.Model):
 
     @api.depends(
         "state",
+        "flow",
+        "statuses_count",
+        "voids_count",
+        "payments_count",
+        "credit_notes_count",
+        "events_count",
         "created_count",
         "updated_count",
         "archived_count",
@@ -85,6 +102,9 @@ class XeroSyncLog(models.Model):
         for log in self:
             if log.state in ("failed", "skipped"):
                 log.summary = log.message
+                continue
+            if log.flow != "contacts":
+                log.summary = log._flow_summary()
                 continue
             log.summary = _(
                 "%(created)s created, %(updated)s updated, %(archived)s archived, %(restored)s restored",
@@ -101,6 +121,25 @@ class XeroSyncLog(models.Model):
                 log.summary += _(", %s matched to existing clients", log.matched_count)
             if log.conflicts_count:
                 log.summary += _(", %s to match (see Contacts to match)", log.conflicts_count)
+
+    def _flow_summary(self):
+        if self.flow == "invoices":
+            summary = _(
+                "%(statuses)s statuses updated, %(voids)s voids followed",
+                statuses=self.statuses_count,
+                voids=self.voids_count,
+            )
+        elif self.flow == "money":
+            summary = _(
+                "%(payments)s payments, %(notes)s credit notes",
+                payments=self.payments_count,
+                notes=self.credit_notes_count,
+            )
+        else:
+            summary = _(
+                "%(events)s events fetched, %(voids)s voids followed", events=self.events_count, voids=self.voids_count
+            )
+        return f"{summary}. {self.message}" if self.message else summary
 
     def _notification_action(self):
         """A toast telling the user how the run went."""

@@ -20,6 +20,9 @@ class XeroWebhookDelivery(models.Model):
     tenant_ids = fields.Char(
         "Organisations", readonly=True, help="Xero tenant ids of the connected organisations with contact events."
     )
+    event_tenant_ids = fields.Char(
+        "Organisations named", readonly=True, help="Xero tenant ids of the connected organisations it has events of."
+    )
     event_count = fields.Integer(readonly=True)
     received_at = fields.Datetime(default=fields.Datetime.now, readonly=True)
     pending = fields.Boolean(readonly=True, index=True, help="Its organisations' contacts are not synchronized yet.")
@@ -55,13 +58,22 @@ class XeroWebhookDelivery(models.Model):
         # ON CONFLICT: two workers receiving the same replay at once must not both accept it
         self.env.cr.execute(
             """
-            INSERT INTO xero_webhook_delivery (digest, tenant_ids, event_count, received_at, pending, unconnected,
-                                               create_uid, create_date, write_uid, write_date)
-            VALUES (%s, %s, %s, now() at time zone 'UTC', %s, %s, %s, now() at time zone 'UTC', %s,
+            INSERT INTO xero_webhook_delivery (digest, tenant_ids, event_tenant_ids, event_count, received_at, pending,
+                                               unconnected, create_uid, create_date, write_uid, write_date)
+            VALUES (%s, %s, %s, %s, now() at time zone 'UTC', %s, %s, %s, now() at time zone 'UTC', %s,
                     now() at time zone 'UTC')
             ON CONFLICT (digest) DO NOTHING RETURNING id
             """,
-            [digest, " ".join(tenants), len(events), bool(tenants), not connected, self.env.uid, self.env.uid],
+            [
+                digest,
+                " ".join(tenants),
+                " ".join(sorted(connected)),
+                len(events),
+                bool(tenants),
+                not connected,
+                self.env.uid,
+                self.env.uid,
+            ],
         )
         if not self.env.cr.fetchone():
             return None
@@ -103,6 +115,17 @@ class XeroWebhookDelivery(models.Model):
     def _last_pending(self, tenant_id):
         """When the newest delivery announcing changes of this organisation arrived, or None."""
         self.env.cr.execute(f"SELECT max(received_at) FROM xero_webhook_delivery WHERE {self._OF_TENANT}", [tenant_id])
+        return self.env.cr.fetchone()[0]
+
+    @api.model
+    def _last_received(self, tenant_id):
+        """When the newest delivery with events of this organisation arrived, or None."""
+        self.flush_model()
+        self.env.cr.execute(
+            "SELECT max(received_at) FROM xero_webhook_delivery"
+            " WHERE %s = ANY(string_to_array(event_tenant_ids, ' '))",
+            [tenant_id],
+        )
         return self.env.cr.fetchone()[0]
 
     @api.model

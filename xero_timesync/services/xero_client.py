@@ -510,6 +510,8 @@ class XeroClient:
             except XeroValidationError as error:  # the request itself was refused: nothing was created
                 results += [XeroInvoiceResult(reference=p.get("Reference"), errors=[str(error)]) for p in batch]
                 continue
+            except XeroAuthError:
+                raise  # the grant, not these invoices: nothing more can be sent (batches sent are looked up later)
             except XeroError as error:
                 unknown = isinstance(error, XeroTransientError)
                 results += [

@@ -74,6 +74,19 @@ class XeroInvoiceMixin(XeroSandboxMixin):
         move.action_post()
         return move
 
+    def job(self, flow, connection=None):
+        """The organisation's job of ``flow`` (``xero.job``), with its scheduled action."""
+        return self.env["xero.job"]._xero_ensure_cron(connection or self.connection, flow)
+
+    def run_job(self, flow, connection=None):
+        """One run of the organisation's job, as its scheduled action runs it; returns its sync log."""
+        return self.job(flow, connection)._xero_run()
+
+    def pull(self):
+        """The hourly pull of the organisation: its money job, then its invoice-status job."""
+        self.assertEqual(self.run_job("money").state, "done")
+        self.assertEqual(self.run_job("invoices").state, "done")
+
     def xero_invoices(self):
         return self.sandbox.control.invoices(self.tenant["tenant_id"])
 

@@ -61,7 +61,7 @@ class TestLedger(XeroInvoiceMixin, XeroSandboxCase):
             | {"UnitAmount": unit_amount}
             for line in self.xero_invoice(move)["LineItems"]
         ]
-        client = self.connection._xero_client()
+        client = self.env["xero.service"]._xero_client(self.connection)
         client._call(
             lambda: client._accounting.update_invoice(
                 client._tenant(),
@@ -77,7 +77,7 @@ class TestLedger(XeroInvoiceMixin, XeroSandboxCase):
         with owned_writes():  # a document Xero does not know
             ghost.write({"xero_invoice_id": str(uuid.uuid4()), "xero_status": "AUTHORISED"})
         moves = agreed | voided | part_paid | paid | edited | ghost
-        self.connection._xero_client().update_invoice_status(voided.xero_invoice_id, "VOIDED")
+        self.env["xero.service"]._xero_client(self.connection).update_invoice_status(voided.xero_invoice_id, "VOIDED")
         self.sandbox.control.record_payment(self.tenant_id, part_paid.xero_invoice_id, amount=40)
         self.sandbox.control.record_payment(self.tenant_id, paid.xero_invoice_id)
         self.edit_at_xero(edited, 200)
@@ -202,13 +202,13 @@ class TestLedger(XeroInvoiceMixin, XeroSandboxCase):
         self.sandbox.control.record_payment(self.tenant_id, paid.xero_invoice_id)  # no payments journal: it waits
         self.sandbox.control.clear_requests()
 
-        self.env["xero.invoice.sync"]._cron_xero_pull_invoice_status()
+        self.pull()
 
         self.assertFalse([get for get in self.gets("Invoices") if "IDs" in get["args"]], "the pull's own pages")
         self.assertEqual(self.differences(self.lines(agreed | paid)), {agreed: set(), paid: {"status", "due"}})
         [activity] = self.activities(agreed | paid)
         self.assertEqual(activity.res_id, paid.id)
-        self.env["xero.invoice.sync"]._cron_xero_pull_invoice_status()
+        self.pull()
         self.assertEqual(self.activities(agreed | paid), activity)
 
     def test_billing_roles_only(self):

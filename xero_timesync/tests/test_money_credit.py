@@ -39,7 +39,7 @@ class TestCreditNotes(XeroMoneyMixin, XeroSandboxCase):
         self.assertEqual(move.payment_state, "reversed")
         # again: nothing new at Xero; the pull does not bring it back as a second credit note
         refund.action_xero_push()
-        self.env.company.xero_money_since = False
+        self.job("money").watermark = False
         self.pull()
         self.assertEqual(len(self.sandbox.control.credit_notes(self.tenant["tenant_id"])), 1)
         self.assertEqual(self.env["account.move"].search_count([("reversed_entry_id", "=", move.id)]), 1)
@@ -91,7 +91,7 @@ class TestCreditNotes(XeroMoneyMixin, XeroSandboxCase):
         self.assertAlmostEqual(refund.amount_total, 30, places=2)
         self.assertEqual(move.payment_state, "partial")
         self.assertAlmostEqual(move.amount_residual, move.amount_total - 30, places=2)
-        self.env.company.xero_money_since = False
+        self.job("money").watermark = False
         self.pull()
         self.assertEqual(self.env["account.move"].search_count([("reversed_entry_id", "=", move.id)]), 1)
 
@@ -116,7 +116,7 @@ class TestTimeBehindTheInvoice(XeroMoneyMixin, XeroSandboxCase):
         self.assertIn(move.xero_invoice_id, upload["path"])
         self.assertTrue(upload["path"].endswith(".pdf"))
         self.assertIn("includeonline=true", upload["query"].lower())
-        client = self.connection._xero_client()
+        client = self.env["xero.service"]._xero_client(self.connection)
         [invoice] = client.get_full_invoices([move.xero_invoice_id])
         self.assertEqual(invoice.status, "AUTHORISED")
         action = move.action_xero_view_online()

@@ -18,7 +18,7 @@ class TestInvoiceEvents(XeroWebhookMixin, XeroMoneyMixin, XeroSandboxMixin, Http
 
     def setUp(self):
         super().setUp()
-        self.cron = self.env.ref("xero_timesync.ir_cron_xero_fetch_invoice_events")
+        self.cron = self.job("events").cron_id
 
     def deliver(self, category, resource_ids):
         delivery = self.sandbox.control.trigger_webhook(
@@ -28,7 +28,8 @@ class TestInvoiceEvents(XeroWebhookMixin, XeroMoneyMixin, XeroSandboxMixin, Http
 
     def fetch(self):
         self.env.invalidate_all()  # rows written by the webhook request
-        return self.env["xero.invoice.event"]._cron_xero_fetch_invoice_events()
+        log = self.run_job("events")
+        return log.events_count
 
     def test_invoice_event_fetches_that_invoice_and_registers_its_payment(self):
         move = self.pushed_invoice(100.0)
@@ -73,7 +74,11 @@ class TestInvoiceEvents(XeroWebhookMixin, XeroMoneyMixin, XeroSandboxMixin, Http
     def test_events_of_invoices_we_do_not_know_cost_no_call(self):
         move = self.pushed_invoice(100.0)
         payload, _error = self.env["xero.invoice.sync"]._xero_invoice_payload(self.connection, move)
-        [other] = self.connection._xero_client().create_invoices([dict(payload, Reference="XERO-2")], "k2")
+        [other] = (
+            self.env["xero.service"]
+            ._xero_client(self.connection)
+            .create_invoices([dict(payload, Reference="XERO-2")], "k2")
+        )
         self.deliver("INVOICE", [other.invoice.invoice_id])
         self.sandbox.control.clear_requests()
         self.assertEqual(self.fetch(), 1)

@@ -25,9 +25,6 @@ class XeroMoneyMixin(XeroInvoiceMixin):
         self.assertTrue(move.xero_invoice_id, move.xero_push_error)
         return move
 
-    def pull(self):
-        self.env["xero.invoice.sync"]._cron_xero_pull_invoice_status()
-
 
 class TestPaymentsBack(XeroMoneyMixin, XeroSandboxCase):
     def test_scope_is_granular_and_read_only(self):
@@ -54,7 +51,7 @@ class TestPaymentsBack(XeroMoneyMixin, XeroSandboxCase):
         self.assertEqual(get["method"], "GET")
         self.assertIn("If-Modified-Since", get["headers"])
         # retries and overlapping pulls never register it twice
-        self.env.company.xero_invoice_status_since = False
+        self.job("invoices").watermark = False
         self.pull()
         self.pull()
         self.assertEqual(self.env["account.payment"].search_count([("xero_payment_id", "=", payment["PaymentID"])]), 1)
@@ -84,7 +81,7 @@ class TestPaymentsBack(XeroMoneyMixin, XeroSandboxCase):
         odoo_payment = self.env["account.payment"].search([("xero_payment_id", "=", payment["PaymentID"])])
         self.assertEqual(odoo_payment.state, "canceled")
         # a later pull that sees the deleted payment again changes nothing
-        self.env.company.xero_invoice_status_since = False
+        self.job("invoices").watermark = False
         self.pull()
         self.assertEqual(odoo_payment.state, "canceled")
         self.assertEqual(move.payment_state, "not_paid")
@@ -92,7 +89,11 @@ class TestPaymentsBack(XeroMoneyMixin, XeroSandboxCase):
     def test_payments_of_invoices_we_did_not_push_are_ignored(self):
         move = self.pushed_invoice(100.0)
         payload, _error = self.env["xero.invoice.sync"]._xero_invoice_payload(self.connection, move)
-        [made_at_xero] = self.connection._xero_client().create_invoices([dict(payload, Reference="XERO-1")], "k1")
+        [made_at_xero] = (
+            self.env["xero.service"]
+            ._xero_client(self.connection)
+            .create_invoices([dict(payload, Reference="XERO-1")], "k1")
+        )
         self.sandbox.control.record_payment(self.tenant["tenant_id"], made_at_xero.invoice.invoice_id)
         self.pull()
         self.assertFalse(self.env["account.payment"].search([("xero_payment_id", "!=", False)]))

@@ -35,8 +35,15 @@ class XeroVoidMixin(XeroMoneyMixin):
         return move.activity_ids.filtered(lambda a: a.activity_type_id == self.env.ref(ACTIVITY))
 
     def event(self, invoices=(), credit_notes=()):
-        """An INVOICE / CREDITNOTE event, as the fetch cron hands it over (the webhook is test_money_events')."""
-        self.env["xero.money"]._xero_fetch_events(self.connection, set(invoices), set(credit_notes))
+        """INVOICE / CREDITNOTE events, fetched by the organisation's events job (the webhook is test_money_events')."""
+        self.env["xero.invoice.event"].create(
+            [
+                {"tenant_id": self.connection.tenant_id, "category": category, "resource_id": resource}
+                for category, resources in (("INVOICE", invoices), ("CREDITNOTE", credit_notes))
+                for resource in resources
+            ]
+        )
+        self.assertEqual(self.run_job("events").state, "done")
 
 
 class TestVoidedAtXero(XeroVoidMixin, XeroSandboxCase):
@@ -53,14 +60,14 @@ class TestVoidedAtXero(XeroVoidMixin, XeroSandboxCase):
         self.pull()
         self.assertEqual(move.state, "cancel")
         self.assertEqual(move.xero_status, "VOIDED")
-        self.assertFalse(timesheet.xero_invoice_line_id, "released: it can be invoiced again")
+        self.assertFalse(timesheet.xero_billed_move_line_id, "released: it can be invoiced again")
         self.assertEqual(self.xero_status(move), "VOIDED")
         [activity] = self.activities(move)
         self.assertIn("voided in Xero", activity.note)
         self.assertIn("released", activity.note)
         self.assertTrue(activity.user_id.active and not activity.user_id.share)
         # the next pulls and events (the same change seen again) neither act nor tell twice
-        self.company.xero_invoice_status_since = False
+        self.job("invoices").watermark = False
         self.pull()
         self.event(invoices=[move.xero_invoice_id])
         self.assertEqual(len(self.activities(move)), 1)
@@ -112,7 +119,7 @@ class TestVoidedAtXero(XeroVoidMixin, XeroSandboxCase):
         self.assertEqual(other.xero_ledger_difference, "void_paid")
         [activity] = self.activities(other)
         self.assertIn("payments", activity.note)
-        self.company.xero_invoice_status_since = False
+        self.job("invoices").watermark = False
         self.pull()
         self.event(invoices=[other.xero_invoice_id])
         self.assertEqual(len(self.activities(other)), 1)
@@ -130,11 +137,11 @@ class TestVoidedAtXero(XeroVoidMixin, XeroSandboxCase):
         self.assertEqual(reversal.state, "posted")
         self.assertGreater(reversal.date, move.date)
         self.assertFalse(reversal.xero_invoice_id)
-        self.assertFalse(timesheet.xero_invoice_line_id)
+        self.assertFalse(timesheet.xero_billed_move_line_id)
         self.assertFalse(move.xero_ledger_difference)
         [activity] = self.activities(move)
         self.assertIn(reversal.display_name, activity.note)
-        self.company.xero_invoice_status_since = False
+        self.job("invoices").watermark = False
         self.pull()
         self.assertEqual(len(move.reversal_move_ids), 1, "reversed once")
         self.assertEqual(len(self.activities(move)), 1)
@@ -155,7 +162,7 @@ class TestVoidedAtXero(XeroVoidMixin, XeroSandboxCase):
         self.assertEqual(refund.xero_status, "VOIDED")
         self.assertEqual(len(self.activities(refund)), 1)
         self.assertEqual(move.payment_state, "paid", "the invoice keeps its Xero payment")
-        self.env.company.xero_money_since = False
+        self.job("money").watermark = False
         self.pull()
         self.assertEqual(len(self.activities(refund)), 1)
 
@@ -178,16 +185,16 @@ class TestVoidedAtXero(XeroVoidMixin, XeroSandboxCase):
         move = self.pushed_invoice(100.0)
         self.assertEqual(move.xero_tenant_id, old_tenant)
         self.pull()
-        self.assertTrue(self.company.xero_invoice_status_since and self.company.xero_money_since)
+        self.assertTrue(self.job("invoices").watermark and self.job("money").watermark)
         # the company switches to the other organisation (its old clients archived first, as the wizard asks)
         self.xero_tasks(self.connection).write({"active": False})
         new_tenant = next(t["tenant_id"] for t in self.sandbox.tenants if t["tenant_id"] != old_tenant)
         self.assertEqual(self.connect(tenant_ids=[new_tenant]), self.connection)
         self.assertEqual(self.connection.tenant_id, new_tenant)
-        self.assertFalse(self.company.xero_invoice_status_since, "the new organisation's statuses start fresh")
-        self.assertFalse(self.company.xero_money_since)
+        self.assertFalse(self.job("invoices").watermark, "the new organisation's statuses start fresh")
+        self.assertFalse(self.job("money").watermark)
         # the new organisation does not know it: it is never taken for deleted, nor cancelled, nor asked for
-        self.company.xero_invoice_status_since = fields.Datetime.now() - timedelta(days=30)
+        self.job("invoices").watermark = fields.Datetime.now() - timedelta(days=30)
         self.pull()
         self.assertEqual((move.state, move.xero_status), ("posted", "AUTHORISED"))
         with self.assertRaises(UserError) as refused:

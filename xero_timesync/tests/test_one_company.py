@@ -38,7 +38,7 @@ class TestOneCompanyPerOrganisation(XeroSandboxCase):
         return self.env["xero.connection"]._xero_for_company(self.company_a)
 
     def assert_b_works(self):
-        self.assertEqual(self.conn_b._xero_client().organisation()["name"], self.name_b)
+        self.assertEqual(self.env["xero.service"]._xero_client(self.conn_b).organisation()["name"], self.name_b)
         self.assertEqual(self.conn_b.state, "connected")
 
     def set_state(self, connection, state):

@@ -3,6 +3,7 @@ import hmac
 import json
 import logging
 import secrets
+from contextlib import contextmanager
 from datetime import timedelta
 
 from odoo import _, api, fields, models
@@ -320,13 +321,18 @@ class XeroConnectWizard(models.TransientModel):
             raise UserError(holder[chosen.tenant_id]._xero_organisation_taken_message(chosen.name))
 
     # -- step: accounts --------------------------------------------------------------------------
-    def _client(self):
+    @contextmanager
+    def _xero_calls(self):
+        """``with wizard._xero_calls() as client:``: the connection being changed, through the service (which
+        handles a grant Xero refuses), else the grant of this consent."""
         if self.connection_id:
-            return self.connection_id.sudo()._xero_client()
+            with self.env["xero.service"]._xero_calls(self.connection_id.sudo()) as client:
+                yield client
+            return
         token = json.loads(self.sudo().token_json or "null")
         if not token:
             raise UserError(_("The connection to Xero was lost. Click Retry to start again."))
-        return self.env["xero.service"]._xero_new_client(token=token, tenant_id=self.tenant_line_id.tenant_id)
+        yield self.env["xero.service"]._xero_new_client(token=token, tenant_id=self.tenant_line_id.tenant_id)
 
     @api.depends("connection_id", "tenant_line_id")
     def _compute_tenant_id(self):
@@ -349,19 +355,20 @@ class XeroConnectWizard(models.TransientModel):
                     previous, self.contact_scope, self.contact_group_ids
                 )
             else:
-                contacts, tasks = self.env["xero.contact.scope"]._xero_live_scope_preview(
-                    self._client(), self.contact_scope, self.contact_group_ids
-                )
+                with self._xero_calls() as client:
+                    contacts, tasks = self.env["xero.contact.scope"]._xero_live_scope_preview(
+                        client, self.contact_scope, self.contact_group_ids
+                    )
         except (XeroError, UserError) as err:
             return _("Could not be counted: %s", err)
         return _("%(contacts)s active contacts → %(tasks)s tasks", contacts=contacts, tasks=tasks)
 
     def _load_accounts(self):
         try:
-            client = self._client()
-            revenue = client.accounts("REVENUE")
-            expense = client.accounts("EXPENSE")
-            groups = client.contact_groups()
+            with self._xero_calls() as client:
+                revenue = client.accounts("REVENUE")
+                expense = client.accounts("EXPENSE")
+                groups = client.contact_groups()
         except XeroError as err:
             return self._fail(_("Xero's chart of accounts could not be read: %s", err))
         tenant_id = self.connection_id.tenant_id or self.tenant_line_id.tenant_id
@@ -417,7 +424,8 @@ class XeroConnectWizard(models.TransientModel):
         self._check_admin()
         self._check_choices()
         try:
-            contacts = [c for _page, page, _count in self._client().iter_contact_pages() for c in page]
+            with self._xero_calls() as client:
+                contacts = [c for _page, page, _count in client.iter_contact_pages() for c in page]
         except XeroError as err:
             self._fail(_("Xero's contacts could not be read: %s", err))
             return self._reopen()
@@ -509,8 +517,8 @@ class XeroConnectWizard(models.TransientModel):
         if not token:
             raise UserError(_("The connection to Xero was lost. Click Retry to start again."))
         self._check_organisation_free()
-        client = self._client()
         chosen = wizard.tenant_line_id
+        client = self.env["xero.service"]._xero_new_client(token=token, tenant_id=chosen.tenant_id)
         try:
             org = client.organisation()
         except XeroError as err:
