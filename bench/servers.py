@@ -75,6 +75,15 @@ def sync_runs(db, since):
     )
 
 
+def organisation_jobs(db):
+    """{cron id: (connection id, flow)}: xero.job's rows (one per organisation and flow), else the contact jobs."""
+    if sql(db, "SELECT 1 FROM information_schema.tables WHERE table_name = 'xero_job'"):
+        rows = sql(db, "SELECT cron_id, connection_id, flow FROM xero_job WHERE cron_id IS NOT NULL")
+    else:
+        rows = sql(db, "SELECT sync_cron_id, id, 'contacts' FROM xero_connection WHERE sync_cron_id IS NOT NULL")
+    return {cron: (connection, flow) for cron, connection, flow in rows}
+
+
 # --- filestore shared by both machines -------------------------------------------------------------------
 def machines(workdir, db):
     """Two data directories whose filestore/<db> is one shared directory; the copy's filestore moves there."""
@@ -220,6 +229,7 @@ def run(args):
         results.update(
             t0=t0_epoch,
             crons=crons,
+            jobs=organisation_jobs(db),
             connections=connections,
             flow_column=has_flow_column(db),
             logs=[parse_log(path) for path in logs],
@@ -239,27 +249,28 @@ def run(args):
 
 
 def report(args, r):
-    seconds = args.interval * 60
-    windows = args.intervals
+    seconds, windows = args.interval * 60, args.intervals
 
     def window(epoch):
-        index = int((epoch - r["t0"]) // seconds)
+        index = int((float(epoch) - r["t0"]) // seconds)
         return index if 0 <= index < windows else None
 
-    flows = sorted({row[1] for row in r["runs"]}) or ["contacts"]
-    jobs = [(connection, flow) for connection in r["connections"] for flow in flows]
-    cells = collections.Counter()
-    per_window = collections.defaultdict(lambda: collections.Counter())
+    jobs = r["jobs"]  # {cron id: (connection id, flow)}
+    flows = sorted({flow for _connection, flow in jobs.values()})
+    logged = {row[1] for row in r["runs"]}  # flows whose turns leave a sync log
+    # the runs: sync logs
+    runs = collections.Counter()
+    per_window = collections.defaultdict(collections.Counter)
     spans = collections.defaultdict(list)
     for connection, flow, start, duration, state, calls in r["runs"]:
-        index = window(float(start))
+        index = window(start)
         if index is None:
             continue
         counts = per_window[index]
         if state == "skipped":
             counts["skipped"] += 1
             continue
-        cells[(connection, flow, index)] += 1
+        runs[(connection, flow, index)] += 1
         # started_at is stored to the second: an overlap must exceed it to be told from a run right after
         spans[(connection, flow)].append((float(start), float(start) + float(duration) - 1.0))
         counts["runs"] += 1
@@ -267,17 +278,20 @@ def report(args, r):
         counts["partial"] += state == "partial"
         counts["calls"] += calls
         counts["end"] = max(counts["end"], float(start) + float(duration) - (r["t0"] + index * seconds))
-    by_server = collections.defaultdict(collections.Counter)
-    cron_spans = collections.defaultdict(list)
+    # the scheduler's turns: the servers' logs
+    turns = collections.Counter()
+    turn_spans = collections.defaultdict(list)
     cron_servers = collections.defaultdict(set)
-    for name, (runs, _kills) in zip(NAMES, r["logs"], strict=True):
-        for cron_id, pid, start, end in runs:
-            if cron_id not in r["crons"] or window(start) is None:
+    for name, (log_runs, _kills) in zip(NAMES, r["logs"], strict=True):
+        for cron_id, pid, start, end in log_runs:
+            index = window(start)
+            if cron_id not in jobs or index is None:
                 continue
+            turns[(cron_id, index)] += 1
+            turn_spans[cron_id].append((start, end))
             cron_servers[cron_id].add(name)
-            by_server[window(start)][name] += 1
-            by_server[window(start)][(name, pid)] += 1
-            cron_spans[cron_id].append((start, end))
+            per_window[index][name] += 1
+            per_window[index][(name, pid)] += 1
 
     print(
         f"2 Odoo servers (--workers=2 --max-cron-threads=2 each, own data directories), one PostgreSQL database;"
@@ -289,72 +303,76 @@ def report(args, r):
         f" {written} bytes written through A, {read if read >= 0 else 'OTHER'} bytes read back through B;"
         f" {r['files']} files in it"
     )
-    flow_note = "per flow (sync log column `flow`)" if r["flow_column"] else "no `flow` column yet: contacts only"
+    flow_note = "one per flow (xero.job)" if r["flow_column"] else "no `flow` column yet: the contact job only"
+    print(f"jobs: {len(jobs)} ({len(r['connections'])} organisations × {', '.join(flows)}; {flow_note})")
     print(
-        f"jobs: {len(jobs)} ({len(r['connections'])} organisations × {', '.join(flows)}; {flow_note});"
-        f" {len(r['crons'])} organisation crons"
-    )
-    print(
-        f"interval: {args.interval} min (each organisation's job: interval_number={args.interval},"
-        f" interval_type=minutes instead of 1 hour), all due at T0, cron workers woken at each interval's start;"
-        f" {windows} intervals; the addon's data crons moved past the end"
+        f"interval: {args.interval} min (every organisation job: interval_number={args.interval},"
+        f" interval_type=minutes instead of its hour or day), all due at T0, cron workers woken at each interval's"
+        f" start; {windows} intervals; the addon's data crons moved past the end"
     )
     print()
     header = (
-        "interval  runs  job cells 0/1/2+ runs  skipped  failed  partial  API calls"
-        "  started by A  started by B  A/B cron workers  last end s"
+        "interval  turns  job cells 0/1/2+ turns  runs  run cells 0/1/2+  skipped  failed  partial  API calls"
+        "  turns A  turns B  workers A/B  last end s"
     )
     print(header)
     print("-" * len(header))
+    logged_jobs = [(c, f) for c, f in jobs.values() if f in logged]
     totals = collections.Counter()
     for index in range(windows):
         counts = per_window[index]
-        dist = collections.Counter(min(cells[(c, f, index)], 2) for c, f in jobs)
-        servers_here = by_server[index]
-        workers = [sum(1 for key in servers_here if isinstance(key, tuple) and key[0] == name) for name in NAMES]
+        turn_dist = collections.Counter(min(turns[(cron_id, index)], 2) for cron_id in jobs)
+        run_dist = collections.Counter(min(runs[(c, f, index)], 2) for c, f in logged_jobs)
+        workers = [sum(1 for key in counts if isinstance(key, tuple) and key[0] == name) for name in NAMES]
         print(
-            f"{index + 1:>8}  {counts['runs']:>4}  {dist[0]:>7} / {dist[1]:>3} / {dist[2]:>3}"
-            f"  {counts['skipped']:>7}  {counts['failed']:>6}  {counts['partial']:>7}  {counts['calls']:>9}"
-            f"  {servers_here['A']:>12}  {servers_here['B']:>12}  {workers[0]:>8}/{workers[1]:<7}  {counts['end']:10.1f}"
+            f"{index + 1:>8}  {counts['A'] + counts['B']:>5}  {turn_dist[0]:>8} / {turn_dist[1]:>3} / {turn_dist[2]:>3}"
+            f"  {counts['runs']:>4}  {run_dist[0]:>4} / {run_dist[1]:>3} / {run_dist[2]:>3}  {counts['skipped']:>7}"
+            f"  {counts['failed']:>6}  {counts['partial']:>7}  {counts['calls']:>9}  {counts['A']:>7}  {counts['B']:>7}"
+            f"  {workers[0]:>7}/{workers[1]:<3}  {counts['end']:10.1f}"
         )
-        for key in ("runs", "skipped", "failed", "calls"):
+        for key in ("runs", "skipped", "failed", "calls", "A", "B"):
             totals[key] += counts[key]
-        totals["starved"] += dist[0]
-        totals["twice"] += dist[2]
-        totals["A"] += servers_here["A"]
-        totals["B"] += servers_here["B"]
-    both = sum(1 for names in cron_servers.values() if len(names) > 1)
+        totals["starved"] += turn_dist[0]
+        totals["no_run"] += run_dist[0]
+        totals["twice"] += run_dist[2]
     print(
-        "last end s: seconds after the interval's start when its last run ended; started by: the servers' 'Job ..."
-        " starting' lines of the organisations' crons; cron workers: distinct pids"
+        "turns: the scheduler running a job (servers' logs, 'Job ... starting'; a job that yields or finds nothing to"
+        " do turns without a run); runs: sync logs; last end s: when the interval's last run ended after its start"
     )
     print()
-    if len(flows) > 1:
-        print("flow            jobs  runs  starved job-intervals  run twice+  failed  API calls")
+    if r["flow_column"]:
+        print("flow      jobs  turns  0-turn cells  runs  run cells 0 / 2+  failed  API calls")
         for flow in flows:
-            runs = [row for row in r["runs"] if row[1] == flow and window(float(row[2])) is not None]
-            flow_cells = [cells[(c, flow, index)] for c in r["connections"] for index in range(windows)]
-            print(
-                f"{flow:<14}  {len(r['connections']):>4}  {sum(row[4] != 'skipped' for row in runs):>4}"
-                f"  {flow_cells.count(0):>21}  {sum(n > 1 for n in flow_cells):>10}"
-                f"  {sum(row[4] == 'failed' for row in runs):>6}  {sum(row[5] for row in runs):>9}"
+            crons = [cron_id for cron_id, (_c, f) in jobs.items() if f == flow]
+            cells = [turns[(cron_id, index)] for cron_id in crons for index in range(windows)]
+            flow_runs = [runs[(jobs[cron_id][0], flow, index)] for cron_id in crons for index in range(windows)]
+            rows = [row for row in r["runs"] if row[1] == flow and window(row[2]) is not None and row[4] != "skipped"]
+            run_cells = (
+                f"{flow_runs.count(0):>11} / {sum(n > 1 for n in flow_runs):<2}" if flow in logged else "-".center(16)
             )
+            print(
+                f"{flow:<8}  {len(crons):>4}  {sum(cells):>5}  {cells.count(0):>12}  {len(rows):>4}  {run_cells}"
+                f"  {sum(row[4] == 'failed' for row in rows):>6}  {sum(row[5] for row in rows):>9}"
+            )
+        print(f"flows without a sync log for a turn with nothing to do: {', '.join(set(flows) - logged) or 'none'}")
         print()
-    per_job = collections.Counter(sum(cells[(c, f, index)] for index in range(windows)) for c, f in jobs)
+    per_job = collections.Counter(sum(runs[(c, f, index)] for index in range(windows)) for c, f in logged_jobs)
     print(
         f"runs per job over the {windows} intervals: "
         + ", ".join(f"{count} run(s): {number} jobs" for count, number in sorted(per_job.items()))
     )
     print(
-        f"runs {totals['runs']} (target {len(jobs) * windows}); starved job-intervals {totals['starved']} (target 0);"
-        f" job-intervals run twice or more {totals['twice']} (target 0)"
+        f"starved job-intervals (no turn) {totals['starved']} (target 0); job-intervals without a run"
+        f" {totals['no_run']}, with two or more {totals['twice']} (target 0 and 0; runs {totals['runs']},"
+        f" target {len(logged_jobs) * windows})"
     )
     print(
-        f"overlaps: {overlaps(cron_spans)} in the servers' logs (same cron, ms), {overlaps(spans)} in the sync logs"
+        f"overlaps: {overlaps(turn_spans)} in the servers' logs (same cron, ms), {overlaps(spans)} in the sync logs"
         f" (same organisation and flow, 1 s resolution) (target 0); skipped (lock held) {totals['skipped']}"
     )
+    both = sum(1 for names in cron_servers.values() if len(names) > 1)
     print(
-        f"servers: A started {totals['A']} runs, B {totals['B']}; {both} of {len(cron_spans)} crons ran on both;"
+        f"servers: A {totals['A']} turns, B {totals['B']}; {both} of {len(jobs)} jobs turned on both;"
         f" API calls {totals['calls']}; failed {totals['failed']}; runs still 'running' at the end {r['running']};"
         f" worker kills (timeout / CPU limit lines) A {r['logs'][0][1]}, B {r['logs'][1][1]}"
     )
