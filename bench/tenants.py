@@ -51,6 +51,7 @@ def say(message):
 def run_pass(db, connections, timeout):
     """Make every organisation's job due now, wait until each has ended a run; returns the pass's figures."""
     (marker,) = sql(db, "SELECT COALESCE(MAX(id), 0) FROM xero_sync_log")[0]
+    contacts = "AND flow = 'contacts'" if servers.has_flow_column(db) else ""  # the other flows' jobs apart
     (started,) = sql(db, "SELECT now() AT TIME ZONE 'UTC'")[0]
     sql(
         db,
@@ -62,15 +63,17 @@ def run_pass(db, connections, timeout):
     while True:
         rows = sql(
             db,
-            """SELECT DISTINCT ON (connection_id) connection_id, state, started_at, duration, api_calls
-                 FROM xero_sync_log WHERE id > %s AND state IN ('done', 'failed')
+            f"""SELECT DISTINCT ON (connection_id) connection_id, state, started_at, duration, api_calls
+                 FROM xero_sync_log WHERE id > %s AND state IN ('done', 'failed') {contacts}
              ORDER BY connection_id, id DESC""",
             [marker],
         )
         if len(rows) >= len(connections) or time.monotonic() > deadline:
             break
         time.sleep(0.5)
-    every = sql(db, "SELECT connection_id, started_at, api_calls, state FROM xero_sync_log WHERE id > %s", [marker])
+    every = sql(
+        db, f"SELECT connection_id, started_at, api_calls, state FROM xero_sync_log WHERE id > %s {contacts}", [marker]
+    )
     ended = {row[0]: row for row in rows}
     first_start = {}
     for connection_id, run_started, _calls, _state in every:
