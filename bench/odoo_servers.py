@@ -125,6 +125,18 @@ def has_flow_column(db):
     )
 
 
+def history(db, days=1):
+    """The invoice-status and money jobs of every organisation get a watermark ``days`` old, as if invoices had
+    been pushed then: each of their runs asks Xero what changed since (without it they have nothing to ask)."""
+    if sql(db, "SELECT 1 FROM information_schema.tables WHERE table_name = 'xero_job'"):
+        sql(
+            db,
+            "UPDATE xero_job SET watermark = (now() AT TIME ZONE 'UTC') - %s * interval '1 day'"
+            " WHERE flow IN ('invoices', 'money')",
+            [days],
+        )
+
+
 # --- child: connect every organisation -------------------------------------------------------------------
 def connect_all(task):
     """A company and a connection per organisation, through the wizard (no import); commits each."""

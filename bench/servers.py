@@ -201,6 +201,8 @@ def run(args):
         connections = servers.connected_database(db, sandbox, tenants, CLIENT_ID, CLIENT_SECRET)
         results["setup"] = time.monotonic() - started
         crons = organisation_crons(db)
+        if not args.no_history:
+            servers.history(db)
         far = datetime.datetime.now(datetime.UTC).replace(tzinfo=None) + datetime.timedelta(days=1)
         sql(db, "UPDATE ir_cron SET nextcall = %s WHERE id = ANY(%s)", [far, data_crons(db)])
         schedule(db, crons, args.interval, far)  # nothing runs while the servers start
@@ -305,6 +307,9 @@ def report(args, r):
     )
     flow_note = "one per flow (xero.job)" if r["flow_column"] else "no `flow` column yet: the contact job only"
     print(f"jobs: {len(jobs)} ({len(r['connections'])} organisations × {', '.join(flows)}; {flow_note})")
+    if r["flow_column"]:
+        history = "none: they have nothing to ask" if args.no_history else "a day old: each run asks Xero"
+        print(f"invoice-status and money jobs' watermark: {history}")
     print(
         f"interval: {args.interval} min (every organisation job: interval_number={args.interval},"
         f" interval_type=minutes instead of its hour or day), all due at T0, cron workers woken at each interval's"
@@ -385,6 +390,9 @@ def main():
     parser.add_argument("--contacts", type=int, default=10, help="contacts per organisation")
     parser.add_argument("--interval", type=int, default=2, help="minutes between two runs of a job")
     parser.add_argument("--intervals", type=int, default=3, help="intervals measured")
+    parser.add_argument(
+        "--no-history", action="store_true", help="leave the invoice and money jobs without a watermark (no call)"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the database and the data directories")
     args = parser.parse_args()
     bench.read_config()

@@ -109,6 +109,8 @@ def run(args):
         say(f"installing {bench.ADDON} into {db}, connecting {args.orgs} organisations")
         servers.connected_database(db, sandbox, tenants, CLIENT_ID, CLIENT_SECRET)
         crons = organisation_crons(db)
+        if not args.no_history:
+            servers.history(db)
         far = datetime.datetime.now(datetime.UTC).replace(tzinfo=None) + datetime.timedelta(days=1)
         sql(db, "UPDATE ir_cron SET nextcall = %s WHERE id = ANY(%s)", [far, data_crons(db) + list(crons)])
         for tenant_id in tenants:
@@ -149,6 +151,9 @@ def report(args, timeline, flows, flow_column, jobs):
         f"{args.contacts} contacts per organisation, contacts page {args.page_size}; {jobs} organisation jobs, all due"
         f" at once ({flow_note})"
     )
+    if flow_column:
+        history = "none: they have nothing to ask" if args.no_history else "a day old: each run asks Xero"
+        print(f"invoice-status and money jobs' watermark: {history}")
     header = (
         "minute  WorkerCron kills  CPU kills  jobs timed out  interrupted  runs  done  partial  failed  going  API calls  "
         + "  ".join(f"synced: {name}" for name in flows)
@@ -176,6 +181,9 @@ def main():
     parser.add_argument("--page-size", type=int, default=5, help="contacts per page (const.CONTACTS_PAGE_SIZE)")
     parser.add_argument("--delay", type=float, default=10, help="seconds each Xero call is late")
     parser.add_argument("--minutes", type=int, default=6, help="minutes watched")
+    parser.add_argument(
+        "--no-history", action="store_true", help="leave the invoice and money jobs without a watermark (no call)"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the database")
     args = parser.parse_args()
     bench.read_config()
