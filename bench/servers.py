@@ -227,7 +227,10 @@ def run(args):
                 say(f"interval {index + 1}/{args.intervals} started")
             time.sleep(max(t0_epoch + args.intervals * args.interval * 60 - time.time(), 0))
             results["runs"] = sync_runs(db, t0)
-            results["running"] = sql(db, "SELECT count(*) FROM xero_sync_log WHERE state = 'running'")[0][0]
+            end = t0 + datetime.timedelta(minutes=args.interval * args.intervals)
+            results["running"] = sql(  # the next interval's runs, starting now, apart
+                db, "SELECT count(*) FROM xero_sync_log WHERE state = 'running' AND started_at < %s", [end]
+            )[0][0]
         results.update(
             t0=t0_epoch,
             crons=crons,

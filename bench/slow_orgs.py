@@ -10,12 +10,14 @@ tenant), on ``odoo server --workers=2 --max-cron-threads=2`` with Odoo's DEFAULT
 set in the configuration or on the command line). The contacts page is 5 contacts instead of 1,000 (the
 server's processes override ``const.CONTACTS_PAGE_SIZE``), 20 contacts each: a first import needs 4 calls.
 
-Every organisation's job (the crons the addon created per organisation) is made due at once; the addon's data
-crons are moved past the end (they would only wake the same jobs). Each minute and at the end, from the
-server's log and the database: "WorkerCron (pid) timeout after 120s" kills, CPU-limit kills, runs
-interrupted (closed as "Interrupted" by the next run, or still marked running while nobody holds the
-organisation's lock), organisations synced (a run ended done: per flow when the sync log has a ``flow``
-column), runs still going (marked running, lock held), API calls.
+Every organisation job (the crons the addon created per organisation: since issue 23 one per flow) is made
+due at once; the addon's data crons are moved past the end (they would only wake the same jobs). The invoice
+-status and money jobs get a watermark a day old, as if invoices had been pushed then, so that each of their
+runs asks Xero (``--no-history``: none, and they make no call). Each minute, from the server's log and the
+database: "WorkerCron (pid) timeout after 120s" kills, CPU-limit kills, jobs Odoo marked timed out, runs a
+later run closed as "Interrupted", runs marked running whose lock nobody holds (their worker is gone), other
+failed runs, runs by state, runs still going (marked running, lock held), API calls, and organisations synced
+(a run ended done; per flow when the sync log has a ``flow`` column).
 """
 
 import argparse
@@ -79,10 +81,10 @@ def snapshot(db, log_path, t0):
         figures[state] += 1
         if state == "done":
             synced[flow_name].add(connection_id)
-        if state == "failed" and message.startswith("Interrupted"):
-            figures["interrupted"] += 1
+        if state == "failed":
+            figures["interrupted" if message.startswith("Interrupted") else "failed_other"] += 1
     figures["going"] = min(locks, figures["running"])
-    figures["interrupted"] += figures["running"] - figures["going"]  # marked running, nobody holds the lock
+    figures["lost"] = figures["running"] - figures["going"]  # marked running, nobody holds the lock
     figures.update(kills(log_path))
     return figures, {name: len(ids) for name, ids in synced.items()}
 
@@ -155,22 +157,23 @@ def report(args, timeline, flows, flow_column, jobs):
         history = "none: they have nothing to ask" if args.no_history else "a day old: each run asks Xero"
         print(f"invoice-status and money jobs' watermark: {history}")
     header = (
-        "minute  WorkerCron kills  CPU kills  jobs timed out  interrupted  runs  done  partial  failed  going  API calls  "
-        + "  ".join(f"synced: {name}" for name in flows)
+        "minute  WorkerCron kills  CPU kills  jobs timed out  closed Interrupted  running unlocked  failed (other)"
+        "  runs  done  partial  going  API calls  " + "  ".join(f"synced: {name}" for name in flows)
     )
     print(header)
     print("-" * len(header))
     for minute, figures, synced in timeline:
         print(
             f"{minute:>6}  {figures['timeout']:>16}  {figures['cpu']:>9}  {figures['job_timed_out']:>14}"
-            f"  {figures['interrupted']:>11}"
-            f"  {figures['runs']:>4}  {figures['done']:>4}  {figures['partial']:>7}  {figures['failed']:>6}"
+            f"  {figures['interrupted']:>18}  {figures['lost']:>16}  {figures['failed_other']:>14}"
+            f"  {figures['runs']:>4}  {figures['done']:>4}  {figures['partial']:>7}"
             f"  {figures['going']:>5}  {figures['calls']:>9}  "
             + "  ".join(f"{synced.get(name, 0):>{len('synced: ' + name)}}" for name in flows)
         )
     print(
-        "interrupted: runs closed as 'Interrupted' by the next run, or marked running without their organisation's"
-        " lock (their worker is gone); going: marked running, lock held; synced: organisations with a run ended done"
+        "closed Interrupted: runs a later run marked 'Interrupted: its worker stopped'; running unlocked: marked"
+        " running, nobody holds their lock (their worker is gone); failed (other): every other failed run;"
+        " going: marked running, lock held; synced: organisations with a run ended done"
     )
 
 
