@@ -16,12 +16,16 @@ due at T0, and the bench wakes the cron workers at each interval's start (as Odo
 every 60-69 s otherwise). The addon's data crons (safety nets, which wake organisations without a run for 50
 minutes) are moved past the bench's end so that only the organisations' own schedules count.
 
-Per interval: runs (sync logs started in it, ``skipped`` ones apart: another run held the organisation),
-(job × interval) cells with 0 / 1 / 2+ runs (1 each is the target; 0 is a starved job), overlaps (two runs of
-one job at once; from the servers' logs, millisecond timestamps, and from the sync logs, 1 s resolution),
-failed runs, API calls, which server started the runs ("Job ... starting" lines of each server's log), and
-when the interval's last run ended. With a ``flow`` column on the sync log (one job per flow), a job is
-(organisation, flow); without it, the contact flow only.
+The invoice-status and money jobs (issue 23: every flow its own job, ``xero.job``) get a watermark a day old,
+as if invoices had been pushed then, so that each of their runs asks Xero (``--no-history``: none, no call).
+
+Per interval: the scheduler's turns per job (the servers' "Job ... starting" lines; a job that yields, or an
+events job with no event waiting, turns without a run) as (job × interval) cells with 0 / 1 / 2+ turns (0 is
+a starved job); the runs (sync logs started in it, ``skipped`` ones apart: another run held the lock) as
+cells with 0 / 1 / 2+ runs (1 each is the target); overlaps (two runs of one job at once; from the servers'
+logs, millisecond timestamps, and from the sync logs, 1 s resolution); failed and partial runs, API calls,
+turns per server and their cron workers, and when the interval's last run ended. Then the same per flow
+when the sync log has a ``flow`` column (without it, the contact job only).
 """
 
 import argparse
