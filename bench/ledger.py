@@ -23,7 +23,7 @@ CHANGED = N // 20  # 5 %: a third voided, a third paid in part, a third paid in 
 
 def change_at_xero(sandbox, connection, moves):
     tenant = sandbox.tenants[0]["tenant_id"]
-    client = connection._xero_client()
+    client = connection.env["xero.service"]._xero_client(connection)
     for n, move in enumerate(moves[:CHANGED]):
         if n % 3 == 0:
             client.update_invoice_status(move.xero_invoice_id, "VOIDED")

@@ -40,3 +40,15 @@ def test_the_addon_readme_rst_is_generated_from_its_fragments():
         [sys.executable, str(ROOT / "tools" / "gen_readme.py"), "--check"], capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_only_the_service_layer_imports_the_sdk():
+    """README "Rules of the house": the addon reaches the SDK (and through it Xero) only in services/."""
+    sdk = re.compile(r"^\s*(?:from|import)\s+xero_python\b", re.MULTILINE)
+    addon = ROOT / "xero_timesync"
+    importers = sorted(
+        str(path.relative_to(addon))
+        for path in addon.rglob("*.py")
+        if "tests" not in path.relative_to(addon).parts and sdk.search(path.read_text())
+    )
+    assert importers == ["services/oauth.py", "services/values.py", "services/xero_client.py"]

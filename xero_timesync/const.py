@@ -56,6 +56,8 @@ MINUTE_LIMIT = 60  # Xero's calls per organisation per minute
 DAILY_LIMIT = 5000  # Xero's calls per organisation per day above the Starter tier
 PARAM_DAILY_LIMIT = "xero_timesync.daily_call_limit"  # 1000 for apps on Xero's Starter tier
 XERO_TIMEOUT = (10, 60)  # connect, read (seconds) of every call to Xero
+# a cron job's Xero calls end this long before Odoo's worker limits: time to write the last page and commit
+CRON_WORK_MARGIN_SECONDS = 15
 # Context key of the contact import's batched writes (project.task, res.partner). A hint for batching only:
 # what may change imported structure is decided by ownership.integration_writes, never by the context.
 CONTEXT_FROM_XERO = "xero_sync"
@@ -74,3 +76,7 @@ IMPORT_CONTEXT = {
 # money errors): Billing users, and Settings administrators (the push accepts them too). Not portal customers,
 # auditors (Invoicing read-only) or other employees.
 BILLING_GROUPS = "account.group_account_invoice,base.group_system"
+
+# Connection states that hold their organisation: one company per organisation (an unlinked connection keeps its
+# organisation's id to relink, and holds nothing)
+LINKED_STATES = ("connected", "needs_reauth")

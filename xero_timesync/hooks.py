@@ -18,7 +18,7 @@ def uninstall_hook(env):
             continue
         try:
             with env.cr.savepoint():
-                env["xero.service"]._xero_revoke(connection, max_retries=0, max_wait=0)
+                env["xero.service"]._xero_revoke(connection, spare_others=False, max_retries=0, max_wait=0)
             _logger.info(
                 "Uninstall: revoked the Xero connection of company %s (organisation %s)",
                 connection.company_id.id,
@@ -34,7 +34,7 @@ def uninstall_hook(env):
             )
     try:  # consents never saved: their grants go back to Xero too (their wizards' table goes with the addon)
         with env.cr.savepoint():
-            env["xero.connect.wizard"].sudo().search([])._xero_release_grant()
+            env["xero.connect.wizard"].sudo().search([])._xero_release_grant(spare_others=False)
     except Exception as error:  # noqa: BLE001 - best effort: the uninstall must go on
         _logger.warning("Uninstall: could not revoke the grants of unsaved consents (%s)", type(error).__name__)
     params = env["ir.config_parameter"].sudo().search([("key", "=like", "xero_timesync.%")])

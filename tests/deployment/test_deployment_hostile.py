@@ -692,6 +692,7 @@ class Attacks:
             self.item4,
             self.item5,
             self.item6,
+            self.item6_one_company,
             self.item7,
         )
         for attack in attacks:
@@ -798,13 +799,13 @@ class Attacks:
         self.judge("admin", "account.move", 3, "delete a pushed invoice, ctx force_delete",
                    self.db.row("account_move", w.move_draft) is None and "the invoice live at Xero was deleted")  # fmt: skip
         # a personal default (ir.default.set is public) stamping new time onto a client's invoice
-        invoice_line = self.db.value("account_analytic_line", "xero_invoice_line_id", w.line_billed)
+        invoice_line = self.db.value("account_analytic_line", "xero_billed_move_line_id", w.line_billed)
         defaults, lines = self.db.max_id("ir_default"), self.db.max_id("account_analytic_line")
         employee = w.sessions["employee"]
-        call(employee, "ir.default", "set", "account.analytic.line", "xero_invoice_line_id", invoice_line, True)
+        call(employee, "ir.default", "set", "account.analytic.line", "xero_billed_move_line_id", invoice_line, True)
         call(employee, "account.analytic.line", "create", [{"task_id": w.task_victim, "project_id": w.project_id,
              "name": "slipped in", "unit_amount": 5.0, "date": TODAY}])  # fmt: skip
-        stamped = self.db.count("account_analytic_line", "id > %s AND xero_invoice_line_id IS NOT NULL", (lines,))
+        stamped = self.db.count("account_analytic_line", "id > %s AND xero_billed_move_line_id IS NOT NULL", (lines,))
         self.judge("employee", "account.analytic.line", 3, "a personal default stamping time onto an invoice",
                    stamped and f"{stamped} line(s) joined a client's invoice")  # fmt: skip
         self.db.query("DELETE FROM ir_default WHERE id > %s", (defaults,))
@@ -870,6 +871,48 @@ class Attacks:
             if copy:
                 call(w.sessions["xero_admin"], model, "unlink", [copy])
                 self.judge("xero_admin", model, 6, "delete", self.db.row(table, copy) is None and "deleted")
+
+    # 6b. one company per organisation (issue 23): company B's admin takes company A's organisation
+    def item6_one_company(self):
+        w, d, rpc = self.w, self.w.d, self.w.sessions["other_admin"]
+        context = {"allowed_company_ids": [w.company_b]}
+        token = lambda: self.db.query(  # noqa: E731
+            "SELECT access_token, refresh_token FROM xero_token WHERE connection_id = %s", (w.connection_id,)
+        )
+        before, token_before = self.db.row("xero_connection", w.connection_id), token()
+        linked = lambda: self.db.count(  # noqa: E731
+            "xero_connection", "tenant_id = %s AND state IN ('connected', 'needs_reauth')", (w.tenant_id,)
+        )
+        calls = len(w.control.requests())
+        # the wizard, as the web client drives it: consent for A's organisation, then Next and Save anyway
+        wizard = call(rpc, "xero.connect.wizard", "create", [{}], context=context).result
+        wizard = wizard[0] if isinstance(wizard, list) else wizard
+        action = call(rpc, "xero.connect.wizard", "action_connect", [wizard], context=context).result or {}
+        if action.get("url"):
+            rpc.get(d.sandbox.consent(action["url"], tenant_ids=[w.tenant_id]), allow_redirects=False)
+            line = call(rpc, "xero.connect.wizard.tenant", "search", [("wizard_id", "=", wizard)], context=context)
+            if line.ok and line.result:
+                call(rpc, "xero.connect.wizard", "write", [wizard], {"tenant_line_id": line.result[0]}, context=context)
+            for step in ("action_select_organisation", "action_save"):
+                call(rpc, "xero.connect.wizard", step, [wizard], context=context)
+        else:
+            self.p.tally.skip("one company per organisation: Connect to Xero gave no consent URL")
+        # the row itself: create one for company B, or relink company B's own to A's organisation
+        call(rpc, "xero.connection", "create", [{"company_id": w.company_b, "tenant_id": w.tenant_id,
+                                                 "state": "connected"}], context=context)  # fmt: skip
+        after, token_after = self.db.row("xero_connection", w.connection_id), token()
+        taken = linked() > 1 and f"{linked()} companies hold the organisation"
+        self.judge("other_admin", "xero.connection", 6, "link company A's organisation (wizard, create)", taken)
+        changed = (after["state"], after["tenant_id"]) != (before["state"], before["tenant_id"])
+        self.judge("other_admin", "xero.connection", 6, "company A's connection after B's attempts",
+                   (changed or token_after != token_before) and diff(before, after))  # fmt: skip
+        cut = [
+            f"{r['method']} {r['path']}"
+            for r in w.control.requests()[calls:]
+            if r["method"] == "DELETE" or "revocation" in r["path"].lower()
+        ]
+        self.judge("other_admin", "xero.connection", 6, "disconnect or revoke at Xero", cut and ", ".join(cut))
+        call(rpc, "xero.connect.wizard", "unlink", [wizard], context=context)
 
     # 7. webhook and input hardening
     def item7(self):

@@ -14,7 +14,12 @@ def check(env):
     r["move.xero_invoice_rounding"] = m.xero_invoice_rounding
     r["move.state"] = m.state
     r["aal"] = {
-        line.id: [line.xero_billed_move_id.id, line.xero_invoice_line_id.id, line.xero_billed_hours, line.unit_amount]
+        line.id: [
+            line.xero_billed_move_id.id,
+            line.xero_billed_move_line_id.id,
+            line.xero_billed_hours,
+            line.unit_amount,
+        ]
         for line in env["account.analytic.line"].search([("project_id.name", "=", "Upgrade Project")])
     }
     P = env["xero.push.attempt"]

@@ -2,6 +2,7 @@ from . import xero_tenant_owned  # noqa: I001  (a mixin: before the models that 
 from . import (
     base,
     account_analytic_line,
+    ir_cron,
     ir_http,
     mail_followers,
     project_project,

@@ -32,7 +32,7 @@ def rounded_hours(hours, rounding_minutes, digits=2):
 class AccountAnalyticLine(models.Model):
     _inherit = "account.analytic.line"
 
-    xero_invoice_line_id = fields.Many2one(
+    xero_billed_move_line_id = fields.Many2one(
         "account.move.line",
         "Invoice line",
         copy=False,
@@ -42,7 +42,7 @@ class AccountAnalyticLine(models.Model):
         groups="account.group_account_invoice",
     )
     xero_billed_move_id = fields.Many2one(
-        related="xero_invoice_line_id.move_id",
+        related="xero_billed_move_line_id.move_id",
         string="Invoice",
         store=True,
         index="btree_not_null",
@@ -105,7 +105,7 @@ class AccountAnalyticLine(models.Model):
             return
         if vals is not None:
             self.check_access("write")  # Odoo's check first: the refusal names the task and the invoice
-        invoiced = self.sudo().filtered("xero_invoice_line_id")
+        invoiced = self.sudo().filtered("xero_billed_move_line_id")
         if vals is not None:
             invoiced = invoiced.filtered(lambda line: line._xero_changed_fields(vals, vals))
         if invoiced:

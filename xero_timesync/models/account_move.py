@@ -348,7 +348,7 @@ class AccountMove(models.Model):
     def _xero_release_timesheets(self):
         timesheets = self.env["account.analytic.line"].sudo().search([("xero_billed_move_id", "in", self.ids)])
         if timesheets:
-            timesheets.write({"xero_invoice_line_id": False})
+            timesheets.write({"xero_billed_move_line_id": False})
 
     # -- push ------------------------------------------------------------------------------------
     def action_xero_push(self):

@@ -7,7 +7,7 @@ class AccountMoveLine(models.Model):
     _inherit = "account.move.line"
 
     xero_timesheet_ids = fields.One2many(
-        "account.analytic.line", "xero_invoice_line_id", "Invoiced timesheets", readonly=True
+        "account.analytic.line", "xero_billed_move_line_id", "Invoiced timesheets", readonly=True
     )
 
     def _compute_account_id(self):

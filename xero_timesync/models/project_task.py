@@ -5,7 +5,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
 
 from .. import const
-from ..batching import check_company_batched, memoized_default_get, skip_recomputation
+from ..import_speedups import check_company_batched, memoized_default_get, skip_recomputation
 from ..ownership import integration_writes
 
 # message_subscribe calls held back while the synchronization creates tasks (see create)
@@ -199,7 +199,7 @@ class ProjectTask(models.Model):
         invoiced = (
             self.env["account.analytic.line"]
             .sudo()
-            .search([("task_id", "child_of", moved.ids), ("xero_invoice_line_id", "!=", False)], limit=1)
+            .search([("task_id", "child_of", moved.ids), ("xero_billed_move_line_id", "!=", False)], limit=1)
         )
         if invoiced:
             task = moved.filtered_domain([("id", "parent_of", invoiced.task_id.ids)])[:1] or moved[:1]

@@ -2,7 +2,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
 from .. import const
-from ..batching import check_company_batched, memoized_default_get
+from ..import_speedups import check_company_batched, memoized_default_get
 from ..matching import normalise_name
 from ..ownership import integration_writes
 from .xero_contact_match import MATCH_KEYS

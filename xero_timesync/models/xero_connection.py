@@ -1,4 +1,5 @@
 import logging
+import re
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
@@ -7,6 +8,20 @@ from .. import const
 from ..services.errors import XeroAuthError, XeroError
 
 _logger = logging.getLogger(__name__)
+
+
+def _organisation_taken_message(env, diagnostics):
+    """The message of the one-company-per-organisation index: names the company that holds the organisation
+    (a second wizard or a client that raced the first; checked again after the rollback)."""
+    found = re.search(r"\(tenant_id\)=\((.+)\)", (diagnostics and diagnostics.message_detail) or "")
+    holder = found and env["xero.connection"].sudo().search(
+        [("tenant_id", "=", found.group(1)), ("state", "in", const.LINKED_STATES)], limit=1
+    )
+    if not holder:
+        return env._(
+            "This Xero organisation is already linked to another company: one organisation belongs to one company."
+        )
+    return holder._xero_organisation_taken_message(holder.tenant_name or holder.tenant_id)
 
 
 class XeroConnection(models.Model):
@@ -107,6 +122,11 @@ class XeroConnection(models.Model):
     )
 
     _company_uniq = models.Constraint("unique (company_id)", "A company connects to one Xero organisation.")
+    # one company per organisation, as one organisation per company: against any client and racing transactions;
+    # Odoo's RPC turns the violation into a ValidationError with the message naming the company
+    _tenant_linked_uniq = models.UniqueIndex(
+        "(tenant_id) WHERE state IN ('connected', 'needs_reauth')", _organisation_taken_message
+    )
 
     @api.constrains("contact_group_ids")
     def _check_contact_groups(self):
@@ -211,17 +231,35 @@ class XeroConnection(models.Model):
         for connection in self:
             connection.sync_log_count = counts.get(connection, 0)
 
-    # -- Xero, through the service (also called by invoices, money, tax rates, tracking, wizards) ---------
-    def _xero_client(self, **options):
-        return self.env["xero.service"]._xero_client(self, **options)
-
-    def _xero_handle_auth_error(self, error):
-        return self.env["xero.service"]._xero_handle_auth_error(self, error)
-
     @api.model
     def _xero_for_company(self, company=None):
         company = company or self.env.company
         return self.sudo().search([("company_id", "=", company.id)], limit=1)
+
+    # -- one company per organisation --------------------------------------------------------------
+    @api.model
+    def _xero_organisation_holders(self, tenant_ids, company):
+        """``{tenant_id: connection}``: the linked connections of companies other than ``company`` among
+        ``tenant_ids`` (an unlinked connection keeps its organisation to relink, and holds nothing)."""
+        holders = self.sudo().search(
+            [
+                ("tenant_id", "in", list(tenant_ids)),
+                ("state", "in", const.LINKED_STATES),
+                ("company_id", "!=", company.id),
+            ]
+        )
+        return {holder.tenant_id: holder for holder in holders}
+
+    def _xero_organisation_taken_message(self, organisation):
+        """Why ``organisation`` cannot be linked: this connection's company holds it."""
+        self.ensure_one()
+        return _(
+            "The Xero organisation “%(organisation)s” is already linked to %(company)s: one organisation belongs to"
+            " one company. Choose another organisation, or unlink it in %(company)s first (Settings → Xero →"
+            " Unlink integration).",
+            organisation=organisation,
+            company=self.sudo().company_id.name,
+        )
 
     # -- linking ---------------------------------------------------------------------------------
     @api.model
@@ -229,8 +267,12 @@ class XeroConnection(models.Model):
         """Create or relink the company's connection after consent; returns it.
 
         Re-enabling the same organisation reuses the connection, so imported records are relinked by
-        their Xero ids. A different organisation is refused while the old one's tasks are active.
+        their Xero ids. A different organisation is refused while the old one's tasks are active, and an
+        organisation another company has linked is refused.
         """
+        holder = self._xero_organisation_holders([tenant.tenant_id], company).get(tenant.tenant_id)
+        if holder:
+            raise UserError(holder._xero_organisation_taken_message(tenant.name))
         connection = self._xero_for_company(company)
         if connection and connection.tenant_id and connection.tenant_id != tenant.tenant_id:
             active_tasks = (

@@ -82,7 +82,9 @@ class XeroContactScope(models.AbstractModel):
         with ``reread`` the next run reads every contact again so that Xero's latest customer flags decide.
         Returns the counts."""
         connection.ensure_one()
-        rule = rule or self._xero_scope_rule(connection, self.env["xero.service"]._xero_client(connection))
+        if not rule:
+            with self.env["xero.service"]._xero_calls(connection) as client:
+                rule = self._xero_scope_rule(connection, client)
         scoped = self._xero_scoped_tasks(connection, rule)
         Task = self.env["project.task"].sudo().with_context(**IMPORT_CONTEXT)
         flag_changes = {True: [], False: []}
@@ -106,8 +108,9 @@ class XeroContactScope(models.AbstractModel):
     def _xero_scope_preview(self, connection, scope, groups):
         """``(contacts, tasks)``: active contacts imported, and how many of them the scope makes tasks."""
         connection.ensure_one()
-        client = self.env["xero.service"]._xero_client(connection)
-        scoped = self._xero_scoped_tasks(connection, self._xero_scope_rule(connection, client, scope, groups))
+        with self.env["xero.service"]._xero_calls(connection) as client:
+            rule = self._xero_scope_rule(connection, client, scope, groups)
+        scoped = self._xero_scoped_tasks(connection, rule)
         current = [in_scope for task, in_scope in scoped if not task.xero_archived]
         return len(current), sum(current)
 

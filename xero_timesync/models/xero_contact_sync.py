@@ -10,9 +10,9 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from .. import const
-from ..batching import batch_defaults, skip_recomputation
 from ..const import IMPORT_CONTEXT
-from ..services.errors import XeroAuthError, XeroError, XeroRateLimitError
+from ..import_speedups import batch_defaults, skip_recomputation
+from ..services.errors import XeroAuthError, XeroError, XeroRateLimitError, XeroTimeUp
 from ..services.paging import prefetch_one_ahead
 from .xero_contact_scope import ScopedContacts
 
@@ -104,9 +104,16 @@ class XeroContactSync(models.AbstractModel):
             log.write({"duration": time.monotonic() - started, "api_calls": client.stats.calls if client else 0})
             Service._xero_record_health(connection, client)
             if in_cron:
-                left = 1 if log.state == "partial" else 0
-                self.env["ir.cron"]._commit_progress(1, remaining=left + queued_after)
+                self._report_progress(log, queued_after)
             return log
+
+    def _report_progress(self, log, queued_after):
+        """A partial run goes on in this pass of the scheduler while its time lasts, else in the next pass."""
+        Cron = self.env["ir.cron"]
+        if log.state == "partial" and Cron._xero_out_of_time():
+            Cron._xero_continue_later(processed=1)
+        else:
+            Cron._commit_progress(1, remaining=(log.state == "partial") + queued_after)
 
     def _sync_scoped(self, connection, client, log, started, time_budget, queued_after):
         """Retry the contacts refused before, then the pages; Xero failures end the run as failed."""
@@ -121,6 +128,8 @@ class XeroContactSync(models.AbstractModel):
                 log._add_counts(Scope._xero_apply_scope(connection, rule, reread=False))
         except XeroAuthError:
             raise
+        except XeroTimeUp as error:  # before Odoo's worker limits: the committed pages stay, the next turn resumes
+            log.write({"state": "partial", "message": str(error)})
         except XeroError as error:
             if isinstance(error, XeroRateLimitError) and error.problem == "day":
                 self.env["xero.service"]._xero_quota_exhausted(connection, error)
@@ -176,7 +185,9 @@ class XeroContactSync(models.AbstractModel):
                 # commit each page (the next run resumes from here) and tell the scheduler what is left:
                 # this organisation's contacts and the organisations queued after it
                 left = (max(item_count - page * page_size, 0) if item_count else 1) if more else 0
-                if self.env["ir.cron"]._commit_progress(len(contacts), remaining=left + queued_after) <= 0 and more:
+                Cron = self.env["ir.cron"]
+                slice_left = Cron._commit_progress(len(contacts), remaining=left + queued_after)
+                if more and (slice_left <= 0 or Cron._xero_out_of_time()):
                     log.write({"state": "partial", "message": _("Continuing in the next scheduled run.")})
                     return
             elif more and time_budget is not None and time.monotonic() - started > time_budget:
@@ -239,7 +250,7 @@ class XeroContactSync(models.AbstractModel):
         timesheets = (
             self.env["account.analytic.line"]
             .sudo()
-            .search([("task_id", "=", merged.id), ("xero_invoice_line_id", "=", False)])
+            .search([("task_id", "=", merged.id), ("xero_billed_move_line_id", "=", False)])
         )
         timers = self.env["xero.timer"].sudo().search([("task_id", "=", merged.id)])
         timesheets.write({"task_id": survivor.id, "project_id": survivor.project_id.id})
@@ -640,6 +651,9 @@ class XeroContactSync(models.AbstractModel):
         """One organisation's job: hourly, on its webhooks, and again at once while an import continues."""
         connection = self.env["xero.connection"].sudo().browse(connection_id).exists()
         if connection.state != "connected":  # it waits, without a call, for Enable integration
+            return
+        if self.env["ir.cron"]._xero_out_of_time():  # the jobs before this one used this pass's time
+            self.env["ir.cron"]._xero_continue_later()
             return
         last = connection.last_sync_log_id
         pending = self.env["xero.webhook.delivery"].sudo()._last_pending(connection.tenant_id)

@@ -140,31 +140,30 @@ class XeroInvoiceSync(models.AbstractModel):
         report = {}
         if not moves:
             return report
-        client = connection._xero_client()
+        client = None
         try:
-            report.update(self._xero_ensure_contacts(client, moves))
-            payloads = {}
-            tracking = self.env["xero.tracking.mapping"]._xero_push_plan(connection, client)
-            for move in moves.filtered(lambda m: m not in report):
-                payload, error = self._xero_invoice_payload(connection, move, tracking)
-                if error:
-                    report[move] = error
-                else:
-                    payloads[move] = payload
-            ready = moves.browse([m.id for m in payloads])
-            pending = self.env["xero.push.attempt"]._pending(ready)
-            found = self._xero_find_existing(client, pending)
-            self._xero_store_results({move: (invoice, pending[move]) for move, invoice in found.items()})
-            report.update(dict.fromkeys(found))
-            to_create = ready.filtered(lambda m: m not in found)
-            if to_create:
-                report.update(self._xero_create(client, to_create, payloads, pending))
-        except XeroAuthError as error:
-            connection._xero_handle_auth_error(error)
-            report.update({m: str(error) for m in moves if m not in report})
+            with self.env["xero.service"]._xero_calls(connection) as client:
+                report.update(self._xero_ensure_contacts(client, moves))
+                payloads = {}
+                tracking = self.env["xero.tracking.mapping"]._xero_push_plan(connection, client)
+                for move in moves.filtered(lambda m: m not in report):
+                    payload, error = self._xero_invoice_payload(connection, move, tracking)
+                    if error:
+                        report[move] = error
+                    else:
+                        payloads[move] = payload
+                ready = moves.browse([m.id for m in payloads])
+                pending = self.env["xero.push.attempt"]._pending(ready)
+                found = self._xero_find_existing(client, pending)
+                self._xero_store_results({move: (invoice, pending[move]) for move, invoice in found.items()})
+                report.update(dict.fromkeys(found))
+                to_create = ready.filtered(lambda m: m not in found)
+                if to_create:
+                    report.update(self._xero_create(client, to_create, payloads, pending))
         except XeroError as error:
             report.update({m: str(error) for m in moves if m not in report})
-        self._xero_attach_timesheets(client, moves.filtered(lambda m: m._xero_live()))
+        if client:
+            self._xero_attach_timesheets(client, moves.filtered(lambda m: m._xero_live()))
         return report
 
     @api.model
@@ -420,20 +419,17 @@ class XeroInvoiceSync(models.AbstractModel):
     def _xero_push_refunds_locked(self, connection, refunds):
         """Push Odoo credit notes of pushed invoices as ACCRECCREDIT, allocated to the Xero invoice;
         returns ``{refund: error or None}``. The refunds are locked by the caller."""
-        client = connection._xero_client()
         try:
-            report = self._xero_ensure_contacts(client, refunds)  # a client unlinked since its invoice was pushed
-            report.update(
-                {
-                    refund: self._xero_push_credit_note(connection, client, refund)
-                    for refund in refunds
-                    if refund not in report
-                }
-            )
-            return report
-        except XeroAuthError as error:
-            connection._xero_handle_auth_error(error)
-            return dict.fromkeys(refunds, str(error))
+            with self.env["xero.service"]._xero_calls(connection) as client:
+                report = self._xero_ensure_contacts(client, refunds)  # a client unlinked since its invoice was pushed
+                report.update(
+                    {
+                        refund: self._xero_push_credit_note(connection, client, refund)
+                        for refund in refunds
+                        if refund not in report
+                    }
+                )
+                return report
         except XeroError as error:
             return dict.fromkeys(refunds, str(error))
 
@@ -570,8 +566,8 @@ class XeroInvoiceSync(models.AbstractModel):
         missing = moves.filtered(lambda m: m.move_type == "out_invoice" and not m.xero_timesheets_attached)
         for company, company_moves in missing.grouped("company_id").items():
             try:
-                client = self._xero_connection(company)._xero_client()
-            except UserError:
+                client = self.env["xero.service"]._xero_client(self._xero_connection(company))
+            except (UserError, XeroError):
                 continue  # not connected: nothing to attach it with
             self._xero_attach_timesheets(
                 client, company_moves.filtered(lambda m, t=client.tenant_id: m.xero_tenant_id in (False, t))
@@ -663,10 +659,8 @@ class XeroInvoiceSync(models.AbstractModel):
             raise UserError(_("Xero shows online invoices once they are approved (not drafts, voided or deleted)."))
         connection = self._xero_connection(move.company_id)
         try:
-            url = connection._xero_client().online_invoice_url(move.xero_invoice_id)
-        except XeroAuthError as error:
-            connection._xero_handle_auth_error(error)
-            raise UserError(_("Xero refused the connection (%s).", error)) from None
+            with self.env["xero.service"]._xero_calls(connection) as client:
+                url = client.online_invoice_url(move.xero_invoice_id)
         except XeroError as error:
             raise UserError(
                 _("Xero has no online invoice for %(invoice)s: %(error)s", invoice=move.name, error=error)
@@ -688,35 +682,34 @@ class XeroInvoiceSync(models.AbstractModel):
                     if problem := move._xero_organisation_problem(connection):
                         refused[move] = problem
                 company_moves = company_moves.filtered(lambda m: m not in refused)
-                client = connection._xero_client()
-                current = self._xero_current_invoices(client, company_moves)
-            except XeroAuthError as error:
-                connection._xero_handle_auth_error(error)
-                refused.update(dict.fromkeys(company_moves, _("Xero refused the connection (%s).", error)))
-                continue
-            except (XeroError, UserError) as error:
-                refused.update(dict.fromkeys(company_moves, str(error)))
-                continue
-            for move in company_moves:
-                try:
-                    self._xero_cancel_one(client, move, current.get(move.xero_invoice_id))
-                except XeroAuthError as error:
-                    connection._xero_handle_auth_error(error)
-                    rest = company_moves.filtered(lambda m: m not in refused and m.state != "cancel")
-                    refused.update(dict.fromkeys(rest, _("Xero refused the connection (%s).", error)))
-                    break
-                except XeroError as error:
-                    refused[move] = _(
-                        "Xero refused to void or delete it: %s. Fix it in Xero (e.g. remove its payments) and cancel"
-                        " again.",
-                        error,
-                    )
-                except UserError as error:  # Odoo refused its cancel, or the invoice is paid at Xero
-                    refused[move] = str(error)
-                except Exception:  # the others are already voided at Xero: their Odoo cancel must be kept
-                    _logger.exception("Cancel of invoice %s failed", move.id)
-                    refused[move] = _("An unexpected error stopped it (see the server log); check its status in Xero.")
+                with self.env["xero.service"]._xero_calls(connection) as client:
+                    current = self._xero_current_invoices(client, company_moves)
+                    for move in company_moves:
+                        if why := self._xero_cancel_refused(client, move, current.get(move.xero_invoice_id)):
+                            refused[move] = why
+            except (XeroError, UserError) as error:  # not connected, Xero unread, or the grant refused: the rest stay
+                rest = company_moves.filtered(lambda m: m not in refused and m.state != "cancel")
+                refused.update(dict.fromkeys(rest, str(error)))
         return refused
+
+    @api.model
+    def _xero_cancel_refused(self, client, move, invoice):
+        """Cancel one invoice in both ledgers; returns why not, or None. A grant Xero refuses stops them all."""
+        try:
+            self._xero_cancel_one(client, move, invoice)
+        except XeroAuthError:
+            raise
+        except XeroError as error:
+            return _(
+                "Xero refused to void or delete it: %s. Fix it in Xero (e.g. remove its payments) and cancel again.",
+                error,
+            )
+        except UserError as error:  # Odoo refused its cancel, or the invoice is paid at Xero
+            return str(error)
+        except Exception:  # the others are already voided at Xero: their Odoo cancel must be kept
+            _logger.exception("Cancel of invoice %s failed", move.id)
+            return _("An unexpected error stopped it (see the server log); check its status in Xero.")
+        return None
 
     @api.model
     def _xero_current_invoices(self, client, moves):
@@ -770,7 +763,7 @@ class XeroInvoiceSync(models.AbstractModel):
                 ):  # after the money and the voids followed: what they resolved is no difference
                     self.env["xero.ledger"].sudo()._xero_notify_differences(connection)
             except XeroAuthError as error:
-                connection._xero_handle_auth_error(error)
+                self.env["xero.service"]._xero_handle_auth_error(connection, error)
             except XeroError as error:
                 _logger.warning("Xero invoice statuses of company %s not pulled: %s", connection.company_id.id, error)
             except Exception:
@@ -794,7 +787,7 @@ class XeroInvoiceSync(models.AbstractModel):
             if not first:
                 return 0
             since = first.xero_pushed_at - timedelta(seconds=const.SYNC_OVERLAP_SECONDS)
-        client = connection._xero_client()
+        client = self.env["xero.service"]._xero_client(connection)
         updated = 0
         for page in client.iter_invoice_pages(modified_since=since):
             by_id = {invoice.invoice_id: invoice for invoice in page}

@@ -92,7 +92,7 @@ class XeroInvoiceVoid(models.AbstractModel):
             self._xero_show_difference(move, "void_paid", self._xero_money_note(move))
             return
         timesheets = self.env["account.analytic.line"].sudo().search([("xero_billed_move_id", "=", move.id)])
-        links = {line: line.xero_invoice_line_id for line in timesheets}
+        links = {line: line.xero_billed_move_line_id for line in timesheets}
         try:
             with self.env.cr.savepoint():
                 reversal = self._xero_undo(move)
@@ -137,11 +137,11 @@ class XeroInvoiceVoid(models.AbstractModel):
             return False
         timesheets = self.env["account.analytic.line"].sudo().browse([line.id for line in links])
         if move.company_id.xero_void_time == "release":
-            timesheets.write({"xero_invoice_line_id": False})
+            timesheets.write({"xero_billed_move_line_id": False})
             return True
         for invoice_line, group in timesheets.grouped(lambda line: links[line]).items():
-            if group.xero_invoice_line_id != invoice_line:  # Cancel released them: back onto their line
-                group.write({"xero_invoice_line_id": invoice_line.id})
+            if group.xero_billed_move_line_id != invoice_line:  # Cancel released them: back onto their line
+                group.write({"xero_billed_move_line_id": invoice_line.id})
         return False
 
     # -- telling the accountant ---------------------------------------------------------------------

@@ -10,7 +10,7 @@ on the document for its accountant, replaced only when the difference changes an
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
-from ..services.errors import XeroAuthError, XeroError
+from ..services.errors import XeroError
 from ..services.values import XeroCreditNote
 
 ACTIVITY_TYPE = "xero_timesync.mail_activity_type_xero_difference"
@@ -78,14 +78,9 @@ class XeroLedger(models.AbstractModel):
         moves = self.env["account.move"].search(self._xero_documents_domain(connection), order="id")
         invoices = moves.filtered(lambda m: m.move_type == "out_invoice")
         try:
-            client = connection._xero_client()
-            found = client.invoices_by_ids(invoices.mapped("xero_invoice_id"))
-            found += client.credit_notes_by_ids((moves - invoices).mapped("xero_invoice_id"))
-        except XeroAuthError as error:
-            connection._xero_handle_auth_error(error)
-            raise UserError(
-                _("Xero refused the connection of %(org)s (%(error)s).", org=connection.tenant_name, error=error)
-            ) from None
+            with self.env["xero.service"]._xero_calls(connection) as client:
+                found = client.invoices_by_ids(invoices.mapped("xero_invoice_id"))
+                found += client.credit_notes_by_ids((moves - invoices).mapped("xero_invoice_id"))
         except XeroError as error:
             raise UserError(
                 _("Xero could not be read for %(org)s: %(error)s", org=connection.tenant_name, error=error)

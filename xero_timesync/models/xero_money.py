@@ -34,7 +34,7 @@ class XeroMoney(models.AbstractModel):
         pull (one paged If-Modified-Since call each), then timesheet PDFs that failed to attach (not when
         Xero refused to show payments: a connection lacking that scope lacks the attachments one too)."""
         company = connection.company_id
-        client = connection._xero_client()
+        client = self.env["xero.service"]._xero_client(connection)
         started = fields.Datetime.now()
         since = company.xero_money_since
         if since:
@@ -81,7 +81,7 @@ class XeroMoney(models.AbstractModel):
         company = connection.company_id
         try:
             with self.env.cr.savepoint():
-                client = connection._xero_client()
+                client = self.env["xero.service"]._xero_client(connection)
                 complete = True
                 known = self.env["account.move"].search(
                     [("company_id", "=", company.id), ("xero_invoice_id", "in", list(invoice_ids))]
@@ -95,7 +95,7 @@ class XeroMoney(models.AbstractModel):
                 self.env["xero.invoice.void"]._xero_follow_gone(connection)
                 return complete
         except XeroAuthError as error:
-            connection._xero_handle_auth_error(error)
+            self.env["xero.service"]._xero_handle_auth_error(connection, error)
             return True  # nothing to retry until re-authorised; the hourly pull catches up
         except XeroError as error:
             _logger.warning("Xero invoice events of company %s not fetched: %s", company.id, error)

@@ -1,4 +1,5 @@
 import logging
+from contextlib import contextmanager
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
@@ -10,6 +11,8 @@ from ..services.values import XeroEndpoints
 from ..services.xero_client import XeroClient
 
 _logger = logging.getLogger(__name__)
+
+REAUTHORISE = "reauthorise"  # the code of an auth failure _xero_calls handled
 
 
 class XeroService(models.AbstractModel):
@@ -69,6 +72,7 @@ class XeroService(models.AbstractModel):
             raise XeroAuthError(_("The Xero connection of %s needs to be re-authorised.", connection.company_id.name))
         budget, tenant_id = self.env["xero.rate.budget"].sudo(), connection.tenant_id
         daily_limit = budget._daily_limit()
+        options.setdefault("deadline", self.env["ir.cron"]._xero_deadline())  # a scheduled run ends in time
         return self._xero_new_client(
             token=token._as_dict(),
             tenant_id=tenant_id,
@@ -78,12 +82,61 @@ class XeroService(models.AbstractModel):
         )
 
     @api.model
-    def _xero_revoke(self, connection, **options):
-        """Give the grant back to Xero: the organisation's connection, then the refresh token."""
+    @contextmanager
+    def _xero_calls(self, connection, client=None, **options):
+        """``with Service._xero_calls(connection) as client:``, the way models call Xero (``client``: one the
+        caller already holds for this connection). A grant Xero no longer accepts is handled here once: the
+        connection needs re-authorisation (``_xero_handle_auth_error``), and a ``XeroAuthError`` saying so goes
+        on to the caller, which reports it as it reports any ``XeroError``."""
+        try:
+            yield client or self._xero_client(connection, **options)
+        except XeroAuthError as error:
+            if error.code == REAUTHORISE:  # an enclosing call already handled it
+                raise
+            self._xero_handle_auth_error(connection, error)
+            raise XeroAuthError(
+                _(
+                    "Xero refused the connection of %(company)s (%(reason)s): an administrator must enable the"
+                    " integration again (Settings → Xero → Enable integration).",
+                    company=connection.company_id.name,
+                    reason=error,
+                ),
+                REAUTHORISE,
+            ) from error
+
+    @api.model
+    def _xero_revoke(self, connection, spare_others=True, **options):
+        """Give the grant back to Xero: the organisation's connection, then the refresh token, unless
+        (``spare_others``) the token's user also connected an organisation another company has linked."""
         client = self._xero_client(connection, **options)
         if connection.xero_connection_uuid:
             client.delete_connection(connection.xero_connection_uuid)
+        if spare_others and self._xero_grant_serves_others(client, connection.company_id):
+            _logger.info(
+                "Xero connection of company %s removed; its grant is kept: it also serves another company",
+                connection.company_id.id,
+            )
+            return
         client.revoke()
+
+    @api.model
+    def _xero_grant_serves_others(self, client, company):
+        """Whether revoking ``client``'s refresh token could cut an organisation another company has linked.
+
+        A Xero grant is per user and app, and revoking it removes every connection of that user to the app, not
+        only those of this company (xero-python: "remove all a user's connections"): it is kept while the user's
+        connections include another company's organisation. One call, only when another company is linked.
+        """
+        others = (
+            self.env["xero.connection"]
+            .sudo()
+            .search(
+                [("company_id", "!=", company.id), ("state", "in", const.LINKED_STATES), ("tenant_id", "!=", False)]
+            )
+        )
+        if not others:
+            return False
+        return bool({tenant.tenant_id for tenant in client.connections()} & set(others.mapped("tenant_id")))
 
     # -- what the calls tell the admins ------------------------------------------------------------
     @api.model

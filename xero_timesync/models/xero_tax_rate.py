@@ -41,7 +41,8 @@ class XeroTaxRate(models.Model):
         Returns False (and keeps what was stored) when Xero cannot be read."""
         connection = connection.sudo()
         try:
-            rates = connection._xero_client().tax_rates()
+            with self.env["xero.service"]._xero_calls(connection) as client:
+                rates = client.tax_rates()
         except XeroError as err:
             _logger.info("Xero tax rates of connection %s could not be read: %s", connection.id, err.code)
             return False

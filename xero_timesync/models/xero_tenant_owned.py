@@ -3,6 +3,8 @@ from collections import defaultdict
 from odoo import api, fields, models
 from odoo.fields import Domain
 
+from .. import const
+
 
 class XeroTenantOwned(models.AbstractModel):
     """Data of a Xero organisation kept by its tenant id (not by a company): it belongs to the companies
@@ -57,8 +59,19 @@ class XeroTenantOwned(models.AbstractModel):
                 ["tenant_id", "wizard_id"],
             )
         )
+        # one company per organisation: an organisation a company has linked is that company's alone (not of a
+        # company that linked it before, nor of a consent given for it elsewhere)
+        holders = dict(
+            self.env["xero.connection"]
+            .sudo()
+            .search_fetch(
+                Domain.AND([tenant_domain, Domain("state", "in", const.LINKED_STATES)]), ["tenant_id", "company_id"]
+            )
+            .mapped(lambda c: (c.tenant_id, c.company_id.id))
+        )
         pairs = [(c.tenant_id, c.company_id.id) for c in connections]
-        return pairs + [(line.tenant_id, line.wizard_id.company_id.id) for line in consents]
+        pairs += [(line.tenant_id, line.wizard_id.company_id.id) for line in consents]
+        return [(tenant, company) for tenant, company in pairs if holders.get(tenant, company) == company]
 
     @api.depends_context("uid")
     def _compute_company_ids(self):

@@ -11,7 +11,7 @@ refused before anything is sent, with the fix in the message.
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-from ..services.errors import XeroAuthError, XeroError
+from ..services.errors import XeroError
 
 DIMENSIONS = [("employee", "Employee"), ("department", "Department"), ("project", "Project")]
 # dimension → (field of the mapping and of the timesheet, model of the Odoo value)
@@ -82,12 +82,9 @@ class XeroTrackingMapping(models.Model):
     @api.model
     def _xero_refresh_categories(self, connection, client=None):
         """Read the organisation's tracking categories live and mirror them; returns the live ones."""
-        client = client or connection._xero_client()
         try:
-            live = client.tracking_categories()
-        except XeroAuthError as error:
-            connection._xero_handle_auth_error(error)
-            raise UserError(_("Xero refused the connection (%s).", error)) from None
+            with self.env["xero.service"]._xero_calls(connection, client) as client:
+                live = client.tracking_categories()
         except XeroError as error:
             raise UserError(_("Xero did not list its tracking categories: %s", error)) from None
         self.env["xero.tracking.category"].sudo()._refresh(connection.tenant_id, live)

@@ -58,6 +58,13 @@ class XeroTransientError(XeroError):
     code = "transient"
 
 
+class XeroTimeUp(XeroError):
+    """The caller's time ran out before a call or a wait could end (a cron job stops before Odoo's worker limits
+    stop it): the next turn of the job continues."""
+
+    code = "time_up"
+
+
 class XeroValidationError(XeroError):
     code = "validation"
 

@@ -7,6 +7,7 @@ failures, and paging. Models never import the SDK; they receive plain value obje
 
 import json
 import logging
+import math
 import time
 import warnings
 from collections.abc import Callable
@@ -27,6 +28,7 @@ from .errors import (
     XeroError,
     XeroNotFoundError,
     XeroRateLimitError,
+    XeroTimeUp,
     XeroTransientError,
     XeroValidationError,
     _lt,
@@ -89,6 +91,7 @@ class XeroClient:
         max_retries=4,
         max_wait=60.0,
         sleep=None,
+        deadline=None,
     ):
         self.endpoints = endpoints
         self.client_id = client_id
@@ -100,6 +103,7 @@ class XeroClient:
         self.max_retries = max_retries
         self.max_wait = max_wait
         self._sleep = sleep or time.sleep
+        self.deadline = deadline  # time.monotonic() after which no call starts and no wait begins (None: never)
         self.stats = CallStats()
         self._api_client = self._build_api_client()
         self._accounting = AccountingApi(self._api_client, base_url=endpoints.accounting_url)
@@ -172,7 +176,7 @@ class XeroClient:
     # -- identity ---------------------------------------------------------------------------------
     def connections(self, auth_event_id=None):
         kwargs = {"auth_event_id": auth_event_id} if auth_event_id else {}
-        result = self._call(lambda: self._identity.get_connections(_request_timeout=TIMEOUT, **kwargs))
+        result = self._call(lambda: self._identity.get_connections(_request_timeout=self._timeout(), **kwargs))
         return [
             XeroTenant(
                 connection_id=str(c.id),
@@ -186,13 +190,15 @@ class XeroClient:
 
     def delete_connection(self, connection_id):
         try:
-            self._call(lambda: self._identity.delete_connection(connection_id, _request_timeout=TIMEOUT))
+            self._call(lambda: self._identity.delete_connection(connection_id, _request_timeout=self._timeout()))
         except XeroNotFoundError:
             _logger.info("Xero connection %s was already gone", connection_id)
 
     # -- accounting -------------------------------------------------------------------------------
     def organisation(self):
-        result = self._call(lambda: self._accounting.get_organisations(self._tenant(), _request_timeout=TIMEOUT))
+        result = self._call(
+            lambda: self._accounting.get_organisations(self._tenant(), _request_timeout=self._timeout())
+        )
         org = result.organisations[0]
         return {
             "name": org.name,
@@ -207,7 +213,9 @@ class XeroClient:
         if account_class:
             clauses.append(f'Class=="{account_class}"')
         kwargs = {"where": " AND ".join(clauses)} if clauses else {}
-        result = self._call(lambda: self._accounting.get_accounts(self._tenant(), _request_timeout=TIMEOUT, **kwargs))
+        result = self._call(
+            lambda: self._accounting.get_accounts(self._tenant(), _request_timeout=self._timeout(), **kwargs)
+        )
         return [
             XeroAccount(
                 account_id=str(a.account_id),
@@ -222,7 +230,7 @@ class XeroClient:
 
     def tax_rates(self):
         """The organisation's tax rates (every status), with their display rate and where they apply."""
-        result = self._call(lambda: self._accounting.get_tax_rates(self._tenant(), _request_timeout=TIMEOUT))
+        result = self._call(lambda: self._accounting.get_tax_rates(self._tenant(), _request_timeout=self._timeout()))
         return [
             XeroTaxRate(
                 tax_type=t.tax_type or "",
@@ -260,7 +268,11 @@ class XeroClient:
         for batch in iter_batches(list(contact_ids), CONTACT_IDS_PER_CALL):
             response = self._call(
                 lambda b=batch: self._accounting.get_contacts(
-                    self._tenant(), i_ds=b, include_archived=True, _preload_content=False, _request_timeout=TIMEOUT
+                    self._tenant(),
+                    i_ds=b,
+                    include_archived=True,
+                    _preload_content=False,
+                    _request_timeout=self._timeout(),
                 )
             )
             contacts += [contact_from_json(c) for c in _json_body(response).get("Contacts") or []]
@@ -293,7 +305,11 @@ class XeroClient:
         """The organisation's active ContactGroups: ``[(ContactGroupID, Name)]`` by name."""
         response = self._call(
             lambda: self._accounting.get_contact_groups(
-                self._tenant(), where='Status=="ACTIVE"', order="Name", _preload_content=False, _request_timeout=TIMEOUT
+                self._tenant(),
+                where='Status=="ACTIVE"',
+                order="Name",
+                _preload_content=False,
+                _request_timeout=self._timeout(),
             )
         )
         groups = _json_body(response).get("ContactGroups") or []
@@ -305,7 +321,7 @@ class XeroClient:
         for group_id in group_ids:
             response = self._call(
                 lambda g=group_id: self._accounting.get_contact_group(
-                    self._tenant(), g, _preload_content=False, _request_timeout=TIMEOUT
+                    self._tenant(), g, _preload_content=False, _request_timeout=self._timeout()
                 )
             )
             for group in _json_body(response).get("ContactGroups") or []:
@@ -317,7 +333,7 @@ class XeroClient:
         ``[XeroTrackingCategory]`` (archived or deleted categories and options are left out)."""
         response = self._call(
             lambda: self._accounting.get_tracking_categories(
-                self._tenant(), order="Name", _preload_content=False, _request_timeout=TIMEOUT
+                self._tenant(), order="Name", _preload_content=False, _request_timeout=self._timeout()
             )
         )
         return [
@@ -345,7 +361,7 @@ class XeroClient:
                         page=p,
                         page_size=page_size,
                         _preload_content=False,
-                        _request_timeout=TIMEOUT,
+                        _request_timeout=self._timeout(),
                         **kwargs,
                     )
                 )
@@ -363,12 +379,30 @@ class XeroClient:
             raise XeroError(_lt("No Xero organisation is selected for this connection."), "no_tenant")
         return self.tenant_id
 
+    # -- the caller's time -------------------------------------------------------------------------
+    def _time_left(self):
+        return math.inf if self.deadline is None else self.deadline - time.monotonic()
+
+    def _check_time(self, needed=0.0):
+        """Refuse to start what cannot end before the deadline (a call needs at least a second)."""
+        if self._time_left() <= max(needed, 1.0):
+            raise XeroTimeUp(_lt("This run's time is up; the next run continues where it stopped."))
+
+    def _timeout(self):
+        """The SDK's (connect, read) timeout: Xero's, or what is left before the deadline when that is less."""
+        left = self._time_left()
+        if left >= TIMEOUT[1]:
+            return TIMEOUT
+        self._check_time()
+        return (min(TIMEOUT[0], left), left)
+
     # -- the choke point --------------------------------------------------------------------------
     def _call(self, fn, auth=True):
         """Run one SDK call with our retry policy; returns its result or raises a XeroError."""
         attempt = 0
         refreshed = False
         while True:
+            self._check_time()
             if auth:
                 self._ensure_fresh_token()
                 self._wait_for_budget()
@@ -417,6 +451,7 @@ class XeroClient:
                     ) from None
                 wait = _backoff(attempt)
             attempt += 1
+            self._check_time(wait)
             self.stats.retries += 1
             self.stats.waited += wait
             self._sleep(wait)
@@ -434,6 +469,7 @@ class XeroClient:
                 )
             if not wait:
                 return
+            self._check_time(wait)
             self.stats.waited += wait
             self._sleep(wait)
 
@@ -467,13 +503,15 @@ class XeroClient:
                             unitdp=4,
                             idempotency_key=k,
                             _preload_content=False,
-                            _request_timeout=TIMEOUT,
+                            _request_timeout=self._timeout(),
                         )
                     )
                 )
             except XeroValidationError as error:  # the request itself was refused: nothing was created
                 results += [XeroInvoiceResult(reference=p.get("Reference"), errors=[str(error)]) for p in batch]
                 continue
+            except XeroAuthError:
+                raise  # the grant, not these invoices: nothing more can be sent (batches sent are looked up later)
             except XeroError as error:
                 unknown = isinstance(error, XeroTransientError)
                 results += [
@@ -500,7 +538,7 @@ class XeroClient:
         body = self._call(
             lambda: _json_body(
                 self._accounting.get_invoices(
-                    self._tenant(), _preload_content=False, _request_timeout=TIMEOUT, **kwargs
+                    self._tenant(), _preload_content=False, _request_timeout=self._timeout(), **kwargs
                 )
             )
         )
@@ -526,7 +564,7 @@ class XeroClient:
                     invoice_id,
                     {"Invoices": [{"InvoiceID": invoice_id, "Status": status}]},
                     _preload_content=False,
-                    _request_timeout=TIMEOUT,
+                    _request_timeout=self._timeout(),
                     **kwargs,
                 )
             )
@@ -538,7 +576,7 @@ class XeroClient:
         body = self._call(
             lambda: _json_body(
                 self._accounting.get_online_invoice(
-                    self._tenant(), invoice_id, _preload_content=False, _request_timeout=TIMEOUT
+                    self._tenant(), invoice_id, _preload_content=False, _request_timeout=self._timeout()
                 )
             )
         )
@@ -555,7 +593,7 @@ class XeroClient:
                     summarize_errors=False,
                     idempotency_key=idempotency_key[:128],
                     _preload_content=False,
-                    _request_timeout=TIMEOUT,
+                    _request_timeout=self._timeout(),
                 )
             )
         )
@@ -594,7 +632,7 @@ class XeroClient:
                         page=1,
                         page_size=len(b),
                         _preload_content=False,
-                        _request_timeout=TIMEOUT,
+                        _request_timeout=self._timeout(),
                     )
                 )
             )
@@ -629,7 +667,7 @@ class XeroClient:
                         unitdp=4,
                         idempotency_key=idempotency_key[:128],
                         _preload_content=False,
-                        _request_timeout=TIMEOUT,
+                        _request_timeout=self._timeout(),
                     )
                 )
             )
@@ -654,7 +692,7 @@ class XeroClient:
                     {"Allocations": [allocation]},
                     idempotency_key=idempotency_key[:128],
                     _preload_content=False,
-                    _request_timeout=TIMEOUT,
+                    _request_timeout=self._timeout(),
                 )
             )
         )
@@ -670,7 +708,7 @@ class XeroClient:
                     content,
                     include_online=include_online,
                     _preload_content=False,
-                    _request_timeout=TIMEOUT,
+                    _request_timeout=self._timeout(),
                 )
             )
         )

@@ -56,7 +56,8 @@ class TestEnableIntegration(XeroSandboxCase):
         self.assertTrue(revenue and expense)
         self.assertIn(wizard.revenue_line_id, revenue)
         self.assertIn(wizard.expense_line_id, expense)
-        every_account = wizard._client().accounts(active_only=False)
+        with wizard._xero_calls() as client:
+            every_account = client.accounts(active_only=False)
         archived = {a.code for a in every_account if a.status != "ACTIVE"}
         self.assertTrue(archived, "the seeded chart has an archived account")
         self.assertFalse(archived & set(wizard.account_line_ids.mapped("code")), "archived accounts are not offered")
@@ -120,7 +121,7 @@ class TestEnableIntegration(XeroSandboxCase):
         self.assertEqual(self.xero_tasks(connection), tasks_before)
         self.assertTrue(all(self.xero_tasks(connection).mapped("partner_id")))
         with self.assertRaises(UserError):
-            connection._xero_client()
+            self.env["xero.service"]._xero_client(connection)
 
     def test_reenable_same_organisation_relinks_without_duplicates(self):
         connection = self.connect()
@@ -231,21 +232,24 @@ class TestTokens(XeroSandboxCase):
         token = connection.sudo().token_id.sudo()
         old_refresh = token.refresh_token
         self._expire_access_token(connection)
-        connection._xero_client().organisation()
+        self.env["xero.service"]._xero_client(connection).organisation()
         self.assertNotEqual(token.refresh_token, old_refresh)
         self.assertGreater(token.expires_at, time.time() + 600)
 
     def test_each_client_has_its_own_token_holder(self):
         connection = self.connect()
-        first, second = connection._xero_client(), connection._xero_client()
+        first, second = (
+            self.env["xero.service"]._xero_client(connection),
+            self.env["xero.service"]._xero_client(connection),
+        )
         self.assertIsNot(first._api_client.configuration.oauth2_token, second._api_client.configuration.oauth2_token)
 
     def test_concurrent_refresh_spends_the_refresh_token_once(self):
         connection = self.connect()
         self._expire_access_token(connection)
         self.sandbox.control.clear_requests()
-        first = connection._xero_client()
-        second = connection._xero_client()  # built from the same stale token
+        first = self.env["xero.service"]._xero_client(connection)
+        second = self.env["xero.service"]._xero_client(connection)  # built from the same stale token
         first.organisation()
         second.organisation()  # finds the rotated token under the lock instead of refreshing again
         refreshes = self.sandbox.control.requests("/connect/token", method="POST")

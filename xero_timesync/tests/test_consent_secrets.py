@@ -84,7 +84,11 @@ class TestConsentSecrets(XeroSandboxCase):
         self.assertIs(bool(left.sudo().token_json), False, "wiped from the wizard left behind")
         self.assertGrantDead(token)
         self.assertEqual(connection.state, "connected")
-        self.assertEqual(connection._xero_client().organisation()["name"], self.tenant["name"], "the new one lives")
+        self.assertEqual(
+            self.env["xero.service"]._xero_client(connection).organisation()["name"],
+            self.tenant["name"],
+            "the new one lives",
+        )
 
     def test_a_failed_consent_gives_its_grant_back(self):
         wizard, token = self.abandoned_consent()

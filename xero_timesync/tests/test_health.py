@@ -89,5 +89,5 @@ class TestHealth(XeroSandboxCase):
         Budget = self.env["xero.rate.budget"]
         waits = []
         with patch.object(type(Budget), "_spend", autospec=True, side_effect=[(12.5, False), (0, False)]):
-            self.connection._xero_client(sleep=waits.append).organisation()
+            self.env["xero.service"]._xero_client(self.connection, sleep=waits.append).organisation()
         self.assertEqual(waits, [12.5], "the client slept, then called")

@@ -187,7 +187,7 @@ class TestInvoiceWizardInputs(XeroInvoiceMixin, XeroSandboxCase):
         self.env.invalidate_all()
         self.assertEqual(self.accounts_snapshot(), accounts_before, "no account created or changed")
         self.assertFalse(self.env["account.move"].search([("partner_id", "=", self.partner.id)]), "no invoice")
-        stamped = (self.line | (timesheets or self.line)).filtered("xero_invoice_line_id")
+        stamped = (self.line | (timesheets or self.line)).filtered("xero_billed_move_line_id")
         self.assertFalse(stamped, "no timesheet stamped as invoiced")
 
     def test_forged_xero_accounts_are_refused(self):
@@ -296,8 +296,8 @@ class TestInvoiceWizardInputs(XeroInvoiceMixin, XeroSandboxCase):
         wizard = self.as_accountant()
         wizard.write({"project_id": self.project.id, "date_from": date(2026, 3, 1)})
         wizard.action_create_invoice()
-        self.assertTrue(self.line.xero_invoice_line_id)
-        self.assertFalse(any(timesheet.xero_invoice_line_id for timesheet in outside.values()))
+        self.assertTrue(self.line.xero_billed_move_line_id)
+        self.assertFalse(any(timesheet.xero_billed_move_line_id for timesheet in outside.values()))
 
 
 @tagged("post_install", "-at_install")
@@ -346,7 +346,7 @@ class TestPushToXero(XeroInvoiceMixin, XeroSandboxCase):
         move.action_xero_push()
         self.assertEqual(len(self.xero_invoices()), 1)
         # the accountant authorises it in Xero; the hourly cron brings the status back in one paged call
-        self.connection._xero_client().update_invoice_status(move.xero_invoice_id, "AUTHORISED")
+        self.env["xero.service"]._xero_client(self.connection).update_invoice_status(move.xero_invoice_id, "AUTHORISED")
         self.sandbox.control.clear_requests()
         self.env["xero.invoice.sync"]._cron_xero_pull_invoice_status()
         self.assertEqual(move.xero_status, "AUTHORISED")

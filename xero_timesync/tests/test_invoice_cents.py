@@ -124,7 +124,7 @@ class TestTotalsToTheCent(XeroInvoiceMixin, XeroSandboxCase):
         self.assertEqual(len(move.activity_ids), 1, "one activity per difference, not one per look")
 
     def xero_invoice_of(self, move):
-        client = self.connection._xero_client()
+        client = self.env["xero.service"]._xero_client(self.connection)
         [invoice] = client.get_full_invoices([move.xero_invoice_id])
         return invoice
 

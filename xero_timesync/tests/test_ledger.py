@@ -61,7 +61,7 @@ class TestLedger(XeroInvoiceMixin, XeroSandboxCase):
             | {"UnitAmount": unit_amount}
             for line in self.xero_invoice(move)["LineItems"]
         ]
-        client = self.connection._xero_client()
+        client = self.env["xero.service"]._xero_client(self.connection)
         client._call(
             lambda: client._accounting.update_invoice(
                 client._tenant(),
@@ -77,7 +77,7 @@ class TestLedger(XeroInvoiceMixin, XeroSandboxCase):
         with owned_writes():  # a document Xero does not know
             ghost.write({"xero_invoice_id": str(uuid.uuid4()), "xero_status": "AUTHORISED"})
         moves = agreed | voided | part_paid | paid | edited | ghost
-        self.connection._xero_client().update_invoice_status(voided.xero_invoice_id, "VOIDED")
+        self.env["xero.service"]._xero_client(self.connection).update_invoice_status(voided.xero_invoice_id, "VOIDED")
         self.sandbox.control.record_payment(self.tenant_id, part_paid.xero_invoice_id, amount=40)
         self.sandbox.control.record_payment(self.tenant_id, paid.xero_invoice_id)
         self.edit_at_xero(edited, 200)

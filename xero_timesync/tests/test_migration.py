@@ -37,7 +37,7 @@ class TestMigrationNames(XeroInvoiceMixin, TransactionCase):
             {
                 "name": "Billed, by Xero invoice",
                 "model_id": "account.analytic.line",
-                "domain": "[('xero_billed_move_id', '!=', False), ('xero_invoice_line_id.move_id.xero_invoice_id', '!=', False)]",
+                "domain": "[('xero_billed_move_id', '!=', False), ('xero_billed_move_line_id.move_id.xero_invoice_id', '!=', False)]",
                 "context": "{'group_by': ['xero_billed_move_id']}",
             }
         )
@@ -78,7 +78,7 @@ class TestMigrationNames(XeroInvoiceMixin, TransactionCase):
         self.assertEqual(
             (favourite.domain, favourite.context),
             (
-                "[('xero_billed_move_id', '!=', False), ('xero_invoice_line_id.move_id.xero_invoice_id', '!=', False)]",
+                "[('xero_billed_move_id', '!=', False), ('xero_billed_move_line_id.move_id.xero_invoice_id', '!=', False)]",
                 "{'group_by': ['xero_billed_move_id']}",
             ),
             "a saved favourite follows the rename; the invoice's own xero_invoice_id at the end of a path stays",
@@ -97,6 +97,47 @@ class TestMigrationNames(XeroInvoiceMixin, TransactionCase):
     def test_a_new_install_is_left_alone(self):
         self.migration.migrate(self.env.cr, None)
         self.assertTrue(column_exists(self.env.cr, "account_analytic_line", "xero_billed_move_id"))
+
+
+@tagged("post_install", "-at_install")
+class TestMigrationBilledLine(XeroInvoiceMixin, TransactionCase):
+    def test_the_billed_line_keeps_its_values_favourites_and_constraints(self):
+        """19.0.1.8.0: ``xero_invoice_line_id`` (an Odoo invoice line) → ``xero_billed_move_line_id``."""
+        migration = load_migration("19.0.1.8.0", "pre-migrate")
+        self.company.xero_default_hourly_rate = 100
+        lines = self.timesheet(1.0) | self.timesheet(2.0)
+        move = self.invoice_time(lines)
+        billed = {line: line.xero_billed_move_line_id for line in lines}
+        self.assertTrue(all(billed.values()))
+        favourite = self.env["ir.filters"].create(
+            {
+                "name": "Billed lines",
+                "model_id": "account.analytic.line",
+                "domain": f"[('xero_billed_move_line_id.move_id', '=', {move.id})]",
+            }
+        )
+        self.env.flush_all()
+        cr = self.env.cr
+        for model, old, new in migration.FIELD_RENAMES:  # back to a 19.0.1.7.0 database's names
+            migration._renames().rename_field(cr, model, new, old)
+        self.assertTrue(column_exists(cr, "account_analytic_line", "xero_invoice_line_id"))
+        self.env.invalidate_all()
+        self.assertIn("xero_invoice_line_id.move_id", favourite.domain)
+
+        migration.migrate(cr, "19.0.1.7.0")
+        self.env.invalidate_all()
+        self.env.registry.clear_cache()
+
+        self.assertFalse(column_exists(cr, "account_analytic_line", "xero_invoice_line_id"))
+        self.assertEqual({line: line.xero_billed_move_line_id for line in lines}, billed)
+        self.assertEqual(lines.xero_billed_move_id, move)
+        self.assertEqual(favourite.domain, f"[('xero_billed_move_line_id.move_id', '=', {move.id})]")
+        field = self.env.ref("xero_timesync.field_account_analytic_line__xero_billed_move_line_id")
+        self.assertEqual(field.name, "xero_billed_move_line_id", "the registry row follows, not re-created")
+        cr.execute("SELECT conname FROM pg_constraint WHERE conrelid = 'account_analytic_line'::regclass")
+        self.assertIn("account_analytic_line_xero_billed_move_line_id_fkey", {name for (name,) in cr.fetchall()})
+        cr.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'account_analytic_line'")
+        self.assertFalse([name for (name,) in cr.fetchall() if "xero_invoice_line_id" in name])
 
 
 @tagged("post_install", "-at_install")

@@ -116,7 +116,7 @@ class TestTimeBehindTheInvoice(XeroMoneyMixin, XeroSandboxCase):
         self.assertIn(move.xero_invoice_id, upload["path"])
         self.assertTrue(upload["path"].endswith(".pdf"))
         self.assertIn("includeonline=true", upload["query"].lower())
-        client = self.connection._xero_client()
+        client = self.env["xero.service"]._xero_client(self.connection)
         [invoice] = client.get_full_invoices([move.xero_invoice_id])
         self.assertEqual(invoice.status, "AUTHORISED")
         action = move.action_xero_view_online()

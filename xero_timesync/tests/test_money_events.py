@@ -73,7 +73,11 @@ class TestInvoiceEvents(XeroWebhookMixin, XeroMoneyMixin, XeroSandboxMixin, Http
     def test_events_of_invoices_we_do_not_know_cost_no_call(self):
         move = self.pushed_invoice(100.0)
         payload, _error = self.env["xero.invoice.sync"]._xero_invoice_payload(self.connection, move)
-        [other] = self.connection._xero_client().create_invoices([dict(payload, Reference="XERO-2")], "k2")
+        [other] = (
+            self.env["xero.service"]
+            ._xero_client(self.connection)
+            .create_invoices([dict(payload, Reference="XERO-2")], "k2")
+        )
         self.deliver("INVOICE", [other.invoice.invoice_id])
         self.sandbox.control.clear_requests()
         self.assertEqual(self.fetch(), 1)

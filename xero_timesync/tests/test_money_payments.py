@@ -92,7 +92,11 @@ class TestPaymentsBack(XeroMoneyMixin, XeroSandboxCase):
     def test_payments_of_invoices_we_did_not_push_are_ignored(self):
         move = self.pushed_invoice(100.0)
         payload, _error = self.env["xero.invoice.sync"]._xero_invoice_payload(self.connection, move)
-        [made_at_xero] = self.connection._xero_client().create_invoices([dict(payload, Reference="XERO-1")], "k1")
+        [made_at_xero] = (
+            self.env["xero.service"]
+            ._xero_client(self.connection)
+            .create_invoices([dict(payload, Reference="XERO-1")], "k1")
+        )
         self.sandbox.control.record_payment(self.tenant["tenant_id"], made_at_xero.invoice.invoice_id)
         self.pull()
         self.assertFalse(self.env["account.payment"].search([("xero_payment_id", "!=", False)]))

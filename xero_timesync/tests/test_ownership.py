@@ -237,7 +237,7 @@ class TestOwnership(OwnershipFixture, HttpCase):
         self.timesheet(1.0)
         invoice = self.invoice_time()
         Default = self.env["ir.default"].with_user(self.employee)
-        Default.set("account.analytic.line", "xero_invoice_line_id", invoice.invoice_line_ids[0].id, user_id=True)
+        Default.set("account.analytic.line", "xero_billed_move_line_id", invoice.invoice_line_ids[0].id, user_id=True)
         with self.assertRaises(AccessError):
             self.env["account.analytic.line"].with_user(self.employee).create(
                 {"name": "Slipped in", "task_id": self.task.id, "project_id": self.project.id, "unit_amount": 5.0}

@@ -89,7 +89,7 @@ class TestRefusalsNameNothingUnreadable(RestrictionFixtureMixin, XeroSandboxCase
     def test_invoiced_lines_check_access_before_naming(self):
         line = self.colleague_line
         invoice_line = self.invoice.invoice_line_ids[0]
-        line.xero_invoice_line_id = invoice_line  # the superuser is the integration
+        line.xero_billed_move_line_id = invoice_line  # the superuser is the integration
         self.env.invalidate_all()
         for attacker in (self.regular, self.users["portal"], self.other_company):
             with self.assertRaises(UserError) as caught, self.env.cr.savepoint():
@@ -139,7 +139,7 @@ class TestTimeStaysWithItsTask(RestrictionFixtureMixin, XeroSandboxCase):
         self.assertEqual(self.mine.parent_id, self.subtask)
 
     def test_a_task_with_invoiced_time_keeps_its_place(self):
-        self.line.sudo().xero_invoice_line_id = self.invoice.invoice_line_ids[0]
+        self.line.sudo().xero_billed_move_line_id = self.invoice.invoice_line_ids[0]
         other_client = self.task_other.partner_id
         elsewhere = self.env["project.project"].create({"name": "Elsewhere"})
         for user in (self.restricted, self.users["admin"], self.users["manager"]):

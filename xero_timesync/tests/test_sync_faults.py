@@ -134,7 +134,7 @@ class TestSyncFaults(XeroSandboxCase):
         self.env["xero.contact.sync"]._cron_xero_sync_connection(self.connection.id)
         self.env["xero.contact.sync"]._cron_xero_sync_connection(self.connection.id)
         self.assertEqual(self.connection.sync_log_count, logs, "no retries until re-authorised")
-        self.connection._xero_handle_auth_error("again")
+        self.env["xero.service"]._xero_handle_auth_error(self.connection, "again")
         self.assertEqual(len(self.connection.activity_ids), 1, "one activity, not one per run")
 
         control.set_clock_offset(0)
@@ -177,7 +177,7 @@ class TestSyncFaults(XeroSandboxCase):
 
     def test_every_request_is_logged_at_debug_without_secrets(self):
         with self.assertLogs("odoo.addons.xero_timesync.services.xero_client", level="DEBUG") as logged:
-            self.connection._xero_client().organisation()
+            self.env["xero.service"]._xero_client(self.connection).organisation()
         line = next(entry for entry in logged.output if "/Organisation" in entry)
         self.assertIn("GET /api.xro/2.0/Organisation → 200", line)
         token = self.connection.sudo().token_id.sudo()

@@ -30,6 +30,12 @@ class TestTimerApp(TimerFixture, TransactionCase):
     def logged(self, user=None):
         return self.env["xero.timer.action"].sudo().search_count([("user_id", "=", (user or self.user).id)])
 
+    def test_the_web_client_opens_the_app(self):
+        """Timesheets → Xero → Timer app, for whoever tracks time: the page to open on a phone or install."""
+        menu = self.env.ref("xero_timesync.xero_timer_app_menu")
+        self.assertIn(menu.id, self.env["ir.ui.menu"].with_user(self.user)._visible_menu_ids())
+        self.assertEqual(menu.action.url, "/xero/timer")
+
     # -- one effect per key -------------------------------------------------------------------------
     def test_the_same_key_twice_logs_time_once(self):
         params = {"task_id": self.task_acme.id, "date": "2025-06-04", "hours": 1.5, "description": "Boiler"}

@@ -53,10 +53,10 @@ class XeroAccountMapping(models.TransientModel):
         accounts, warning = [], False
         if connection.state == "connected":
             try:
-                client = connection._xero_client()
-                accounts = [
-                    (klass, a.code, a.name) for klass in ACCOUNT_TYPES for a in client.accounts(klass) if a.code
-                ]
+                with self.env["xero.service"]._xero_calls(connection) as client:
+                    accounts = [
+                        (klass, a.code, a.name) for klass in ACCOUNT_TYPES for a in client.accounts(klass) if a.code
+                    ]
             except (XeroError, UserError):
                 warning = _("Xero's accounts could not be read: the list shows the ones chosen at Enable integration.")
         known = {code for _klass, code, _name in accounts}

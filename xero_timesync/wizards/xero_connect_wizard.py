@@ -3,6 +3,7 @@ import hmac
 import json
 import logging
 import secrets
+from contextlib import contextmanager
 from datetime import timedelta
 
 from odoo import _, api, fields, models
@@ -146,17 +147,24 @@ class XeroConnectWizard(models.TransientModel):
         self._xero_release_grant()
         return super().unlink()
 
-    def _xero_release_grant(self):
+    def _xero_release_grant(self, spare_others=True):
         """Revoke at Xero the grants these wizards hold and did not link, then forget them with the consent's state.
 
         Best effort at Xero (one attempt, no wait): the grant is wiped here whatever Xero answers, and a grant
-        Xero could not revoke dies unused after 60 days. Tokens are never logged.
+        Xero could not revoke dies unused after 60 days. Tokens are never logged. A grant whose user also
+        connected an organisation another company has linked is not revoked (``spare_others``): only the
+        organisations of this consent that no company holds are disconnected.
         """
         wizards = self.sudo()
+        Service = self.env["xero.service"]
         for wizard in wizards.filtered("token_json"):
             try:
                 token = json.loads(wizard.token_json)
-                self.env["xero.service"]._xero_new_client(token=token, max_retries=0, max_wait=0).revoke()
+                client = Service._xero_new_client(token=token, max_retries=0, max_wait=0)
+                if spare_others and Service._xero_grant_serves_others(client, wizard.company_id):
+                    wizard._xero_disconnect_unused(client, wizard.tenant_line_ids)
+                else:
+                    client.revoke()
             except (XeroError, UserError, ValueError) as error:
                 _logger.warning(
                     "Xero connect wizard %s: could not revoke the unused grant at Xero (%s); it is forgotten here",
@@ -230,9 +238,12 @@ class XeroConnectWizard(models.TransientModel):
         return {"type": "ir.actions.act_url", "url": url, "target": "self"}
 
     def action_retry(self):
+        """Connect to Xero again (after an error, or to authorise other organisations): the earlier consent goes."""
         self.ensure_one()
         self._check_admin()
-        self.sudo().write({"step": "connect", "error_message": False})
+        self._xero_release_grant()
+        self.sudo().write({"step": "connect", "error_message": False, "tenant_line_id": False})
+        self.sudo().tenant_line_ids.unlink()
         return self._reopen()
 
     # -- the OAuth callback (called by the controller) -------------------------------------------
@@ -285,7 +296,7 @@ class XeroConnectWizard(models.TransientModel):
                 ],
             }
         )
-        if len(tenants) > 1:
+        if len(tenants) > 1 or wizard.tenant_line_ids.used_by_company_id:  # one organisation, another company's
             wizard.step = "organisation"
             return None
         wizard.tenant_line_id = wizard.tenant_line_ids[:1]
@@ -297,17 +308,31 @@ class XeroConnectWizard(models.TransientModel):
         self._check_admin()
         if not self.tenant_line_id:
             raise UserError(_("Choose the Xero organisation to connect to this company."))
+        self._check_organisation_free()
         self._load_accounts()
         return self._reopen()
 
+    def _check_organisation_free(self):
+        """One company per organisation: the chosen one must not be linked to another company (checked before
+        any call to Xero, and again when the connection is written)."""
+        chosen = self.tenant_line_id
+        holder = self.env["xero.connection"]._xero_organisation_holders([chosen.tenant_id], self.company_id)
+        if holder:
+            raise UserError(holder[chosen.tenant_id]._xero_organisation_taken_message(chosen.name))
+
     # -- step: accounts --------------------------------------------------------------------------
-    def _client(self):
+    @contextmanager
+    def _xero_calls(self):
+        """``with wizard._xero_calls() as client:``: the connection being changed, through the service (which
+        handles a grant Xero refuses), else the grant of this consent."""
         if self.connection_id:
-            return self.connection_id.sudo()._xero_client()
+            with self.env["xero.service"]._xero_calls(self.connection_id.sudo()) as client:
+                yield client
+            return
         token = json.loads(self.sudo().token_json or "null")
         if not token:
             raise UserError(_("The connection to Xero was lost. Click Retry to start again."))
-        return self.env["xero.service"]._xero_new_client(token=token, tenant_id=self.tenant_line_id.tenant_id)
+        yield self.env["xero.service"]._xero_new_client(token=token, tenant_id=self.tenant_line_id.tenant_id)
 
     @api.depends("connection_id", "tenant_line_id")
     def _compute_tenant_id(self):
@@ -330,19 +355,20 @@ class XeroConnectWizard(models.TransientModel):
                     previous, self.contact_scope, self.contact_group_ids
                 )
             else:
-                contacts, tasks = self.env["xero.contact.scope"]._xero_live_scope_preview(
-                    self._client(), self.contact_scope, self.contact_group_ids
-                )
+                with self._xero_calls() as client:
+                    contacts, tasks = self.env["xero.contact.scope"]._xero_live_scope_preview(
+                        client, self.contact_scope, self.contact_group_ids
+                    )
         except (XeroError, UserError) as err:
             return _("Could not be counted: %s", err)
         return _("%(contacts)s active contacts → %(tasks)s tasks", contacts=contacts, tasks=tasks)
 
     def _load_accounts(self):
         try:
-            client = self._client()
-            revenue = client.accounts("REVENUE")
-            expense = client.accounts("EXPENSE")
-            groups = client.contact_groups()
+            with self._xero_calls() as client:
+                revenue = client.accounts("REVENUE")
+                expense = client.accounts("EXPENSE")
+                groups = client.contact_groups()
         except XeroError as err:
             return self._fail(_("Xero's chart of accounts could not be read: %s", err))
         tenant_id = self.connection_id.tenant_id or self.tenant_line_id.tenant_id
@@ -398,7 +424,8 @@ class XeroConnectWizard(models.TransientModel):
         self._check_admin()
         self._check_choices()
         try:
-            contacts = [c for _page, page, _count in self._client().iter_contact_pages() for c in page]
+            with self._xero_calls() as client:
+                contacts = [c for _page, page, _count in client.iter_contact_pages() for c in page]
         except XeroError as err:
             self._fail(_("Xero's contacts could not be read: %s", err))
             return self._reopen()
@@ -489,8 +516,9 @@ class XeroConnectWizard(models.TransientModel):
         token = json.loads(wizard.token_json or "null")
         if not token:
             raise UserError(_("The connection to Xero was lost. Click Retry to start again."))
-        client = self._client()
+        self._check_organisation_free()
         chosen = wizard.tenant_line_id
+        client = self.env["xero.service"]._xero_new_client(token=token, tenant_id=chosen.tenant_id)
         try:
             org = client.organisation()
         except XeroError as err:
@@ -498,17 +526,23 @@ class XeroConnectWizard(models.TransientModel):
         tenant = XeroTenant(chosen.xero_connection_uuid, chosen.tenant_id, chosen.name, "ORGANISATION")
         connection = self.env["xero.connection"]._xero_link(self.company_id, tenant, token, self.env.user, org)
         # organisations authorised but not chosen stay unconnected (least privilege)
-        for other in wizard.tenant_line_ids - chosen:
-            try:
-                client.delete_connection(other.xero_connection_uuid)
-            except XeroError:
-                _logger.info("Could not remove the unused Xero connection %s", other.xero_connection_uuid)
+        wizard._xero_disconnect_unused(client, wizard.tenant_line_ids - chosen)
         wizard.token_json = False
         # a grant another wizard of this company still holds is superseded: Save there would undo this link
         self.sudo().search(
             [("company_id", "=", self.company_id.id), ("id", "!=", self.id), ("token_json", "!=", False)]
         )._xero_release_grant()
         return connection
+
+    def _xero_disconnect_unused(self, client, lines):
+        """Disconnect at Xero the organisations of ``lines`` that no other company has linked: Xero has one
+        connection per user and organisation, and another company's may be the one this consent authorised."""
+        held = self.env["xero.connection"]._xero_organisation_holders(lines.mapped("tenant_id"), self.company_id)
+        for line in lines.filtered(lambda line: line.tenant_id not in held):
+            try:
+                client.delete_connection(line.xero_connection_uuid)
+            except XeroError:
+                _logger.info("Could not remove the unused Xero connection %s", line.xero_connection_uuid)
 
     def action_open_project(self):
         self.ensure_one()

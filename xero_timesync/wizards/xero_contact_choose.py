@@ -5,7 +5,7 @@ from odoo.exceptions import AccessError, UserError
 
 from ..models.xero_contact_lookup import CHOOSE_ACTIVITY
 from ..ownership import owned_writes
-from ..services.errors import XeroAuthError, XeroError
+from ..services.errors import XeroError
 
 
 class XeroContactChoose(models.TransientModel):
@@ -36,10 +36,8 @@ class XeroContactChoose(models.TransientModel):
             raise UserError(_("%s already has its Xero contact.", partner.display_name))
         connection = self.env["xero.invoice.sync"]._xero_connection(self.env.company)
         try:
-            lookup = self.env["xero.contact.lookup"]._xero_lookup(connection._xero_client(), partner)
-        except XeroAuthError as error:
-            connection._xero_handle_auth_error(error)
-            raise UserError(_("Xero refused the connection (%s).", error)) from None
+            with self.env["xero.service"]._xero_calls(connection) as client:
+                lookup = self.env["xero.contact.lookup"]._xero_lookup(client, partner)
         except XeroError as error:
             raise UserError(_("Xero could not be searched: %s", error)) from None
         candidates = sorted(lookup.candidates[partner], key=lambda c: (c.name.casefold(), c.contact_id))

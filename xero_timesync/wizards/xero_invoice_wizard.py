@@ -85,7 +85,7 @@ class XeroInvoiceWizard(models.TransientModel):
         self._check_accountant()
         vals = {}
         if records._name == "account.analytic.line":
-            timesheets = records.filtered(lambda t: t.project_id and not t.sudo().xero_invoice_line_id)
+            timesheets = records.filtered(lambda t: t.project_id and not t.sudo().xero_billed_move_line_id)
             vals["timesheet_ids"] = [(6, 0, timesheets.ids)]
             if len(timesheets.company_id) == 1:  # the time's company, whichever is current
                 vals["company_id"] = timesheets.company_id.id
@@ -185,10 +185,10 @@ class XeroInvoiceWizard(models.TransientModel):
         accounts = []
         if connection and connection.state == "connected":
             try:
-                client = connection._xero_client()
-                accounts = [("REVENUE", a) for a in client.accounts("REVENUE")]
-                accounts += [("EXPENSE", a) for a in client.accounts("EXPENSE")]
-                accounts = [(klass, a.code, a.name) for klass, a in accounts if a.code]
+                with self.env["xero.service"]._xero_calls(connection) as client:
+                    accounts = [("REVENUE", a) for a in client.accounts("REVENUE")]
+                    accounts += [("EXPENSE", a) for a in client.accounts("EXPENSE")]
+                    accounts = [(klass, a.code, a.name) for klass, a in accounts if a.code]
             except (XeroError, UserError):
                 accounts = []  # offline: the accounts chosen at connection time are still offered
         known = {(klass, code) for klass, code, _name in accounts}
@@ -220,7 +220,7 @@ class XeroInvoiceWizard(models.TransientModel):
             ("company_id", "=", self.company_id.id),
             ("project_id", "!=", False),
             ("unit_amount", ">", 0),
-            ("xero_invoice_line_id", "=", False),
+            ("xero_billed_move_line_id", "=", False),
         ])  # fmt: skip
         fields_ = self.env["account.analytic.line"]._fields
         if "validated" in fields_:  # Enterprise's timesheet validation
@@ -459,8 +459,8 @@ class XeroInvoiceWizard(models.TransientModel):
         self._check_ready(timesheets)
         # two accountants invoicing the same time at once: the second waits, then finds it invoiced
         timesheets.lock_for_update()
-        timesheets.invalidate_recordset(["xero_invoice_line_id"])
-        invoiced = timesheets.filtered("xero_invoice_line_id")
+        timesheets.invalidate_recordset(["xero_billed_move_line_id"])
+        invoiced = timesheets.filtered("xero_billed_move_line_id")
         if invoiced:
             raise UserError(
                 _(
@@ -484,7 +484,7 @@ class XeroInvoiceWizard(models.TransientModel):
         move = self._create_move(groups)
         lines = move.invoice_line_ids.sorted("sequence")
         for group, line in zip(groups, lines, strict=True):
-            timesheets.browse(group["timesheet_ids"]).write({"xero_invoice_line_id": line.id})
+            timesheets.browse(group["timesheet_ids"]).write({"xero_billed_move_line_id": line.id})
         return {
             "type": "ir.actions.act_window",
             "res_model": "account.move",

@@ -1,11 +1,15 @@
-"""Issue 12, native polish: what admins, employees and accountants see."""
+"""What admins, employees and accountants see: the views, pickers, sync log titles and list, and the timer offered
+to Xero project members only."""
+
+from datetime import datetime
 
 from lxml import etree
 
-from odoo.tests import tagged
+from odoo.tests import HttpCase, TransactionCase, new_test_user, tagged
 from odoo.tools.safe_eval import safe_eval
 
 from .common import XeroSandboxCase
+from .timer_common import PASSWORD, TimerFixture
 
 
 def arch_of(env, model, view_type, view_xmlid=None):
@@ -83,3 +87,74 @@ class TestUx(XeroSandboxCase):
         [button] = arch.xpath("//button[@name='action_xero_open_logs']")
         first = button[0]
         self.assertEqual((first.tag, first.text), ("span", "Sync logs"), "not “1 Sync logs”: the label, then the count")
+
+
+def list_columns(env, xmlid):
+    view = env.ref(xmlid)
+    arch = etree.fromstring(env[view.model].get_views([(view.id, "list")])["views"]["list"]["arch"])
+    return [n for n in arch.iter("field") if n.get("column_invisible") not in ("1", "True")]
+
+
+@tagged("post_install", "-at_install")
+class TestSyncLogViews(TransactionCase):
+    def test_sync_log_title_reads_trigger_and_local_time(self):
+        connection = self.env["xero.connection"].create(
+            {"company_id": self.env.company.id, "tenant_id": "t-views", "tenant_name": "Demo"}
+        )
+        log = self.env["xero.sync.log"].create(
+            {"connection_id": connection.id, "trigger": "cron", "started_at": datetime(2026, 12, 6, 13, 3)}
+        )
+        self.env.user.tz = "Europe/Brussels"
+        self.env.user.lang = "en_US"
+        log.invalidate_recordset(["display_name"])
+        self.assertEqual(log.with_context(tz="Europe/Brussels").display_name, "Hourly sync — 6 Dec 2026 14:03")
+        self.assertEqual(
+            log.with_context(tz="Pacific/Auckland").display_name,
+            "Hourly sync — 7 Dec 2026 02:03",
+            "the reader's timezone",
+        )
+        log.trigger = "manual"
+        self.assertTrue(log.with_context(tz="UTC").display_name.startswith("Forced sync — 6 Dec 2026 13:03"))
+
+    def test_sync_log_list_reads_as_one_outcome_not_six_narrow_counts(self):
+        shown = [
+            n.get("name")
+            for n in list_columns(self.env, "xero_timesync.xero_sync_log_view_list")
+            if n.get("optional") != "hide"
+        ]
+        self.assertIn("summary", shown, "one readable outcome column")
+        for count in ("created_count", "updated_count", "archived_count", "restored_count", "refused_count"):
+            self.assertNotIn(count, shown, f"{count} is available (optional) but not squeezed in by default")
+
+
+@tagged("post_install", "-at_install")
+class TestTimerOffered(TimerFixture, HttpCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.setup_timer_data()
+        cls.outsider = new_test_user(
+            cls.env, login="outsider", password=PASSWORD, name="Olga Outsider", groups="base.group_user"
+        )
+        cls.env["xero.project.member"].search([("user_id", "=", cls.outsider.id)]).unlink()
+        cls.portal = new_test_user(
+            cls.env, login="porter", password=PASSWORD, name="Pat Portal", groups="base.group_portal"
+        )
+
+    def session_info(self, login):
+        self.authenticate(login, PASSWORD)
+        return self.make_jsonrpc_request("/web/session/get_session_info", {})
+
+    def test_timer_is_offered_to_members_only(self):
+        self.assertTrue(self.session_info("tim")["xero_timer"], "a member of the Xero project")
+        self.assertFalse(self.session_info("outsider")["xero_timer"], "an internal user of no Xero project")
+        self.assertFalse(self.env["ir.http"].with_user(self.portal)._xero_timer_available(), "a portal user")
+
+    def test_timer_icon_hidden_for_a_user_who_cannot_use_it(self):
+        self.start_tour("/odoo", "xero_timer_not_offered", login="outsider")
+        self.start_tour("/odoo", "xero_timer_offered", login="tim")
+
+    def test_timer_picker_has_no_checkboxes(self):
+        self.start_tour(
+            "/odoo/action-hr_timesheet.act_hr_timesheet_line", "xero_timer_picker_has_no_checkboxes", login="tim"
+        )

@@ -1,4 +1,4 @@
-"""Issue 11, points 1–6, in a real deployment: Odoo with 2 workers and 2 cron workers, the sandbox as its own
+"""The contact sync's faults in a real deployment (issue 11): Odoo with 2 workers and 2 cron workers, the sandbox as its own
 process, everything clicked over HTTP by the users who would click it."""
 
 import json
@@ -29,7 +29,7 @@ SIXTY_ONE_DAYS = 61 * 24 * 3600
 
 @pytest.fixture(scope="module")
 def tier(deployment_factory):
-    deployment = deployment_factory("issue11", sandbox_options={"contacts": 0, "orgs": 1})
+    deployment = deployment_factory("sync_faults", sandbox_options={"contacts": 0, "orgs": 1})
     admin = deployment.admin()
     company_id = admin.call("res.users", "read", [admin.uid], ["company_id"])[0]["company_id"][0]
     deployment.create_user(admin, "tier_employee", groups=("base.group_user",))
@@ -106,8 +106,7 @@ def no_duplicates(admin):
     return problems
 
 
-# --- 1 ------------------------------------------------------------------------------------------------
-def test_1_concurrent_triggers_never_leak_the_lock(tier, healthy):
+def test_concurrent_triggers_never_leak_the_lock(tier, healthy):
     """3 Force synchronizations from 3 admin sessions + the cron, while contacts change at Xero, 3 rounds:
     every call answers, no run stays ``running``, a clean Force synchronization afterwards is ``done``."""
     d, admin, control = tier.d, tier.admin, tier.control
@@ -148,8 +147,7 @@ def test_1_concurrent_triggers_never_leak_the_lock(tier, healthy):
     assert not problems, "\n".join(problems)
 
 
-# --- 2 ------------------------------------------------------------------------------------------------
-def test_2_dead_grant_needs_reauthorisation_once(tier, healthy):
+def test_dead_grant_needs_reauthorisation_once(tier, healthy):
     """Xero's clock 61 days on: the refresh token is dead. Force sync and the cron must turn the connection to
     Needs re-authorisation, fail the log with a reason, give the admin ONE activity, and stop retrying."""
     d, admin, control = tier.d, tier.admin, tier.control
@@ -185,8 +183,7 @@ def test_2_dead_grant_needs_reauthorisation_once(tier, healthy):
     assert not problems, "\n".join(problems)
 
 
-# --- 3 ------------------------------------------------------------------------------------------------
-def test_3_unexpected_error_closes_the_run(tier, healthy):
+def test_unexpected_error_closes_the_run(tier, healthy):
     """Malformed token-endpoint answers right when a refresh is needed, more than the client retries: the run
     ends ``failed`` with a reason (Force synchronization and cron), never ``running``; the grant is not taken
     for dead; the next run works. (One malformed answer is retried with the same grant and the run is done.)"""
@@ -215,8 +212,7 @@ def test_3_unexpected_error_closes_the_run(tier, healthy):
     assert not problems, "\n".join(problems)
 
 
-# --- 4 ------------------------------------------------------------------------------------------------
-def test_4_refused_contacts_never_block_the_page(tier, healthy):
+def test_refused_contacts_never_block_the_page(tier, healthy):
     """A NUL byte, a tax number base_vat refuses, a 3,000-character name (btree limit), among good contacts."""
     control = tier.control
     problems = []
@@ -289,8 +285,7 @@ def refusal_problems(tier, expected_ids, after_fix=False):
     return problems
 
 
-# --- 5 ------------------------------------------------------------------------------------------------
-def test_5_secrets_reach_no_regular_or_portal_user(tier, healthy):
+def test_secrets_reach_no_regular_or_portal_user(tier, healthy):
     admin = tier.admin
     admin.call("ir.config_parameter", "set_param", "xero_timesync.webhook_key", WEBHOOK_KEY)
     assert admin.call("ir.config_parameter", "get_param", "xero_timesync.client_secret") == CLIENT_SECRET
@@ -299,14 +294,13 @@ def test_5_secrets_reach_no_regular_or_portal_user(tier, healthy):
     assert not leaks, f"{len(leaks)} of {count} probes leaked a secret:\n" + "\n".join(leaks)
 
 
-# --- 6 ------------------------------------------------------------------------------------------------
 def webhook_runs(tier, since):
     return tier.d.logs_since(
         tier.admin, since, domain=[("connection_id", "=", tier.connection_id), ("trigger", "=", "webhook")]
     )
 
 
-def test_6_webhook_replays_big_bodies_and_bursts(tier, healthy):
+def test_webhook_replays_big_bodies_and_bursts(tier, healthy):
     d, admin, control = tier.d, tier.admin, tier.control
     admin.call("ir.config_parameter", "set_param", "xero_timesync.webhook_key", WEBHOOK_KEY)
     contact_ids = [c["ContactID"] for c in control.contacts(tier.tenant_id)][:20]
@@ -349,8 +343,8 @@ def test_6_webhook_replays_big_bodies_and_bursts(tier, healthy):
     assert not problems, "\n".join(problems)
 
 
-def test_sandbox_and_odoo_agree_after_the_issue_tests(tier, healthy):
-    """Not a point of the issue: after all of the above, a clean sync leaves no lost contact and no duplicate."""
+def test_sandbox_and_odoo_agree_after_the_tests_above(tier, healthy):
+    """After all of the above, a clean sync leaves no lost contact and no duplicate."""
     problems = compare_with_sandbox(tier.admin, tier.control, tier.tenant_id, tier.connection_id, tier.refused_ids)
     problems += no_duplicates(tier.admin)
     assert not problems, "\n".join(problems)
