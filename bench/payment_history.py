@@ -257,7 +257,7 @@ class QueryTimes:
     def print(self, top, events):
         print("slowest query texts at this size (per event: count, ms):")
         for text, (count, seconds) in sorted(self.times.items(), key=lambda item: -item[1][1])[:top]:
-            print(f"  {count / events:5.1f} {1000 * seconds / events:8.1f}  {text[:160]}")
+            print(f"  {count / events:5.1f} {1000 * seconds / events:8.1f}  {text[:300]}")
 
 
 def one_event(env, sandbox, tenant, move, times):
@@ -300,21 +300,52 @@ RECONCILED_PAYMENTS = """
 """
 
 
-def explain(cr, move):
-    """How PostgreSQL runs Odoo's reconciled-payments query for ``move``: time, sequential scans, rows thrown away."""
-    cr.execute(f"EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY ON) {RECONCILED_PAYMENTS}", [(move.id,)])
-    plan = [row for (row,) in cr.fetchall()]
-    took = next(line for line in plan if line.startswith("Execution Time")).split(": ")[1]
-    scans = sorted({line.split("Seq Scan on ")[1].split(" ")[0] for line in plan if "Seq Scan on" in line})
-    removed = sum(int(line.split(": ")[1]) for line in plan if "Rows Removed by Join Filter" in line)
-    nested = sum("Nested Loop" in line for line in plan)
-    print(
-        f"  Odoo's reconciled-payments query: {took}, {nested} nested loops, {removed:,} rows removed by join"
-        f" filters, sequential scans of {', '.join(scans) or 'nothing'}"
-    )
+def gone_at_xero(env, connection):
+    """The search ``xero.invoice.void._xero_follow_gone`` runs at every event fetch: documents Xero voided or
+    deleted that are not followed yet or still differ."""
+    Move = env["account.move"]
+    domain = [
+        ("company_id", "=", connection.company_id.id),
+        ("xero_tenant_id", "=", connection.tenant_id),
+        ("move_type", "in", ("out_invoice", "out_refund")),
+        ("state", "=", "posted"),
+        ("xero_gone_at", "!=", False),
+        "|",
+        ("xero_gone_followed", "=", False),
+        ("xero_ledger_difference", "!=", False),
+    ]
+    return Move._search(domain, order=Move._order).select()
 
 
-def measure(env, sandbox, tenant, moves, args, profile=False):
+def explain(env, connection, move):
+    """How PostgreSQL runs Odoo's reconciled-payments query for ``move`` and the addon's search of documents gone
+    at Xero: time, sequential scans, rows read and thrown away."""
+    from odoo.tools import SQL  # noqa: PLC0415 (needs the path set by main)
+
+    queries = {
+        "Odoo's reconciled-payments query": SQL(RECONCILED_PAYMENTS, (move.id,)),
+        "documents gone at Xero": gone_at_xero(env, connection),
+    }
+    for label, query in queries.items():
+        env.cr.execute(SQL("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY ON) %s", query))
+        plan = [row for (row,) in env.cr.fetchall()]
+        took = next(line for line in plan if line.startswith("Execution Time")).split(": ")[1]
+        scans = sorted(
+            {
+                (line.split(" using ")[1] if " using " in line else line.split(" on ")[1]).split(" ")[0]
+                for line in plan
+                if "Scan" in line and " on " in line
+            }
+        )
+        removed = sum(int(line.split(": ")[1]) for line in plan if "Rows Removed by" in line)
+        seq = sorted({line.split("Seq Scan on ")[1].split(" ")[0] for line in plan if "Seq Scan on" in line})
+        print(
+            f"  {label}: {took}, {removed:,} rows removed by filters, scans of {', '.join(scans)}"
+            f"{f' (sequential: {chr(44).join(seq)})' if seq else ''}"
+        )
+
+
+def measure(env, sandbox, connection, moves, args, profile=False):
     """One event per move, measured; the slowest query texts and the plan printed when asked."""
     profiler = cProfile.Profile() if profile else None
     runs = []
@@ -322,7 +353,7 @@ def measure(env, sandbox, tenant, moves, args, profile=False):
         for move in moves:
             if profiler:
                 profiler.enable()
-            runs.append(one_event(env, sandbox, tenant, move, times))
+            runs.append(one_event(env, sandbox, connection.tenant_id, move, times))
             if profiler:
                 profiler.disable()
     if profiler:
@@ -330,7 +361,7 @@ def measure(env, sandbox, tenant, moves, args, profile=False):
     if args.slowest:
         times.print(args.slowest, len(moves))
     if args.explain:
-        explain(env.cr, moves[-1])
+        explain(env, connection, moves[-1])
     return runs
 
 
@@ -397,7 +428,6 @@ def main():
     try:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {"lang": "en_US"})
         with connected_to_a_sandbox(env, contacts=20, seed=3, orgs=1) as (sandbox, connection):
-            tenant = sandbox.tenants[0]["tenant_id"]
             company = env.company
             journal = env["account.journal"].search([("company_id", "=", company.id), ("type", "=", "bank")], limit=1)
             company.write({"xero_push_status": "AUTHORISED", "xero_payment_journal_id": journal.id})
@@ -433,7 +463,7 @@ def main():
                 existing = Payment.search_count([])
                 print(f"{existing:,} payments in the database (seeded in {time.perf_counter() - started:.1f} s)")
                 moves = invoices(env, connection, args.events)
-                runs = measure(env, sandbox, tenant, moves, args, profile=args.profile and size == sizes[-1])
+                runs = measure(env, sandbox, connection, moves, args, profile=args.profile and size == sizes[-1])
                 figures[size] = (existing, runs)
         report(figures, sizes, args)
     finally:
