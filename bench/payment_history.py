@@ -401,7 +401,7 @@ def main():
         action="store_true",
         help="as bench/money.py measured: the tables analysed when they held only rolled-back rows, and not after",
     )
-    parser.add_argument("--profile", help="cProfile dump of the events at the largest size")
+    parser.add_argument("--profile", help="cProfile dump of the events at the largest size (slows them down)")
     parser.add_argument("--slowest", type=int, default=0, help="print the N slowest query texts at each size")
     parser.add_argument("--explain", action="store_true", help="print the plan of Odoo's reconciled-payments query")
     parser.add_argument("--db", default="xts_payment_history_bench")
