@@ -223,6 +223,7 @@ class XeroJob(models.Model):
                 with nullcontext() if in_cron else self.env.cr.savepoint():
                     client = Service._xero_client(connection)
                     getattr(job, f"_xero_run_{job.flow}")(client, log)
+                    self.env.flush_all()  # a write that loses a race fails here, where it is handled
             except XeroTimeUp as error:  # before Odoo's worker limits: committed batches stay, the next turn resumes
                 if in_cron:
                     self.env.cr.rollback()
