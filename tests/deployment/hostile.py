@@ -106,6 +106,7 @@ ALLOW = [
     # The Xero administrator (without Settings): what README and the group's comment say, read-only: the
     # connection, its sync logs and refused contacts, its contact groups.
     (("xero_admin",), "xero.connection|xero.sync.log|xero.contact.refusal|xero.contact.group", "read*", "*"),
+    (("xero_admin",), "xero.job", "read*", "*"),  # each flow's job on the health panel (its cron: Settings only)
     # Writes and creates that are legitimate (README's matrix): members write an allowed task's description
     # (not a field of ours) and log their own time; billing people set rates and invoice; the Settings admin
     # configures the integration (every non-Xero-owned field of its models, the company's Xero settings).

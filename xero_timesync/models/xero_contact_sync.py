@@ -545,7 +545,9 @@ class XeroContactSync(models.AbstractModel):
         running = (
             self.env["xero.sync.log"]
             .sudo()
-            .search([("connection_id", "=", connection.id), ("state", "=", "running")], limit=1)
+            .search(
+                [("connection_id", "=", connection.id), ("flow", "=", "contacts"), ("state", "=", "running")], limit=1
+            )
         )
         if not running:
             return _("Another synchronization of this organisation is running; try again in a moment.")
@@ -561,7 +563,14 @@ class XeroContactSync(models.AbstractModel):
         interrupted = (
             self.env["xero.sync.log"]
             .sudo()
-            .search([("connection_id", "=", connection.id), ("state", "=", "running"), ("id", "!=", log.id)])
+            .search(
+                [
+                    ("connection_id", "=", connection.id),
+                    ("flow", "=", "contacts"),  # the other flows' runs are their jobs' own
+                    ("state", "=", "running"),
+                    ("id", "!=", log.id),
+                ]
+            )
         )
         interrupted.write(
             {

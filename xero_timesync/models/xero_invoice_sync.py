@@ -99,6 +99,9 @@ class XeroInvoiceSync(models.AbstractModel):
         candidates = moves.browse()
         already_live = moves._xero_live()
         for move in moves:
+            if move.xero_invoice_id and move.xero_status in GONE_STATUSES:
+                report[move] = self._xero_gone_refusal(move)
+                continue
             if move.move_type == "out_refund" and move.reversed_entry_id._xero_live():
                 if move.state != "posted":
                     report[move] = _("Confirm the credit note first.")
@@ -165,6 +168,17 @@ class XeroInvoiceSync(models.AbstractModel):
         if client:
             self._xero_attach_timesheets(client, moves.filtered(lambda m: m._xero_live()))
         return report
+
+    @api.model
+    def _xero_gone_refusal(self, move):
+        """A document voided or deleted at Xero is never pushed a second time (a second document with the same
+        reference): Odoo's copy is cancelled or reversed, by the status pull or by the accountant."""
+        return _(
+            "%(document)s was %(status)s in Xero: a document is pushed once, never a second time. Cancel it (or"
+            " reverse it) here, and invoice the time again on a new invoice if it is still due.",
+            document=move.name,
+            status=move._xero_status_label(move.xero_status).lower(),
+        )
 
     @api.model
     def _xero_create(self, client, moves, payloads, pending):

@@ -21,6 +21,7 @@ from odoo import _, api, fields, models
 
 from .. import const
 from ..services.errors import XeroAuthError, XeroError, XeroRateLimitError, XeroTimeUp
+from .xero_contact_sync import CONCURRENCY_ERRORS
 
 _logger = logging.getLogger(__name__)
 
@@ -222,6 +223,7 @@ class XeroJob(models.Model):
                 with nullcontext() if in_cron else self.env.cr.savepoint():
                     client = Service._xero_client(connection)
                     getattr(job, f"_xero_run_{job.flow}")(client, log)
+                    self.env.flush_all()  # a write that loses a race fails here, where it is handled
             except XeroTimeUp as error:  # before Odoo's worker limits: committed batches stay, the next turn resumes
                 if in_cron:
                     self.env.cr.rollback()
@@ -235,12 +237,22 @@ class XeroJob(models.Model):
             except Exception as error:  # noqa: BLE001  every run must end with a state and a reason
                 if in_cron:
                     self.env.cr.rollback()
-                job._xero_failed(log, error)
+                if not self._is_concurrency_error(error):
+                    job._xero_failed(log, error)
+                elif in_cron:  # another flow changed the same documents meanwhile: what it did stays, this one retries
+                    log.write({"state": "partial", "message": _("Other runs changed the same documents; continuing.")})
+                    job._xero_continue_later()
+                else:
+                    raise  # a request: Odoo retries it whole with a fresh snapshot
             log.write({"duration": time.monotonic() - started, "api_calls": client.stats.calls if client else 0})
-            job._xero_record_health(log, client)
+            job._xero_count_run(log)
             if in_cron:
                 self.env["ir.cron"]._commit_progress(1, remaining=0)
             return log
+
+    @staticmethod
+    def _is_concurrency_error(error):
+        return isinstance(error, psycopg2.Error) and error.pgcode in CONCURRENCY_ERRORS
 
     def _xero_failed(self, log, error):
         if isinstance(error, XeroRateLimitError) and error.problem == "day":
@@ -252,15 +264,6 @@ class XeroJob(models.Model):
             _logger.exception("Xero %s of company %s failed", self.flow, self.company_id.id)
             message = self.env["xero.contact.sync"]._failure_message(error)
         log.write({"state": "failed", "message": message})
-
-    def _xero_record_health(self, log, client):
-        """The quota Xero announced, and one activity for the admins while a flow keeps failing."""
-        try:
-            with self.env.cr.savepoint():
-                self.env["xero.service"]._xero_record_health(self.connection_id, client)
-        except psycopg2.errors.SerializationFailure:  # the contact run wrote the connection: it records the quota
-            _logger.info("Xero quota of company %s left to the contact run", self.company_id.id)
-        self._xero_count_run(log)
 
     def _xero_count_run(self, log):
         """A run ended (any flow, the contact job's too): the health panel's last run, and one activity for

@@ -134,6 +134,15 @@ class TestJobs(XeroMoneyMixin, XeroSandboxCase):
         self.assertNotEqual(job.last_log_id, skipped, "the health panel shows the run that ran")
         self.assertEqual(self.run_job("money").state, "done", "free again")
 
+    def test_a_contact_run_leaves_the_other_flows_runs_alone(self):
+        """Each flow's run is its job's: a contact run closes the contact runs a dead worker left, not a money run
+        going on beside it (which would then fail writing its own log)."""
+        Log = self.env["xero.sync.log"].sudo()
+        money = Log.create({"connection_id": self.connection.id, "flow": "money", "trigger": "cron"})
+        dead = Log.create({"connection_id": self.connection.id, "flow": "contacts", "trigger": "cron"})
+        self.env["xero.contact.sync"]._xero_sync(self.connection, "manual")
+        self.assertEqual((money.state, dead.state), ("running", "failed"))
+
     def test_a_job_yields_before_odoos_limits_and_continues_where_it_stopped(self):
         moves = self.pushed_invoice(100.0) | self.pushed_invoice(60.0)
         for move in moves:

@@ -126,6 +126,14 @@ class TestVoidedAtXero(XeroVoidMixin, XeroSandboxCase):
         self.assertEqual(len(other.activity_ids), 1, "the reconciliation does not tell the same difference again")
         self.assertEqual(other.state, "posted")
 
+        # Push to Xero again: once and only once, never a second invoice beside the voided one
+        self.sandbox.control.clear_requests()
+        other.action_xero_push()
+        self.assertIn("voided in Xero: a document is pushed once", other.xero_push_error)
+        self.assertFalse(self.sandbox.control.requests(method="PUT"))
+        copies = [i for i in self.sandbox.control.invoices(self.tenant_id) if i.get("Reference") == other.name]
+        self.assertEqual(len(copies), 1)
+
     def test_locked_period_is_reversed(self):
         move, timesheet = self.time_invoice()
         self.company.sudo().sale_lock_date = move.date
