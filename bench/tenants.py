@@ -26,20 +26,16 @@ Wall times are noisy on a shared machine; the counts (API calls, organisations, 
 """
 
 import argparse
-import contextlib
-import json
 import os
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import odoo_servers as servers  # noqa: E402  the servers, the connected organisations, SQL from outside
 import sync_contacts as bench  # noqa: E402  the same databases, configuration and helpers
+from odoo_servers import Server, free_port, sql  # noqa: E402
 
 CLIENT_ID = "tenants-client-id"
 CLIENT_SECRET = "tenants-client-secret"
@@ -51,148 +47,33 @@ def say(message):
     print(f"[tenants] {message}", file=sys.stderr, flush=True)
 
 
-def free_port():
-    with contextlib.closing(socket.socket()) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def sql(db, query, params=()):
-    import psycopg2
-
-    options = bench.read_config()
-    kwargs = {"dbname": db}
-    for key, name in (("db_host", "host"), ("db_port", "port"), ("db_user", "user"), ("db_password", "password")):
-        if options.get(key) and options[key] != "False":
-            kwargs[name] = options[key]
-    with contextlib.closing(psycopg2.connect(**kwargs)) as cnx:
-        cnx.autocommit = True
-        with cnx.cursor() as cr:
-            cr.execute(query, params)
-            return cr.fetchall() if cr.description else None
-
-
-# --- child: connect every organisation -------------------------------------------------------------------
-def connect_all(task):
-    """A company and a connection per organisation, through the wizard (no import); commits each."""
-    from urllib.parse import parse_qs, urlparse
-
-    from xero_sandbox.odoo_seam import point_odoo_at_sandbox
-    from xero_sandbox.testing import SandboxServer
-
-    with bench.odoo_env(task["db"]) as env:
-        from odoo.addons.xero_timesync import const  # once the addons path is configured
-
-        params = env["ir.config_parameter"]
-        params.set_param("web.base.url", task["base_url"])
-        params.set_param(const.PARAM_WEBHOOK_KEY, WEBHOOK_KEY)
-        point_odoo_at_sandbox(env, task["sandbox_url"], CLIENT_ID, CLIENT_SECRET)
-        consent = SandboxServer()
-        consent.url = task["sandbox_url"]
-        for index, tenant_id in enumerate(task["tenant_ids"]):
-            company = env.company
-            if index:
-                company = env["res.company"].create({"name": f"Organisation {index + 1:02d}"})
-            wizard = env["xero.connect.wizard"].with_company(company).create({"company_id": company.id})
-            action = wizard.action_connect()
-            redirect = consent.consent(action["url"], tenant_ids=[tenant_id])
-            answer = {key: values[0] for key, values in parse_qs(urlparse(redirect).query).items()}
-            wizard._complete_oauth(code=answer.get("code"), error=answer.get("error"))
-            if wizard.step != "accounts":
-                raise RuntimeError(f"organisation {index + 1}: the wizard stopped at {wizard.step}")
-            connection = wizard._link_connection()
-            connection.write(
-                {
-                    "revenue_account_code": wizard.revenue_line_id.code,
-                    "revenue_account_name": wizard.revenue_line_id.name,
-                    "expense_account_code": wizard.expense_line_id.code,
-                    "expense_account_name": wizard.expense_line_id.name,
-                }
-            )
-            env["xero.contact.sync"]._xero_ensure_cron(connection)
-            env.cr.commit()  # the benchmark's own database: each organisation stays connected
-    print("CONNECTED", flush=True)
-
-
-# --- the server ------------------------------------------------------------------------------------------
-class Server:
-    """``odoo server --workers=2 --max-cron-threads=N`` on one database, in its own process group."""
-
-    def __init__(self, db, threads, port, log_path):
-        self.db, self.threads, self.port, self.log_path = db, threads, port, log_path
-        self.process = None
-
-    def __enter__(self):
-        # a script, not -m odoo: the prefork master starts its websocket worker as [python, argv[0], "gevent"]
-        # (as tests/deployment/harness.py does)
-        launcher = bench.CACHE / "tmp" / "odoo-launcher.py"
-        launcher.parent.mkdir(parents=True, exist_ok=True)
-        launcher.write_text("import odoo.cli\n\nodoo.cli.main()\n")
-        command = [
-            sys.executable,
-            str(launcher),
-            "server",
-            "-c",
-            str(bench.CFG),
-            "-d",
-            self.db,
-            f"--db-filter=^{self.db}$",
-            "--workers=2",
-            f"--max-cron-threads={self.threads}",
-            f"--http-port={self.port}",
-            f"--gevent-port={free_port()}",
-            "--log-level=warn",
-        ]
-        self.log = open(self.log_path, "w")  # noqa: SIM115  closed in __exit__
-        self.process = subprocess.Popen(
-            command, env=bench.child_env(), stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True
-        )
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            with contextlib.suppress(OSError):
-                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/web/health", timeout=2) as answer:
-                    if answer.status == 200:
-                        return self
-            if self.process.poll() is not None:
-                break
-            time.sleep(0.5)
-        raise RuntimeError(f"the Odoo server did not start; see {self.log_path}")
-
-    def __exit__(self, *exc):
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)  # the group of the server started above
-            try:
-                self.process.wait(30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
-        self.log.close()
-
-
 # --- passes ----------------------------------------------------------------------------------------------
 def run_pass(db, connections, timeout):
     """Make every organisation's job due now, wait until each has ended a run; returns the pass's figures."""
     (marker,) = sql(db, "SELECT COALESCE(MAX(id), 0) FROM xero_sync_log")[0]
+    contacts = "AND flow = 'contacts'" if servers.has_flow_column(db) else ""  # the other flows' jobs apart
     (started,) = sql(db, "SELECT now() AT TIME ZONE 'UTC'")[0]
     sql(
         db,
         "UPDATE ir_cron SET nextcall = now() AT TIME ZONE 'UTC'"
         " WHERE id IN (SELECT sync_cron_id FROM xero_connection WHERE state = 'connected')",
     )
-    sql("postgres", "SELECT pg_notify('cron_trigger', %s)", [db])  # as Odoo's _notifydb: cron workers wake at once
+    servers.notify_crons(db)
     deadline = time.monotonic() + timeout
     while True:
         rows = sql(
             db,
-            """SELECT DISTINCT ON (connection_id) connection_id, state, started_at, duration, api_calls
-                 FROM xero_sync_log WHERE id > %s AND state IN ('done', 'failed')
+            f"""SELECT DISTINCT ON (connection_id) connection_id, state, started_at, duration, api_calls
+                 FROM xero_sync_log WHERE id > %s AND state IN ('done', 'failed') {contacts}
              ORDER BY connection_id, id DESC""",
             [marker],
         )
         if len(rows) >= len(connections) or time.monotonic() > deadline:
             break
         time.sleep(0.5)
-    every = sql(db, "SELECT connection_id, started_at, api_calls, state FROM xero_sync_log WHERE id > %s", [marker])
+    every = sql(
+        db, f"SELECT connection_id, started_at, api_calls, state FROM xero_sync_log WHERE id > %s {contacts}", [marker]
+    )
     ended = {row[0]: row for row in rows}
     first_start = {}
     for connection_id, run_started, _calls, _state in every:
@@ -250,7 +131,6 @@ def webhook_latency(db, sandbox, port, tenants, count, spacing):
 def run(args):
     from xero_sandbox.testing import SandboxServer
 
-    template = bench.template_db()
     stamp = f"xts_tenants_{os.getpid()}"
     base = f"{stamp}_base"
     created = [base]
@@ -270,17 +150,9 @@ def run(args):
     tenants = [tenant["tenant_id"] for tenant in sandbox.tenants]
     try:
         say(f"installing {bench.ADDON} into {base}, connecting {args.orgs} organisations")
-        bench.duplicate(template, base)
-        bench.odoo_cli(
-            "server", "-c", str(bench.CFG), "-d", base, "-i", bench.ADDON, "--stop-after-init", "--log-level=warn"
+        connections = servers.connected_database(
+            base, sandbox, tenants, CLIENT_ID, CLIENT_SECRET, WEBHOOK_KEY, base_url
         )
-        task = {"db": base, "sandbox_url": sandbox.url, "tenant_ids": tenants, "base_url": base_url}
-        command = [sys.executable, str(Path(__file__).resolve()), "--connect", json.dumps(task)]
-        done = subprocess.run(command, env=bench.child_env(), capture_output=True, text=True)
-        if done.returncode or "CONNECTED" not in done.stdout:
-            sys.stderr.write(done.stdout[-4000:] + done.stderr[-8000:])
-            raise RuntimeError("connecting the organisations failed")
-        connections = [row[0] for row in sql(base, "SELECT id FROM xero_connection WHERE state = 'connected'")]
         slow_tenant, failing_tenant = tenants[0], tenants[1]
         for threads in args.threads:
             db = f"{stamp}_{threads}"
@@ -380,11 +252,7 @@ def main():
     parser.add_argument("--webhook-threads", type=int, default=2, help="with which cron thread count")
     parser.add_argument("--spacing", type=float, default=3, help="seconds between webhook deliveries")
     parser.add_argument("--keep", action="store_true", help="keep the databases")
-    parser.add_argument("--connect", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.connect:
-        connect_all(json.loads(args.connect))
-        return
     bench.read_config()
     run(args)
 
