@@ -414,11 +414,13 @@ def clean_sync(chaos, patience=SETTLE_SECONDS):
         rows = chaos.admin.search_read(
             "xero.sync.log",
             [("connection_id", "=", chaos.connection_id), ("trigger", "=", "manual")],
-            ["state"],
+            ["state", "message"],
             order="id desc",
             limit=1,
         )
         if rows[0]["state"] != "skipped" or time.monotonic() > deadline:
+            if rows[0]["state"] != "done":
+                say(f"clean sync {rows[0]['state']}: {rows[0]['message']}")
             return rows[0]["state"]
         time.sleep(3)
 

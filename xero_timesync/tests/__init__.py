@@ -26,6 +26,7 @@ from . import (
     test_one_company,
     test_money_credit,
     test_money_events,
+    test_money_history,
     test_money_payments,
     test_money_void,
     test_oauth_inputs,

@@ -4,10 +4,13 @@ Counted in queries, which are exact: the time of one event at 10 and at 10,000 p
 bench/payment_history.py's.
 """
 
+from odoo.tests import tagged
+
 from .common import XeroSandboxCase
 from .test_money_payments import XeroMoneyMixin
 
 
+@tagged("post_install", "-at_install")
 class TestPaymentHistory(XeroMoneyMixin, XeroSandboxCase):
     def paid_by_event(self, move):
         """Queries of one INVOICE event → the invoice Paid, as one cron run (empty cache, writes flushed)."""
@@ -18,7 +21,7 @@ class TestPaymentHistory(XeroMoneyMixin, XeroSandboxCase):
         self.env.invalidate_all()
         before = self.env.cr.sql_log_count
         Event._xero_receive([event])
-        Event._cron_xero_fetch_invoice_events()
+        self.assertEqual(self.run_job("events").events_count, 1)  # the organisation's events job (xero.job)
         self.env.flush_all()
         queries = self.env.cr.sql_log_count - before
         self.assertEqual(move.payment_state, "paid")
