@@ -12,6 +12,7 @@ from odoo.exceptions import UserError, ValidationError
 from .. import const
 from ..const import IMPORT_CONTEXT
 from ..import_speedups import batch_defaults, skip_recomputation
+from ..locks import advisory_lock
 from ..services.errors import XeroAuthError, XeroError, XeroRateLimitError, XeroTimeUp
 from ..services.paging import prefetch_one_ahead
 from .xero_contact_scope import ScopedContacts
@@ -505,34 +506,12 @@ class XeroContactSync(models.AbstractModel):
 
     @contextmanager
     def _exclusive(self, connection, across_commits=False):
-        """Yield whether this run may synchronize ``connection``: one run per organisation, all workers.
-
-        A request holds a transaction-level advisory lock: PostgreSQL releases it when the request
-        commits or rolls back, never before, and it cannot outlive the transaction on a pooled
-        connection. A cron run commits each page, so it holds a session lock on a database session
-        of its own that runs nothing else (its transaction never aborts, so the unlock always runs)
-        and that dies with the worker.
-        """
-        key = self._lock_key(connection)
-        if not across_commits:
-            self.env.cr.execute("SELECT pg_try_advisory_xact_lock(%s)", [key])
-            locked = self.env.cr.fetchone()[0]
+        """Yield whether this run may synchronize ``connection``: one run per organisation, all workers
+        (``locks.advisory_lock``)."""
+        with advisory_lock(self.env, self._lock_key(connection), across_commits) as locked:
             if locked:
                 self._check_fresh_snapshot(connection)
             yield locked
-            return
-        with self.env.registry.cursor() as lock_cr:
-            lock_cr.execute("SELECT pg_try_advisory_lock(%s)", [key])
-            locked = lock_cr.fetchone()[0]
-            try:
-                if locked:
-                    # start a transaction that sees everything the previous holder committed
-                    self.env["ir.cron"]._commit_progress()
-                    self._check_fresh_snapshot(connection)
-                yield locked
-            finally:
-                if locked:
-                    lock_cr.execute("SELECT pg_advisory_unlock(%s)", [key])
 
     def _check_fresh_snapshot(self, connection):
         """Lock the connection row for this run; if the previous run committed after this transaction's

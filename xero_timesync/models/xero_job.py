@@ -20,6 +20,7 @@ import psycopg2
 from odoo import _, api, fields, models
 
 from .. import const
+from ..locks import advisory_lock
 from ..services.errors import XeroAuthError, XeroError, XeroRateLimitError, XeroTimeUp
 from .xero_contact_sync import CONCURRENCY_ERRORS
 
@@ -325,26 +326,12 @@ class XeroJob(models.Model):
 
     @contextmanager
     def _xero_exclusive(self, across_commits=False):
-        """Yield whether this run may run the job: one run per organisation and flow, on every server (the
-        same locks as ``xero.contact.sync._exclusive``: a transaction lock for a request, a session lock on a
-        cursor of its own for a cron run that commits its batches)."""
-        key = self._xero_lock_key()
-        if not across_commits:
-            self.env.cr.execute("SELECT pg_try_advisory_xact_lock(%s)", [key])
-            yield self.env.cr.fetchone()[0]
-            return
-        with self.env.registry.cursor() as lock_cr:
-            lock_cr.execute("SELECT pg_try_advisory_lock(%s)", [key])
-            locked = lock_cr.fetchone()[0]
-            try:
-                if locked:
-                    # a transaction that sees everything the previous holder committed
-                    self.env["ir.cron"]._commit_progress()
-                    self.invalidate_recordset()
-                yield locked
-            finally:
-                if locked:
-                    lock_cr.execute("SELECT pg_advisory_unlock(%s)", [key])
+        """Yield whether this run may run the job: one run per organisation and flow, on every server
+        (``locks.advisory_lock``, as the contact sync's)."""
+        with advisory_lock(self.env, self._xero_lock_key(), across_commits) as locked:
+            if locked and across_commits:
+                self.invalidate_recordset()
+            yield locked
 
     def _xero_who_is_running(self):
         running = self.env["xero.sync.log"].sudo().search(self._xero_runs_domain("running"), limit=1)
