@@ -40,10 +40,12 @@ class IrCron(models.Model):
     def _process_job(cls, cron_cr, job):
         if getattr(_pass, "cursor", None) is not cron_cr:  # each pass opens its own cursor
             start_pass(cron_cr)
+        _pass.in_job = True
         try:
             return super()._process_job(cron_cr, job)
         finally:
-            _pass.last_end = time.monotonic()
+            # what runs next in this thread is no job (an HTTP worker's "Run Manually" came through here)
+            _pass.in_job, _pass.last_end = False, time.monotonic()
 
     @api.model
     def _xero_real_limit(self):
@@ -56,6 +58,8 @@ class IrCron(models.Model):
     @api.model
     def _xero_time_left(self):
         """Seconds this job may still work in this pass before a worker limit stops it (inf: no limit)."""
+        if not getattr(_pass, "in_job", False):
+            return math.inf
         left = math.inf
         limit, heartbeat = self._xero_real_limit(), getattr(_pass, "heartbeat", None)
         if limit and heartbeat is not None:

@@ -38,6 +38,7 @@ class TestCronLimits(XeroSandboxCase):
         if last_job_ended_ago is not None:
             ir_cron._pass.last_end = time.monotonic() - last_job_ended_ago
         ir_cron.start_pass(object())
+        ir_cron._pass.in_job = True
 
     def with_time_left(self, seconds):
         """This thread is in a pass whose heartbeat leaves it ``seconds`` of the 120 s limit."""
@@ -75,6 +76,10 @@ class TestCronLimits(XeroSandboxCase):
         self.in_a_pass(last_job_ended_ago=0)
         with patch.dict(config.options, {"workers": 0}):
             self.assertEqual(self.Cron._xero_time_left(), math.inf)
+        # a job ended in this thread (an HTTP worker's Run Manually): the requests that follow have no pass
+        ir_cron._pass.in_job = False
+        self.assertEqual(self.Cron._xero_time_left(), math.inf)
+        self.assertIsNone(self.Cron._xero_deadline())
 
     def test_a_client_starts_no_call_it_cannot_end_in_time(self):
         self.with_time_left(16)  # the margin is 15 s: one second for calls
