@@ -304,16 +304,7 @@ def gone_at_xero(env, connection):
     """The search ``xero.invoice.void._xero_follow_gone`` runs at every event fetch: documents Xero voided or
     deleted that are not followed yet or still differ."""
     Move = env["account.move"]
-    domain = [
-        ("company_id", "=", connection.company_id.id),
-        ("xero_tenant_id", "=", connection.tenant_id),
-        ("move_type", "in", ("out_invoice", "out_refund")),
-        ("state", "=", "posted"),
-        ("xero_gone_at", "!=", False),
-        "|",
-        ("xero_gone_followed", "=", False),
-        ("xero_ledger_difference", "!=", False),
-    ]
+    domain = env["xero.invoice.void"]._xero_gone_domain(connection)
     return Move._search(domain, order=Move._order).select()
 
 

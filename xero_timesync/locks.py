@@ -2,6 +2,16 @@
 
 from contextlib import contextmanager
 
+import psycopg2
+from psycopg2 import errorcodes
+
+# what a run that lost a race to another transaction raises (Odoo retries a request that does)
+CONCURRENCY_ERRORS = {errorcodes.SERIALIZATION_FAILURE, errorcodes.DEADLOCK_DETECTED, errorcodes.LOCK_NOT_AVAILABLE}
+
+
+def is_concurrency_error(error):
+    return isinstance(error, psycopg2.Error) and error.pgcode in CONCURRENCY_ERRORS
+
 
 @contextmanager
 def advisory_lock(env, key, across_commits=False):

@@ -4,7 +4,6 @@ from contextlib import contextmanager, nullcontext
 from datetime import timedelta
 
 import psycopg2
-from psycopg2 import errorcodes
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
@@ -12,7 +11,7 @@ from odoo.exceptions import UserError, ValidationError
 from .. import const
 from ..const import IMPORT_CONTEXT
 from ..import_speedups import batch_defaults, skip_recomputation
-from ..locks import advisory_lock
+from ..locks import advisory_lock, is_concurrency_error
 from ..services.errors import XeroAuthError, XeroError, XeroRateLimitError, XeroTimeUp
 from ..services.paging import prefetch_one_ahead
 from .xero_contact_scope import ScopedContacts
@@ -20,7 +19,6 @@ from .xero_contact_scope import ScopedContacts
 _logger = logging.getLogger(__name__)
 
 # Errors PostgreSQL raises because of another transaction: never a contact's fault; the request is retried.
-CONCURRENCY_ERRORS = {errorcodes.SERIALIZATION_FAILURE, errorcodes.DEADLOCK_DETECTED, errorcodes.LOCK_NOT_AVAILABLE}
 # What Odoo or PostgreSQL answer when one contact cannot be stored (NUL bytes, a refused tax number, an
 # index entry too large...): that contact is refused, the rest of its page is imported.
 CONTACT_REFUSALS = (psycopg2.Error, ValueError, ValidationError, UserError)
@@ -80,7 +78,8 @@ class XeroContactSync(models.AbstractModel):
                     }
                 )
             log = Log.create({"connection_id": connection.id, "trigger": trigger})
-            self._close_interrupted_runs(connection, log)
+            job = self.env["xero.job"]._xero_job(connection, "contacts")
+            job._xero_close_interrupted_runs(log)
             connection.last_sync_log_id = log
             self.env["xero.webhook.delivery"].sudo()._consume(connection.tenant_id)
             if in_cron:
@@ -96,7 +95,7 @@ class XeroContactSync(models.AbstractModel):
                 Service._xero_handle_auth_error(connection, error)
                 log.write({"state": "failed", "message": str(error)})
             except Exception as error:  # noqa: BLE001  every run must end with a state and a reason
-                if self._is_concurrency_error(error) and not in_cron:
+                if is_concurrency_error(error) and not in_cron:
                     raise
                 if in_cron:
                     self.env.cr.rollback()  # the page in progress; committed pages stay
@@ -104,7 +103,7 @@ class XeroContactSync(models.AbstractModel):
                 log.write({"state": "failed", "message": self._failure_message(error)})
             log.write({"duration": time.monotonic() - started, "api_calls": client.stats.calls if client else 0})
             Service._xero_record_health(connection, client)
-            self.env["xero.job"]._xero_job(connection, "contacts")._xero_count_run(log)
+            job._xero_count_run(log)
             if in_cron:
                 self._report_progress(log, queued_after)
             return log
@@ -151,10 +150,6 @@ class XeroContactSync(models.AbstractModel):
             kind=type(error).__name__,
             error=str(error)[:500],
         )
-
-    @staticmethod
-    def _is_concurrency_error(error):
-        return isinstance(error, psycopg2.Error) and error.pgcode in CONCURRENCY_ERRORS
 
     def _import_pages(self, connection, client, log, started, time_budget, queued_after):
         resuming = bool(connection.sync_resume_page)
@@ -299,7 +294,7 @@ class XeroContactSync(models.AbstractModel):
             with self.env.cr.savepoint():
                 return self._import_contacts(connection, project, contacts)
         except CONTACT_REFUSALS as error:
-            if self._is_concurrency_error(error):
+            if is_concurrency_error(error):
                 raise
             if len(contacts) == 1:
                 refused[contacts[0].contact_id] = (contacts[0].name, self._refusal_reason(error))
@@ -535,27 +530,6 @@ class XeroContactSync(models.AbstractModel):
             trigger=dict(running._fields["trigger"]._description_selection(self.env)).get(running.trigger),
             start=fields.Datetime.to_string(running.started_at),
             user=running.create_uid.name,
-        )
-
-    def _close_interrupted_runs(self, connection, log):
-        """This run holds the lock, so any other run still marked running lost its worker."""
-        interrupted = (
-            self.env["xero.sync.log"]
-            .sudo()
-            .search(
-                [
-                    ("connection_id", "=", connection.id),
-                    ("flow", "=", "contacts"),  # the other flows' runs are their jobs' own
-                    ("state", "=", "running"),
-                    ("id", "!=", log.id),
-                ]
-            )
-        )
-        interrupted.write(
-            {
-                "state": "failed",
-                "message": _("Interrupted: its worker stopped. The next run resumed where it stopped."),
-            }
         )
 
     @api.model

@@ -58,22 +58,25 @@ class XeroInvoiceVoid(models.AbstractModel):
 
     # -- followed in Odoo ----------------------------------------------------------------------------
     @api.model
+    def _xero_gone_domain(self, connection):
+        """The organisation's documents Xero voided or deleted that are not followed yet or still differ."""
+        return [
+            ("company_id", "=", connection.company_id.id),
+            ("xero_tenant_id", "=", connection.tenant_id),
+            ("move_type", "in", ("out_invoice", "out_refund")),
+            ("state", "=", "posted"),
+            ("xero_gone_at", "!=", False),
+            "|",
+            ("xero_gone_followed", "=", False),
+            ("xero_ledger_difference", "!=", False),
+        ]
+
+    @api.model
     def _xero_follow_gone(self, connection):
         """The organisation's documents Xero voided or deleted, not followed yet or still different: cancelled or
         reversed here, their time released or kept, the accountant told. Documents another worker holds are left
         for the next run."""
-        moves = self.env["account.move"].search(
-            [
-                ("company_id", "=", connection.company_id.id),
-                ("xero_tenant_id", "=", connection.tenant_id),
-                ("move_type", "in", ("out_invoice", "out_refund")),
-                ("state", "=", "posted"),
-                ("xero_gone_at", "!=", False),
-                "|",
-                ("xero_gone_followed", "=", False),
-                ("xero_ledger_difference", "!=", False),
-            ]
-        )
+        moves = self.env["account.move"].search(self._xero_gone_domain(connection))
         if not moves:
             return 0
         try:

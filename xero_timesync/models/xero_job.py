@@ -15,14 +15,11 @@ import time
 from contextlib import contextmanager, nullcontext
 from datetime import timedelta
 
-import psycopg2
-
 from odoo import _, api, fields, models
 
 from .. import const
-from ..locks import advisory_lock
+from ..locks import advisory_lock, is_concurrency_error
 from ..services.errors import XeroAuthError, XeroError, XeroRateLimitError, XeroTimeUp
-from .xero_contact_sync import CONCURRENCY_ERRORS
 
 _logger = logging.getLogger(__name__)
 
@@ -238,7 +235,7 @@ class XeroJob(models.Model):
             except Exception as error:  # noqa: BLE001  every run must end with a state and a reason
                 if in_cron:
                     self.env.cr.rollback()
-                if not self._is_concurrency_error(error):
+                if not is_concurrency_error(error):
                     job._xero_failed(log, error)
                 elif in_cron:  # another flow changed the same documents meanwhile: what it did stays, this one retries
                     log.write({"state": "partial", "message": _("Other runs changed the same documents; continuing.")})
@@ -250,10 +247,6 @@ class XeroJob(models.Model):
             if in_cron:
                 self.env["ir.cron"]._commit_progress(1, remaining=0)
             return log
-
-    @staticmethod
-    def _is_concurrency_error(error):
-        return isinstance(error, psycopg2.Error) and error.pgcode in CONCURRENCY_ERRORS
 
     def _xero_failed(self, log, error):
         if isinstance(error, XeroRateLimitError) and error.problem == "day":
