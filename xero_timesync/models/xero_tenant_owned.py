@@ -40,11 +40,12 @@ class XeroTenantOwned(models.AbstractModel):
         """``[(tenant id, company id)]``: each organisation and the companies it belongs to. Those are the
         companies connected to it, and for the current user the companies of their own connect wizards that
         Xero authorised it in (being connected: its contact groups are chosen before Save)."""
-        connections = (
-            self.env["xero.connection"]
-            .sudo()
-            .search_fetch(Domain.AND([tenant_domain, company_domain]), ["tenant_id", "company_id"])
-        )
+        # every company's connections to these organisations: the holders among them (one company per
+        # organisation: an organisation a company has linked is that company's alone, not of a company that linked
+        # it before, nor of a consent given for it elsewhere), the asked companies' ones are theirs
+        everyone = self.env["xero.connection"].sudo().search_fetch(tenant_domain, ["tenant_id", "company_id", "state"])
+        holders = {c.tenant_id: c.company_id.id for c in everyone if c.state in const.LINKED_STATES}
+        connections = everyone.filtered_domain(company_domain)
         consents = (
             self.env["xero.connect.wizard.tenant"]
             .sudo()
@@ -58,16 +59,6 @@ class XeroTenantOwned(models.AbstractModel):
                 ),
                 ["tenant_id", "wizard_id"],
             )
-        )
-        # one company per organisation: an organisation a company has linked is that company's alone (not of a
-        # company that linked it before, nor of a consent given for it elsewhere)
-        holders = dict(
-            self.env["xero.connection"]
-            .sudo()
-            .search_fetch(
-                Domain.AND([tenant_domain, Domain("state", "in", const.LINKED_STATES)]), ["tenant_id", "company_id"]
-            )
-            .mapped(lambda c: (c.tenant_id, c.company_id.id))
         )
         pairs = [(c.tenant_id, c.company_id.id) for c in connections]
         pairs += [(line.tenant_id, line.wizard_id.company_id.id) for line in consents]
