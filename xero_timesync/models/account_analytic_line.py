@@ -55,6 +55,43 @@ class AccountAnalyticLine(models.Model):
         help="The hours this timesheet bills, after the company's rounding (exact without rounding).",
     )
 
+    # -- approval and billable time (issue 25; see README "Approve, then bill") -----------------
+    xero_approval_state = fields.Selection(
+        [("draft", "To submit"), ("submitted", "Submitted"), ("approved", "Approved")],
+        "Approval",
+        default="draft",
+        required=True,
+        readonly=True,
+        copy=False,
+        index=True,
+        help="Submitted by its employee, approved by a manager of the Xero project or an admin. When the company"
+        " approves time (Settings → Xero), only approved time is invoiced.",
+    )
+    xero_billable = fields.Boolean(
+        "Billable",
+        compute="_compute_xero_billable",
+        store=True,
+        readonly=False,
+        precompute=True,
+        help="Non-billable time is tracked and reported, never invoiced. Defaults to its task's.",
+    )
+
+    @api.depends("task_id")
+    def _compute_xero_billable(self):
+        for line in self:
+            line.xero_billable = line.task_id.xero_billable if line.task_id else True
+
+    @api.model
+    def _xero_invoiceable_domain(self, company):
+        """The time an invoice may bill: billable, and approved when ``company`` approves time (Odoo Enterprise's
+        own timesheet validation, when installed, is the approval)."""
+        domain = Domain("xero_billable", "=", True)
+        if "validated" in self._fields:
+            return domain & Domain("validated", "=", True)
+        if company.xero_timesheet_approval:
+            domain &= Domain("xero_approval_state", "=", "approved")
+        return domain
+
     def _domain_project_id(self):
         """hr_timesheet offers the projects a user follows; task-restricted Xero members follow only
         their tasks, not the project, so offer them the Xero projects they are members of as well."""

@@ -80,6 +80,11 @@ class ProjectTask(models.Model):
         help="Hourly rate when this task's time is invoiced (company currency); 0 = not set, see README for"
         " precedence. Subtasks use their parent's.",
     )
+    xero_billable = fields.Boolean(
+        "Billable",
+        default=True,
+        help="Time on a non-billable task is tracked and reported, never invoiced (each line can differ).",
+    )
     xero_timer_running = fields.Boolean("My timer runs here", compute="_compute_xero_timer_running")
     xero_client = fields.Char(
         "Client",

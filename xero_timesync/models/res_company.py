@@ -107,6 +107,14 @@ class ResCompany(models.Model):
         help="Each timesheet's hours are rounded up to this increment when invoiced.",
         groups=BILLING_GROUPS,
     )
+    xero_timesheet_approval = fields.Boolean(
+        "Approve time before invoicing",
+        help="Employees submit their time, managers of the Xero project approve it; only approved time is invoiced.",
+    )
+    xero_timesheet_lock_date = fields.Date(
+        "Time locked until",
+        help="No time can be logged, edited or deleted on or before this date (a closed period).",
+    )
     xero_default_hourly_rate = fields.Float(
         "Default hourly rate",
         digits="Product Price",

@@ -222,9 +222,9 @@ class XeroInvoiceWizard(models.TransientModel):
             ("unit_amount", ">", 0),
             ("xero_billed_move_line_id", "=", False),
         ])  # fmt: skip
-        fields_ = self.env["account.analytic.line"]._fields
-        if "validated" in fields_:  # Enterprise's timesheet validation
-            domain &= Domain("validated", "=", True)
+        Timesheet = self.env["account.analytic.line"]
+        domain &= Timesheet._xero_invoiceable_domain(self.company_id)
+        fields_ = Timesheet._fields
         if "timesheet_invoice_id" in fields_:  # sale_timesheet: time billed, or to be billed, by a sales order
             domain &= Domain("timesheet_invoice_id", "=", False) & Domain("so_line", "=", False)
         if self.partner_id:
