@@ -72,7 +72,6 @@ class AccountAnalyticLine(models.Model):
         compute="_compute_xero_billable",
         store=True,
         readonly=False,
-        precompute=True,
         help="Non-billable time is tracked and reported, never invoiced. Defaults to its task's.",
     )
 
