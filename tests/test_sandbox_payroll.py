@@ -275,6 +275,9 @@ def test_idempotency_key_replays_the_first_timesheet(payroll_sandbox, kit):
     first = api.create_timesheet(tenant, timesheet, idempotency_key="ts-uk-1").timesheet
     again = api.create_timesheet(tenant, timesheet, idempotency_key="ts-uk-1").timesheet
     assert again.timesheet_id == first.timesheet_id
+    with pytest.raises(BadRequestException) as raised:  # the same key for another timesheet is refused
+        api.create_timesheet(tenant, _timesheet("UK", employee, calendar, rate, weeks=1), idempotency_key="ts-uk-1")
+    assert "already been used" in _invalid_fields(raised)["Idempotency-Key"]
     assert len(payroll_sandbox.control.payroll(tenant)["timesheets"]) == 1
 
 

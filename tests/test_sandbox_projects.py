@@ -216,6 +216,11 @@ def test_idempotency_key_replays_the_first_time_entry(projects_sandbox, kit):
     assert api.create_project(
         tenant, ProjectCreateOrUpdate(name="Once"), idempotency_key="project-once"
     ).project_id == (again.project_id)
+    with pytest.raises(BadRequestException) as raised:  # the same key for another entry is refused, not replayed
+        api.create_time_entry(
+            tenant, project.project_id, _entry(user.user_id, task.task_id, 45), idempotency_key="odoo-line-42-v1"
+        )
+    assert "Idempotency-Key" in raised.value.error_data["modelState"]
     stored = _stored(projects_sandbox)
     assert len(stored["time_entries"]) == 1 and [p["name"] for p in stored["projects"]].count("Once") == 1
 

@@ -21,7 +21,7 @@ import uuid
 from werkzeug.routing import Rule
 
 from . import errors
-from .accounting import _filter_where, register
+from .accounting import KEY_REFUSALS, _filter_where, register
 from .formats import UTC, iso_identity, ms_date, ms_datetime
 from .payroll import PayrollError, total_hours
 from .where import WhereError
@@ -495,3 +495,4 @@ for _name, _scopes, _handler in (
     ("payroll_au_pay_items", SETTINGS_READ, get_au_pay_items),
 ):
     register(_name, _scopes, _handler)
+KEY_REFUSALS[V2] = lambda api, message: bad_request(api, [("Idempotency-Key", message)])

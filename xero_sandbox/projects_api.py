@@ -15,7 +15,7 @@ from werkzeug.routing import Rule
 from werkzeug.wrappers import Response
 
 from . import errors
-from .accounting import register
+from .accounting import KEY_REFUSALS, register
 from .projects import ProjectsError, _moment
 
 PREFIX = "/projects.xro/2.0"
@@ -371,3 +371,4 @@ for _name, _scopes, _handler in (
     ("projects_time_delete", WRITE, delete_time),
 ):
     register(_name, _scopes, _handler)
+KEY_REFUSALS[PREFIX] = lambda api, message: bad_request(message, {"Idempotency-Key": [message]})
