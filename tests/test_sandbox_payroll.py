@@ -6,6 +6,7 @@ import datetime as dt
 import importlib
 
 import pytest
+import urllib3
 from xero_python.exceptions import BadRequestException, HTTPStatusException, NotFoundException, RateLimitException
 from xero_python.payrollau import PayrollAuApi
 from xero_python.payrollauv2 import PayrollAuV2Api
@@ -275,10 +276,18 @@ def test_idempotency_key_replays_the_first_timesheet(payroll_sandbox, kit):
     first = api.create_timesheet(tenant, timesheet, idempotency_key="ts-uk-1").timesheet
     again = api.create_timesheet(tenant, timesheet, idempotency_key="ts-uk-1").timesheet
     assert again.timesheet_id == first.timesheet_id
+    payroll_sandbox.control.inject_fault("POST", "/payroll.xro/2.0/Timesheets", "drop")  # made, the answer lost
+    lost = _timesheet("UK", employee, calendar, rate, weeks=-1)
+    with pytest.raises(urllib3.exceptions.HTTPError):
+        api.create_timesheet(tenant, lost, idempotency_key="ts-uk-0")
+    assert _status(api.create_timesheet(tenant, lost, idempotency_key="ts-uk-0").timesheet) == "Draft"
+    with pytest.raises(BadRequestException) as raised:  # without the key the retry meets Xero's one-per-period rule
+        api.create_timesheet(tenant, lost)
+    assert "already exists" in _invalid_fields(raised)["StartDate"]
     with pytest.raises(BadRequestException) as raised:  # the same key for another timesheet is refused
         api.create_timesheet(tenant, _timesheet("UK", employee, calendar, rate, weeks=1), idempotency_key="ts-uk-1")
     assert "already been used" in _invalid_fields(raised)["Idempotency-Key"]
-    assert len(payroll_sandbox.control.payroll(tenant)["timesheets"]) == 1
+    assert len(payroll_sandbox.control.payroll(tenant)["timesheets"]) == 2
 
 
 def test_payroll_calls_share_the_organisation_rate_budget(payroll_sandbox, kit):

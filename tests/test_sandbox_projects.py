@@ -5,6 +5,7 @@ against xero-projects.yaml (conftest.SpecChecker)."""
 import datetime as dt
 
 import pytest
+import urllib3
 from xero_python.exceptions import BadRequestException, HTTPStatusException, NotFoundException, RateLimitException
 from xero_python.project import ProjectApi
 from xero_python.project.models import (
@@ -216,13 +217,23 @@ def test_idempotency_key_replays_the_first_time_entry(projects_sandbox, kit):
     assert api.create_project(
         tenant, ProjectCreateOrUpdate(name="Once"), idempotency_key="project-once"
     ).project_id == (again.project_id)
+    path = f"/projects.xro/2.0/Projects/{project.project_id}/Time"
+    projects_sandbox.control.inject_fault("POST", path, "drop")  # created at Xero, the answer lost
+    lost = _entry(user.user_id, task.task_id, 30)
+    with pytest.raises(urllib3.exceptions.HTTPError):
+        api.create_time_entry(tenant, project.project_id, lost, idempotency_key="odoo-line-43-v1")
+    recovered = api.create_time_entry(tenant, project.project_id, lost, idempotency_key="odoo-line-43-v1")
+    assert [e["timeEntryId"] for e in _stored(projects_sandbox)["time_entries"]] == [
+        str(first.time_entry_id),
+        str(recovered.time_entry_id),
+    ]
     with pytest.raises(BadRequestException) as raised:  # the same key for another entry is refused, not replayed
         api.create_time_entry(
             tenant, project.project_id, _entry(user.user_id, task.task_id, 45), idempotency_key="odoo-line-42-v1"
         )
     assert "Idempotency-Key" in raised.value.error_data["modelState"]
     stored = _stored(projects_sandbox)
-    assert len(stored["time_entries"]) == 1 and [p["name"] for p in stored["projects"]].count("Once") == 1
+    assert len(stored["time_entries"]) == 2 and [p["name"] for p in stored["projects"]].count("Once") == 1
 
 
 def test_scopes_are_enforced(projects_sandbox, kit):
