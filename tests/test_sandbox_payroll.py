@@ -103,7 +103,12 @@ def test_employees_calendars_and_earnings_rates(payroll_sandbox, kit, region):
     assert str(api.get_employee(tenant, added["id"]).employee.payroll_calendar_id) == added["calendar_id"]
     calendars = api.get_pay_run_calendars(tenant).pay_run_calendars
     assert {c.payroll_calendar_id for c in calendars} == {c["id"] for c in state["calendars"]}
+    assert api.get_pay_run_calendar(tenant, calendars[0].payroll_calendar_id).pay_run_calendar.name == calendars[0].name
     rates = api.get_earnings_rates(tenant)
+    overtime = next(r for r in rates.earnings_rates if r.name == "Overtime Hours")
+    assert (
+        api.get_earnings_rate(tenant, overtime.earnings_rate_id).earnings_rate.multiple_of_ordinary_earnings_rate == 1.5
+    )
     assert {r.earnings_rate_id for r in rates.earnings_rates} == {r["id"] for r in state["earnings_rates"]}
     assert rates.pagination.item_count == len(state["earnings_rates"])
     with pytest.raises(NotFoundException):
@@ -162,6 +167,10 @@ def test_timesheet_lifecycle(payroll_sandbox, kit, region):
     assert api.delete_timesheet_line(tenant, tid, added.timesheet_line_id, _preload_content=False).status == 200
     stored = _stored(payroll_sandbox, tenant, str(tid))
     assert sorted(line["units"] for line in stored["lines"]) == [6.0, 7.5]
+    fetched = api.get_timesheet(tenant, tid).timesheet
+    assert (
+        sorted(line.number_of_units for line in fetched.timesheet_lines) == [6.0, 7.5] and fetched.total_hours == 13.5
+    )
     assert _status(api.approve_timesheet(tenant, tid).timesheet) == "Approved"
     with pytest.raises(BadRequestException) as raised:
         api.create_timesheet_line(
