@@ -1,4 +1,4 @@
-"""xero_sandbox: a local, spec-conformant stand-in for Xero's identity, accounting and webhook APIs.
+"""xero_sandbox: a local, spec-conformant stand-in for Xero's identity, accounting, payroll, projects and webhook APIs.
 
 One host:port serves what Xero spreads over login.xero.com, identity.xero.com and api.xero.com,
 with Xero's own paths, so the official xero-python SDK talks to it over real HTTP with only its
@@ -9,6 +9,10 @@ base URLs changed:
 * ``GET /connections``, ``DELETE /connections/{id}``;
 * ``/api.xro/2.0/Organisation``, ``Accounts``, ``TaxRates``, ``Contacts``, ``Invoices``,
   ``Invoices/{id}/OnlineInvoice``;
+* ``/payroll.xro/2.0`` (Payroll NZ, UK and AU v2 timesheets; NZ/UK Employees, PayRunCalendars,
+  EarningsRates) and ``/payroll.xro/1.0`` (AU v1 Employees, PayrollCalendars, PayItems), the organisation's
+  country picking the API (``payroll_api``);
+* ``/projects.xro/2.0``: Projects, ProjectsUsers, Tasks and Time (``projects_api``);
 * webhook deliveries and Xero's "Intent to Receive" check, driven from the control API;
 * a test-only control API under ``/_sandbox/`` (see ``xero_sandbox.control_client``).
 

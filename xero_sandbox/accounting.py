@@ -69,8 +69,19 @@ ENDPOINTS = {
 EXTRA_ENDPOINTS = {}
 
 
+# Path prefix -> function(api, message) answering a refused Idempotency-Key in that API's own error shape.
+KEY_REFUSALS = {}
+
+
 def register(name: str, scopes: frozenset, function) -> None:
     EXTRA_ENDPOINTS[name] = (scopes, function)
+
+
+def _key_refusal(api, call, message: str) -> Response:
+    for prefix, refusal in KEY_REFUSALS.items():
+        if call.request.path.startswith(prefix):
+            return refusal(api, message)
+    return errors.single_validation_error(message)
 
 
 INVOICE_ORDER_FIELDS = {
@@ -149,15 +160,15 @@ class AccountingEndpoints:
         if not key:
             return handler(call, **path_args)
         if len(key) > MAX_KEY_LENGTH:
-            return errors.single_validation_error("Idempotency-Key must be 128 characters or fewer.")
+            return _key_refusal(self, call, "Idempotency-Key must be 128 characters or fewer.")
         scope = (call.grant.client_id, call.tenant.tenant_id, key)
         fingerprint = request_fingerprint(call.request)
         with self.idempotency.key_lock(scope):
             stored = self.idempotency.lookup(scope)
             if stored is not None:
                 if stored.fingerprint != fingerprint:
-                    return errors.single_validation_error(
-                        "The Idempotency-Key has already been used for a different request."
+                    return _key_refusal(
+                        self, call, "The Idempotency-Key has already been used for a different request."
                     )
                 return Response(stored.body, status=stored.status, content_type=stored.content_type)
             response = handler(call, **path_args)

@@ -257,3 +257,47 @@ class SandboxControl:
     def intent_to_receive(self, url: str = None, key: str = None) -> dict:
         """Run Xero's Intent to Receive check; returns {"passed": bool, "checks": [...]}."""
         return self._call("POST", "/webhooks/intent-to-receive", {"url": url, "key": key})
+
+    # --- Xero Payroll and Xero Projects ---------------------------------------------------------------------
+    def payroll(self, tenant_id: str) -> dict:
+        """{region, employees, calendars, earnings_rates, timesheets} as stored (snake_case, ISO dates);
+        region is NZ, UK, AU or None (no Xero Payroll)."""
+        return self._call("GET", f"/tenants/{tenant_id}/payroll")
+
+    def add_payroll_employee(
+        self, tenant_id: str, first_name: str, last_name: str, email: str = None, calendar_id: str = None, **extra
+    ) -> dict:
+        """A payroll employee on ``calendar_id`` (default: the first calendar); ``extra``: gender, start_date."""
+        body = dict(extra, first_name=first_name, last_name=last_name, email=email, calendar_id=calendar_id)
+        return self._call("POST", f"/tenants/{tenant_id}/payroll/employees", body)
+
+    def terminate_payroll_employee(self, tenant_id: str, employee_id: str, end_date: str) -> dict:
+        return self._call(
+            "POST", f"/tenants/{tenant_id}/payroll/employees/{employee_id}/terminate", {"end_date": end_date}
+        )
+
+    def add_payroll_calendar(self, tenant_id: str, calendar_type: str, period_start: str, name: str = None) -> dict:
+        """calendar_type: Weekly, Fortnightly, FourWeekly, Monthly, Quarterly or Annual; period_start ISO."""
+        body = {"calendar_type": calendar_type, "period_start": period_start, "name": name}
+        return self._call("POST", f"/tenants/{tenant_id}/payroll/calendars", body)
+
+    def add_earnings_rate(
+        self, tenant_id: str, name: str, earnings_type: str = "RegularEarnings", multiple=None, current=True
+    ) -> dict:
+        body = {"name": name, "earnings_type": earnings_type, "multiple": multiple, "current": current}
+        return self._call("POST", f"/tenants/{tenant_id}/payroll/earnings-rates", body)
+
+    def set_timesheet_status(self, tenant_id: str, timesheet_id: str, status: str) -> dict:
+        """What Xero does itself, e.g. ``Completed`` when a pay run including the timesheet is posted."""
+        return self._call("POST", f"/tenants/{tenant_id}/payroll/timesheets/{timesheet_id}/status", {"status": status})
+
+    def projects(self, tenant_id: str) -> dict:
+        """{users, projects, tasks, time_entries} as stored (the Projects API's own field names)."""
+        return self._call("GET", f"/tenants/{tenant_id}/projects")
+
+    def add_projects_user(self, tenant_id: str, name: str, email: str = None) -> dict:
+        return self._call("POST", f"/tenants/{tenant_id}/projects/users", {"name": name, "email": email})
+
+    def set_time_entry_status(self, tenant_id: str, time_entry_id: str, status: str) -> dict:
+        """ACTIVE, LOCKED or INVOICED (Xero sets these itself while invoicing from Projects)."""
+        return self._call("POST", f"/tenants/{tenant_id}/projects/time/{time_entry_id}/status", {"status": status})

@@ -8,7 +8,7 @@ import copy
 
 from werkzeug.routing import Rule
 
-from . import creditnotes, groups, payments
+from . import control_payroll, creditnotes, groups, payments
 from .core import SandboxError
 from .events import notify
 from .invoices import BatchState, build_invoice
@@ -16,6 +16,10 @@ from .merges import merge_contact
 
 
 def rules(prefix: str) -> list:
+    return _rules(prefix) + control_payroll.rules(prefix)
+
+
+def _rules(prefix: str) -> list:
     tenant = f"{prefix}/tenants/<tenant_id>"
     return [
         Rule(f"{tenant}/contacts/<contact_id>/merge", endpoint="control:merge_contact", methods=["POST"]),
@@ -317,3 +321,4 @@ HANDLERS = {
     "tracking_categories": tracking_categories_handler,
     "tracking_status": tracking_status,
 }
+HANDLERS.update(control_payroll.HANDLERS)

@@ -1,7 +1,15 @@
-"""The endpoint families added for issues 14 and 15; importing a module registers its handlers."""
+"""The endpoint families added for issues 14, 15 and 26; importing a module registers its handlers."""
 
-from . import attachments, creditnotes, groups, payments, tracking
+from . import attachments, creditnotes, groups, payments, payroll_api, projects_api, tracking
 
 
 def rules() -> list:
-    return groups.rules() + payments.rules() + creditnotes.rules() + attachments.rules() + tracking.rules()
+    return (
+        groups.rules()
+        + payments.rules()
+        + creditnotes.rules()
+        + attachments.rules()
+        + tracking.rules()
+        + payroll_api.rules()
+        + projects_api.rules()
+    )

@@ -47,6 +47,14 @@ SCOPE_LABELS = {
     "accounting.invoices": "View and manage your invoices",
     "accounting.attachments": "View and manage your attachments",
     "accounting.attachments.read": "View your attachments",
+    "payroll.timesheets": "View and manage your payroll timesheets",
+    "payroll.timesheets.read": "View your payroll timesheets",
+    "payroll.employees": "View and manage your payroll employees",
+    "payroll.employees.read": "View your payroll employees",
+    "payroll.settings": "View and manage your payroll settings",
+    "payroll.settings.read": "View your payroll settings (calendars, earnings rates)",
+    "projects": "View and manage your projects and time entries",
+    "projects.read": "View your projects and time entries",
 }
 
 CONSENT_CSS = """

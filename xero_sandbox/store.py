@@ -18,6 +18,8 @@ from .data import (
 )
 from .extras import seed_extras
 from .formats import dumps, ms_datetime, parse_ms_json
+from .payroll import PayrollBook
+from .projects import ProjectsBook
 
 # Left out of summaryOnly=true responses: the "computation-heavy" parts of a contact.
 SUMMARY_EXCLUDED_FIELDS = frozenset(
@@ -115,6 +117,8 @@ class Tenant:
         self.invoices = {}
         self.next_invoice_number = 1
         seed_extras(self, seed)
+        self.payroll = PayrollBook.seeded(self, seed)
+        self.projects = ProjectsBook.seeded(self, seed)
 
     def summary(self) -> dict:
         return {"tenant_id": self.tenant_id, "name": self.name, "base_currency": self.base_currency}
