@@ -453,6 +453,19 @@ class XeroInvoiceWizard(models.TransientModel):
             )
 
     def action_create_invoice(self):
+        move = self._xero_create_invoice()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "account.move",
+            "res_id": move.id,
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "current",
+        }
+
+    def _xero_create_invoice(self):
+        """The draft invoice of the wizard's time (the accountant's button, and the billing run): the created
+        ``account.move``."""
         self.ensure_one()
         self._check_accountant()
         timesheets = self.timesheet_ids.sudo()
@@ -485,14 +498,7 @@ class XeroInvoiceWizard(models.TransientModel):
         lines = move.invoice_line_ids.sorted("sequence")
         for group, line in zip(groups, lines, strict=True):
             timesheets.browse(group["timesheet_ids"]).write({"xero_billed_move_line_id": line.id})
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": "account.move",
-            "res_id": move.id,
-            "view_mode": "form",
-            "views": [(False, "form")],
-            "target": "current",
-        }
+        return move
 
     def _create_move(self, groups):
         account = self._income_account()
