@@ -240,8 +240,27 @@ class ProjectTask(models.Model):
                 )
             )
 
+    def _check_xero_billable(self):
+        """Whether a task's time is billed is decided by its Xero project's managers and Timesheets
+        administrators (the integration too)."""
+        if integration_writes(self.env):
+            return
+        tasks = self.sudo()
+        decided = tasks.project_id.with_env(self.env)._xero_billing_decided_by_user()  # the user's decision
+        refused = tasks.filtered(lambda task: task.project_id not in decided)
+        if refused:
+            raise AccessError(
+                _(
+                    "Only the managers of the Xero project and Timesheets administrators decide whether the time on"
+                    " “%(task)s” is billed.",
+                    task=refused[0].display_name,
+                )
+            )
+
     def write(self, vals):
         self._check_xero_structure_change(vals)
+        if "xero_billable" in vals and self._xero_changed_fields(vals, {"xero_billable"}):
+            self._check_xero_billable()
         self._check_xero_invoiced_time_stays(vals)
         result = super().write(vals)
         if vals.keys() & {"partner_id", "parent_id", "project_id"}:
@@ -255,6 +274,7 @@ class ProjectTask(models.Model):
         if not self._xero_importing():
             tasks = super().create(vals_list)
             tasks._check_xero_subtask_client()  # whatever set it: the values, a default_partner_id, an ir.default
+            tasks.filtered(lambda task: not task.xero_billable)._check_xero_billable()
             return tasks
         # Batched import. project.task.create subscribes the creator to each task one by one (three
         # queries per task; an import's creator follows none) and hr_timesheet's default of encode_uom_in_days reads uom.product_uom_day
