@@ -102,6 +102,17 @@ class AccountAnalyticLine(models.Model):
             for line in lines:
                 line.xero_rate_source = wizard._xero_rate_label(*rates[line.id])
 
+    def _xero_billable_decided(self, vals):
+        """The lines whose Billable ``vals`` decides: changed, and not to the default of the task it moves them to
+        (a form sends what that default computed)."""
+        billable = bool(vals["xero_billable"])
+        lines = self.filtered(lambda line: line.xero_billable != billable)
+        if "task_id" in vals:
+            task = self.env["project.task"].sudo().browse(vals["task_id"])
+            if billable == (task.xero_billable if task else True):
+                lines = lines.filtered(lambda line: line.task_id == task)
+        return lines
+
     def _check_xero_billable(self, billable):
         """Whether time is billed is decided by the Xero project's managers and Timesheets administrators; an
         employee may take their own time off the invoice, and put it back when its task is billable, if the
@@ -238,9 +249,8 @@ class AccountAnalyticLine(models.Model):
 
     def write(self, vals):
         self._check_xero_not_invoiced(vals)
-        if "xero_billable" in vals and self._xero_changed_fields(vals, {"xero_billable"}):
-            changed = self.filtered(lambda line: line.xero_billable != bool(vals["xero_billable"]))
-            changed._check_xero_billable(bool(vals["xero_billable"]))
+        if "xero_billable" in vals:
+            self._xero_billable_decided(vals)._check_xero_billable(bool(vals["xero_billable"]))
         result = super().write(vals)
         if vals.keys() & XERO_TASK_FIELDS:
             self._check_xero_task_visible()

@@ -224,6 +224,28 @@ class TestInvoiceGroupings(XeroInvoiceMixin, XeroSandboxCase):
         other.with_user(self.manager).xero_billable = True  # the manager bills it
         self.assertTrue(other.xero_billable)
 
+    def test_moved_time_and_new_subtasks_follow_their_task_unless_someone_who_decides_says_otherwise(self):
+        self.task2.xero_billable = False
+        Line = self.env["account.analytic.line"].with_user(self.employee)
+        own = Line.create({"name": "Mine", "task_id": self.task.id, "unit_amount": 1})
+        own.write({"task_id": self.task2.id, "xero_billable": False})  # what the form sends: the task's default
+        self.assertFalse(own.xero_billable)
+        own.task_id = self.task
+        self.assertTrue(own.xero_billable, "moved back: billable as its task")
+        own.with_user(self.manager).xero_billable = False
+        with self.assertRaisesRegex(AccessError, "Only the managers of the Xero project"):
+            own.write({"task_id": self.task.id, "xero_billable": True})  # not a move: a decision
+        self.assertFalse(own.xero_billable)
+
+        Task = self.env["project.task"].with_user(self.employee)
+        subtask = Task.create({"name": "Follow-up", "parent_id": self.task2.id, "project_id": self.project.id})
+        self.assertFalse(subtask.xero_billable, "a subtask starts as its parent")
+        self.assertFalse(Line.create({"name": "Sub", "task_id": subtask.id, "unit_amount": 1}).xero_billable)
+        with self.assertRaisesRegex(AccessError, "Only the managers of the Xero project"):
+            Task.create(
+                {"name": "Billed", "parent_id": self.task2.id, "project_id": self.project.id, "xero_billable": True}
+            )
+
     # -- where the rate comes from -----------------------------------------------------------------
     def test_the_rate_says_where_it_comes_from(self):
         self.project.xero_hourly_rate = 0

@@ -344,11 +344,12 @@ class XeroInvoiceWizard(models.TransientModel):
         return {line_id: rate for line_id, (rate, _source) in self._xero_rates_with_source(timesheets).items()}
 
     def _xero_rates_with_source(self, timesheets):
-        """``{timesheet id: (hourly rate in the invoice currency, source)}``, source one of ``RATE_SOURCES``.
+        """``{timesheet id: (hourly rate in the invoice currency, source)}``, the source being ``task``,
+        ``project``, ``employee``, ``company`` (its default) or ``none``.
 
         Precedence: the task's rate (a subtask without one uses its nearest parent's), else the
         project's, else the employee's, else the company default. Rates are in the company currency,
-        converted at the invoice date. A rate of 0 means "not set" (source ``none``).
+        converted at the invoice date. A rate of 0 means "not set".
         """
         company = self.company_id
         task_rates = {}
