@@ -115,6 +115,9 @@ class TestInvoiceGroupings(XeroInvoiceMixin, XeroSandboxCase):
         self.assertTrue(details[1].endswith("…"))
         self.assertEqual(len(details[1]), len("- ") + 200, "a description is cut to 200 characters")
         self.assertEqual(move.invoice_line_ids.quantity, 4)
+        (section,) = move._xero_timesheet_sections()
+        self.assertEqual(section["name"], label, "the PDF's section: the label, its rows the descriptions")
+        self.assertEqual(len(section["rows"]), 4)
 
     def test_many_descriptions_stop_at_a_readable_length(self):
         lines = self.env["account.analytic.line"]
