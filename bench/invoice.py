@@ -25,7 +25,7 @@ def run(env):
     with connected_to_a_sandbox(env, contacts=20, seed=3, orgs=1) as (sandbox, connection):
         rows = [
             (f"build one invoice from {TIMESHEETS:,} timesheets ({g})", *build(env, connection, g))
-            for g in ("task", "employee", "day", "one")
+            for g in ("task", "project", "employee", "day", "one")
         ]
         rows.append((f"push {INVOICES} invoices from the list", *push(env, connection, sandbox)))
         print(f"\n{'step':<58} {'seconds':>8} {'queries':>8}  notes")

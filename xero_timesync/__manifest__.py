@@ -36,6 +36,8 @@
         "views/project_project_views.xml",
         "views/hr_employee_views.xml",
         "views/account_analytic_line_views.xml",
+        "views/xero_billable_views.xml",
+        "views/res_partner_views.xml",
         "views/account_move_views.xml",
         "views/account_move_reversal_views.xml",
         "views/account_tax_views.xml",

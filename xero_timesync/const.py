@@ -83,3 +83,14 @@ BILLING_GROUPS = "account.group_account_invoice,base.group_system"
 # Connection states that hold their organisation: one company per organisation (an unlinked connection keeps its
 # organisation's id to relink, and holds nothing)
 LINKED_STATES = ("connected", "needs_reauth")
+
+# Invoice time: how a client's time becomes invoice lines, and its rounding (the wizard's, a client's, the company's)
+INVOICE_GROUPINGS = [
+    ("task", "Per task"),
+    ("project", "Per project"),
+    ("employee", "Per employee"),
+    ("day", "Per day"),
+    ("entry", "Per time entry"),
+    ("one", "One line"),
+]
+INVOICE_ROUNDINGS = [("0", "No rounding"), ("6", "Up to 6 minutes"), ("15", "Up to 15 minutes")]

@@ -4,7 +4,7 @@ line, invoiced once, locked while invoiced)."""
 import math
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.fields import Domain
 from odoo.tools import float_round
 
@@ -75,10 +75,69 @@ class AccountAnalyticLine(models.Model):
         help="Non-billable time is tracked and reported, never invoiced. Defaults to its task's.",
     )
 
+    xero_rate_source = fields.Char(
+        "Hourly rate",
+        compute="_compute_xero_rate_source",
+        groups="account.group_account_invoice",
+        help="The rate Invoice time would bill this time at, and where it comes from (task, project, employee or"
+        " company default), in the company currency.",
+    )
+
     @api.depends("task_id")
     def _compute_xero_billable(self):
         for line in self:
-            line.xero_billable = line.task_id.xero_billable if line.task_id else True
+            line.xero_billable = line._xero_default_billable()
+
+    def _xero_default_billable(self):
+        return self.task_id.xero_billable if self.task_id else True
+
+    @api.depends("task_id", "project_id", "employee_id", "company_id")
+    def _compute_xero_rate_source(self):
+        Wizard = self.env["xero.invoice.wizard"]
+        for company, lines in self.grouped("company_id").items():
+            company = company or self.env.company
+            wizard = Wizard.new({"company_id": company.id, "currency_id": company.currency_id.id})
+            rates = wizard._xero_rates_with_source(lines.sudo())
+            for line in lines:
+                line.xero_rate_source = wizard._xero_rate_label(*rates[line.id])
+
+    def _xero_billable_decided(self, vals):
+        """The lines whose Billable ``vals`` decides: changed, and not to the default of the task it moves them to
+        (a form sends what that default computed)."""
+        billable = bool(vals["xero_billable"])
+        lines = self.filtered(lambda line: line.xero_billable != billable)
+        if "task_id" in vals:
+            task = self.env["project.task"].sudo().browse(vals["task_id"])
+            if billable == (task.xero_billable if task else True):
+                lines = lines.filtered(lambda line: line.task_id == task)
+        return lines
+
+    def _check_xero_billable(self, billable):
+        """Whether time is billed is decided by the Xero project's managers and Timesheets administrators; an
+        employee may take their own time off the invoice, and put it back when its task is billable, if the
+        company lets them (Settings → Xero)."""
+        if integration_writes(self.env):
+            return
+        lines = self.sudo()
+        decided = lines.project_id.with_env(self.env)._xero_billing_decided_by_user()  # the user's decision
+        for line in lines.filtered(lambda line: line.project_id not in decided):
+            own = line.user_id == self.env.user and line.company_id.xero_timesheet_employee_nonbillable
+            if own and (not billable or line._xero_default_billable()):
+                continue
+            raise AccessError(
+                _(
+                    "Only the managers of the Xero project and Timesheets administrators decide whether the time of"
+                    " %(date)s on “%(task)s” is billed.",
+                    date=line.date,
+                    task=line.task_id.display_name or line.project_id.display_name,
+                )
+                if not own
+                else _(
+                    "“%(task)s” is not billable: only the managers of the Xero project and Timesheets administrators"
+                    " can bill time logged on it.",
+                    task=line.task_id.display_name,
+                )
+            )
 
     @api.model
     def _xero_invoiceable_domain(self, company):
@@ -178,10 +237,19 @@ class AccountAnalyticLine(models.Model):
         lines = super().create(vals_list)
         lines._check_xero_task_visible(after_write=False)
         lines._check_xero_client()  # whatever set it: the values, a default_partner_id, an ir.default
+        chosen = lines.browse(
+            line.id
+            for line, vals in zip(lines, vals_list, strict=True)
+            if "xero_billable" in vals and line.xero_billable != line._xero_default_billable()
+        )
+        for billable, group in chosen.grouped("xero_billable").items():
+            group._check_xero_billable(billable)
         return lines
 
     def write(self, vals):
         self._check_xero_not_invoiced(vals)
+        if "xero_billable" in vals:
+            self._xero_billable_decided(vals)._check_xero_billable(bool(vals["xero_billable"]))
         result = super().write(vals)
         if vals.keys() & XERO_TASK_FIELDS:
             self._check_xero_task_visible()

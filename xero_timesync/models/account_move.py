@@ -401,7 +401,8 @@ class AccountMove(models.Model):
                         else timesheet.unit_amount,
                     }
                 )
-            sections.append({"name": line.name or "", "hours": line.quantity, "rows": rows})
+            # the line's label: the descriptions under it are the rows'
+            sections.append({"name": (line.name or "").split("\n")[0], "hours": line.quantity, "rows": rows})
         return sections
 
     def _xero_hmm(self, hours):

@@ -59,6 +59,18 @@ class ProjectProject(models.Model):
         "CHECK (xero_hourly_rate >= 0)", "An hourly rate cannot be negative (0 means not set)."
     )
 
+    def _xero_billing_decided_by_user(self):
+        """Those of these projects where the current user decides whether time is billed: a Manager on their Xero
+        access tab, or a Timesheets administrator (all)."""
+        if self.env.su or self.env.user.has_group("hr_timesheet.group_timesheet_manager"):
+            return self
+        managers = (
+            self.env["xero.project.member"]
+            .sudo()
+            .search([("user_id", "=", self.env.uid), ("role", "=", "manager"), ("project_id", "in", self.ids)])
+        )
+        return self & managers.project_id.with_env(self.env)
+
     @api.model_create_multi
     def create(self, vals_list):
         if any(vals.get("is_xero_project") for vals in vals_list):

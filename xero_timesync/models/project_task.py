@@ -82,8 +82,12 @@ class ProjectTask(models.Model):
     )
     xero_billable = fields.Boolean(
         "Billable",
-        default=True,
-        help="Time on a non-billable task is tracked and reported, never invoiced (each line can differ).",
+        compute="_compute_xero_billable",
+        store=True,
+        readonly=False,
+        precompute=True,
+        help="Time on a non-billable task is tracked and reported, never invoiced (each line can differ). A subtask"
+        " starts as its parent.",
     )
     xero_timer_running = fields.Boolean("My timer runs here", compute="_compute_xero_timer_running")
     xero_client = fields.Char(
@@ -240,8 +244,46 @@ class ProjectTask(models.Model):
                 )
             )
 
+    @api.depends("parent_id")
+    def _compute_xero_billable(self):
+        for task in self:
+            task.xero_billable = task._xero_default_billable()
+
+    def _xero_default_billable(self):
+        return self.parent_id.xero_billable if self.parent_id else True
+
+    def _xero_billable_decided(self, vals):
+        """The tasks whose Billable ``vals`` decides: changed, and not to the default of the parent it moves them
+        under (a form sends what that default computed)."""
+        billable = bool(vals["xero_billable"])
+        tasks = self.filtered(lambda task: task.xero_billable != billable)
+        if "parent_id" in vals:
+            parent = self.sudo().browse(vals["parent_id"])
+            if billable == (parent.xero_billable if parent else True):
+                tasks = tasks.filtered(lambda task: task.parent_id == parent)
+        return tasks
+
+    def _check_xero_billable(self):
+        """Whether a task's time is billed is decided by its Xero project's managers and Timesheets
+        administrators (the integration too)."""
+        if integration_writes(self.env):
+            return
+        tasks = self.sudo()
+        decided = tasks.project_id.with_env(self.env)._xero_billing_decided_by_user()  # the user's decision
+        refused = tasks.filtered(lambda task: task.project_id not in decided)
+        if refused:
+            raise AccessError(
+                _(
+                    "Only the managers of the Xero project and Timesheets administrators decide whether the time on"
+                    " “%(task)s” is billed.",
+                    task=refused[0].display_name,
+                )
+            )
+
     def write(self, vals):
         self._check_xero_structure_change(vals)
+        if "xero_billable" in vals:
+            self._xero_billable_decided(vals)._check_xero_billable()
         self._check_xero_invoiced_time_stays(vals)
         result = super().write(vals)
         if vals.keys() & {"partner_id", "parent_id", "project_id"}:
@@ -255,6 +297,7 @@ class ProjectTask(models.Model):
         if not self._xero_importing():
             tasks = super().create(vals_list)
             tasks._check_xero_subtask_client()  # whatever set it: the values, a default_partner_id, an ir.default
+            tasks.filtered(lambda task: task.xero_billable != task._xero_default_billable())._check_xero_billable()
             return tasks
         # Batched import. project.task.create subscribes the creator to each task one by one (three
         # queries per task; an import's creator follows none) and hr_timesheet's default of encode_uom_in_days reads uom.product_uom_day

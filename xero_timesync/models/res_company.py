@@ -111,6 +111,11 @@ class ResCompany(models.Model):
         "Approve time before invoicing",
         help="Employees submit their time, managers of the Xero project approve it; only approved time is invoiced.",
     )
+    xero_timesheet_employee_nonbillable = fields.Boolean(
+        "Employees mark their time non-billable",
+        help="Employees may take their own time off the invoice (and put it back when its task is billable). Managers"
+        " of the Xero project and Timesheets administrators always decide.",
+    )
     xero_timesheet_lock_date = fields.Date(
         "Time locked until",
         help="No time can be logged, edited or deleted on or before this date (a closed period).",

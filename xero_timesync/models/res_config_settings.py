@@ -148,6 +148,9 @@ class ResConfigSettings(models.TransientModel):
     # -- invoicing time ------------------------------------------------------------------------------
     xero_invoice_rounding = fields.Selection(related="company_id.xero_invoice_rounding", readonly=False)
     xero_default_hourly_rate = fields.Float(related="company_id.xero_default_hourly_rate", readonly=False)
+    xero_timesheet_employee_nonbillable = fields.Boolean(
+        related="company_id.xero_timesheet_employee_nonbillable", readonly=False
+    )
     xero_push_status = fields.Selection(related="company_id.xero_push_status", readonly=False)
     xero_payment_journal_id = fields.Many2one(related="company_id.xero_payment_journal_id", readonly=False)
     xero_void_time = fields.Selection(related="company_id.xero_void_time", readonly=False)

@@ -2,10 +2,14 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
 from .. import const
+from ..const import BILLING_GROUPS, INVOICE_GROUPINGS, INVOICE_ROUNDINGS
 from ..import_speedups import check_company_batched, memoized_default_get
 from ..matching import normalise_name
 from ..ownership import integration_writes
 from .xero_contact_match import MATCH_KEYS
+
+# how a client's time is invoiced: the Invoice time wizard's defaults, Billing's to set
+XERO_INVOICE_CHOICES = {"xero_invoice_grouping", "xero_invoice_rounding", "xero_invoice_descriptions"}
 
 
 class ResPartner(models.Model):
@@ -32,6 +36,26 @@ class ResPartner(models.Model):
         MATCH_KEYS, "Matched to Xero on", copy=False, readonly=True, help="How the import linked this existing client."
     )
 
+    # how the client's invoices of time are made: the wizard's defaults, saved from the last one (see README)
+    xero_invoice_grouping = fields.Selection(
+        INVOICE_GROUPINGS,
+        "Invoice lines",
+        groups=BILLING_GROUPS,
+        help="How Invoice time groups this client's time; empty: per task. Remembered from its last invoice.",
+    )
+    xero_invoice_rounding = fields.Selection(
+        INVOICE_ROUNDINGS,
+        "Invoice time rounding",
+        groups=BILLING_GROUPS,
+        help="Each timesheet's hours are rounded up to this increment; empty: the company's. Remembered from the"
+        " client's last invoice.",
+    )
+    xero_invoice_descriptions = fields.Boolean(
+        "Show the descriptions of the time",
+        groups=BILLING_GROUPS,
+        help="The timesheets' descriptions on the invoice lines. Remembered from the client's last invoice.",
+    )
+
     # (as index="trigram" does: none where PostgreSQL lacks pg_trgm)
     _xero_name_trgm = models.Index(lambda registry: registry.has_trigram and "USING gin (name gin_trgm_ops)")
     _xero_email_trgm = models.Index(lambda registry: registry.has_trigram and "USING gin (email gin_trgm_ops)")
@@ -48,6 +72,19 @@ class ResPartner(models.Model):
         if len(self) > 1 and self.env.context.get(const.CONTEXT_FROM_XERO) and integration_writes(self.env):
             return check_company_batched(self, fnames, super()._check_company)
         return super()._check_company(fnames)
+
+    def write(self, vals):
+        """Accountants set how a client's time is invoiced, on clients they read, without the right to edit contacts
+        (Odoo gives Invoicing users read access to partners only)."""
+        if (
+            vals
+            and vals.keys() <= XERO_INVOICE_CHOICES
+            and not self.env.su
+            and self.env.user.has_group("account.group_account_invoice")
+        ):
+            self.check_access("read")
+            return super(ResPartner, self.sudo()).write(vals)
+        return super().write(vals)
 
     @api.depends("name")
     def _compute_xero_match_name(self):

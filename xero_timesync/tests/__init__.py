@@ -14,6 +14,7 @@ from . import (
     test_install,
     test_invoice,
     test_invoice_cents,
+    test_invoice_groupings,
     test_invoice_http,
     test_invoice_portal,
     test_jobs,

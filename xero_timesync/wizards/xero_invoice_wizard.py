@@ -7,6 +7,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
 from odoo.tools import float_round, format_amount
 
+from ..const import INVOICE_GROUPINGS, INVOICE_ROUNDINGS
 from ..models.account_analytic_line import rounded_hours
 from ..ownership import owned_writes
 from ..services.errors import XeroError
@@ -14,7 +15,20 @@ from ..totals import exact_line
 
 XERO_QUANTITY_DIGITS = 4  # Xero keeps 4 decimals of a quantity (unitdp=4)
 
-GROUPINGS = [("task", "Per task"), ("employee", "Per employee"), ("day", "Per day"), ("one", "One line")]
+DEFAULT_GROUPING = "task"
+
+# the descriptions of the time under a line's label: each cut to a line, all to what a reader takes in (Xero
+# keeps 4,000 characters of a line's description)
+DESCRIPTION_CHARS = 200
+DESCRIPTIONS_CHARS = 1500
+
+
+def _description(text):
+    """A timesheet's description on one line, cut to ``DESCRIPTION_CHARS`` ("/" is Odoo's "none")."""
+    text = " ".join((text or "").split())
+    if text == "/":
+        return ""
+    return text if len(text) <= DESCRIPTION_CHARS else text[: DESCRIPTION_CHARS - 1].rstrip() + "…"
 
 
 class XeroInvoiceWizard(models.TransientModel):
@@ -31,7 +45,17 @@ class XeroInvoiceWizard(models.TransientModel):
     task_id = fields.Many2one("project.task")
     date_from = fields.Date("From")
     date_to = fields.Date("To", default=fields.Date.context_today)
-    grouping = fields.Selection(GROUPINGS, default="task", required=True)
+    grouping = fields.Selection(
+        INVOICE_GROUPINGS, compute="_compute_client_choices", store=True, readonly=False, required=True, precompute=True
+    )
+    show_descriptions = fields.Boolean(
+        "Show the descriptions of the time",
+        compute="_compute_client_choices",
+        store=True,
+        readonly=False,
+        precompute=True,
+        help="The timesheets' descriptions on the invoice lines, under each line's label.",
+    )
     timesheet_ids = fields.Many2many(
         "account.analytic.line",
         string="Timesheets",
@@ -46,7 +70,16 @@ class XeroInvoiceWizard(models.TransientModel):
         default=lambda self: self.env.company.account_sale_tax_id,
         domain="[('type_tax_use', '=', 'sale'), ('company_id', '=', company_id)]",
     )
-    rounding = fields.Selection(related="company_id.xero_invoice_rounding", string="Rounding")
+    rounding = fields.Selection(
+        INVOICE_ROUNDINGS,
+        "Rounding",
+        compute="_compute_client_choices",
+        store=True,
+        readonly=False,
+        required=True,
+        precompute=True,
+        help="Each timesheet's hours are rounded up to this increment. The client's, else the company's.",
+    )
     account_line_ids = fields.One2many("xero.invoice.wizard.account", "wizard_id")
     revenue_line_id = fields.Many2one(
         "xero.invoice.wizard.account",
@@ -77,6 +110,7 @@ class XeroInvoiceWizard(models.TransientModel):
     hours_total = fields.Float("Hours to invoice", compute="_compute_preview", digits="Product Unit")
     amount_total = fields.Monetary("Untaxed amount", compute="_compute_preview")
     warning = fields.Char(compute="_compute_preview")
+    rate_sources = fields.Text("Rates", compute="_compute_preview", help="Each hourly rate and where it comes from.")
 
     # -- opening -----------------------------------------------------------------------------------
     @api.model
@@ -248,6 +282,15 @@ class XeroInvoiceWizard(models.TransientModel):
             else:
                 wizard.timesheet_ids = False
 
+    @api.depends("partner_id", "company_id")
+    def _compute_client_choices(self):
+        """The client's grouping, rounding and descriptions (remembered at its last invoice), else the defaults."""
+        for wizard in self:
+            client = wizard.partner_id.commercial_partner_id.sudo()
+            wizard.grouping = client.xero_invoice_grouping or DEFAULT_GROUPING
+            wizard.rounding = client.xero_invoice_rounding or wizard.company_id.sudo().xero_invoice_rounding or "0"
+            wizard.show_descriptions = client.xero_invoice_descriptions
+
     @api.depends("partner_id")
     def _compute_currency_id(self):
         for wizard in self:
@@ -276,10 +319,12 @@ class XeroInvoiceWizard(models.TransientModel):
                 [("xero_account_code", "=", code), ("company_ids", "in", wizard.company_id.ids)], limit=1
             )
 
-    @api.depends("timesheet_ids", "grouping", "currency_id", "rounding")
+    @api.depends("timesheet_ids", "grouping", "currency_id", "rounding", "date_to")
     def _compute_preview(self):
         for wizard in self:
-            groups = wizard._xero_groups(wizard.timesheet_ids.sudo())
+            timesheets = wizard.timesheet_ids.sudo()
+            groups = wizard._xero_groups(timesheets)
+            wizard.rate_sources = wizard._xero_rate_summary(timesheets)
             wizard.line_count = len(groups)
             wizard.hours_total = sum(group["hours"] for group in groups)
             wizard.amount_total = sum(group["amount"] for group in groups) if wizard.currency_id else 0.0
@@ -295,7 +340,12 @@ class XeroInvoiceWizard(models.TransientModel):
 
     # -- rates and grouping --------------------------------------------------------------------------
     def _xero_rates(self, timesheets):
-        """``{timesheet id: hourly rate in the invoice currency}``.
+        """``{timesheet id: hourly rate in the invoice currency}`` (see ``_xero_rates_with_source``)."""
+        return {line_id: rate for line_id, (rate, _source) in self._xero_rates_with_source(timesheets).items()}
+
+    def _xero_rates_with_source(self, timesheets):
+        """``{timesheet id: (hourly rate in the invoice currency, source)}``, the source being ``task``,
+        ``project``, ``employee``, ``company`` (its default) or ``none``.
 
         Precedence: the task's rate (a subtask without one uses its nearest parent's), else the
         project's, else the employee's, else the company default. Rates are in the company currency,
@@ -327,14 +377,53 @@ class XeroInvoiceWizard(models.TransientModel):
 
         rates = {}
         for line in timesheets:
-            rate = (
-                (line.task_id and task_rate(line.task_id))
-                or line.project_id.xero_hourly_rate
-                or line.employee_id.xero_hourly_rate
-                or company.xero_default_hourly_rate
+            rate, source = next(
+                (
+                    (rate, source)
+                    for rate, source in (
+                        (line.task_id and task_rate(line.task_id), "task"),
+                        (line.project_id.xero_hourly_rate, "project"),
+                        (line.employee_id.xero_hourly_rate, "employee"),
+                        (company.xero_default_hourly_rate, "company"),
+                    )
+                    if rate
+                ),
+                (0.0, "none"),
             )
-            rates[line.id] = float_round(convert(rate), precision_digits=self._price_digits())
+            rates[line.id] = (float_round(convert(rate), precision_digits=self._price_digits()), source)
         return rates
+
+    def _xero_rate_label(self, rate, source):
+        """How a rate reads where it is shown: "150.00/h from the task", "100.00/h company default"."""
+        if source == "none":
+            return _("No hourly rate")
+        currency = self.currency_id or self.company_id.currency_id
+        return _(
+            "%(rate)s/h %(source)s",
+            rate=format_amount(self.env, rate, currency),
+            source=self._xero_rate_source_names()[source],
+        )
+
+    def _xero_rate_source_names(self):
+        return {
+            "task": _("from the task"),
+            "project": _("from the project"),
+            "employee": _("from the employee"),
+            "company": _("company default"),
+        }
+
+    def _xero_rate_summary(self, timesheets):
+        """The preview's rates: one line per rate and source, with its hours, in the time's order."""
+        if not timesheets:
+            return False
+        rates = self._xero_rates_with_source(timesheets)
+        hours = defaultdict(float)
+        for line in timesheets:
+            hours[rates[line.id]] += line.unit_amount
+        return "\n".join(
+            _("%(rate)s: %(hours)s h", rate=self._xero_rate_label(rate, source), hours=round(total, 2))
+            for (rate, source), total in hours.items()
+        )
 
     def _price_digits(self):
         return self.env["decimal.precision"].precision_get("Product Price")
@@ -342,6 +431,10 @@ class XeroInvoiceWizard(models.TransientModel):
     def _group_key(self, line):
         if self.grouping == "task":
             return (line.task_id.id or 0, line.project_id.id)
+        if self.grouping == "project":
+            return (line.project_id.id,)
+        if self.grouping == "entry":
+            return (line.id,)
         if self.grouping == "employee":
             return (line.employee_id.id,)
         if self.grouping == "day":
@@ -352,30 +445,56 @@ class XeroInvoiceWizard(models.TransientModel):
         period = fields.Date.to_string(first) if first == last else f"{first} – {last}"
         if self.grouping == "task":
             return _("%(task)s (%(period)s)", task=(line.task_id or line.project_id).display_name, period=period)
+        if self.grouping == "project":
+            return _("%(project)s (%(period)s)", project=line.project_id.display_name, period=period)
+        if self.grouping == "entry":
+            return _(
+                "%(date)s – %(employee)s: %(description)s",
+                date=period,
+                employee=line.employee_id.name,
+                description=_description(line.name) or (line.task_id or line.project_id).display_name,
+            )
         if self.grouping == "employee":
             return _("%(employee)s (%(period)s)", employee=line.employee_id.name, period=period)
         if self.grouping == "day":
             return _("Time on %s", period)
         return _("Time (%s)", period)
 
+    def _group_details(self, lines):
+        """The distinct descriptions of a group's time, one per line under its label, when the accountant asks
+        for them (a time entry's is its label already)."""
+        if not self.show_descriptions or self.grouping == "entry":
+            return ""
+        descriptions = list(dict.fromkeys(filter(None, (_description(line.name) for line in lines))))
+        shown, length = [], 0
+        for description in descriptions:
+            if length + len(description) > DESCRIPTIONS_CHARS and shown:
+                break
+            shown.append(f"- {description}")
+            length += len(description)
+        if len(shown) < len(descriptions):
+            shown.append(_("… and %s more", len(descriptions) - len(shown)))
+        return "\n".join(shown)
+
     def _quantity_digits(self):
         """The hours' decimals on the invoice line: Odoo's quantity precision, at most Xero's 4."""
         return min(self.env["decimal.precision"].precision_get("Product Unit"), XERO_QUANTITY_DIGITS)
 
     def _xero_groups(self, timesheets):
-        """Invoice lines as ``[{"hours", "rate", "amount", "timesheets", "name"}]``: one per group and rate.
+        """Invoice lines as ``[{"hours", "rate", "amount", "timesheet_ids", "name", "details"}]``: one per group and
+        rate (``details``: the time's descriptions when asked for).
 
         ``amount`` is the billed time × rate to the cent, before the hours are cut to the line's quantity
         precision: without rounding, 1:32 at 150/h is 230.00 even though the line shows 1.53 h."""
         if not timesheets:
             return []
-        timesheets.fetch(["unit_amount", "date", "task_id", "project_id", "employee_id"])
+        timesheets.fetch(["unit_amount", "date", "task_id", "project_id", "employee_id", "name"])
         digits = self._quantity_digits()
         currency = self.currency_id or self.company_id.currency_id
         rates = self._xero_rates(timesheets)
-        rounding = self.company_id.xero_invoice_rounding
+        rounding = self.rounding
         buckets = defaultdict(list)
-        for line in timesheets:
+        for line in timesheets.sorted(lambda line: (line.date, line.id)):
             buckets[(self._group_key(line), rates[line.id])].append(line)
         groups = []
         for (_key, rate), lines in buckets.items():
@@ -389,6 +508,7 @@ class XeroInvoiceWizard(models.TransientModel):
                     "amount": currency.round(hours * rate),
                     "timesheet_ids": [line.id for line in lines],
                     "name": self._group_label(lines[0], min(dates), max(dates)),
+                    "details": self._group_details(lines),
                     "first": min(dates),
                     "last": max(dates),
                     "sort": (min(dates), lines[0].id),
@@ -453,6 +573,19 @@ class XeroInvoiceWizard(models.TransientModel):
             )
 
     def action_create_invoice(self):
+        move = self._xero_create_invoice()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "account.move",
+            "res_id": move.id,
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "current",
+        }
+
+    def _xero_create_invoice(self):
+        """The draft invoice of the wizard's time (the accountant's button, and the billing run): the created
+        ``account.move``."""
         self.ensure_one()
         self._check_accountant()
         timesheets = self.timesheet_ids.sudo()
@@ -485,14 +618,22 @@ class XeroInvoiceWizard(models.TransientModel):
         lines = move.invoice_line_ids.sorted("sequence")
         for group, line in zip(groups, lines, strict=True):
             timesheets.browse(group["timesheet_ids"]).write({"xero_billed_move_line_id": line.id})
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": "account.move",
-            "res_id": move.id,
-            "view_mode": "form",
-            "views": [(False, "form")],
-            "target": "current",
+        self._xero_remember_client_choices()
+        return move
+
+    def _xero_remember_client_choices(self):
+        """The client's next invoice defaults to this one's grouping, rounding and descriptions, when they differ
+        from what it defaults to now (a client following the company's rounding keeps following it)."""
+        client = self.partner_id.commercial_partner_id.sudo()  # the accountant's choices, not partner rights
+        company_rounding = self.company_id.sudo().xero_invoice_rounding or "0"
+        choices = {
+            "xero_invoice_grouping": (client.xero_invoice_grouping or DEFAULT_GROUPING, self.grouping),
+            "xero_invoice_rounding": (client.xero_invoice_rounding or company_rounding, self.rounding),
+            "xero_invoice_descriptions": (client.xero_invoice_descriptions, self.show_descriptions),
         }
+        vals = {name: new for name, (current, new) in choices.items() if current != new}
+        if vals:
+            client.write(vals)
 
     def _create_move(self, groups):
         account = self._income_account()
@@ -504,9 +645,11 @@ class XeroInvoiceWizard(models.TransientModel):
         taxes = fiscal_position.map_tax(self.tax_ids)
         line_vals = []
         for sequence, group in enumerate(groups, start=10):
+            price = self._xero_line_price(group)
             vals = {
                 "sequence": sequence,
-                **self._xero_line_price(group),
+                **price,
+                "name": "\n".join(filter(None, (price["name"], group["details"]))),
                 "account_id": account.id,
                 "tax_ids": [(6, 0, taxes.ids)],
             }
@@ -524,7 +667,7 @@ class XeroInvoiceWizard(models.TransientModel):
                         "currency_id": self.currency_id.id,
                         "fiscal_position_id": fiscal_position.id,
                         "invoice_origin": _("Time %(first)s – %(last)s", first=first, last=last),
-                        "xero_invoice_rounding": self.company_id.xero_invoice_rounding,
+                        "xero_invoice_rounding": self.rounding,
                         "xero_revenue_account_code": self.revenue_line_id.code,
                         "xero_expense_account_code": self.expense_line_id.code,
                         "invoice_line_ids": line_vals,
