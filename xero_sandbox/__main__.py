@@ -79,6 +79,7 @@ def config_from_arguments(arguments: argparse.Namespace) -> SandboxConfig:
         contacts=arguments.contacts,
         seed=arguments.seed,
         orgs=arguments.orgs,
+        demo_terms=True,
         app=AppRegistration(
             client_id=arguments.client_id,
             client_secret=arguments.client_secret,
