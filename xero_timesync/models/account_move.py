@@ -6,7 +6,7 @@ account and tax mapping, cancellation).
 """
 
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..const import BILLING_GROUPS
 from ..ownership import CANCEL, integration_writes, owned_writes
@@ -65,6 +65,23 @@ class AccountMove(models.Model):
         readonly=True,
         help="Xero account of the costs re-billed on this invoice: lines added without a product are booked on the"
         " Odoo account mapped to it.",
+        groups=BILLING_GROUPS,
+    )
+    # the client's own terms at Xero by default (the Invoice time wizard), changed by the accountant while draft
+    xero_branding_theme_id = fields.Many2one(
+        "xero.branding.theme",
+        "Xero branding theme",
+        copy=False,
+        help="The Xero branding theme of the pushed invoice (its layout, payment advice and terms at Xero);"
+        " empty: the organisation's default.",
+        groups=BILLING_GROUPS,
+    )
+    xero_tracking_option_ids = fields.Many2many(
+        "xero.tracking.option",
+        string="Xero tracking",
+        copy=False,
+        help="Xero tracking options of every line pushed from this invoice (one per category, two at most),"
+        " beside the one Settings → Xero → Tracking writes on lines of time.",
         groups=BILLING_GROUPS,
     )
     xero_timesheet_count = fields.Integer(
@@ -226,6 +243,18 @@ class AccountMove(models.Model):
     def button_draft(self):
         self._xero_check_reopen()
         return super().button_draft()
+
+    @api.constrains("xero_tracking_option_ids")
+    def _check_xero_tracking_options(self):
+        for move in self.sudo():
+            categories = move.xero_tracking_option_ids.category_id
+            if len(categories) < len(move.xero_tracking_option_ids) or len(categories) > 2:
+                raise ValidationError(
+                    _(
+                        "%s: Xero takes one tracking option per category, and two categories at most, on a line.",
+                        move.display_name,
+                    )
+                )
 
     @api.model_create_multi
     def create(self, vals_list):

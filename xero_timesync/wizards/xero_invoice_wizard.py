@@ -509,6 +509,7 @@ class XeroInvoiceWizard(models.TransientModel):
                 **self._xero_line_price(group),
                 "account_id": account.id,
                 "tax_ids": [(6, 0, taxes.ids)],
+                **self._xero_line_terms(),
             }
             if hour:
                 vals["product_uom_id"] = hour.id
@@ -528,6 +529,7 @@ class XeroInvoiceWizard(models.TransientModel):
                         "xero_revenue_account_code": self.revenue_line_id.code,
                         "xero_expense_account_code": self.expense_line_id.code,
                         "invoice_line_ids": line_vals,
+                        **self._xero_move_terms(),
                     }
                 )
             )
