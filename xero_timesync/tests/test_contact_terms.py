@@ -1,7 +1,7 @@
 """The Xero contact's own terms (issue 25): imported with the contact, the defaults of its invoices from time,
 changed per invoice, and what Xero stores of the pushed invoice."""
 
-from datetime import date
+from datetime import date, timedelta
 from unittest import TestCase
 
 from odoo import fields
@@ -9,7 +9,7 @@ from odoo.tests import tagged
 
 from odoo.addons.xero_timesync.terms import due_date
 
-from .common import XeroSandboxCase
+from .common import XeroSandboxCase, load_migration
 from .invoice_common import XeroInvoiceMixin
 
 
@@ -155,3 +155,19 @@ class TestContactTerms(XeroInvoiceMixin, XeroSandboxCase):
         move = self.env["account.move"].browse(wizard.action_create_invoice()["res_id"])
         self.assertEqual(move.currency_id, self.company.currency_id)
         self.assertEqual(move.invoice_line_ids.discount, 10.0, "the other terms still apply")
+
+    def test_after_the_update_the_next_run_reads_every_contact_for_their_terms(self):
+        self.sandbox.control.update_contact(
+            self.tenant_id,
+            self.task2.partner_id.xero_contact_id,
+            fields={"PaymentTerms": {"Sales": {"Day": 14, "Type": "DAYSAFTERBILLDATE"}}},
+        )
+        # as a client imported before the update: its contact unchanged since the watermark
+        self.connection.contacts_watermark = fields.Datetime.now() + timedelta(hours=1)
+        self.env.flush_all()
+        load_migration("19.0.1.9.0", "post-terms").migrate(self.env.cr, "19.0.1.8.0")
+        self.connection.invalidate_recordset()
+        self.assertFalse(self.connection.contacts_watermark)
+        log = self.env["xero.contact.sync"]._xero_sync(self.connection, "manual")
+        self.assertEqual(log.contacts_received, len(self.sandbox.control.contacts(self.tenant_id)))
+        self.assertEqual(self.task2.partner_id.xero_payment_terms_type, "DAYSAFTERBILLDATE")
