@@ -244,15 +244,29 @@ class AccountMove(models.Model):
         self._xero_check_reopen()
         return super().button_draft()
 
-    @api.constrains("xero_tracking_option_ids")
-    def _check_xero_tracking_options(self):
+    @api.constrains("xero_branding_theme_id", "xero_tracking_option_ids")
+    def _check_xero_terms(self):
+        """The branding theme and tracking options are the organisation's the company is connected to; one option
+        per category, two categories at most (Xero's limit on a line)."""
         for move in self.sudo():
-            categories = move.xero_tracking_option_ids.category_id
-            if len(categories) < len(move.xero_tracking_option_ids) or len(categories) > 2:
+            theme, options = move.xero_branding_theme_id, move.xero_tracking_option_ids
+            if not (theme or options):
+                continue
+            if len(options.category_id) < len(options) or len(options.category_id) > 2:
                 raise ValidationError(
                     _(
                         "%s: Xero takes one tracking option per category, and two categories at most, on a line.",
                         move.display_name,
+                    )
+                )
+            tenant = self.env["xero.connection"].sudo()._xero_for_company(move.company_id).tenant_id
+            if {theme.tenant_id, *options.category_id.mapped("tenant_id")} - {tenant, False}:
+                raise ValidationError(
+                    _(
+                        "%(move)s: the Xero branding theme and tracking options are those of the organisation"
+                        " %(company)s is connected to.",
+                        move=move.display_name,
+                        company=move.company_id.name,
                     )
                 )
 

@@ -5,6 +5,7 @@ from datetime import date, timedelta
 from unittest import TestCase
 
 from odoo import fields
+from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 
 from odoo.addons.xero_timesync.terms import due_date
@@ -136,7 +137,16 @@ class TestContactTerms(XeroInvoiceMixin, XeroSandboxCase):
         self.assertEqual((line.tax_ids, line.discount), (self.tax, 0.0))
         self.assertEqual(move.xero_revenue_account_code, self.connection.revenue_account_code)
         self.assertFalse(move.xero_branding_theme_id or move.xero_tracking_option_ids)
-        # the draft keeps them editable: another theme chosen on the invoice reaches Xero
+        # the draft keeps them editable: another theme chosen on the invoice reaches Xero; another organisation's
+        # theme is refused
+        foreign = (
+            self.env["xero.branding.theme"]
+            .sudo()
+            .create({"tenant_id": "another-organisation", "xero_theme_id": "theme-elsewhere", "name": "Elsewhere"})
+        )
+        with self.assertRaises(ValidationError), self.env.cr.savepoint():
+            move.xero_branding_theme_id = foreign
+            move.flush_recordset()
         other = self.env["xero.branding.theme"].search([("name", "=", "Standard")])
         move.xero_branding_theme_id = other
         move.action_post()

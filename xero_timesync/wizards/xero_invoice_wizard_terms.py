@@ -118,18 +118,16 @@ class XeroInvoiceWizard(models.TransientModel):
                 fields.Date.context_today(wizard), client.xero_payment_terms_day, client.xero_payment_terms_type
             )
             wizard.discount = client.xero_discount
-            if client.xero_sales_tax_type:
-                tax = wizard._xero_client_tax()
-                if tax:
-                    wizard.tax_ids = tax
-                else:
-                    notes.append(
-                        _(
-                            "No Odoo sales tax is mapped to the client's Xero tax type %s (Settings → Xero → Tax"
-                            " mapping): the company's sales tax is used.",
-                            client.xero_sales_tax_type,
-                        )
+            tax = wizard._xero_client_tax()
+            wizard.tax_ids = tax or wizard.company_id.account_sale_tax_id
+            if client.xero_sales_tax_type and not tax:
+                notes.append(
+                    _(
+                        "No Odoo sales tax is mapped to the client's Xero tax type %s (Settings → Xero → Tax"
+                        " mapping): the company's sales tax is used.",
+                        client.xero_sales_tax_type,
                     )
+                )
             code = client.xero_default_currency
             if code and wizard.currency_id.name != code:
                 notes.append(
