@@ -6,6 +6,7 @@ them for this invoice, and the draft invoice keeps them editable.
 """
 
 from odoo import _, api, fields, models
+from odoo.exceptions import UserError
 from odoo.fields import Domain
 
 from ..services.errors import XeroError
@@ -80,8 +81,8 @@ class XeroInvoiceWizard(models.TransientModel):
                     self.env["xero.branding.theme"].sudo()._refresh(tenant, xero.branding_themes())
                 if need_tracking:
                     self.env["xero.tracking.category"].sudo()._refresh(tenant, xero.tracking_categories())
-        except XeroError:
-            pass  # the note says what could not be applied
+        except (XeroError, UserError):
+            pass  # offline: the note says what could not be applied
 
     def _xero_client_options(self):
         """The active tracking options of the organisation named by the client's sales tracking."""
