@@ -90,7 +90,9 @@ class TestContactTerms(XeroInvoiceMixin, XeroSandboxCase):
 
     def test_the_invoice_has_the_clients_terms_and_xero_stores_them(self):
         self.timesheet(2)
-        move = self.invoice_time()
+        wizard = self.wizard()
+        self.assertEqual(wizard.amount_total, 162.0, "2 h at 100 USD (90 EUR), less 10%")
+        move = self.env["account.move"].browse(wizard.action_create_invoice()["res_id"])
         today = fields.Date.context_today(move)
         self.assertEqual(move.invoice_date_due, due_date(today, 20, "OFFOLLOWINGMONTH"))
         self.assertFalse(move.invoice_payment_term_id)
@@ -112,7 +114,7 @@ class TestContactTerms(XeroInvoiceMixin, XeroSandboxCase):
         [item] = invoice["LineItems"]
         self.assertEqual((item["AccountCode"], item["TaxType"], item["DiscountRate"]), ("260", "EXEMPTOUTPUT", 10.0))
         self.assertEqual([(t["Name"], t["Option"]) for t in item["Tracking"]], [("Region", "North")])
-        self.assertEqual(move.amount_total, 162.0, "2 h at 100 USD (90 EUR), less 10%")
+        self.assertEqual(move.amount_total, wizard.amount_total)
         self.assertEqual(invoice["Total"], move.amount_total)
 
     def test_every_term_can_be_changed_for_one_invoice(self):

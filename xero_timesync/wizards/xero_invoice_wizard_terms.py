@@ -51,6 +51,15 @@ class XeroInvoiceWizard(models.TransientModel):
             if currency:
                 wizard.currency_id = currency
 
+    @api.depends("discount")
+    def _compute_preview(self):
+        """The untaxed amount after the discount, line by line as the invoice (and Xero) rounds it."""
+        super()._compute_preview()
+        for wizard in self.filtered(lambda w: w.discount and w.currency_id):
+            groups = wizard._xero_groups(wizard.timesheet_ids.sudo())
+            kept = 1 - wizard.discount / 100
+            wizard.amount_total = sum(wizard.currency_id.round(group["amount"] * kept) for group in groups)
+
     # -- defaults from the client ------------------------------------------------------------------
     def _load_accounts(self):
         super()._load_accounts()
