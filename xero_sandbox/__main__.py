@@ -54,6 +54,9 @@ def parse_arguments(argv=None) -> argparse.Namespace:
     parser.add_argument("--contacts", type=int, default=DEMO_CONTACTS, help="seeded contacts per organisation")
     parser.add_argument("--seed", type=int, default=0, help="seed of all generated data")
     parser.add_argument("--orgs", type=int, default=DEMO_ORGS, help="number of organisations (tenants)")
+    parser.add_argument(
+        "--no-terms", action="store_true", help="seed no customer with sales terms of its own (payment terms, ...)"
+    )
     parser.add_argument("--client-id", default=DEMO_CLIENT_ID, help="the registered app's client id")
     parser.add_argument("--client-secret", default=DEMO_CLIENT_SECRET, help="the registered app's client secret")
     parser.add_argument(
@@ -79,6 +82,7 @@ def config_from_arguments(arguments: argparse.Namespace) -> SandboxConfig:
         contacts=arguments.contacts,
         seed=arguments.seed,
         orgs=arguments.orgs,
+        demo_terms=not arguments.no_terms,
         app=AppRegistration(
             client_id=arguments.client_id,
             client_secret=arguments.client_secret,

@@ -76,6 +76,7 @@ class SandboxConfig:
     contacts: int = DEMO_CONTACTS  # per organisation
     seed: int = 0
     orgs: int = DEMO_ORGS
+    demo_terms: bool = False  # a few customers with sales terms of their own (extras.seed_demo_terms)
     app: AppRegistration = field(default_factory=AppRegistration)
     tokens: TokenSettings = field(default_factory=TokenSettings)
     limits: RateLimits = field(default_factory=RateLimits)

@@ -27,8 +27,13 @@ SEARCH_FIELDS = ("Name", "FirstName", "LastName", "ContactNumber", "CompanyNumbe
 WRITABLE_FIELDS = (
     "Name", "ContactNumber", "AccountNumber", "FirstName", "LastName", "EmailAddress", "TaxNumber",
     "BankAccountDetails", "Addresses", "Phones", "ContactPersons", "CompanyNumber", "DefaultCurrency", "Website",
-    "AccountsReceivableTaxType", "AccountsPayableTaxType",
+    "AccountsReceivableTaxType", "AccountsPayableTaxType", "PaymentTerms", "SalesDefaultAccountCode",
+    "SalesTrackingCategories",
 )  # fmt: skip
+# Set at Xero in its own screens, read-only in the API (Discount) or not documented as writable (BrandingTheme):
+# the control API sets them, as a user in Xero would
+CONTROL_ONLY_FIELDS = ("BrandingTheme", "Discount")
+PAYMENT_TERM_TYPES = ("DAYSAFTERBILLDATE", "DAYSAFTERBILLMONTH", "OFCURRENTMONTH", "OFFOLLOWINGMONTH")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -120,19 +125,53 @@ def contact_errors(tenant, fields: dict, existing=None, batch_names=None) -> lis
     number = fields.get("ContactNumber")
     if number and len(number) > 50:
         errors.append("The ContactNumber field must be 50 characters or less.")
+    return errors + terms_errors(tenant, fields)
+
+
+def terms_errors(tenant, fields: dict) -> list:
+    errors = []
+    for kind, term in (fields.get("PaymentTerms") or {}).items():
+        term = term if isinstance(term, dict) else {}
+        if term.get("Type") not in PAYMENT_TERM_TYPES:
+            errors.append(f"The payment terms type '{term.get('Type')}' is not valid.")
+        elif not isinstance(term.get("Day"), int) or not 0 <= term["Day"] <= (31 if "MONTH" in term["Type"] else 999):
+            errors.append(f"The payment terms day of {kind} is not valid.")
+    code = fields.get("SalesDefaultAccountCode")
+    if code and code not in tenant.accounts_by_code:
+        errors.append(f"Account code '{code}' is not a valid code for this document.")
+    currency = fields.get("DefaultCurrency")
+    if currency and currency not in tenant.enabled_currencies:
+        errors.append(f"The currency code '{currency}' is not valid or not enabled for this organisation.")
     return errors
 
 
-def created_contact(fields: dict, updated_ms: int) -> dict:
-    contact = new_contact_data({key: fields[key] for key in WRITABLE_FIELDS if key in fields}, updated_ms)
+def _branding_ref(tenant, theme) -> dict:
+    """A contact's ``BrandingTheme`` as Xero returns it (id and name), from an id given by the control API."""
+    theme_id = str((theme or {}).get("BrandingThemeID") or "").lower()
+    found = tenant.branding_themes_by_id.get(theme_id)
+    if found is None:
+        raise ValueError(f"unknown branding theme {theme_id!r}")
+    return {"BrandingThemeID": found["BrandingThemeID"], "Name": found["Name"]}
+
+
+def control_fields(tenant, fields: dict) -> dict:
+    """Fields set by the control API, as Xero would store them (a branding theme gets its name)."""
+    if fields.get("BrandingTheme"):
+        fields = dict(fields, BrandingTheme=_branding_ref(tenant, fields["BrandingTheme"]))
+    return fields
+
+
+def created_contact(fields: dict, updated_ms: int, control: bool = False) -> dict:
+    writable = WRITABLE_FIELDS + (CONTROL_ONLY_FIELDS if control else ())
+    contact = new_contact_data({key: fields[key] for key in writable if key in fields}, updated_ms)
     if fields.get("ContactStatus") == "ARCHIVED":
         contact["ContactStatus"] = "ARCHIVED"
     return contact
 
 
-def updated_contact(existing: dict, fields: dict, updated_ms: int) -> dict:
+def updated_contact(existing: dict, fields: dict, updated_ms: int, control: bool = False) -> dict:
     contact = dict(existing)
-    for key in WRITABLE_FIELDS + ("ContactStatus",):
+    for key in WRITABLE_FIELDS + ("ContactStatus",) + (CONTROL_ONLY_FIELDS if control else ()):
         if key in fields and fields[key] is not None:
             contact[key] = fields[key]
     contact["UpdatedDateUTC"] = ms_datetime(updated_ms)

@@ -147,6 +147,10 @@ class SandboxControl:
         """Every tracking category of the tenant with all its options (archived ones included)."""
         return self._call("GET", f"/tenants/{tenant_id}/tracking-categories")
 
+    def branding_themes(self, tenant_id: str) -> list:
+        """The tenant's branding themes (as GET /BrandingThemes lists them)."""
+        return self._call("GET", f"/tenants/{tenant_id}/branding-themes")
+
     def set_tracking_status(self, tenant_id: str, category: str, option: str = None, status="ARCHIVED") -> dict:
         """Archive (or restore with ``status="ACTIVE"``) a tracking category, or one of its options when
         ``option`` is given, at Xero (both by name). Returns the category with all its options."""

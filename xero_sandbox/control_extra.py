@@ -38,6 +38,7 @@ def _rules(prefix: str) -> list:
             methods=["POST"],
         ),
         Rule(f"{tenant}/tracking-categories", endpoint="control:tracking_categories", methods=["GET"]),
+        Rule(f"{tenant}/branding-themes", endpoint="control:branding_themes", methods=["GET"]),
         Rule(f"{tenant}/tracking-status", endpoint="control:tracking_status", methods=["POST"]),
         Rule(f"{tenant}/tax-rates", endpoint="control:add_tax_rate", methods=["POST"]),
     ]
@@ -244,6 +245,12 @@ def tracking_categories_handler(sandbox, request, body, tenant_id):
         return copy.deepcopy(tenant.tracking_categories)
 
 
+def branding_themes_handler(sandbox, request, body, tenant_id):
+    tenant = sandbox.tenant_or_fail(tenant_id)
+    with sandbox.store.lock:
+        return copy.deepcopy(tenant.branding_themes)
+
+
 def tracking_status(sandbox, request, body, tenant_id):
     """Archive or restore a tracking category, or one of its options, at Xero (by name)."""
     tenant = _tenant(sandbox, tenant_id)
@@ -320,5 +327,6 @@ HANDLERS = {
     "set_credit_note_status": set_credit_note_status,
     "tracking_categories": tracking_categories_handler,
     "tracking_status": tracking_status,
+    "branding_themes": branding_themes_handler,
 }
 HANDLERS.update(control_payroll.HANDLERS)

@@ -9,7 +9,7 @@ from dataclasses import replace
 
 from .clock import Clock
 from .config import IDEMPOTENCY_RETENTION, SandboxConfig
-from .contacts import created_contact, updated_contact
+from .contacts import control_fields, created_contact, terms_errors, updated_contact
 from .faults import FaultInjector
 from .idempotency import IdempotencyCache
 from .oauth import OAuthServer
@@ -33,7 +33,7 @@ class Sandbox:
         self._initial_limits = replace(config.limits)
         self._initial_tokens = replace(config.tokens)
         self.clock = Clock()
-        self.store = Store(config.seed, config.orgs, config.contacts)
+        self.store = Store(config.seed, config.orgs, config.contacts, config.demo_terms)
         self.oauth = OAuthServer.for_seed(config.app, config.tokens, self.clock, config.seed)
         self.limiter = RateLimiter(config.limits, self.clock)
         self.faults = FaultInjector()
@@ -69,15 +69,16 @@ class Sandbox:
         return tenant
 
     # --- contact changes (callers hold store.lock where they batch several) ---------------------------
-    def save_contact(self, tenant, fields: dict, existing):
-        """Create (``existing`` None) or update a contact from Xero-shaped fields."""
+    def save_contact(self, tenant, fields: dict, existing, control=False):
+        """Create (``existing`` None) or update a contact from Xero-shaped fields (``control``: the control API's,
+        which may also set what only Xero's own screens set)."""
         with self.store.lock:
             now = self.clock.tick_ms()
             if existing is None:
-                record = tenant.put_contact(created_contact(fields, now))
+                record = tenant.put_contact(created_contact(fields, now, control))
                 event = "CREATE"
             else:
-                record = tenant.put_contact(updated_contact(existing.data, fields, now))
+                record = tenant.put_contact(updated_contact(existing.data, fields, now, control))
                 event = "UPDATE"
         self._notify(tenant, record.contact_id, event)
         return record
@@ -86,7 +87,8 @@ class Sandbox:
         tenant = self.tenant_or_fail(tenant_id)
         if not fields.get("Name"):
             raise SandboxError("name is required")
-        return copy.deepcopy(self.save_contact(tenant, fields, None).data)
+        fields = self._control_fields(tenant, fields)
+        return copy.deepcopy(self.save_contact(tenant, fields, None, control=True).data)
 
     def change_contact(self, tenant_id: str, contact_id: str, fields: dict) -> dict:
         tenant = self.tenant_or_fail(tenant_id)
@@ -94,7 +96,18 @@ class Sandbox:
             record = tenant.contacts.get((contact_id or "").lower())
             if record is None:
                 raise SandboxError(f"unknown contact {contact_id!r}", status=404)
-            return copy.deepcopy(self.save_contact(tenant, fields, record).data)
+            fields = self._control_fields(tenant, fields)
+            return copy.deepcopy(self.save_contact(tenant, fields, record, control=True).data)
+
+    @staticmethod
+    def _control_fields(tenant, fields):
+        problems = terms_errors(tenant, fields)
+        if problems:
+            raise SandboxError("; ".join(problems))
+        try:
+            return control_fields(tenant, fields)
+        except ValueError as error:
+            raise SandboxError(str(error)) from None
 
     def mark_contact_role(self, tenant, invoice: dict) -> None:
         """Xero sets IsCustomer/IsSupplier once a sales/purchase document exists for the contact.

@@ -9,13 +9,18 @@
   archived category;
 * ``payments``, ``credit_notes`` (by id), ``attachments`` ((kind, id) -> list) and the credit
   note number sequence;
+* ``branding_themes`` (and ``branding_themes_by_id``): three themes, "Standard" first (SortOrder 0);
+* with ``demo_terms`` (``python -m xero_sandbox``, the demo), the first active customers by name get sales
+  terms of their own (payment terms of each type, and on the first one currency, tax type, account,
+  tracking, branding theme and discount);
 * ``high_volume_threshold``: above this many contacts, unoptimised Contacts filters are refused
   (Xero: about 100,000; the control API lowers it for tests).
 
 Random draws come from their own streams, so the contacts of a seed are the same as before.
 """
 
-from .data import seeded_uuid, tenant_rng
+from .data import ENABLED_CURRENCIES, seeded_uuid, tenant_rng
+from .formats import ms_datetime
 
 HIGH_VOLUME_THRESHOLD = 100_000
 
@@ -30,7 +35,11 @@ SEED_TRACKING = (
 )
 
 
-def seed_extras(tenant, seed: int) -> None:
+SEED_THEMES = ("Standard", "Special Projects", "Very orange invoice!")
+THEME_EPOCH_MS = 1_420_070_400_000  # 2015-01-01
+
+
+def seed_extras(tenant, seed: int, demo_terms: bool = False) -> None:
     tenant.payments = {}
     tenant.credit_notes = {}
     tenant.attachments = {}
@@ -38,6 +47,9 @@ def seed_extras(tenant, seed: int) -> None:
     tenant.high_volume_threshold = HIGH_VOLUME_THRESHOLD
     _seed_groups(tenant, seed)
     tenant.tracking_categories = _seed_tracking(tenant, seed)
+    seed_branding_themes(tenant, seed)
+    if demo_terms:
+        seed_demo_terms(tenant)
 
 
 def group_ref(group: dict) -> dict:
@@ -88,3 +100,57 @@ def _seed_tracking(tenant, seed: int) -> list:
             }
         )
     return categories
+
+
+def seed_branding_themes(tenant, seed: int) -> None:
+    rng = tenant_rng(seed, tenant.index, "branding-themes")
+    tenant.branding_themes = [
+        {
+            "BrandingThemeID": seeded_uuid(rng),
+            "Name": name,
+            "LogoUrl": f"https://in.xero.com/logo?id={order}",
+            "Type": "INVOICE",
+            "SortOrder": order,
+            "CreatedDateUTC": ms_datetime(THEME_EPOCH_MS + order * 86_400_000),
+        }
+        for order, name in enumerate(SEED_THEMES)
+    ]
+    tenant.branding_themes_by_id = {theme["BrandingThemeID"]: theme for theme in tenant.branding_themes}
+
+
+def branding_errors(tenant, invoice: dict) -> list:
+    theme_id = invoice.get("BrandingThemeID")
+    if theme_id and str(theme_id).lower() not in tenant.branding_themes_by_id:
+        return [f"The BrandingThemeID '{theme_id}' is not valid for this organisation."]
+    return []
+
+
+def seed_demo_terms(tenant) -> None:
+    """The first active customers (by name) get sales terms of their own, one payment-terms type each."""
+    customers = sorted(
+        (r for r in tenant.contacts.values() if r.status == "ACTIVE" and r.data.get("IsCustomer")),
+        key=lambda r: r.data["Name"].casefold(),
+    )
+    revenue = [a["Code"] for a in tenant.accounts if a.get("Class") == "REVENUE" and a["Status"] == "ACTIVE"]
+    sales_tax = [t["TaxType"] for t in tenant.tax_rates if t.get("CanApplyToRevenue") and t["Status"] == "ACTIVE"]
+    region = next((c for c in tenant.tracking_categories if c["Status"] == "ACTIVE"), None)
+    terms = (("OFFOLLOWINGMONTH", 20), ("DAYSAFTERBILLDATE", 14), ("DAYSAFTERBILLMONTH", 7), ("OFCURRENTMONTH", 28))
+    for record, (term_type, day) in zip(customers, terms, strict=False):
+        data = dict(record.data, PaymentTerms={"Sales": {"Day": day, "Type": term_type}})
+        if term_type == "OFFOLLOWINGMONTH":
+            theme = tenant.branding_themes[1]
+            data.update(
+                BrandingTheme={"BrandingThemeID": theme["BrandingThemeID"], "Name": theme["Name"]},
+                Discount=5.0,
+                DefaultCurrency=ENABLED_CURRENCIES[0],
+            )
+            if revenue:
+                data["SalesDefaultAccountCode"] = revenue[-1]
+            if sales_tax:
+                data["AccountsReceivableTaxType"] = sales_tax[0]
+            if region:
+                option = next(o for o in region["Options"] if o["Status"] == "ACTIVE")
+                data["SalesTrackingCategories"] = [
+                    {"TrackingCategoryName": region["Name"], "TrackingOptionName": option["Name"]}
+                ]
+        record.replace(data)

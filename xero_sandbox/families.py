@@ -1,6 +1,6 @@
 """The endpoint families added for issues 14, 15 and 26; importing a module registers its handlers."""
 
-from . import attachments, creditnotes, groups, payments, payroll_api, projects_api, tracking
+from . import attachments, branding, creditnotes, groups, payments, payroll_api, projects_api, tracking
 
 
 def rules() -> list:
@@ -12,4 +12,5 @@ def rules() -> list:
         + tracking.rules()
         + payroll_api.rules()
         + projects_api.rules()
+        + branding.rules()
     )

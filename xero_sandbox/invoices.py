@@ -11,6 +11,7 @@ import uuid
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from .extras import branding_errors
 from .formats import UTC, iso_date_string, iso_utc_seconds, ms_date, ms_datetime, parse_document_date
 from .tracking_lines import resolve_line_tracking
 
@@ -70,7 +71,7 @@ def build_invoice(tenant, element: dict, existing: dict, now_ms: int, unitdp: in
         errors.append(f"LineAmountTypes '{line_amount_types}' is not valid.")
         line_amount_types = "Exclusive"
     invoice_date, due_date, date_errors = _dates(merged, status, now_ms)
-    errors += date_errors
+    errors += date_errors + branding_errors(tenant, merged)
     number = merged.get("InvoiceNumber") or ""
     if number and invoice_type == "ACCREC":
         existing_id = existing["InvoiceID"] if existing else None

@@ -96,7 +96,7 @@ class ContactRecord:
 class Tenant:
     """One Xero organisation: settings, chart of accounts, tax rates, contacts and invoices."""
 
-    def __init__(self, index: int, seed: int, contact_count: int):
+    def __init__(self, index: int, seed: int, contact_count: int, demo_terms: bool = False):
         profile = org_profile(index)
         self.index = index
         self.organisation = build_organisation(index, seed)
@@ -116,7 +116,7 @@ class Tenant:
             self.contacts[record.contact_id] = record
         self.invoices = {}
         self.next_invoice_number = 1
-        seed_extras(self, seed)
+        seed_extras(self, seed, demo_terms)
         self.payroll = PayrollBook.seeded(self, seed)
         self.projects = ProjectsBook.seeded(self, seed)
 
@@ -211,8 +211,9 @@ def _contact_sort_key(field: str):
 class Store:
     """All organisations of the sandbox, rebuilt from the seed on ``reseed()``."""
 
-    def __init__(self, seed: int, orgs: int, contacts: int):
+    def __init__(self, seed: int, orgs: int, contacts: int, demo_terms: bool = False):
         self.lock = threading.RLock()
+        self.demo_terms = demo_terms
         self.seed = seed
         self.org_count = orgs
         self.contact_count = contacts
@@ -220,7 +221,7 @@ class Store:
         self.reseed()
 
     def reseed(self) -> None:
-        tenants = [Tenant(index, self.seed, self.contact_count) for index in range(self.org_count)]
+        tenants = [Tenant(index, self.seed, self.contact_count, self.demo_terms) for index in range(self.org_count)]
         with self.lock:
             self.tenants = {tenant.tenant_id: tenant for tenant in tenants}
 
@@ -247,6 +248,14 @@ def new_contact_data(fields: dict, updated_ms: int) -> dict:
         "EmailAddress",
         "TaxNumber",
         "Website",
+        "DefaultCurrency",
+        "AccountsReceivableTaxType",
+        "AccountsPayableTaxType",
+        "SalesDefaultAccountCode",
+        "SalesTrackingCategories",
+        "PaymentTerms",
+        "BrandingTheme",
+        "Discount",
     ):
         if fields.get(key):
             contact[key] = fields[key]

@@ -42,6 +42,7 @@
         "views/account_move_reversal_views.xml",
         "views/account_tax_views.xml",
         "views/account_account_views.xml",
+        "views/xero_terms_views.xml",
         "views/xero_menus.xml",
         "views/xero_timer_app_templates.xml",
     ],

@@ -47,4 +47,5 @@ from . import (
     xero_tracking_category,
     xero_tracking_option,
     xero_tracking_mapping,
+    xero_branding_theme,
 )

@@ -6,7 +6,7 @@ account and tax mapping, cancellation).
 """
 
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..const import BILLING_GROUPS
 from ..ownership import CANCEL, integration_writes, owned_writes
@@ -65,6 +65,23 @@ class AccountMove(models.Model):
         readonly=True,
         help="Xero account of the costs re-billed on this invoice: lines added without a product are booked on the"
         " Odoo account mapped to it.",
+        groups=BILLING_GROUPS,
+    )
+    # the client's own terms at Xero by default (the Invoice time wizard), changed by the accountant while draft
+    xero_branding_theme_id = fields.Many2one(
+        "xero.branding.theme",
+        "Xero branding theme",
+        copy=False,
+        help="The Xero branding theme of the pushed invoice (its layout, payment advice and terms at Xero);"
+        " empty: the organisation's default.",
+        groups=BILLING_GROUPS,
+    )
+    xero_tracking_option_ids = fields.Many2many(
+        "xero.tracking.option",
+        string="Xero tracking",
+        copy=False,
+        help="Xero tracking options of every line pushed from this invoice (one per category, two at most),"
+        " beside the one Settings → Xero → Tracking writes on lines of time.",
         groups=BILLING_GROUPS,
     )
     xero_timesheet_count = fields.Integer(
@@ -226,6 +243,32 @@ class AccountMove(models.Model):
     def button_draft(self):
         self._xero_check_reopen()
         return super().button_draft()
+
+    @api.constrains("xero_branding_theme_id", "xero_tracking_option_ids")
+    def _check_xero_terms(self):
+        """The branding theme and tracking options are the organisation's the company is connected to; one option
+        per category, two categories at most (Xero's limit on a line)."""
+        for move in self.sudo():
+            theme, options = move.xero_branding_theme_id, move.xero_tracking_option_ids
+            if not (theme or options):
+                continue
+            if len(options.category_id) < len(options) or len(options.category_id) > 2:
+                raise ValidationError(
+                    _(
+                        "%s: Xero takes one tracking option per category, and two categories at most, on a line.",
+                        move.display_name,
+                    )
+                )
+            tenant = self.env["xero.connection"].sudo()._xero_for_company(move.company_id).tenant_id
+            if {theme.tenant_id, *options.category_id.mapped("tenant_id")} - {tenant, False}:
+                raise ValidationError(
+                    _(
+                        "%(move)s: the Xero branding theme and tracking options are those of the organisation"
+                        " %(company)s is connected to.",
+                        move=move.display_name,
+                        company=move.company_id.name,
+                    )
+                )
 
     @api.model_create_multi
     def create(self, vals_list):

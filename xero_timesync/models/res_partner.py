@@ -6,6 +6,7 @@ from ..const import BILLING_GROUPS, INVOICE_GROUPINGS, INVOICE_ROUNDINGS
 from ..import_speedups import check_company_batched, memoized_default_get
 from ..matching import normalise_name
 from ..ownership import integration_writes
+from ..terms import PAYMENT_TERM_TYPES
 from .xero_contact_match import MATCH_KEYS
 
 # how a client's time is invoiced: the Invoice time wizard's defaults, Billing's to set
@@ -24,6 +25,22 @@ class ResPartner(models.Model):
     xero_merged_into_id = fields.Many2one(
         "res.partner", "Merged into", copy=False, readonly=True, help="Xero merged this client's contact into that one."
     )
+
+    # the Xero contact's own sales terms, imported with it (README "The client's own terms"): defaults of the
+    # invoices made from time, which the accountant may change on each
+    xero_payment_terms_day = fields.Integer("Xero payment terms: day", copy=False, readonly=True)
+    xero_payment_terms_type = fields.Selection(
+        PAYMENT_TERM_TYPES, "Xero payment terms", copy=False, readonly=True, help="Due date of the client's invoices."
+    )
+    xero_default_currency = fields.Char("Xero default currency", copy=False, readonly=True)
+    xero_sales_tax_type = fields.Char("Xero sales tax type", copy=False, readonly=True)
+    xero_sales_account_code = fields.Char("Xero sales account", copy=False, readonly=True)
+    xero_sales_tracking = fields.Json("Xero sales tracking", copy=False, readonly=True)
+    xero_branding_theme_uuid = fields.Char("Xero BrandingThemeID", copy=False, readonly=True)
+    xero_branding_theme_name = fields.Char("Xero branding theme", copy=False, readonly=True)
+    xero_discount = fields.Float("Xero sales discount (%)", copy=False, readonly=True, digits="Discount")
+    xero_terms_summary = fields.Char("Payment terms at Xero", compute="_compute_xero_terms_summary")
+    xero_sales_tracking_summary = fields.Char("Sales tracking at Xero", compute="_compute_xero_terms_summary")
 
     xero_match_name = fields.Char(
         "Name for matching",
@@ -90,6 +107,16 @@ class ResPartner(models.Model):
     def _compute_xero_match_name(self):
         for partner in self:
             partner.xero_match_name = normalise_name(partner.name) or False
+
+    @api.depends("xero_payment_terms_day", "xero_payment_terms_type", "xero_sales_tracking")
+    def _compute_xero_terms_summary(self):
+        labels = dict(self._fields["xero_payment_terms_type"]._description_selection(self.env))
+        for partner in self:
+            term_type = partner.xero_payment_terms_type
+            partner.xero_terms_summary = term_type and f"{partner.xero_payment_terms_day} {labels[term_type]}"
+            partner.xero_sales_tracking_summary = ", ".join(
+                f"{category}: {option}" for category, option in partner.xero_sales_tracking or []
+            )
 
     def action_xero_unlink_match(self):
         """Undo a wrong match: the client keeps its history; the Xero contact gets a client of its own at the

@@ -28,6 +28,20 @@ COUNTS = ("created", "updated", "archived", "restored", "matched", "conflicts")
 # What Xero's contact fills on an existing client that lacks it, when they are linked.
 LINK_FILLS = ("email", "phone", "website", "vat")
 
+# the contact's own sales terms: Xero's, written on every client linked to a contact (README "The client's own
+# terms"); they come in the same pages as the rest of the contact
+TERMS_FIELDS = (
+    "xero_payment_terms_day",
+    "xero_payment_terms_type",
+    "xero_default_currency",
+    "xero_sales_tax_type",
+    "xero_sales_account_code",
+    "xero_sales_tracking",
+    "xero_branding_theme_uuid",
+    "xero_branding_theme_name",
+    "xero_discount",
+)
+
 PARTNER_FIELDS = (
     "name",
     "email",
@@ -42,6 +56,7 @@ PARTNER_FIELDS = (
     "xero_contact_number",
     "xero_is_customer",
     "xero_is_supplier",
+    *TERMS_FIELDS,
 )
 
 
@@ -361,6 +376,22 @@ class XeroContactSync(models.AbstractModel):
             "xero_contact_number": contact.contact_number or False,
             "xero_is_customer": contact.is_customer,
             "xero_is_supplier": contact.is_supplier,
+            **self._terms_vals(contact),
+        }
+
+    @api.model
+    def _terms_vals(self, contact):
+        """The contact's own sales terms as the client keeps them (``TERMS_FIELDS``)."""
+        return {
+            "xero_payment_terms_day": contact.payment_terms_day,
+            "xero_payment_terms_type": contact.payment_terms_type or False,
+            "xero_default_currency": contact.default_currency or False,
+            "xero_sales_tax_type": contact.sales_tax_type or False,
+            "xero_sales_account_code": contact.sales_account_code or False,
+            "xero_sales_tracking": [list(pair) for pair in contact.sales_tracking] or False,
+            "xero_branding_theme_uuid": contact.branding_theme_id or False,
+            "xero_branding_theme_name": contact.branding_theme_name or False,
+            "xero_discount": contact.discount,
         }
 
     def _upsert_partners(self, env, connection, contacts, updated, counts):
@@ -475,6 +506,7 @@ class XeroContactSync(models.AbstractModel):
             "xero_contact_number": contact.contact_number or False,
             "xero_is_customer": contact.is_customer,
             "xero_is_supplier": contact.is_supplier,
+            **self._terms_vals(contact),
         }
 
     @staticmethod

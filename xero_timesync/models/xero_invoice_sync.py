@@ -373,8 +373,36 @@ class XeroInvoiceSync(models.AbstractModel):
         }
         if rate := self._xero_currency_rate(connection, move):
             payload["CurrencyRate"] = rate
+        self._xero_own_terms(move, payload)
         problem = self._xero_totals_problem(move, totals.invoice_totals(figures, payload["LineAmountTypes"]))
         return (None, problem) if problem else (payload, None)
+
+    @api.model
+    def _xero_own_terms(self, move, payload):
+        """The invoice's branding theme and tracking options (the client's own at Xero, unless the accountant
+        changed them) into ``payload``. Tracking by Settings → Xero → Tracking keeps its category on a line."""
+        move = move.sudo()
+        if move.xero_branding_theme_id:
+            payload["BrandingThemeID"] = move.xero_branding_theme_id.xero_theme_id
+        options = move.xero_tracking_option_ids
+        if not options:
+            return
+        for item in payload["LineItems"]:
+            if "AccountCode" not in item:  # a section or note
+                continue
+            tracking = item.get("Tracking") or []
+            taken = {entry["Name"].casefold() for entry in tracking}
+            tracking += [
+                {
+                    "TrackingCategoryID": option.category_id.xero_category_id,
+                    "TrackingOptionID": option.xero_option_id,
+                    "Name": option.category_id.name,
+                    "Option": option.name,
+                }
+                for option in options
+                if option.category_id.name.casefold() not in taken
+            ]
+            item["Tracking"] = tracking[:2]
 
     @api.model
     def _xero_line_rate(self, connection, line):

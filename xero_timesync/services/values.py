@@ -88,6 +88,16 @@ class XeroContact:
     merged_to: str | None = None  # MergedToContactID: Xero merged this contact into that one
     in_scope: bool = True  # set by the importer from the connection's contact scope
     group_ids: tuple = ()  # ContactGroups' ids, when Xero sends them
+    # the contact's own sales terms (README "The client's own terms")
+    payment_terms_day: int = 0
+    payment_terms_type: str | None = None  # PaymentTerms.Sales.Type (DAYSAFTERBILLDATE, ...)
+    default_currency: str | None = None
+    sales_tax_type: str | None = None  # AccountsReceivableTaxType
+    sales_account_code: str | None = None  # SalesDefaultAccountCode
+    sales_tracking: tuple = ()  # SalesTrackingCategories: ((category name, option name), ...)
+    branding_theme_id: str | None = None
+    branding_theme_name: str | None = None
+    discount: float = 0.0
 
     @property
     def archived(self):
@@ -211,7 +221,29 @@ def contact_from_json(data):
         is_supplier=bool(data.get("IsSupplier")),
         merged_to=data.get("MergedToContactID") or None,
         group_ids=tuple(g["ContactGroupID"] for g in data.get("ContactGroups") or [] if g.get("ContactGroupID")),
+        **_sales_terms(data),
     )
+
+
+def _sales_terms(data):
+    """The contact's own sales terms, as :class:`XeroContact` keeps them."""
+    sales = (data.get("PaymentTerms") or {}).get("Sales") or {}
+    theme = data.get("BrandingTheme") or {}
+    return {
+        "payment_terms_day": int(sales.get("Day") or 0) if sales.get("Type") else 0,
+        "payment_terms_type": sales.get("Type") or None,
+        "default_currency": data.get("DefaultCurrency") or None,
+        "sales_tax_type": data.get("AccountsReceivableTaxType") or None,
+        "sales_account_code": data.get("SalesDefaultAccountCode") or None,
+        "sales_tracking": tuple(
+            (t["TrackingCategoryName"], t["TrackingOptionName"])
+            for t in data.get("SalesTrackingCategories") or []
+            if t.get("TrackingCategoryName") and t.get("TrackingOptionName")
+        ),
+        "branding_theme_id": theme.get("BrandingThemeID") or None,
+        "branding_theme_name": theme.get("Name") or None,
+        "discount": float(data.get("Discount") or 0.0),
+    }
 
 
 def _phone(phone):

@@ -342,6 +342,16 @@ class XeroClient:
             if c.get("TrackingCategoryID") and (c.get("Status") or "ACTIVE") == "ACTIVE"
         ]
 
+    def branding_themes(self):
+        """The organisation's invoice branding themes: ``[(BrandingThemeID, Name)]`` in Xero's order."""
+        response = self._call(
+            lambda: self._accounting.get_branding_themes(
+                self._tenant(), _preload_content=False, _request_timeout=self._timeout()
+            )
+        )
+        themes = sorted(_json_body(response).get("BrandingThemes") or [], key=lambda t: t.get("SortOrder") or 0)
+        return [(t["BrandingThemeID"], clean_text(t.get("Name")) or "") for t in themes if t.get("BrandingThemeID")]
+
     def iter_active_contact_pages(self, page_size=None):
         """Active contacts in summary form (no archived ones): ``(contacts, item_count)`` per page."""
         page_size = page_size or const.CONTACTS_PAGE_SIZE

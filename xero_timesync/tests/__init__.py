@@ -6,6 +6,7 @@ from . import (
     test_connect,
     test_cron_limits,
     test_contact_lookup,
+    test_contact_terms,
     test_consent_secrets,
     test_connect_http,
     test_enable_tour,

@@ -652,6 +652,7 @@ class XeroInvoiceWizard(models.TransientModel):
                 "name": "\n".join(filter(None, (price["name"], group["details"]))),
                 "account_id": account.id,
                 "tax_ids": [(6, 0, taxes.ids)],
+                **self._xero_line_terms(),
             }
             if hour:
                 vals["product_uom_id"] = hour.id
@@ -671,6 +672,7 @@ class XeroInvoiceWizard(models.TransientModel):
                         "xero_revenue_account_code": self.revenue_line_id.code,
                         "xero_expense_account_code": self.expense_line_id.code,
                         "invoice_line_ids": line_vals,
+                        **self._xero_move_terms(),
                     }
                 )
             )
