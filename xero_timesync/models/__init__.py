@@ -39,6 +39,7 @@ from . import (
     xero_invoice_event,
     xero_job,
     xero_invoice_sync,
+    xero_invoice_update,
     xero_invoice_void,
     xero_ledger,
     xero_ledger_line,
