@@ -33,6 +33,7 @@ from . import (
 from . import (
     account_move,
     account_move_line,
+    account_move_send,
     account_payment,
     account_tax,
     hr_employee,
