@@ -4,6 +4,7 @@ Odoo while Xero keeps it as a draft is updated in place (README "Odoo's Send, an
 from odoo.exceptions import UserError
 from odoo.tests import TransactionCase, new_test_user
 
+from ..models.xero_ledger_line import DIFFERENCE_KINDS
 from .invoice_common import XeroInvoiceMixin
 
 
@@ -22,6 +23,12 @@ class TestSendFlow(XeroInvoiceMixin, TransactionCase):
 
     def stored(self, move):
         return {i["InvoiceID"]: i for i in self.xero_invoices()}.get(move.xero_invoice_id)
+
+    def ledger_differences(self, move):
+        Line = self.env["xero.ledger.line"]
+        Line.with_user(self.accountant).action_xero_compare()
+        line = Line.search([("move_id", "=", move.id)])
+        return {kind for kind in DIFFERENCE_KINDS if line[f"{kind}_differs"]}
 
     def send_batch(self, moves, to_xero=None):
         """Send from the invoice list, as Odoo does it: the wizard queues the invoices (``sending_data``, with
@@ -106,6 +113,7 @@ class TestSendFlow(XeroInvoiceMixin, TransactionCase):
     def test_draft_at_xero_is_updated_in_place(self):
         move = self.pushed_then_edited()
         invoice_id = move.xero_invoice_id
+        self.assertEqual(self.ledger_differences(move), {"total", "tax", "due"})  # until Xero has the change
         self.sandbox.control.clear_requests()
         self.send_batch(move, to_xero=1)  # Send (or Update in Xero on the form) sends the change
         self.assertFalse(self.requests("PUT"))
@@ -118,6 +126,7 @@ class TestSendFlow(XeroInvoiceMixin, TransactionCase):
         self.assertEqual((move.xero_total, move.xero_total_tax), (move.amount_total, move.amount_tax))
         self.assertFalse(move.xero_update_pending)
         self.assertFalse(move.xero_push_error)
+        self.assertEqual(self.ledger_differences(move), set())  # Compare with Xero: both ledgers agree
 
         move.with_user(self.accountant).action_xero_push()  # nothing pending any more: no call changes it
         self.assertEqual(len(self.requests("POST", f"/api.xro/2.0/Invoices/{invoice_id}")), 1)
