@@ -135,6 +135,9 @@ class XeroInvoiceUpdate(models.AbstractModel):
                         continue
                     report[move] = None
                 self._xero_store_updates(updated)
+                # the reconciliation view sees what Xero answered, at no extra call
+                seen = dict(current, **{move.xero_invoice_id: invoice for move, invoice in updated.items()})
+                self.env["xero.ledger"]._xero_compare_documents(connection, moves, seen)
                 attach = moves.browse([m.id for m in updated]).filtered("xero_timesheet_count")
                 attach.write({"xero_timesheets_attached": False})  # the PDF of the time as it is now replaces it
                 Sync._xero_attach_timesheets(client, attach)

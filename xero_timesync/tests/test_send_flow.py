@@ -126,6 +126,8 @@ class TestSendFlow(XeroInvoiceMixin, TransactionCase):
         self.assertEqual((move.xero_total, move.xero_total_tax), (move.amount_total, move.amount_tax))
         self.assertFalse(move.xero_update_pending)
         self.assertFalse(move.xero_push_error)
+        line = self.env["xero.ledger.line"].search([("move_id", "=", move.id)])
+        self.assertEqual(line.xero_total, move.amount_total)  # the update's answer, before any new compare
         self.assertEqual(self.ledger_differences(move), set())  # Compare with Xero: both ledgers agree
 
         move.with_user(self.accountant).action_xero_push()  # nothing pending any more: no call changes it
