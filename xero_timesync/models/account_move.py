@@ -226,9 +226,9 @@ class AccountMove(models.Model):
         if live:
             raise UserError(
                 _(
-                    "%(invoice)s is in Xero as %(number)s and Xero no longer keeps it as a draft: its amounts can no"
-                    " longer change here. To correct it, cancel it (Odoo then voids or deletes it in Xero and releases"
-                    " its timesheets) and invoice again.",
+                    "%(invoice)s is in Xero as %(number)s: its amounts can no longer change here, except through Reset"
+                    " to draft while Xero keeps it as a draft. To correct it, cancel it (Odoo then voids or deletes it"
+                    " in Xero and releases its timesheets) and invoice again.",
                     invoice=live[0].display_name,
                     number=live[0].xero_invoice_number,
                 )
