@@ -250,3 +250,42 @@ def test_tenants_are_isolated(sdk, tenant_id, second_tenant_id, customer):
 
 def sdk_invoices_of(sdk, tenant_id):
     return [{"InvoiceID": i.invoice_id} for i in sdk.accounting.get_invoices(tenant_id).invoices]
+
+
+def test_update_by_id_rewrites_a_draft_in_place(sandbox, sdk, tenant_id, customer):
+    """POST /Invoices/{InvoiceID} (updateInvoice): the lines sent replace the draft's, Xero recomputes its totals
+    and keeps its id and number."""
+    draft = sdk.accounting.create_invoices(
+        tenant_id, Invoices(invoices=[_invoice(customer["ContactID"], status="DRAFT")])
+    ).invoices[0]
+    lines = [LineItem(description="Design", quantity=3, unit_amount=50, account_code="200")]
+    updated = sdk.accounting.update_invoice(
+        tenant_id, draft.invoice_id, Invoices(invoices=[Invoice(line_items=lines, reference="EDITED")])
+    ).invoices[0]
+    assert (updated.invoice_id, updated.invoice_number, _value(updated.status)) == (
+        draft.invoice_id,
+        draft.invoice_number,
+        "DRAFT",
+    )
+    assert (float(updated.sub_total), float(updated.total_tax), float(updated.total)) == (150.0, 22.5, 172.5)
+    stored = {i["InvoiceID"]: i for i in sandbox.control.invoices(tenant_id)}[draft.invoice_id]
+    assert [line["Description"] for line in stored["LineItems"]] == ["Design"]
+    assert (stored["Reference"], stored["Total"]) == ("EDITED", 172.5)
+
+
+@pytest.mark.parametrize("status", ["PAID", "VOIDED", "DELETED"])
+def test_update_by_id_refuses_a_closed_invoice_and_keeps_it(sandbox, sdk, tenant_id, customer, status):
+    created = sdk.accounting.create_invoices(
+        tenant_id,
+        Invoices(invoices=[_invoice(customer["ContactID"], status="DRAFT" if status == "DELETED" else "AUTHORISED")]),
+    ).invoices[0]
+    if status == "PAID":
+        sandbox.control.record_payment(tenant_id, created.invoice_id)
+    else:
+        _set_status(sdk, tenant_id, created.invoice_id, status)
+    before = {i["InvoiceID"]: i for i in sandbox.control.invoices(tenant_id)}[created.invoice_id]
+    lines = [LineItem(description="Design", quantity=3, unit_amount=50, account_code="200")]
+    with pytest.raises(AccountingBadRequestException, match="not of valid status for modification"):
+        sdk.accounting.update_invoice(tenant_id, created.invoice_id, Invoices(invoices=[Invoice(line_items=lines)]))
+    after = {i["InvoiceID"]: i for i in sandbox.control.invoices(tenant_id)}[created.invoice_id]
+    assert after == before

@@ -19,11 +19,12 @@ _readable_tasks = ContextVar("xero_timesync_readable_tasks", default=(None, froz
 
 SYNC = "sync"  # the integration writes the fields and structure it owns
 CANCEL = "cancel"  # Cancel releases an invoice that lives at Xero (voided there in the same transaction)
+REOPEN = "reopen"  # Reset to draft of an invoice Xero still has as a draft (checked there), to update it in place
 
 
 @contextmanager
 def owned_writes(reason=SYNC):
-    """Marks the writes of this block as the integration's own (``reason``: SYNC or CANCEL)."""
+    """Marks the writes of this block as the integration's own (``reason``: SYNC, CANCEL or REOPEN)."""
     token = _owned.set(_owned.get() | {reason})
     try:
         yield
@@ -34,7 +35,7 @@ def owned_writes(reason=SYNC):
 def integration_writes(env, reason=SYNC):
     """True when the integration's own code is writing (see the module's docstring), never the client.
 
-    CANCEL is granted by its mark only, not by ``sudo()``: Odoo's own code resets invoices to draft as the
+    CANCEL and REOPEN are granted by their mark only, not by ``sudo()``: Odoo's own code resets invoices to draft as the
     superuser in flows users start, and an invoice that lives at Xero must not reopen through them."""
     return (env.su and reason == SYNC) or reason in _owned.get()
 

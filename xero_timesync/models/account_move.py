@@ -9,7 +9,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..const import BILLING_GROUPS
-from ..ownership import CANCEL, integration_writes, owned_writes
+from ..ownership import CANCEL, REOPEN, integration_writes, owned_writes
 from .account_analytic_line import rounded_hours
 
 XERO_STATUSES = [
@@ -108,6 +108,15 @@ class AccountMove(models.Model):
     # -- both ledgers to the cent (issue 22): Xero's totals as Xero answered the push --
     xero_total = fields.Monetary("Total at Xero", copy=False, readonly=True, groups=BILLING_GROUPS)
     xero_total_tax = fields.Monetary("Tax at Xero", copy=False, readonly=True, groups=BILLING_GROUPS)
+
+    # -- updated in place while Xero keeps it as a draft (issue 25, xero.invoice.update) --
+    xero_update_pending = fields.Boolean(
+        "Changed since the push",
+        copy=False,
+        readonly=True,
+        help="Reset to draft here while Xero had it as a draft: Xero keeps the pushed version until Update in Xero.",
+        groups=BILLING_GROUPS,
+    )
 
     xero_credit_pushable = fields.Boolean(compute="_compute_xero_credit_pushable", groups=BILLING_GROUPS)
     # -- one organisation's documents stay with it; changes at Xero reach Odoo (issue 22, xero.invoice.void) --
@@ -229,20 +238,33 @@ class AccountMove(models.Model):
         if integration_writes(self.env, CANCEL):
             return
         live = self._xero_live()
+        if integration_writes(self.env, REOPEN):  # button_draft read each one's status at Xero just before
+            live = live.filtered(lambda m: m.xero_status != "DRAFT")
         if live:
             raise UserError(
                 _(
-                    "%(invoice)s is in Xero as %(number)s: its amounts can no longer change here. To correct it,"
-                    " cancel it (Odoo then voids or deletes it in Xero and releases its timesheets) and invoice"
-                    " again.",
+                    "%(invoice)s is in Xero as %(number)s: its amounts can no longer change here, except through Reset"
+                    " to draft while Xero keeps it as a draft. To correct it, cancel it (Odoo then voids or deletes it"
+                    " in Xero and releases its timesheets) and invoice again.",
                     invoice=live[0].display_name,
                     number=live[0].xero_invoice_number,
                 )
             )
 
     def button_draft(self):
-        self._xero_check_reopen()
-        return super().button_draft()
+        """A pushed invoice goes back to draft only while Xero keeps it as a draft (read there first): it is then
+        updated in place at Xero by Push to Xero (``xero.invoice.update``)."""
+        live = self._xero_live()
+        if not live or integration_writes(self.env, CANCEL):  # Odoo's cancel resets to draft first
+            return super().button_draft()
+        live._xero_check_pusher()  # it reads Xero, and only pushers update it there afterwards
+        with owned_writes():  # the statuses Xero answered
+            self.env["xero.invoice.update"]._xero_check_drafts_at_xero(live)
+        with owned_writes(REOPEN):
+            result = super().button_draft()
+        with owned_writes():
+            live.write({"xero_update_pending": True})
+        return result
 
     @api.constrains("xero_branding_theme_id", "xero_tracking_option_ids")
     def _check_xero_terms(self):

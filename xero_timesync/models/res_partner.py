@@ -17,6 +17,8 @@ class ResPartner(models.Model):
     _inherit = "res.partner"
 
     xero_contact_id = fields.Char("Xero ContactID", copy=False, index="btree_not_null", readonly=True)
+    # Odoo's Send pushes this client's invoices to Xero (account.move.send, issue 25)
+    invoice_sending_method = fields.Selection(selection_add=[("xero", "by Xero")])
     # the timer's client search matches name, e-mail or number anywhere in them (ILIKE '%…%'): trigram indexes
     # keep it at milliseconds with 100,000 clients (bench/timer.py)
     xero_contact_number = fields.Char("Xero contact number", copy=False, readonly=True, index="trigram")

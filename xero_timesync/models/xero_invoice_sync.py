@@ -98,7 +98,11 @@ class XeroInvoiceSync(models.AbstractModel):
         report = {}
         candidates = moves.browse()
         already_live = moves._xero_live()
-        for move in moves:
+        # changed here while Xero keeps them as drafts: updated in place (xero.invoice.update), never created again
+        updates = already_live.filtered(
+            lambda m: m.xero_update_pending and m.state == "posted" and m.move_type == "out_invoice"
+        )
+        for move in moves - updates:
             if move.xero_invoice_id and move.xero_status in GONE_STATUSES:
                 report[move] = self._xero_gone_refusal(move)
                 continue
@@ -135,7 +139,8 @@ class XeroInvoiceSync(models.AbstractModel):
             report.update(self._xero_push_locked(connection, locked.filtered(lambda m: not m._xero_live())))
             if refunds:
                 report.update(self._xero_push_refunds_locked(connection, refunds))
-        self._xero_retry_attachments_of(already_live)
+        report.update(self.env["xero.invoice.update"]._xero_update(updates))
+        self._xero_retry_attachments_of(already_live - updates)
         return report
 
     @api.model

@@ -581,6 +581,24 @@ class XeroClient:
         )
         return invoice_from_json((body.get("Invoices") or [{}])[0])
 
+    def update_invoice(self, invoice_id, payload, idempotency_key):
+        """POST /Invoices/{InvoiceID} with the whole invoice (its lines replace Xero's); returns the XeroInvoice
+        as Xero stored it. Xero's refusal raises XeroValidationError."""
+        body = self._call(
+            lambda: _json_body(
+                self._accounting.update_invoice(
+                    self._tenant(),
+                    invoice_id,
+                    {"Invoices": [dict(payload, InvoiceID=invoice_id)]},
+                    unitdp=4,
+                    idempotency_key=idempotency_key[:128],
+                    _preload_content=False,
+                    _request_timeout=self._timeout(),
+                )
+            )
+        )
+        return invoice_from_json((body.get("Invoices") or [{}])[0])
+
     def online_invoice_url(self, invoice_id):
         """The customer-facing URL (not available for drafts: Xero answers a validation error)."""
         body = self._call(

@@ -39,6 +39,7 @@ from . import (
     test_restriction,
     test_restriction_review,
     test_scope,
+    test_send_flow,
     test_sync,
     test_sync_faults,
     test_sync_queries,
