@@ -11,4 +11,5 @@ from . import (
     xero_contact_choose_line,
     xero_invoice_wizard,
     xero_invoice_wizard_account,
+    xero_timesheet_send_back,
 )
