@@ -180,6 +180,7 @@ class TestApproval(TimerFixture, TransactionCase):
         self.assertEqual(self.states(lines), ["submitted", "submitted"])
         with self.refused("submitted for approval"):
             lines[0].with_user(self.user).write({"unit_amount": 3.0})  # waits: Tim asks for it back
+        lines[0].with_user(self.mia).write({"name": "Boiler"})  # its approver may correct it
         wizard = (
             self.env["xero.timesheet.send.back"]
             .with_user(self.mia)

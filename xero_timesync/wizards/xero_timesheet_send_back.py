@@ -1,4 +1,5 @@
-from odoo import fields, models
+from odoo import _, fields, models
+from odoo.exceptions import UserError
 
 
 class XeroTimesheetSendBack(models.TransientModel):
@@ -12,6 +13,8 @@ class XeroTimesheetSendBack(models.TransientModel):
 
     def action_send_back(self):
         self.ensure_one()
+        if not self.submission_ids:
+            raise UserError(_("Choose the submitted time to send back."))
         # as the user: their record rules, then who may decide (xero.timesheet.submission._xero_check_reviewer)
         self.submission_ids._xero_send_back(self.reason)
         return {"type": "ir.actions.act_window_close"}
