@@ -24,6 +24,7 @@ class XeroTimesheetSubmission(models.Model):
     _description = "Time submitted for approval"
     _order = "date_from desc, employee_id, id"
     _rec_names_search = ["employee_id", "project_id"]
+    _mail_post_access = "read"  # its employee answers and marks the "sent back" to-do done; deciding is the buttons'
 
     company_id = fields.Many2one("res.company", required=True, readonly=True, index=True)
     employee_id = fields.Many2one("hr.employee", required=True, readonly=True, index=True, ondelete="cascade")

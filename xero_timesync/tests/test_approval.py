@@ -192,6 +192,7 @@ class TestApproval(TimerFixture, TransactionCase):
         activity = submission.activity_ids
         self.assertEqual((activity.user_id, activity.note), (self.user, "<p>Wednesday is a holiday</p>"))
         lines[1].with_user(self.user).write({"unit_amount": 0.5})  # editable again
+        submission.with_user(self.user).message_post(body="Corrected")  # the employee answers
         lines[0].with_user(self.user).action_xero_submit_time()
         self.assertEqual(self.states(lines), ["submitted", "submitted"])
         self.assertRecordValues(submission, [{"state": "submitted", "reason": False, "hours": 1.5}])
