@@ -4,6 +4,7 @@ from . import (
     account_analytic_line,
     ir_cron,
     ir_http,
+    ir_ui_menu,
     mail_followers,
     project_project,
     project_task,
@@ -27,6 +28,7 @@ from . import (
     xero_timer_action,
     xero_timer_app,
     xero_timer_notice,
+    xero_timesheet_submission,
     xero_token,
     xero_webhook_delivery,
 )

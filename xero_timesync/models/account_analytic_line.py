@@ -6,12 +6,17 @@ import math
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.fields import Domain
-from odoo.tools import float_round
+from odoo.tools import float_round, format_date
 
-from ..ownership import checked_tasks, integration_writes
+from ..ownership import checked_tasks, integration_writes, owned_writes
+from .xero_timer import format_duration
 
 # Where a line's time goes, and who may see it there: checked again after the write.
 XERO_TASK_FIELDS = {"task_id", "project_id", "partner_id", "user_id", "employee_id"}
+# What approval and the lock date leave free: whether time is billed is the accountant's call, not the time itself.
+XERO_UNLOCKED_FIELDS = {"xero_billable"}
+# Where a line's time goes: a submitted or approved line moved elsewhere leaves its submission (back to draft).
+XERO_PERIOD_FIELDS = {"date", "employee_id", "project_id"}
 
 
 def rounded_hours(hours, rounding_minutes, digits=2):
@@ -150,6 +155,14 @@ class AccountAnalyticLine(models.Model):
             domain &= Domain("xero_approval_state", "=", "approved")
         return domain
 
+    @api.model
+    def _get_view(self, view_id=None, view_type="form", **options):
+        arch, view = super()._get_view(view_id, view_type, **options)
+        if "validated" in self._fields:  # Odoo Enterprise validates timesheets: its buttons, its state
+            for node in arch.xpath("//button[@name='action_xero_submit_time'] | //field[@name='xero_approval_state']"):
+                node.getparent().remove(node)
+        return arch, view
+
     def _domain_project_id(self):
         """hr_timesheet offers the projects a user follows; task-restricted Xero members follow only
         their tasks, not the project, so offer them the Xero projects they are members of as well."""
@@ -244,17 +257,31 @@ class AccountAnalyticLine(models.Model):
         )
         for billable, group in chosen.grouped("xero_billable").items():
             group._check_xero_billable(billable)
+        lines._check_xero_lock_date()
         return lines
 
     def write(self, vals):
         self._check_xero_not_invoiced(vals)
         if "xero_billable" in vals:
             self._xero_billable_decided(vals)._check_xero_billable(bool(vals["xero_billable"]))
+        changing = self._xero_changing(vals)
+        changing._check_xero_lock_date()
+        changing._check_xero_approval_lock()
+        moved = (
+            changing.filtered(lambda line: line.xero_approval_state != "draft")
+            if vals.keys() & XERO_PERIOD_FIELDS
+            else self.browse()
+        )
         result = super().write(vals)
         if vals.keys() & XERO_TASK_FIELDS:
             self._check_xero_task_visible()
         if vals.keys() & {"partner_id", "task_id", "project_id"}:
             self._check_xero_client()
+        if vals.keys() & {"date", "company_id", "project_id"}:
+            changing._check_xero_lock_date()  # nor moved into a closed period
+        if moved:
+            with owned_writes():  # left its submission: to be submitted again where it is now
+                moved.sudo().write({"xero_approval_state": "draft"})
         return result
 
     def _check_xero_task_visible(self, after_write=True):
@@ -273,3 +300,150 @@ class AccountAnalyticLine(models.Model):
     @api.ondelete(at_uninstall=False)
     def _unlink_except_xero_invoiced(self):
         self._check_xero_not_invoiced()
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_xero_locked(self):
+        self._check_xero_lock_date()
+        self._check_xero_approval_lock()
+
+    # -- approval and the lock date (see README "Approve, then bill") -------------------------------------
+    def _xero_changing(self, vals):
+        """The lines a write of ``vals`` changes in something approval and the lock date guard (the integration's
+        own writes, such as invoicing, change nothing here)."""
+        if integration_writes(self.env) or not (vals.keys() - XERO_UNLOCKED_FIELDS):
+            return self.browse()
+        names = vals.keys() - XERO_UNLOCKED_FIELDS
+        return self.filtered(lambda line: line.sudo()._xero_changed_fields(vals, names))
+
+    def _check_xero_lock_date(self):
+        """No time on or before its company's lock date is logged, changed or deleted, by anybody: an
+        administrator moves the date first (Settings → Xero)."""
+        if integration_writes(self.env):
+            return
+        locked = self.sudo().filtered(
+            lambda line: line.project_id
+            and line.company_id.xero_timesheet_lock_date
+            and line.date <= line.company_id.xero_timesheet_lock_date
+        )
+        if locked:
+            line = locked[0]
+            raise UserError(
+                _(
+                    "Time is locked until %(lock)s in %(company)s (a closed period): the time of %(date)s on"
+                    " “%(task)s” cannot be logged, changed or deleted, by administrators neither. An administrator"
+                    " can move the lock date in Settings → Xero.",
+                    lock=format_date(self.env, line.company_id.xero_timesheet_lock_date),
+                    company=line.company_id.name,
+                    date=format_date(self.env, line.date),
+                    task=line.task_id.display_name or line.project_id.display_name,
+                )
+            )
+
+    def _check_xero_approval_lock(self):
+        """Where the company approves time: approved time changes for administrators only (they unlock it);
+        submitted time for those who approve it (its employee asks for it back)."""
+        if integration_writes(self.env) or self.env.is_system():
+            return
+        waiting = self.sudo().filtered(
+            lambda line: line.xero_approval_state != "draft" and line.company_id._xero_approves_time()
+        )
+        if not waiting:
+            return
+        approved = waiting.filtered(lambda line: line.xero_approval_state == "approved")
+        submitted = waiting - approved
+        if submitted:
+            Submission = self.env["xero.timesheet.submission"]
+            scope = Submission.sudo().search(Domain.OR(line._xero_submission_domain() for line in submitted))
+            reviewable = scope.with_env(self.env)._xero_reviewable()
+            submitted = submitted.filtered(lambda line: not any(s._xero_covers(line) for s in reviewable))
+        refused = approved or submitted
+        if refused:
+            line = refused[0]
+            message = (
+                _(
+                    "The time of %(date)s on “%(task)s” is approved: only an administrator can change or delete it,"
+                    " after unlocking its submission.",
+                    date=format_date(self.env, line.date),
+                    task=line.task_id.display_name or line.project_id.display_name,
+                )
+                if line.xero_approval_state == "approved"
+                else _(
+                    "The time of %(date)s on “%(task)s” is submitted for approval: ask its approver to send it back to"
+                    " change or delete it.",
+                    date=format_date(self.env, line.date),
+                    task=line.task_id.display_name or line.project_id.display_name,
+                )
+            )
+            raise UserError(message)
+
+    def _xero_submission_domain(self):
+        self.ensure_one()
+        return Domain(
+            [
+                ("employee_id", "=", self.employee_id.id),
+                ("project_id", "=", self.project_id.id),
+                ("date_from", "<=", self.date),
+                ("date_to", ">=", self.date),
+            ]
+        )
+
+    def action_xero_submit_time(self):
+        """Submit time for approval: the periods of the selected lines, or, with none selected, every period of the
+        user's own time up to the current one. Each period is submitted whole (its employee's draft time)."""
+        Submission = self.env["xero.timesheet.submission"]
+        if self:
+            self.check_access("read")
+            lines = self.sudo().filtered("project_id")
+            employees = lines.employee_id
+        else:
+            employees = self.env.user.sudo().employee_ids.filtered(lambda e: e.company_id == self.env.company)
+            lines = self.sudo().browse()
+        if not employees:
+            raise UserError(
+                _("You have no employee in %s: there is no time of yours to submit.", self.env.company.name)
+            )
+        self._xero_check_submitter(employees)
+        off = employees.company_id.filtered(lambda company: not company._xero_approves_time())
+        if off:
+            raise UserError(_("%s does not approve time: there is nothing to submit.", off[0].name))
+        if lines:
+            periods = {(line.employee_id, *Submission._xero_period(line.company_id, line.date)) for line in lines}
+        else:
+            today = fields.Date.context_today(self)
+            periods = {
+                (employee, False, Submission._xero_period(employee.company_id, today)[1]) for employee in employees
+            }
+        domain = Domain.OR(
+            Domain(
+                [("employee_id", "=", employee.id), ("date", "<=", end)] + ([("date", ">=", start)] if start else [])
+            )
+            for employee, start, end in periods
+        )
+        todo = self.sudo().search(domain & Domain([("project_id", "!=", False), ("xero_approval_state", "=", "draft")]))
+        if not todo:
+            raise UserError(_("There is no time to submit: everything in these periods is already submitted."))
+        submissions = Submission._xero_submit(todo)
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "message": _(
+                    "%(hours)s h submitted for approval (%(periods)s).",
+                    hours=format_duration(sum(todo.mapped("unit_amount")) * 3600),
+                    periods=", ".join(submissions.mapped("display_name")),
+                ),
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+    def _xero_check_submitter(self, employees):
+        """Employees submit their own time; their manager, a Timesheets approver or an administrator may too."""
+        user = self.env.user
+        if self.env.is_system() or user.has_group("hr_timesheet.group_hr_timesheet_approver"):
+            return
+        others = employees.sudo().filtered(lambda e: e.user_id != user and e.parent_id.user_id != user)
+        if others:
+            raise AccessError(
+                _("You may submit only your own time (or your team's, as their manager); not %s's.", others[0].name)
+            )

@@ -1,8 +1,12 @@
 import math
 
-from odoo import api, fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError
 
 from ..const import BILLING_GROUPS
+
+# How time is approved and locked: Settings administrators only, whatever rights on companies a user holds.
+XERO_TIME_SETTINGS = {"xero_timesheet_approval", "xero_timesheet_period", "xero_timesheet_lock_date"}
 
 
 class ResCompany(models.Model):
@@ -85,6 +89,17 @@ class ResCompany(models.Model):
         "CHECK (xero_default_hourly_rate >= 0)", "An hourly rate cannot be negative (0 means not set)."
     )
 
+    def write(self, vals):
+        if vals.keys() & XERO_TIME_SETTINGS and not self.env.is_system():
+            raise AccessError(_("Only administrators change how time is approved and locked (Settings → Xero)."))
+        return super().write(vals)
+
+    def _xero_approves_time(self):
+        """Whether employees submit their time here (Odoo Enterprise's timesheet validation, when installed, is
+        the approval instead: its state is used, ours is not offered)."""
+        self.ensure_one()
+        return self.sudo().xero_timesheet_approval and "validated" not in self.env["account.analytic.line"]._fields
+
     def _xero_timer_round_minutes(self, minutes):
         """Elapsed minutes → recorded minutes. "Nearest" never rounds a recorded timer down to zero."""
         self.ensure_one()
@@ -119,6 +134,13 @@ class ResCompany(models.Model):
     xero_timesheet_lock_date = fields.Date(
         "Time locked until",
         help="No time can be logged, edited or deleted on or before this date (a closed period).",
+    )
+    xero_timesheet_period = fields.Selection(
+        [("week", "Week"), ("month", "Month")],
+        "Time submitted per",
+        default="week",
+        required=True,
+        help="Employees submit their time for approval a week (Monday to Sunday) or a month at a time.",
     )
     xero_default_hourly_rate = fields.Float(
         "Default hourly rate",

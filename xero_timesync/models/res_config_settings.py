@@ -154,6 +154,10 @@ class ResConfigSettings(models.TransientModel):
     xero_push_status = fields.Selection(related="company_id.xero_push_status", readonly=False)
     xero_payment_journal_id = fields.Many2one(related="company_id.xero_payment_journal_id", readonly=False)
     xero_void_time = fields.Selection(related="company_id.xero_void_time", readonly=False)
+    # -- approval and the lock date (issue 25) ---------------------------------------------------------
+    xero_timesheet_approval = fields.Boolean(related="company_id.xero_timesheet_approval", readonly=False)
+    xero_timesheet_period = fields.Selection(related="company_id.xero_timesheet_period", readonly=False)
+    xero_timesheet_lock_date = fields.Date(related="company_id.xero_timesheet_lock_date", readonly=False)
 
     def action_xero_open_tax_mapping(self):
         action = self.env["ir.actions.act_window"]._for_xml_id("account.action_tax_form")

@@ -18,7 +18,7 @@ from psycopg2 import errors as pg_errors
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, ConcurrencyError, UserError, ValidationError
 from odoo.fields import Domain
-from odoo.tools import SQL
+from odoo.tools import SQL, format_date
 
 from ..ownership import tasks_checked
 
@@ -337,6 +337,8 @@ class XeroTimer(models.Model):
             }
         if not readable:
             raise AccessError(_("You may no longer log time on “%s”; discard the timer instead.", task_name))
+        day = fields.Datetime.context_timestamp(self, start).date()
+        self._xero_check_open_day(company, day)
         minutes = company._xero_timer_round_minutes(seconds / 60)
         if cap:
             minutes = min(minutes, cap)  # exactly the maximum, never more
@@ -348,7 +350,7 @@ class XeroTimer(models.Model):
                     "task_id": task.id,
                     "project_id": task.project_id.id,
                     "user_id": self.env.uid,
-                    "date": fields.Datetime.context_timestamp(self, start).date(),
+                    "date": day,
                     "unit_amount": minutes / 60,
                     "name": description or "/",
                 }
@@ -362,6 +364,22 @@ class XeroTimer(models.Model):
             **extra,
             "message": self._xero_recorded_message(task_name, minutes, capped, company),
         }
+
+    @api.model
+    def _xero_check_open_day(self, company, day):
+        """A timer started on a day its company has since locked records nothing: refused before the timer is
+        touched, with what to do instead."""
+        lock = company.sudo().xero_timesheet_lock_date
+        if lock and day <= lock:
+            raise UserError(
+                _(
+                    "This timer started on %(day)s, and time is locked until %(lock)s in %(company)s: its time cannot"
+                    " be recorded. Discard the timer, and log the time on an open day if it belongs there.",
+                    day=format_date(self.env, day),
+                    lock=format_date(self.env, lock),
+                    company=company.name,
+                )
+            )
 
     def _xero_delete(self):
         """DELETE the user's own timer row: it has no attachments, activities, defaults or external ids for

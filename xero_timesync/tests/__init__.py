@@ -2,6 +2,8 @@
 # what pytest runs; test_install checks that none is forgotten.
 from . import (
     test_access,
+    test_approval,
+    test_approval_tour,
     test_company,
     test_connect,
     test_cron_limits,

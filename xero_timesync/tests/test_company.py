@@ -40,6 +40,7 @@ PER_COMPANY = (
     ("xero.account.mapping.line", "account_mapping_line", "admin_b"),
     ("xero.contact.choose", "choose_wizard", "accountant_b"),
     ("xero.contact.choose.line", "choose_wizard_line", "accountant_b"),
+    ("xero.timesheet.submission", "submission", "admin_b"),
 )
 
 
@@ -119,6 +120,15 @@ class TwoCompaniesMixin:
             ),
             "category": category,
             "option": category.option_ids,
+            "submission": env["xero.timesheet.submission"].create(
+                {
+                    "company_id": company.id,
+                    "employee_id": env["hr.employee"].create({"name": f"Em {mark}", "company_id": company.id}).id,
+                    "project_id": connection.project_id.id,
+                    "date_from": date(2026, 3, 2),
+                    "date_to": date(2026, 3, 8),
+                }
+            ),
         }
         if company == cls.company_a:  # company B has no chart of accounts: no invoice, no invoice wizard
             partner = cls.xero_tasks(connection, active=True)[:1].partner_id

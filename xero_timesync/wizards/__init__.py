@@ -12,4 +12,5 @@ from . import (
     xero_invoice_wizard,
     xero_invoice_wizard_account,
     xero_invoice_wizard_terms,
+    xero_timesheet_send_back,
 )
