@@ -178,12 +178,13 @@ class XeroInvoiceWizard(models.TransientModel):
     def _connection(self):
         return self.env["xero.connection"]._xero_for_company(self.company_id)
 
-    def _load_accounts(self):
-        """Xero's revenue and expense accounts to choose from; the connection's choice preselected."""
+    def _load_accounts(self, live=True):
+        """Xero's revenue and expense accounts to choose from; the connection's choice preselected (``live``
+        False: only the connection's, without a call)."""
         self.ensure_one()
         connection = self._connection()
         accounts = []
-        if connection and connection.state == "connected":
+        if live and connection and connection.state == "connected":
             try:
                 with self.env["xero.service"]._xero_calls(connection) as client:
                     accounts = [("REVENUE", a) for a in client.accounts("REVENUE")]
@@ -453,6 +454,18 @@ class XeroInvoiceWizard(models.TransientModel):
             )
 
     def action_create_invoice(self):
+        move = self._xero_create_invoice()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "account.move",
+            "res_id": move.id,
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "current",
+        }
+
+    def _xero_create_invoice(self):
+        """The draft invoice of the wizard's time (the billing run makes each client's with it)."""
         self.ensure_one()
         self._check_accountant()
         timesheets = self.timesheet_ids.sudo()
@@ -485,14 +498,7 @@ class XeroInvoiceWizard(models.TransientModel):
         lines = move.invoice_line_ids.sorted("sequence")
         for group, line in zip(groups, lines, strict=True):
             timesheets.browse(group["timesheet_ids"]).write({"xero_billed_move_line_id": line.id})
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": "account.move",
-            "res_id": move.id,
-            "view_mode": "form",
-            "views": [(False, "form")],
-            "target": "current",
-        }
+        return move
 
     def _create_move(self, groups):
         account = self._income_account()
