@@ -47,4 +47,7 @@ from . import (
     xero_tracking_category,
     xero_tracking_option,
     xero_tracking_mapping,
+    xero_billing_run,
+    xero_billing_run_line,
+    xero_uninvoiced_time,
 )

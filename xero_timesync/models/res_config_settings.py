@@ -149,6 +149,8 @@ class ResConfigSettings(models.TransientModel):
     xero_invoice_rounding = fields.Selection(related="company_id.xero_invoice_rounding", readonly=False)
     xero_default_hourly_rate = fields.Float(related="company_id.xero_default_hourly_rate", readonly=False)
     xero_push_status = fields.Selection(related="company_id.xero_push_status", readonly=False)
+    xero_billing_schedule = fields.Selection(related="company_id.xero_billing_schedule", readonly=False)
+    xero_billing_schedule_push = fields.Boolean(related="company_id.xero_billing_schedule_push", readonly=False)
     xero_payment_journal_id = fields.Many2one(related="company_id.xero_payment_journal_id", readonly=False)
     xero_void_time = fields.Selection(related="company_id.xero_void_time", readonly=False)
 
