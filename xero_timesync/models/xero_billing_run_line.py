@@ -1,6 +1,7 @@
 from odoo import _, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from ..ownership import owned_writes
 from ..services.errors import XeroError
 
 LINE_STATES = [
@@ -32,36 +33,68 @@ class XeroBillingRunLine(models.Model):
     message = fields.Char("Reason", readonly=True)
 
     def _xero_create_invoice(self):
-        """Each client's invoice by Invoice time with its own settings; a client refused keeps its reason."""
-        Wizard = self.env["xero.invoice.wizard"]
+        """Each client's invoice by Invoice time with the client's own settings; the chunk's invoices are
+        created at once, as Odoo's own batch invoicing does (one by one when one of them is refused). A client
+        refused keeps its reason."""
+        prepared = []
         for line in self:
-            run = line.run_id
             try:
                 with self.env.cr.savepoint():
-                    wizard = Wizard.with_company(run.company_id).create(
-                        {
-                            "company_id": run.company_id.id,
-                            "partner_id": line.partner_id.id,
-                            "date_from": run.date_from,
-                            "date_to": run.date_to,
-                        }
-                    )
-                    wizard._load_accounts(live=False)  # the connection's accounts: no call per client
-                    move = wizard._xero_create_invoice()
+                    wizard = line._xero_wizard()
+                    groups = wizard._xero_invoice_groups()
+                    prepared.append((line, wizard, groups, wizard._xero_move_vals(groups)))
             except (UserError, ValidationError) as error:
                 line.write({"state": "refused", "message": error.args[0]})
-                continue
-            line.write(
+        if not prepared:
+            return
+        company = self.run_id.company_id
+        try:
+            with self.env.cr.savepoint(), owned_writes():
+                moves = self.env["account.move"].with_company(company).create([vals for *_, vals in prepared])
+        except (UserError, ValidationError):
+            moves = None
+        for index, (line, wizard, groups, _vals) in enumerate(prepared):
+            if moves is not None:
+                move = moves[index]
+            else:
+                try:
+                    with self.env.cr.savepoint():
+                        move = wizard._create_move(groups)
+                except (UserError, ValidationError) as error:
+                    line.write({"state": "refused", "message": error.args[0]})
+                    continue
+            wizard._xero_bill_timesheets(groups, move)
+            line._xero_created(move)
+
+    def _xero_wizard(self):
+        run = self.run_id
+        wizard = (
+            self.env["xero.invoice.wizard"]
+            .with_company(run.company_id)
+            .create(
                 {
-                    "state": "created",
-                    "move_id": move.id,
-                    "hours": sum(move.invoice_line_ids.mapped("quantity")),
-                    "amount": move.amount_untaxed,
-                    "currency_id": move.currency_id.id,
-                    "invoice_line_count": len(move.invoice_line_ids),
-                    "message": False,
+                    "company_id": run.company_id.id,
+                    "partner_id": self.partner_id.id,
+                    "date_from": run.date_from,
+                    "date_to": run.date_to,
                 }
             )
+        )
+        wizard._load_accounts(live=False)  # the connection's accounts: no call per client
+        return wizard
+
+    def _xero_created(self, move):
+        self.write(
+            {
+                "state": "created",
+                "move_id": move.id,
+                "hours": sum(move.invoice_line_ids.mapped("quantity")),
+                "amount": move.amount_untaxed,
+                "currency_id": move.currency_id.id,
+                "invoice_line_count": len(move.invoice_line_ids),
+                "message": False,
+            }
+        )
 
     def _xero_push(self):
         """Post the drafts, then push them all at once (one PUT /Invoices per 50); their timesheet PDFs are
