@@ -211,7 +211,7 @@ def ours(env, clients, per_client):
 def odoo_batch(env, clients, per_client):
     from bench.odoo_shell import analyse  # noqa: PLC0415
 
-    env = env(context=dict(env.context, tracking_disable=True, mail_create_nolog=True, mail_notrack=True))
+    measured_env, env = env, env(context=dict(env.context, tracking_disable=True, mail_create_nolog=True))  # set-up
     project = env["project.project"].create({"name": "Bench (sale_timesheet)", "allow_billable": True})
     product = env["product.product"].create(
         {
@@ -253,9 +253,11 @@ def odoo_batch(env, clients, per_client):
         )
     analyse(env)
 
+    orders = orders.with_env(measured_env)  # Create invoices as a user runs it: chatter and tracking included
+
     def create_invoices():
         wizard = (
-            env["sale.advance.payment.inv"]
+            measured_env["sale.advance.payment.inv"]
             .with_context(active_model="sale.order", active_ids=orders.ids)
             .create({"advance_payment_method": "delivered"})
         )

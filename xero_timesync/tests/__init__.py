@@ -2,6 +2,7 @@
 # what pytest runs; test_install checks that none is forgotten.
 from . import (
     test_access,
+    test_billing_run,
     test_company,
     test_connect,
     test_cron_limits,
