@@ -84,6 +84,12 @@ class XeroBillingRun(models.Model):
             run.pushed_count = len(lines.filtered(lambda line: line.state == "pushed"))
             run.refused_count = len(lines.filtered(lambda line: line.state in ("refused", "push_failed")))
 
+    def write(self, vals):
+        chosen = {"company_id", "date_from", "date_to", "partner_ids", "contact_group_id"}.intersection(vals)
+        if chosen and self.filtered(lambda run: run.state != "draft"):
+            raise UserError(_("The period and clients of a billing run are fixed once its invoices are made."))
+        return super().write(vals)
+
     @api.ondelete(at_uninstall=False)
     def _unlink_except_running(self):
         if self.filtered(lambda run: run.state in ("creating", "pushing")):

@@ -4,7 +4,7 @@ doubling, scheduled) and the Uninvoiced time view."""
 from datetime import date
 from unittest.mock import patch
 
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, TransactionCase, new_test_user, tagged
 
 from .. import const
@@ -62,6 +62,9 @@ class TestBillingRun(BillingRunMixin, TransactionCase):
         run.action_create_invoices()  # 3 clients: one chunk, in the request
         self.assertEqual(run.state, "created")
         self.assertEqual(set(run.line_ids.mapped("state")), {"created"})
+        with self.assertRaises(UserError):
+            run.date_to = date(2026, 4, 30)
+        self.assertEqual(run.date_to, date(2026, 3, 31))
         for client in self.clients:
             [move] = self.moves_of(client)
             self.assertEqual(move.state, "draft")
