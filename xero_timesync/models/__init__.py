@@ -52,4 +52,7 @@ from . import (
     xero_tracking_option,
     xero_tracking_mapping,
     xero_branding_theme,
+    xero_billing_run,
+    xero_billing_run_line,
+    xero_uninvoiced_time,
 )

@@ -156,6 +156,20 @@ class ResCompany(models.Model):
         groups=BILLING_GROUPS,
     )
 
+    xero_billing_schedule = fields.Selection(
+        [("none", "Not scheduled"), ("weekly", "Weekly"), ("monthly", "Monthly")],
+        "Scheduled billing run",
+        default="none",
+        required=True,
+        groups=BILLING_GROUPS,
+        help="A billing run of the previous week (Monday to Sunday) or month is made by itself, for every client.",
+    )
+    xero_billing_schedule_push = fields.Boolean(
+        "Push scheduled runs to Xero",
+        groups=BILLING_GROUPS,
+        help="Off: a scheduled run leaves draft invoices for review. On: it posts them and pushes them to Xero.",
+    )
+
     # -- the money comes back (issue 15) ----------------------------------------------------------
     xero_payment_journal_id = fields.Many2one(
         "account.journal",

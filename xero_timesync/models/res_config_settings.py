@@ -152,6 +152,8 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.xero_timesheet_employee_nonbillable", readonly=False
     )
     xero_push_status = fields.Selection(related="company_id.xero_push_status", readonly=False)
+    xero_billing_schedule = fields.Selection(related="company_id.xero_billing_schedule", readonly=False)
+    xero_billing_schedule_push = fields.Boolean(related="company_id.xero_billing_schedule_push", readonly=False)
     xero_payment_journal_id = fields.Many2one(related="company_id.xero_payment_journal_id", readonly=False)
     xero_void_time = fields.Selection(related="company_id.xero_void_time", readonly=False)
     # -- approval and the lock date (issue 25) ---------------------------------------------------------

@@ -92,9 +92,10 @@ class XeroInvoiceSync(models.AbstractModel):
         }
 
     @api.model
-    def _xero_push(self, moves):
+    def _xero_push(self, moves, attach=True):
         """Create these invoices in Xero, exactly once. Returns ``{move: error or None}``. Invoices already in
-        Xero get their missing timesheet PDF attached."""
+        Xero get their missing timesheet PDF attached (``attach`` False: the hourly retry attaches them, one
+        call each, as the billing run leaves them)."""
         report = {}
         candidates = moves.browse()
         already_live = moves._xero_live()
@@ -136,15 +137,15 @@ class XeroInvoiceSync(models.AbstractModel):
             locked -= refunds
             for move in locked._xero_live():  # pushed by the one who held the lock before us
                 report[move] = None
-            report.update(self._xero_push_locked(connection, locked.filtered(lambda m: not m._xero_live())))
+            report.update(self._xero_push_locked(connection, locked.filtered(lambda m: not m._xero_live()), attach))
             if refunds:
                 report.update(self._xero_push_refunds_locked(connection, refunds))
         report.update(self.env["xero.invoice.update"]._xero_update(updates))
-        self._xero_retry_attachments_of(already_live - updates)
+        self._xero_retry_attachments_of((already_live - updates) if attach else already_live.browse())
         return report
 
     @api.model
-    def _xero_push_locked(self, connection, moves):
+    def _xero_push_locked(self, connection, moves, attach=True):
         report = {}
         if not moves:
             return report
@@ -170,7 +171,7 @@ class XeroInvoiceSync(models.AbstractModel):
                     report.update(self._xero_create(client, to_create, payloads, pending))
         except XeroError as error:
             report.update({m: str(error) for m in moves if m not in report})
-        if client:
+        if client and attach:
             self._xero_attach_timesheets(client, moves.filtered(lambda m: m._xero_live()))
         return report
 

@@ -4,6 +4,7 @@ from . import (
     test_access,
     test_approval,
     test_approval_tour,
+    test_billing_run,
     test_company,
     test_connect,
     test_cron_limits,

@@ -212,12 +212,13 @@ class XeroInvoiceWizard(models.TransientModel):
     def _connection(self):
         return self.env["xero.connection"]._xero_for_company(self.company_id)
 
-    def _load_accounts(self):
-        """Xero's revenue and expense accounts to choose from; the connection's choice preselected."""
+    def _load_accounts(self, live=True):
+        """Xero's revenue and expense accounts to choose from; the connection's choice preselected (``live``
+        False: only the connection's, without a call)."""
         self.ensure_one()
         connection = self._connection()
         accounts = []
-        if connection and connection.state == "connected":
+        if live and connection and connection.state == "connected":
             try:
                 with self.env["xero.service"]._xero_calls(connection) as client:
                     accounts = [("REVENUE", a) for a in client.accounts("REVENUE")]
@@ -584,8 +585,14 @@ class XeroInvoiceWizard(models.TransientModel):
         }
 
     def _xero_create_invoice(self):
-        """The draft invoice of the wizard's time (the accountant's button, and the billing run): the created
-        ``account.move``."""
+        """The draft invoice of the wizard's time (the billing run makes each client's with it)."""
+        groups = self._xero_invoice_groups()
+        move = self._create_move(groups)
+        self._xero_bill_timesheets(groups, move)
+        return move
+
+    def _xero_invoice_groups(self):
+        """The checks before the invoice is made (its time locked), then its lines' groups."""
         self.ensure_one()
         self._check_accountant()
         timesheets = self.timesheet_ids.sudo()
@@ -614,12 +621,15 @@ class XeroInvoiceWizard(models.TransientModel):
                     line=unpriced[0]["name"],
                 )
             )
-        move = self._create_move(groups)
+        return groups
+
+    def _xero_bill_timesheets(self, groups, move):
+        """Each timesheet linked to the invoice line that bills it."""
+        timesheets = self.env["account.analytic.line"].sudo()
         lines = move.invoice_line_ids.sorted("sequence")
         for group, line in zip(groups, lines, strict=True):
             timesheets.browse(group["timesheet_ids"]).write({"xero_billed_move_line_id": line.id})
         self._xero_remember_client_choices()
-        return move
 
     def _xero_remember_client_choices(self):
         """The client's next invoice defaults to this one's grouping, rounding and descriptions, when they differ
@@ -636,6 +646,10 @@ class XeroInvoiceWizard(models.TransientModel):
             client.write(vals)
 
     def _create_move(self, groups):
+        with owned_writes():  # the rounding and Xero accounts the invoice was made with, not the accountant's
+            return self.env["account.move"].with_company(self.company_id).create(self._xero_move_vals(groups))
+
+    def _xero_move_vals(self, groups):
         account = self._income_account()
         hour = self.env.ref("uom.product_uom_hour", raise_if_not_found=False)
         first = min(group["first"] for group in groups)
@@ -657,25 +671,18 @@ class XeroInvoiceWizard(models.TransientModel):
             if hour:
                 vals["product_uom_id"] = hour.id
             line_vals.append((0, 0, vals))
-        with owned_writes():  # the rounding and Xero accounts the invoice was made with, not the accountant's
-            return (
-                self.env["account.move"]
-                .with_company(self.company_id)
-                .create(
-                    {
-                        "move_type": "out_invoice",
-                        "partner_id": self.partner_id.id,
-                        "currency_id": self.currency_id.id,
-                        "fiscal_position_id": fiscal_position.id,
-                        "invoice_origin": _("Time %(first)s – %(last)s", first=first, last=last),
-                        "xero_invoice_rounding": self.rounding,
-                        "xero_revenue_account_code": self.revenue_line_id.code,
-                        "xero_expense_account_code": self.expense_line_id.code,
-                        "invoice_line_ids": line_vals,
-                        **self._xero_move_terms(),
-                    }
-                )
-            )
+        return {
+            "move_type": "out_invoice",
+            "partner_id": self.partner_id.id,
+            "currency_id": self.currency_id.id,
+            "fiscal_position_id": fiscal_position.id,
+            "invoice_origin": _("Time %(first)s – %(last)s", first=first, last=last),
+            "xero_invoice_rounding": self.rounding,
+            "xero_revenue_account_code": self.revenue_line_id.code,
+            "xero_expense_account_code": self.expense_line_id.code,
+            "invoice_line_ids": line_vals,
+            **self._xero_move_terms(),
+        }
 
     def _fiscal_position(self):
         """The client's fiscal position, found as Odoo finds it for any invoice (``account.move``)."""

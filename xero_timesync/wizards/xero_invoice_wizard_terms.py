@@ -61,8 +61,10 @@ class XeroInvoiceWizard(models.TransientModel):
             wizard.amount_total = sum(wizard.currency_id.round(group["amount"] * kept) for group in groups)
 
     # -- defaults from the client ------------------------------------------------------------------
-    def _load_accounts(self):
-        super()._load_accounts()
+    def _load_accounts(self, live=True):
+        super()._load_accounts(live=live)
+        if not live:
+            self._xero_list_client_account()
         self._xero_read_missing_terms()
         self._xero_apply_client_terms()
         self._xero_select_client_account()
@@ -171,6 +173,31 @@ class XeroInvoiceWizard(models.TransientModel):
                     )
                 )
             wizard.terms_note = "\n".join(notes) or False
+
+    def _xero_list_client_account(self):
+        """Without Xero's list of accounts (a billing run reads none per client), the client's sales account is
+        offered when an adviser mapped an Odoo income account of the company to it (Xero account mapping)."""
+        for wizard in self:
+            code = wizard._xero_client().xero_sales_account_code
+            listed = wizard.account_line_ids.filtered_domain([("account_class", "=", "REVENUE"), ("code", "=", code)])
+            if not code or listed:
+                continue
+            account = (
+                self.env["account.account"]
+                .sudo()
+                .search(
+                    [
+                        ("xero_account_code", "=", code),
+                        ("company_ids", "in", wizard.company_id.ids),
+                        ("account_type", "in", ("income", "income_other")),
+                    ],
+                    limit=1,
+                )
+            )
+            if account:
+                wizard.sudo().account_line_ids = [
+                    (0, 0, {"account_class": "REVENUE", "code": code, "name": account.name})
+                ]
 
     def _xero_select_client_account(self):
         """The client's sales account at Xero as the revenue account, when it is a revenue account listed here."""

@@ -1,0 +1,137 @@
+from odoo import _, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+from ..ownership import owned_writes
+from ..services.errors import XeroError
+
+LINE_STATES = [
+    ("todo", "To invoice"),
+    ("created", "Invoice created"),
+    ("pushed", "Pushed to Xero"),
+    ("refused", "Not invoiced"),
+    ("push_failed", "Not pushed"),
+]
+
+
+class XeroBillingRunLine(models.Model):
+    """One client of a billing run: the preview, then its invoice and what became of it."""
+
+    _name = "xero.billing.run.line"
+    _description = "Client of a billing run"
+    _order = "run_id, id"
+
+    run_id = fields.Many2one("xero.billing.run", required=True, readonly=True, ondelete="cascade", index=True)
+    company_id = fields.Many2one(related="run_id.company_id", store=True, index=True)
+    partner_id = fields.Many2one("res.partner", "Client", required=True, readonly=True)
+    hours = fields.Float(readonly=True, digits="Product Unit")
+    amount = fields.Monetary("Untaxed amount", readonly=True)
+    currency_id = fields.Many2one("res.currency", readonly=True)
+    invoice_line_count = fields.Integer("Invoice lines", readonly=True)
+    timesheet_count = fields.Integer("Timesheets", readonly=True)
+    state = fields.Selection(LINE_STATES, default="todo", required=True, readonly=True)
+    move_id = fields.Many2one("account.move", "Invoice", readonly=True, ondelete="set null", index="btree_not_null")
+    message = fields.Char("Reason", readonly=True)
+
+    def _xero_create_invoice(self):
+        """Each client's invoice by Invoice time with the client's own settings; the chunk's invoices are
+        created at once, as Odoo's own batch invoicing does (one by one when one of them is refused). A client
+        refused keeps its reason."""
+        prepared = []
+        for line in self:
+            try:
+                with self.env.cr.savepoint():
+                    wizard = line._xero_wizard()
+                    groups = wizard._xero_invoice_groups()
+                    prepared.append((line, wizard, groups, wizard._xero_move_vals(groups)))
+            except (UserError, ValidationError) as error:
+                line.write({"state": "refused", "message": error.args[0]})
+        if not prepared:
+            return
+        company = self.run_id.company_id
+        try:
+            with self.env.cr.savepoint(), owned_writes():
+                moves = self.env["account.move"].with_company(company).create([vals for *_, vals in prepared])
+        except (UserError, ValidationError):
+            moves = None
+        for index, (line, wizard, groups, _vals) in enumerate(prepared):
+            if moves is not None:
+                move = moves[index]
+            else:
+                try:
+                    with self.env.cr.savepoint():
+                        move = wizard._create_move(groups)
+                except (UserError, ValidationError) as error:
+                    line.write({"state": "refused", "message": error.args[0]})
+                    continue
+            wizard._xero_bill_timesheets(groups, move)
+            line._xero_created(move)
+
+    def _xero_wizard(self):
+        run = self.run_id
+        wizard = (
+            self.env["xero.invoice.wizard"]
+            .with_company(run.company_id)
+            .create(
+                {
+                    "company_id": run.company_id.id,
+                    "partner_id": self.partner_id.id,
+                    "date_from": run.date_from,
+                    "date_to": run.date_to,
+                }
+            )
+        )
+        wizard._load_accounts(live=False)  # the connection's accounts: no call per client
+        return wizard
+
+    def _xero_created(self, move):
+        self.write(
+            {
+                "state": "created",
+                "move_id": move.id,
+                "hours": sum(move.invoice_line_ids.mapped("quantity")),
+                "amount": move.amount_untaxed,
+                "currency_id": move.currency_id.id,
+                "invoice_line_count": len(move.invoice_line_ids),
+                "message": False,
+            }
+        )
+
+    def _xero_push(self):
+        """Post the drafts, then push them all at once (one PUT /Invoices per 50); their timesheet PDFs are
+        attached by the hourly retry (one call each), not here."""
+        report = {}
+        for line in self.filtered(lambda line: not line.move_id):
+            report[line] = _("The invoice was deleted.")
+        moves = self.move_id
+        for move in moves.filtered(lambda m: m.state == "cancel"):
+            report[self.filtered(lambda line, m=move: line.move_id == m)] = _("The invoice was cancelled.")
+        drafts = moves.filtered(lambda m: m.state == "draft")
+        for move, error in self._xero_post(drafts).items():
+            report[self.filtered(lambda line, m=move: line.move_id == m)] = error
+        posted = moves.filtered(lambda m: m.state == "posted")
+        for move, error in self.env["xero.invoice.sync"]._xero_push(posted, attach=False).items():
+            report[self.filtered(lambda line, m=move: line.move_id == m)] = error
+        pushed = self.browse([line.id for line, error in report.items() if not error])
+        pushed.write({"state": "pushed", "message": False})
+        for line, error in report.items():
+            if error:
+                line.write({"state": "push_failed", "message": error})
+
+    def _xero_post(self, moves):
+        """Post ``moves`` (all at once, else one by one); returns ``{move: why not}`` for the ones refused."""
+        if not moves:
+            return {}
+        try:
+            with self.env.cr.savepoint():
+                moves.action_post()
+            return {}
+        except (UserError, ValidationError):
+            pass
+        errors = {}
+        for move in moves:
+            try:
+                with self.env.cr.savepoint():
+                    move.action_post()
+            except (UserError, ValidationError, XeroError) as error:
+                errors[move] = _("Not posted: %s", error.args[0])
+        return errors
