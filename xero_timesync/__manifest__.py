@@ -31,6 +31,7 @@
         "views/xero_project_member_views.xml",
         "views/xero_tracking_mapping_views.xml",
         "views/xero_ledger_line_views.xml",
+        "views/xero_projects_views.xml",
         "views/res_config_settings_views.xml",
         "views/project_task_views.xml",
         "views/project_project_views.xml",

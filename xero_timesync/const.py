@@ -83,3 +83,7 @@ BILLING_GROUPS = "account.group_account_invoice,base.group_system"
 # Connection states that hold their organisation: one company per organisation (an unlinked connection keeps its
 # organisation's id to relink, and holds nothing)
 LINKED_STATES = ("connected", "needs_reauth")
+# Xero Projects (issue 26): asked only of companies that switch it on (a reconnect grants it)
+PROJECTS_SCOPES = ["projects"]
+PROJECTS_PAGE_SIZE = 500  # GET /ProjectsUsers and /Tasks pages (the API's maximum)
+PROJECTS_PER_BATCH = 50  # time entries pushed between two looks at the time left

@@ -2,6 +2,7 @@ import math
 
 from odoo import api, fields, models
 
+from .. import const
 from ..const import BILLING_GROUPS
 
 
@@ -85,6 +86,11 @@ class ResCompany(models.Model):
         "CHECK (xero_default_hourly_rate >= 0)", "An hourly rate cannot be negative (0 means not set)."
     )
 
+    def _xero_scopes(self):
+        """The scopes Enable integration asks Xero for: Xero Projects' only when the company switched it on."""
+        self.ensure_one()
+        return const.SCOPES + (const.PROJECTS_SCOPES if self.xero_projects else [])
+
     def _xero_timer_round_minutes(self, minutes):
         """Elapsed minutes → recorded minutes. "Nearest" never rounds a recorded timer down to zero."""
         self.ensure_one()
@@ -110,6 +116,11 @@ class ResCompany(models.Model):
     xero_timesheet_approval = fields.Boolean(
         "Approve time before invoicing",
         help="Employees submit their time, managers of the Xero project approve it; only approved time is invoiced.",
+    )
+    xero_projects = fields.Boolean(
+        "Xero Projects",
+        help="Time of the clients billed by Xero Projects is pushed there as time entries. Switching it on asks Xero"
+        " for the projects scope: enable the integration again to grant it.",
     )
     xero_timesheet_lock_date = fields.Date(
         "Time locked until",

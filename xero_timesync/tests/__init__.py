@@ -55,4 +55,5 @@ from . import (
     test_views,
     test_webhook,
     test_webhook_inputs,
+    test_xero_projects,
 )
