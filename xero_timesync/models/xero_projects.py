@@ -17,7 +17,7 @@ from odoo.fields import Domain
 from odoo.tools import SQL
 
 from .. import const
-from ..services.errors import XeroAuthError, XeroError, XeroTimeUp, XeroValidationError
+from ..services.errors import XeroAuthError, XeroError, XeroNotFoundError, XeroTimeUp, XeroValidationError
 from .xero_projects_entry import LIVE_STATES
 
 MAX_MINUTES = 59940  # Xero's longest time entry
@@ -76,10 +76,25 @@ class XeroProjects(models.AbstractModel):
         return Domain("partner_id", "not any", billed_there) & Domain("id", "not any!", self._xero_live_lines_sql())
 
     @api.model
-    def _xero_new_lines(self, company):
+    def _xero_new_domain(self, company):
+        """The time to push whose line has no entry living at Xero (new, or held)."""
+        return self._xero_push_domain(company) & Domain("id", "not any!", self._xero_live_lines_sql())
+
+    @api.model
+    def _xero_new_lines(self, company, limit=None):
         Line = self.env["account.analytic.line"].sudo()
-        return Line.search(
-            self._xero_push_domain(company) & Domain("id", "not any!", self._xero_live_lines_sql()), order="date, id"
+        return Line.search(self._xero_new_domain(company), order="date, id", limit=limit)
+
+    @api.model
+    def _xero_nothing_to_do(self, connection):
+        """No new line, no lost answer to replay, no change to follow: a run costs no call."""
+        pending = (
+            self.env["xero.projects.entry"]
+            .sudo()
+            .search_count([("connection_id", "=", connection.id), ("state", "=", "pending")], limit=1)
+        )
+        return not (pending or self._xero_new_lines(connection.company_id, limit=1)) and not (
+            self._xero_changed_entries(connection)
         )
 
     @api.model
@@ -117,6 +132,9 @@ class XeroProjects(models.AbstractModel):
         connection = job.connection_id
         if not self._xero_enabled(connection):
             log.message = _("Xero Projects is off, or not granted yet: nothing to push.")
+            return True
+        if self._xero_nothing_to_do(connection):
+            log.message = _("Nothing to push.")
             return True
         counts = dict.fromkeys(("created", "updated", "deleted", "held", "refused"), 0)
         try:
@@ -178,6 +196,11 @@ class XeroProjects(models.AbstractModel):
             client.update_time_entry(entry.xero_project_id, entry.xero_time_entry_id, values, str(uuid.uuid4()))
         except XeroValidationError as error:
             message = _("Xero keeps this time entry as it was (invoiced or locked there?): %s", error)
+            entry.write({"state": "refused", "synced_at": now, "message": message})
+            counts["refused"] += 1
+            return
+        except XeroNotFoundError:  # someone deleted it in Xero: told, never made again behind their back
+            message = _("The time entry was deleted in Xero Projects: this time is billed nowhere until you decide.")
             entry.write({"state": "refused", "synced_at": now, "message": message})
             counts["refused"] += 1
             return
@@ -252,7 +275,7 @@ class XeroProjects(models.AbstractModel):
         for entry in entries:
             try:
                 time_entry_id = client.create_time_entry(entry.xero_project_id, entry._xero_body(), entry.nonce)
-            except XeroValidationError as error:  # refused: nothing was made, it waits as held
+            except (XeroValidationError, XeroNotFoundError) as error:  # refused: nothing was made, it waits as held
                 entry.write({"state": "held", "nonce": False, "message": _("Xero refused the time entry: %s", error)})
                 counts["held"] += 1
                 continue
@@ -346,7 +369,8 @@ class XeroProjects(models.AbstractModel):
             return {"calls": 0, "held": 0, "refused": 0, "done_by": False}
         base = [("connection_id", "=", connection.id)]
         held = Entry.search_count([*base, ("state", "=", "held")])
-        new = len(self._xero_new_lines(connection.company_id)) - held
+        Line = self.env["account.analytic.line"].sudo()
+        new = Line.search_count(self._xero_new_domain(connection.company_id)) - held
         calls = max(new, 0) + Entry.search_count([*base, ("state", "=", "pending")])
         calls += len(self._xero_changed_entries(connection))
         budget = self.env["xero.rate.budget"].sudo()

@@ -137,6 +137,22 @@ class TestXeroProjects(XeroInvoiceMixin, TransactionCase):
         self.assertEqual(action["params"]["type"], "success")
         self.assertEqual(len(self.stored_time()), 2)
 
+    def test_time_deleted_in_xero_is_reported_not_made_again(self):
+        line = self.timesheet(1.0)
+        self.push()
+        entry = self.entry(line)
+        with self.env["xero.service"]._xero_calls(self.connection) as client:
+            client.delete_time_entry(entry.xero_project_id, entry.xero_time_entry_id)
+        line.unit_amount = 2.0
+        # the hourly safety net wakes the organisation's projects job, which finds the change
+        self.env["xero.projects"]._cron_xero_push_projects()
+        job = self.env["xero.job"].search([("connection_id", "=", self.connection.id), ("flow", "=", "projects")])
+        self.assertTrue(self.env["ir.cron.trigger"].search([("cron_id", "=", job.sudo().cron_id.id)]))
+        self.assertEqual(self.push().state, "done")
+        self.assertFalse(self.stored_time())
+        self.assertEqual(entry.state, "refused")
+        self.assertIn("deleted in Xero", entry.message)
+
     def test_one_place_bills(self):
         there = self.timesheet(3.0)
         here = self.timesheet(1.0, task=self.task2)  # a client billed in Odoo
