@@ -166,7 +166,18 @@ class XeroProjects(models.AbstractModel):
 
     # -- edits and deletions follow ------------------------------------------------------------------
     @api.model
+    def _xero_forget_held(self, connection):
+        """Held time that no longer goes to Xero Projects (deleted, unapproved, its client back to Odoo)."""
+        push = self._xero_push_domain(connection.company_id)
+        self.env["xero.projects.entry"].sudo().search(
+            Domain("connection_id", "=", connection.id)
+            & Domain("state", "=", "held")
+            & (Domain("line_id", "=", False) | Domain("line_id", "not any", push))
+        ).unlink()
+
+    @api.model
     def _xero_follow_changes(self, job, client, log, users, counts):
+        self._xero_forget_held(job.connection_id)
         changed = self._xero_changed_entries(job.connection_id)
         for start in range(0, len(changed), const.PROJECTS_PER_BATCH):
             batch = changed[start : start + const.PROJECTS_PER_BATCH]
@@ -368,7 +379,8 @@ class XeroProjects(models.AbstractModel):
         if not connection or not self._xero_enabled(connection):
             return {"calls": 0, "held": 0, "refused": 0, "done_by": False}
         base = [("connection_id", "=", connection.id)]
-        held = Entry.search_count([*base, ("state", "=", "held")])
+        push = self._xero_push_domain(connection.company_id)
+        held = Entry.search_count([*base, ("state", "=", "held"), ("line_id", "any", push)])
         Line = self.env["account.analytic.line"].sudo()
         new = Line.search_count(self._xero_new_domain(connection.company_id)) - held
         calls = max(new, 0) + Entry.search_count([*base, ("state", "=", "pending")])

@@ -180,16 +180,18 @@ class TestXeroProjects(XeroInvoiceMixin, TransactionCase):
     def test_unmatched_people_are_held_and_only_approved_time_goes(self):
         self.company.xero_timesheet_approval = True
         held = self.timesheet(1.0, employee=self.ben)
+        gone = self.timesheet(0.5, employee=self.ben, day=date(2026, 3, 3))
         draft = self.timesheet(2.0)
         with owned_writes():
-            held.xero_approval_state = "approved"
+            (held | gone).xero_approval_state = "approved"
         log = self.push()
         self.assertFalse(self.stored_time())
         self.assertFalse(self.entry(draft))
         entry = self.entry(held)
         self.assertEqual(entry.state, "held")
         self.assertIn(BEN, entry.message)
-        self.assertIn("1 held", log.message)
+        self.assertIn("2 held", log.message)
+        gone.unlink()
         settings = self.env["res.config.settings"].create({})
         self.assertEqual((settings.xero_projects_held, settings.xero_projects_queued), (1, 0))
         with owned_writes():
@@ -201,6 +203,7 @@ class TestXeroProjects(XeroInvoiceMixin, TransactionCase):
         self.assertEqual(len(stored), 2)
         self.assertEqual(stored[entry.xero_time_entry_id]["userId"], user["userId"].lower())
         self.assertEqual(entry.state, "pushed")
+        self.assertFalse(self.Entry.search([("state", "=", "held")]))  # the deleted line's is forgotten
 
     def test_done_by_at_the_organisation_tier(self):
         Projects = self.env["xero.projects"]
