@@ -98,9 +98,10 @@ class XeroProjects(models.AbstractModel):
         )
 
     @api.model
-    def _xero_changed_entries(self, connection):
+    def _xero_changed_entries(self, connection, overlap=0):
         """Pushed entries whose line was edited, deleted or no longer goes to Xero Projects (and refused ones
-        edited again)."""
+        edited again). ``overlap``: seconds of ``_xero_synced_at``'s overlap to leave out (lines edited only
+        before the last comparison: what the health panel counts)."""
         Entry = self.env["xero.projects.entry"].sudo()
         self.env.flush_all()
         self.env.cr.execute(
@@ -108,8 +109,10 @@ class XeroProjects(models.AbstractModel):
                 """SELECT e.id FROM xero_projects_entry e LEFT JOIN account_analytic_line l ON l.id = e.line_id
                     WHERE e.connection_id = %s
                       AND ((e.state = 'pushed' AND l.id IS NULL)
-                           OR (e.state IN ('pushed', 'refused') AND l.write_date >= e.synced_at))""",
+                           OR (e.state IN ('pushed', 'refused')
+                               AND l.write_date >= e.synced_at + make_interval(secs => %s)))""",
                 connection.id,
+                overlap,
             )
         )
         changed = Entry.browse(sorted(row[0] for row in self.env.cr.fetchall()))
@@ -121,6 +124,13 @@ class XeroProjects(models.AbstractModel):
             ]
         )
         return changed | left
+
+    @api.model
+    def _xero_synced_at(self):
+        """When an entry was last compared with its line, for the next run's ``write_date >= synced_at``: this
+        transaction's start, less an overlap, so that an edit committed by a transaction older than this one
+        (unseen here) is still looked at."""
+        return self.env.cr.now() - timedelta(seconds=const.SYNC_OVERLAP_SECONDS)
 
     # -- one run -------------------------------------------------------------------------------------
     @api.model
@@ -195,7 +205,7 @@ class XeroProjects(models.AbstractModel):
             self._xero_delete(entry, client, counts)  # moved to another client: pushed anew to its project
             return
         values, reason = self._xero_entry_values(line, entry.connection_id, client, users)
-        now = self.env.cr.now()
+        now = self._xero_synced_at()
         if reason:
             entry.write({"synced_at": now, "message": reason})
             return
@@ -225,10 +235,10 @@ class XeroProjects(models.AbstractModel):
                 client.delete_time_entry(entry.xero_project_id, entry.xero_time_entry_id)
             except XeroValidationError as error:
                 message = _("Xero keeps this time entry (invoiced or locked there?): %s", error)
-                entry.write({"state": "refused", "synced_at": self.env.cr.now(), "message": message})
+                entry.write({"state": "refused", "synced_at": self._xero_synced_at(), "message": message})
                 counts["refused"] += 1
                 return
-        entry.write({"state": "deleted", "synced_at": self.env.cr.now(), "message": False})
+        entry.write({"state": "deleted", "synced_at": self._xero_synced_at(), "message": False})
         counts["deleted"] += 1
 
     # -- new time --------------------------------------------------------------------------------------
@@ -294,7 +304,7 @@ class XeroProjects(models.AbstractModel):
                 {
                     "state": "pushed",
                     "xero_time_entry_id": time_entry_id,
-                    "synced_at": self.env.cr.now(),
+                    "synced_at": self._xero_synced_at(),
                     "message": False,
                 }
             )
@@ -384,7 +394,7 @@ class XeroProjects(models.AbstractModel):
         Line = self.env["account.analytic.line"].sudo()
         new = Line.search_count(self._xero_new_domain(connection.company_id)) - held
         calls = max(new, 0) + Entry.search_count([*base, ("state", "=", "pending")])
-        calls += len(self._xero_changed_entries(connection))
+        calls += len(self._xero_changed_entries(connection, overlap=const.SYNC_OVERLAP_SECONDS))
         budget = self.env["xero.rate.budget"].sudo()
         spent = budget.search([("tenant_id", "=", connection.tenant_id)], limit=1)
         now = fields.Datetime.now()
