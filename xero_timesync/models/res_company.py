@@ -118,7 +118,6 @@ class ResCompany(models.Model):
         help="Employees submit their time, managers of the Xero project approve it; only approved time is invoiced.",
     )
     xero_projects = fields.Boolean(
-        "Xero Projects",
         help="Time of the clients billed by Xero Projects is pushed there as time entries. Switching it on asks Xero"
         " for the projects scope: enable the integration again to grant it.",
     )
