@@ -10,22 +10,52 @@ and the short ones fill the gaps at the end, instead of one worker finishing alo
 """
 
 import os
+import shutil
+from contextlib import contextmanager
+from pathlib import Path
 
-# Seconds each of the longest files takes on a 2-core machine (./dev test --durations=0, setup + call + teardown,
-# with the other worker busy), roughly: only the order matters. A file that takes a minute or more belongs here.
+# Seconds each of the longest files takes on a 2-core machine (./dev test -v --durations=0 with two workers, setup
+# + call + teardown, the machine loaded), roughly: only the order matters. A file of a minute or more belongs here.
 LONGEST_FILES = {
-    "tests/deployment/test_deployment_chaos.py": 300,
-    "tests/deployment/test_deployment_hostile.py": 260,
-    "tests/deployment/test_deployment_cron_progress.py": 155,
-    "tests/test_addon_lifecycle.py": 150,
-    "tests/deployment/test_deployment_money.py": 140,
-    "tests/deployment/test_deployment_timer_crons.py": 140,
-    "tests/deployment/test_deployment_cron_limits.py": 120,
-    "tests/deployment/test_deployment_sync_faults.py": 110,
-    "tests/test_sale_timesheet_coexistence.py": 100,
+    "tests/deployment/test_deployment_chaos.py": 340,
+    "tests/deployment/test_deployment_hostile.py": 335,
+    "tests/test_addon_lifecycle.py": 270,
+    "tests/deployment/test_deployment_sync_faults.py": 150,
+    "tests/deployment/test_deployment_money.py": 150,
+    "tests/deployment/test_deployment_cron_progress.py": 130,
+    "tests/deployment/test_deployment_cron_limits.py": 100,
+    "tests/deployment/test_deployment_timer_crons.py": 95,
+    "tests/test_sale_timesheet_coexistence.py": 70,
 }
 
 _skipped = []
+
+
+def pytest_configure(config):
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        import pytest_odoo  # noqa: PLC0415  (pinned 2.3.0: its worker databases share the filestore)
+
+        pytest_odoo._shared_filestore = _own_filestore
+
+
+@contextmanager
+def _own_filestore(original_db_name, db_name):
+    """A worker's copy of the test database gets a copy of its filestore (pytest-odoo would share it): Odoo
+    writes a new file in place, so a worker could read another one's half-written file (an asset bundle)."""
+    if original_db_name == db_name:
+        yield
+        return
+    import odoo  # noqa: PLC0415
+
+    filestores = Path(odoo.tools.config["data_dir"]) / "filestore"
+    own = filestores / db_name
+    shutil.rmtree(own, ignore_errors=True)
+    if (filestores / original_db_name).is_dir():
+        shutil.copytree(filestores / original_db_name, own)
+    try:
+        yield
+    finally:
+        shutil.rmtree(own, ignore_errors=True)
 
 
 def pytest_collection_modifyitems(config, items):
