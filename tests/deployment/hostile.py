@@ -65,6 +65,13 @@ ALLOW = [
     (MEMBERS, "res.company", "read", "*"),
     (MEMBERS, "res.company", "read_field", "xero_timer_*|xero_invoice_rounding|xero_push_status|xero_tracking_*"),
     (MEMBERS, "res.company", "read_field", "xero_connection_id"),
+    # how time is approved, locked and billed (issue 25, 26): the submit button and the lock's refusal need them
+    (MEMBERS, "res.company", "read_field", "xero_timesheet_*|xero_projects"),
+    (BILLING, "xero.contact.group", "read*", "*"),  # a billing run bills a Xero contact group's members
+    # the addon extends ir.ui.menu to hide its approval menus under Odoo Enterprise: menus stay Odoo's (every
+    # internal user reads them, Settings administrators edit them)
+    (INTERNAL, "ir.ui.menu", "read*", "*"),
+    (("admin", "other_admin"), "ir.ui.menu", ANY, "*"),
     # The target follows the Xero project. Odoo lets every internal user read follower rows (a partner and a
     # document id, no document data): the members list itself (xero.project.member) is what companies keep apart.
     (INTERNAL, "mail.followers", "read*", "*"),
@@ -111,6 +118,9 @@ ALLOW = [
     # (not a field of ours) and log their own time; billing people set rates and invoice; the Settings admin
     # configures the integration (every non-Xero-owned field of its models, the company's Xero settings).
     (BILLING, "project.task|project.project|hr.employee", "write", "xero_hourly_rate"),
+    (("admin",), "project.task", "write", "xero_billable"),  # who decides what is billed (README)
+    # how a client's time is invoiced and sent (its grouping, rounding, descriptions, Odoo or Xero Projects)
+    (BILLING, "res.partner", "write", "xero_invoice_*|xero_billed_by|invoice_sending_method"),
     (("admin",), "res.company|account.tax|account.account", "write", "xero_*"),
     (("admin",), "res.config.settings", ANY, "*"),
     (("admin",), "xero.connection", "write", "*"),  # non-owned fields: accounts, contact scope (the wizard's)
@@ -121,6 +131,11 @@ ALLOW = [
     (("admin",), "xero.connect.wizard*", ANY, "*"),
     (("admin",), "xero.account.mapping*", ANY, "*"),  # Xero account mapping: advisers and Settings administrators
     (BILLING, "xero.invoice.wizard*", ANY, "*"),
+    (BILLING, "xero.billing.run", ANY, "*"),  # month-end billing runs: accountants (issue 25)
+    # a week submitted by the employee: theirs to read; its approvers (Timesheets approvers, which Odoo's project
+    # managers are, and administrators) read and decide it
+    (("employee", "project_admin"), "xero.timesheet.submission", "read*", "*"),
+    (("admin", "project_admin"), "xero.timesheet.submission", "method", "action_xero_*"),
     (BILLING, "account.move.reversal", ANY, "*"),
     (("admin",), "xero.sync.log|xero.contact.refusal|xero.webhook.delivery|xero.invoice.event", "unlink", "*"),
     (("admin",), "xero.contact.group|xero.tax.rate|xero.tracking.category|xero.tracking.option", "unlink", "*"),
@@ -147,6 +162,8 @@ ALLOW = [
     (tuple(r for r in MEMBERS if r != "restricted"), "project.task", "method", "action_xero_timer_*"),
     (tuple(r for r in MEMBERS if r != "restricted"), "project.task", "method", "message_subscribe"),
     (BILLING, "account.move", "method", "action_xero_push*|action_xero_view_online|button_cancel"),
+    # Reset to draft of a pushed invoice reads its status at Xero first (a Xero draft is then updated in place)
+    (BILLING, "account.move", "method", "button_draft"),
     (BILLING, "account.move.reversal|xero.invoice.wizard", "method", "*"),
     # Compare with Xero reads Xero and stores its answer, for the user's own companies only (company B's for other_admin)
     (BILLING + ("other_admin",), "xero.ledger.line", "method", "action_xero_compare|action_open_move"),

@@ -230,6 +230,13 @@ def build_world(d):
     assert d.post_webhook(webhook).status_code == 200
     assert d.post_webhook(d.invoice_webhook_body(w.tenant_id, [pushed[0]["xero_invoice_id"]])).status_code == 200
     step("portal, wizards, Xero data")
+    # issue 25: company A approves time (its invoices above were made before), the employee submits a week, the
+    # accountant prepares a billing run: the approval's and the run's methods have a record to be attacked on
+    admin.call("res.company", "write", [w.company_a], {"xero_timesheet_approval": True})
+    employee.call("account.analytic.line", "action_xero_submit_time", [w.line_free])
+    run = {"date_from": "2020-01-01", "date_to": "2020-01-31"}
+    w.billing_run = accountant.call("xero.billing.run", "create", [run])[0]
+    step("approval, billing run")
     return w
 
 

@@ -131,19 +131,23 @@ class ResCompany(models.Model):
     xero_timesheet_approval = fields.Boolean(
         "Approve time before invoicing",
         help="Employees submit their time, managers of the Xero project approve it; only approved time is invoiced.",
+        groups="base.group_user",
     )
     xero_timesheet_employee_nonbillable = fields.Boolean(
         "Employees mark their time non-billable",
         help="Employees may take their own time off the invoice (and put it back when its task is billable). Managers"
         " of the Xero project and Timesheets administrators always decide.",
+        groups="base.group_user",
     )
     xero_projects = fields.Boolean(
         help="Time of the clients billed by Xero Projects is pushed there as time entries. Switching it on asks Xero"
         " for the projects scope: enable the integration again to grant it.",
+        groups="base.group_user",
     )
     xero_timesheet_lock_date = fields.Date(
         "Time locked until",
         help="No time can be logged, edited or deleted on or before this date (a closed period).",
+        groups="base.group_user",
     )
     xero_timesheet_period = fields.Selection(
         [("week", "Week"), ("month", "Month")],
@@ -151,6 +155,7 @@ class ResCompany(models.Model):
         default="week",
         required=True,
         help="Employees submit their time for approval a week (Monday to Sunday) or a month at a time.",
+        groups="base.group_user",
     )
     xero_default_hourly_rate = fields.Float(
         "Default hourly rate",
