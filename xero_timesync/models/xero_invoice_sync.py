@@ -222,7 +222,8 @@ class XeroInvoiceSync(models.AbstractModel):
         now = fields.Datetime.now()
         known = {move: self._xero_known_totals(move) for move in results}
         for move, (invoice, nonce) in results.items():
-            move.write(
+            # Xero's fields only: the invoice's lines are not synchronised again for each (most of a write's cost)
+            move.with_context(skip_invoice_sync=True).write(
                 {
                     "xero_invoice_id": invoice.invoice_id,
                     "xero_invoice_number": invoice.number,
