@@ -108,20 +108,22 @@ PROFILE = os.environ.get("XTS_BENCH_PROFILE")  # a directory: a cProfile dump of
 
 
 def measured(env, fn):
-    """``(result, {"seconds", "queries", "peak_mb"})`` of ``fn``, pending writes included."""
+    """``(result, {"seconds", "cpu", "queries", "peak_mb"})`` of ``fn``, pending writes included (``cpu``: this
+    process's CPU seconds, PostgreSQL's not counted: steadier than wall time on a busy machine)."""
     profiler = cProfile.Profile() if PROFILE else None
     env.flush_all()
     with PeakRss() as rss:
-        queries, started = env.cr.sql_log_count, time.perf_counter()
+        queries, started, cpu = env.cr.sql_log_count, time.perf_counter(), time.process_time()
         if profiler:
             profiler.enable()
         result = fn()
         env.flush_all()
-        seconds = time.perf_counter() - started
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
         if profiler:
             profiler.disable()
             profiler.dump_stats(f"{PROFILE}/{os.getpid()}-{started:.0f}.prof")
-    return result, {"seconds": seconds, "queries": env.cr.sql_log_count - queries, "peak_mb": rss.growth_mb}
+    figures = {"seconds": seconds, "cpu": cpu, "queries": env.cr.sql_log_count - queries, "peak_mb": rss.growth_mb}
+    return result, figures
 
 
 def days(per_client):
@@ -303,7 +305,7 @@ def run_child(args, part):
 
 def report(args, mine, theirs):
     n = args.clients
-    total = {key: mine["create"][key] + mine["push"][key] for key in ("seconds", "queries")}
+    total = {key: mine["create"][key] + mine["push"][key] for key in ("seconds", "cpu", "queries")}
     total["peak_mb"] = max(mine["create"]["peak_mb"], mine["push"]["peak_mb"])
     rows = [
         (
@@ -325,9 +327,9 @@ def report(args, mine, theirs):
         ),
     ]
     print(f"\n{n} clients x {args.timesheets} approved timesheets ({n * args.timesheets:,} timesheets)")
-    print(f"{'step':<48} {'seconds':>8} {'queries':>8} {'+MB':>6}  notes")
-    for label, figures, note in rows:
-        print(f"{label:<48} {figures['seconds']:>8.2f} {figures['queries']:>8} {figures['peak_mb']:>6.0f}  {note}")
+    print(f"{'step':<48} {'seconds':>8} {'cpu s':>8} {'queries':>8} {'+MB':>6}  notes")
+    for label, f, note in rows:
+        print(f"{label:<48} {f['seconds']:>8.2f} {f['cpu']:>8.2f} {f['queries']:>8} {f['peak_mb']:>6.0f}  {note}")
     if mine["refused"]:
         print("refused:", mine["refused"])
     odoo_seconds = theirs["create"]["seconds"]
@@ -335,7 +337,13 @@ def report(args, mine, theirs):
         f"\nratio, ours (create + post + push) / Odoo's (create): {total['seconds']:.2f} / {odoo_seconds:.2f} s"
         f" = {total['seconds'] / odoo_seconds:.2f}; creating alone: {mine['create']['seconds'] / odoo_seconds:.2f}"
     )
-    print(f"peak memory growth, ours: {total['peak_mb']:.0f} MB (target < 100 MB)")
+    odoo_cpu, odoo_queries = theirs["create"]["cpu"], theirs["create"]["queries"]
+    print(
+        f"CPU: {total['cpu']:.2f} / {odoo_cpu:.2f} s = {total['cpu'] / odoo_cpu:.2f}; creating alone:"
+        f" {mine['create']['cpu'] / odoo_cpu:.2f}. Queries: {total['queries']} / {odoo_queries}"
+        f" = {total['queries'] / odoo_queries:.2f}; creating alone: {mine['create']['queries'] / odoo_queries:.2f}"
+    )
+    print(f"peak memory growth, ours: {total['peak_mb']:.0f} MB (target < 100 MB); load average {os.getloadavg()}")
 
 
 def main():

@@ -1,5 +1,6 @@
 from odoo import _, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.fields import Command, Domain
 
 from ..ownership import owned_writes
 from ..services.errors import XeroError
@@ -36,11 +37,12 @@ class XeroBillingRunLine(models.Model):
         """Each client's invoice by Invoice time with the client's own settings; the chunk's invoices are
         created at once, as Odoo's own batch invoicing does (one by one when one of them is refused). A client
         refused keeps its reason."""
+        wizards = self._xero_wizards()
         prepared = []
         for line in self:
             try:
                 with self.env.cr.savepoint():
-                    wizard = line._xero_wizard()
+                    wizard = line._xero_wizard(wizards.get(line))
                     groups = wizard._xero_invoice_groups()
                     prepared.append((line, wizard, groups, wizard._xero_move_vals(groups)))
             except (UserError, ValidationError) as error:
@@ -66,9 +68,10 @@ class XeroBillingRunLine(models.Model):
             wizard._xero_bill_timesheets(groups, move)
             line._xero_created(move)
 
-    def _xero_wizard(self):
+    def _xero_wizard(self, wizard=None):
+        """Invoice time for this client (``wizard``: the one made for it with the chunk's), its accounts loaded."""
         run = self.run_id
-        wizard = (
+        wizard = wizard or (
             self.env["xero.invoice.wizard"]
             .with_company(run.company_id)
             .create(
@@ -82,6 +85,41 @@ class XeroBillingRunLine(models.Model):
         )
         wizard._load_accounts(live=False)  # the connection's accounts: no call per client
         return wizard
+
+    def _xero_wizards(self):
+        """``{line: wizard}``: the chunk's Invoice time wizards made at once, their time found by one search with
+        the wizard's own domain (each client's: the time of the client and its contacts). Empty when they
+        cannot be made together: each client's is then made on its own, and refused on its own."""
+        run = self.run_id
+        if len(run) != 1:
+            return {}
+        Wizard = self.env["xero.invoice.wizard"].with_company(run.company_id)
+        period = {"company_id": run.company_id.id, "date_from": run.date_from, "date_to": run.date_to}
+        clients = self.partner_id.commercial_partner_id
+        domain = Wizard.new(period)._timesheet_domain() & Domain("partner_id", "child_of", clients.ids)
+        timesheets = self.env["account.analytic.line"].sudo().search(domain, order="date, id")
+        by_client = {client: [] for client in clients}
+        for timesheet in timesheets:
+            partner, seen = timesheet.partner_id, set()
+            while partner and partner.id not in seen:  # child_of: the client's own and its contacts' time
+                seen.add(partner.id)
+                if partner in by_client:
+                    by_client[partner].append(timesheet.id)
+                partner = partner.parent_id
+        vals_list = [
+            {
+                **period,
+                "partner_id": line.partner_id.id,
+                "timesheet_ids": [Command.set(by_client.get(line.partner_id.commercial_partner_id, []))],
+            }
+            for line in self
+        ]
+        try:
+            with self.env.cr.savepoint():
+                wizards = Wizard.create(vals_list)
+        except (UserError, ValidationError):
+            return {}
+        return dict(zip(self, wizards, strict=True))
 
     def _xero_created(self, move):
         self.write(

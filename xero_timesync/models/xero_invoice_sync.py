@@ -220,8 +220,10 @@ class XeroInvoiceSync(models.AbstractModel):
     def _xero_store_results(self, results):
         """``{move: (XeroInvoice, nonce)}`` → Xero fields and one chatter line each (messages in one batch)."""
         now = fields.Datetime.now()
+        known = {move: self._xero_known_totals(move) for move in results}
         for move, (invoice, nonce) in results.items():
-            move.write(
+            # Xero's fields only: the invoice's lines are not synchronised again for each (most of a write's cost)
+            move.with_context(skip_invoice_sync=True).write(
                 {
                     "xero_invoice_id": invoice.invoice_id,
                     "xero_invoice_number": invoice.number,
@@ -229,9 +231,11 @@ class XeroInvoiceSync(models.AbstractModel):
                     "xero_pushed_at": now,
                     "xero_push_error": False,
                     "xero_push_nonce": nonce,
+                    **self._xero_totals_vals(invoice),
                 }
-            )  # different values per invoice; the ORM flushes them as one UPDATE per batch
-        self._xero_store_totals({move: invoice for move, (invoice, _nonce) in results.items()})
+            )  # different values per invoice, Xero's totals included: one write each
+        for move in results:
+            self._xero_check_totals(move, known[move])
         moves = self.env["account.move"].browse([move.id for move in results])
         moves._message_log_batch(
             bodies={
@@ -247,13 +251,26 @@ class XeroInvoiceSync(models.AbstractModel):
         gets one activity for the accountant (the check before the push makes it rare: a tax rate changed
         at Xero, an invoice edited there)."""
         for move, invoice in invoices.items():
-            vals = {"xero_total": invoice.total}
-            if invoice.total_tax is not None:
-                vals["xero_total_tax"] = invoice.total_tax
-            known = (move.xero_total, move.xero_total_tax) if move.xero_total or move.xero_total_tax else None
-            move.write(vals)
-            if self._xero_totals_differ(move) and known != (move.xero_total, move.xero_total_tax):
-                self._xero_totals_activity(move)
+            known = self._xero_known_totals(move)
+            move.write(self._xero_totals_vals(invoice))
+            self._xero_check_totals(move, known)
+
+    @api.model
+    def _xero_totals_vals(self, invoice):
+        vals = {"xero_total": invoice.total}
+        if invoice.total_tax is not None:
+            vals["xero_total_tax"] = invoice.total_tax
+        return vals
+
+    @api.model
+    def _xero_known_totals(self, move):
+        return (move.xero_total, move.xero_total_tax) if move.xero_total or move.xero_total_tax else None
+
+    @api.model
+    def _xero_check_totals(self, move, known):
+        """One activity when Xero's totals, new since ``known``, differ from Odoo's."""
+        if self._xero_totals_differ(move) and known != (move.xero_total, move.xero_total_tax):
+            self._xero_totals_activity(move)
 
     @api.model
     def _xero_totals_differ(self, move):

@@ -91,6 +91,24 @@ class TestBillingRun(BillingRunMixin, TransactionCase):
         self.assertEqual(calls.count("GET /api.xro/2.0/TaxRates"), 1)  # the reads: once per push
         self.assertFalse([call for call in calls if "Attachments" in call])
 
+    def test_contacts_time_on_the_clients_invoice(self):
+        """The chunk's time is found by one search for all its clients: a contact's time is its company's."""
+        approved = self.month_of_time()
+        client = self.clients[0]
+        contact = self.env["res.partner"].create({"name": "Contact of the client", "parent_id": client.id})
+        extra = self.timesheet(1.5, day=date(2026, 3, 3), task=self.client_tasks[0], partner_id=contact.id)
+        with owned_writes():
+            extra.xero_approval_state = "approved"
+        self.assertEqual(extra.partner_id, contact)
+        run = self.new_run()
+        run.action_create_invoices()
+        self.assertEqual(set(run.line_ids.mapped("state")), {"created"})
+        billed = self.env["account.analytic.line"].search([("xero_billed_move_line_id", "!=", False)])
+        self.assertEqual(billed, approved | extra)
+        [move] = self.moves_of(client)
+        self.assertEqual(extra.xero_billed_move_line_id.move_id, move)
+        self.assertEqual(move.amount_untaxed, 3.5 * self.client_tasks[0].xero_hourly_rate)
+
     def test_resume_after_interruption_doubles_nothing(self):
         self.month_of_time()
         run = self.new_run()

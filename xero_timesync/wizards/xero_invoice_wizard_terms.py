@@ -75,8 +75,11 @@ class XeroInvoiceWizard(models.TransientModel):
     def _xero_read_missing_terms(self):
         """The client's branding theme or tracking options Odoo has not read from Xero yet are read now (one call
         each, only then); offline, the wizard opens without them and says so."""
-        client, connection = self._xero_client(), self._connection()
-        if not connection or connection.state != "connected" or not client:
+        client = self._xero_client()
+        if not client.xero_branding_theme_uuid and not client.xero_sales_tracking:
+            return
+        connection = self._connection()
+        if not connection or connection.state != "connected":
             return
         tenant = connection.tenant_id
         theme_id = client.xero_branding_theme_uuid
@@ -98,8 +101,8 @@ class XeroInvoiceWizard(models.TransientModel):
     def _xero_client_options(self):
         """The active tracking options of the organisation named by the client's sales tracking."""
         pairs = {(c.casefold(), o.casefold()) for c, o in self._xero_client().xero_sales_tracking or []}
-        connection = self._connection()
-        if not pairs or not connection:
+        connection = pairs and self._connection()
+        if not connection:
             return self.env["xero.tracking.option"]
         options = (
             self.env["xero.tracking.option"]
@@ -219,10 +222,9 @@ class XeroInvoiceWizard(models.TransientModel):
     # -- on the invoice ----------------------------------------------------------------------------
     def _xero_move_terms(self):
         """The invoice's due date (instead of Odoo's payment terms), branding theme and tracking."""
-        vals = {
-            "xero_branding_theme_id": self.xero_branding_theme_id.id,
-            "xero_tracking_option_ids": [(6, 0, self.xero_tracking_option_ids.ids)],
-        }
+        vals = {"xero_branding_theme_id": self.xero_branding_theme_id.id}
+        if self.xero_tracking_option_ids:  # a new invoice has none: an empty set would cost a write per invoice
+            vals["xero_tracking_option_ids"] = [(6, 0, self.xero_tracking_option_ids.ids)]
         if self.invoice_date_due:
             vals.update(invoice_date_due=self.invoice_date_due, invoice_payment_term_id=False)
         return vals
