@@ -28,12 +28,19 @@ FLOWS = [
     ("invoices", "Invoice statuses"),
     ("money", "Payments and credit notes"),
     ("events", "Webhook events"),
+    ("payroll", "Xero Payroll timesheets"),
 ]
 FAILING_ACTIVITY = "xero_timesync.mail_activity_type_xero_failing"
 # the jobs this model runs (the contact job runs xero.contact.sync's code: its runs, lock and resume are its own)
 JOB_FLOWS = ("invoices", "money", "events")
 # how often each job runs by itself; an events job runs when a webhook wakes it (the safety net is hourly)
-INTERVALS = {"contacts": (1, "hours"), "invoices": (1, "hours"), "money": (1, "hours"), "events": (1, "days")}
+INTERVALS = {
+    "contacts": (1, "hours"),
+    "invoices": (1, "hours"),
+    "money": (1, "hours"),
+    "events": (1, "days"),
+    "payroll": (1, "days"),
+}
 
 
 class XeroJob(models.Model):
@@ -385,6 +392,10 @@ class XeroJob(models.Model):
                 return
         log.voids_count += self.env["xero.invoice.void"]._xero_follow_gone(self.connection_id)
         log.state = "done"
+
+    def _xero_run_payroll(self, client, log):
+        """Approved hours of closed pay periods to Xero Payroll (``xero.payroll.timesheet``)."""
+        self.env["xero.payroll.timesheet"]._xero_push(self, client, log)
 
     def _xero_events_waiting(self):
         return bool(

@@ -61,4 +61,5 @@ from . import (
     test_views,
     test_webhook,
     test_webhook_inputs,
+    test_xero_payroll,
 )

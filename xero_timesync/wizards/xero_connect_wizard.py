@@ -233,7 +233,12 @@ class XeroConnectWizard(models.TransientModel):
             }
         )
         url = authorize_url(
-            Service._xero_endpoints(), client_id, Service._xero_redirect_uri(), const.SCOPES, state, challenge
+            Service._xero_endpoints(),
+            client_id,
+            Service._xero_redirect_uri(),
+            self.env["res.company"]._xero_scopes_for(self.company_id, const.SCOPES),
+            state,
+            challenge,
         )
         return {"type": "ir.actions.act_url", "url": url, "target": "self"}
 
