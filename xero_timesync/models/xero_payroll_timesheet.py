@@ -180,9 +180,11 @@ class XeroPayrollTimesheet(models.Model):
                 outcome = record._xero_create(payroll, wanted)
             else:
                 outcome = record._xero_correct(payroll, wanted)
-        except XeroValidationError as error:
+        except XeroValidationError as error:  # nothing was made: the next attempt gets a key of its own
             with owned_writes():
-                record.write({"message": str(error)})
+                record.write(
+                    {"message": str(error), **({"xero_nonce": str(uuid.uuid4())} if record.state == "sending" else {})}
+                )
             return "refused"
         if outcome in ("created", "corrected"):
             with owned_writes():

@@ -106,6 +106,7 @@ class TestXeroPayroll(XeroSandboxCase):
             log = self.push(org)
             self.assertEqual(log.state, "done", f"{region}: {log.message}")
             self.assertIn("Zed Nobody", log.message)
+            self.assertTrue(log.summary.startswith("2 timesheets sent"), log.summary)
             stored = self.stored(org)
             self.assertEqual(len(stored), 2, region)
             by_employee = {t["employee_id"]: t for t in stored}
@@ -190,3 +191,27 @@ class TestXeroPayroll(XeroSandboxCase):
         self.assertEqual(self.env["res.company"]._xero_scopes_for(company, ["offline_access"]), ["offline_access"])
         with self.assertRaises(UserError):  # nothing is sent for a company that switched it off
             self.env["xero.payroll.timesheet"].with_company(company).action_xero_payroll_send()
+
+    def test_overtime_rate_and_approval_at_xero(self):
+        org = self.orgs["UK"]
+        company = org["company"]
+        overtime = self.env["xero.payroll.rate"].search(
+            [("connection_id", "=", org["connection"].id), ("name", "=", "Overtime Hours")]
+        )
+        company.write({"xero_payroll_overtime_rate_id": overtime.id, "xero_payroll_overtime_after": 8.0})
+        company.xero_payroll_approve = True
+        self.hours(org, "bridget", 2, 10.5)
+        self.hours(org, "bridget", 3, 7.0)
+        self.push(org)
+        (stored,) = self.stored(org)
+        self.assertEqual(stored["status"], "Approved")
+        units = sorted((x["date"], x["earnings_rate_id"] == overtime.xero_rate_id, x["units"]) for x in stored["lines"])
+        day = self.monday + timedelta(days=2)
+        self.assertEqual(
+            units,
+            [
+                (day.isoformat(), False, 8.0),
+                (day.isoformat(), True, 2.5),
+                ((day + timedelta(days=1)).isoformat(), False, 7.0),
+            ],
+        )
