@@ -20,4 +20,6 @@ class ResConfigSettings(models.TransientModel):
     xero_payroll_approve = fields.Boolean(related="company_id.xero_payroll_approve", readonly=False)
 
     def action_xero_payroll_matching(self):
-        return self.env["xero.payroll.employee"].action_xero_payroll_refresh()
+        Matching = self.env["xero.payroll.employee"]
+        Matching.action_xero_payroll_refresh()
+        return Matching._xero_matching_action()

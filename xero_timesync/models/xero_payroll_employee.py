@@ -60,8 +60,7 @@ class XeroPayrollEmployee(models.Model):
         self._check_xero_payroll_admin()
         self.write({"confirmed": False})
 
-    @api.model
-    def action_xero_payroll_refresh(self):
+    def action_xero_payroll_refresh(self):  # a list header button: the selection, if any, is not used
         """Read the organisation's Xero Payroll employees and earnings rates again; propose matches."""
         self._check_xero_payroll_admin()
         connection = self.env["xero.connection"]._xero_for_company(self.env.company)
@@ -77,7 +76,7 @@ class XeroPayrollEmployee(models.Model):
         self._xero_store(connection, employees, {c.calendar_id: c.name for c in calendars})
         self.env["xero.payroll.rate"].sudo()._xero_store(connection, rates)
         self.env["xero.job"]._xero_ensure_cron(connection, "payroll")  # daily from now on
-        return self._xero_matching_action()
+        return {"type": "ir.actions.client", "tag": "soft_reload"}
 
     @api.model
     def _xero_store(self, connection, employees, calendar_names):
@@ -112,8 +111,7 @@ class XeroPayrollEmployee(models.Model):
         action["domain"] = [("company_id", "=", self.env.company.id)]
         return action
 
-    @api.model
-    def action_xero_payroll_unmatched(self):
+    def action_xero_payroll_unmatched(self):  # a list header button: the selection, if any, is not used
         """The company's Odoo employees with time but no confirmed Xero Payroll employee."""
         self._check_xero_payroll_admin()
         company = self.env.company

@@ -66,8 +66,7 @@ class XeroPayrollTimesheet(models.Model):
             record.hours = sum(units for _line_id, units in (record.xero_lines or {}).values())
 
     # -- the admin's button ------------------------------------------------------------------------------
-    @api.model
-    def action_xero_payroll_send(self):
+    def action_xero_payroll_send(self):  # a list header button: the selection, if any, is not used
         """Send to Xero Payroll now (administrators): runs the company's payroll job; returns its log."""
         if not self.env.is_system():
             raise UserError(_("Only administrators send hours to Xero Payroll."))
