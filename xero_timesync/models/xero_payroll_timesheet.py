@@ -107,16 +107,23 @@ class XeroPayrollTimesheet(models.Model):
         lines = self.env["account.analytic.line"].sudo().search(self._xero_hours_domain(company, today))
         by_employee = lines.grouped("employee_id")
         held = [employee for employee in by_employee if employee not in matches.employee_id]
+        sent_by_employee = (
+            self.sudo()
+            .search([("connection_id", "=", connection.id), ("state", "=", "sent"), ("period_start", ">=", since)])
+            .grouped("xero_employee_id")
+        )
         counts = defaultdict(int)
         for match in matches:
             calendar = calendars.get(match.xero_calendar_id)
-            if calendar is None or match.employee_id not in by_employee:
+            if calendar is None:
                 continue
             periods = defaultdict(lambda: self.env["account.analytic.line"])
-            for line in by_employee[match.employee_id]:
+            for line in by_employee.get(match.employee_id, ()):
                 period = calendar.period_of(line.date)
                 if period and since <= period[0] and period[1] < today:
                     periods[period] |= line
+            for sent in sent_by_employee.get(match.xero_employee_id, ()):  # all its hours unapproved since
+                periods.setdefault((sent.period_start, sent.period_end), self.env["account.analytic.line"])
             for (start, end), period_lines in sorted(periods.items()):
                 outcome = self._xero_send_period(connection, company, payroll, match, start, end, period_lines)
                 counts[outcome] += 1
@@ -187,6 +194,7 @@ class XeroPayrollTimesheet(models.Model):
             return "refused"
         if outcome in ("created", "corrected"):
             with owned_writes():
+                (record.sudo().line_ids - lines).write({"xero_payroll_timesheet_id": False})  # no longer approved
                 lines.sudo().write({"xero_payroll_timesheet_id": record.id})
             if outcome == "created" and company.xero_payroll_approve:
                 record._xero_approve(payroll)

@@ -180,6 +180,12 @@ class TestXeroPayroll(XeroSandboxCase):
         self.push(org)  # approved late: added to the Draft timesheet
         (stored,) = self.stored(org)
         self.assertEqual(sorted(x["units"] for x in stored["lines"]), [3.0, 4.0])
+        with owned_writes():  # an administrator unlocked all of it: its hours leave Xero's Draft timesheet
+            (approved | waiting).sudo().xero_approval_state = "draft"
+        self.push(org)
+        (stored,) = self.stored(org)
+        self.assertEqual(stored["lines"], [])
+        self.assertFalse((approved | waiting).xero_payroll_timesheet_id)
 
     def test_payroll_scopes_are_asked_only_when_switched_on(self):
         company = self.orgs["UK"]["company"]
@@ -202,7 +208,13 @@ class TestXeroPayroll(XeroSandboxCase):
         company.xero_payroll_approve = True
         self.hours(org, "bridget", 2, 10.5)
         self.hours(org, "bridget", 3, 7.0)
+        self.sandbox.control.clear_requests()
         self.push(org)
+        calls = sorted((r["method"], r["path"].rsplit("/", 1)[-1]) for r in self.sandbox.control.requests())
+        # one timesheet call per employee and period (plus its approval), the organisation and its calendars
+        self.assertEqual(
+            calls, [("GET", "Organisation"), ("GET", "PayRunCalendars"), ("POST", "Approve"), ("POST", "Timesheets")]
+        )
         (stored,) = self.stored(org)
         self.assertEqual(stored["status"], "Approved")
         units = sorted((x["date"], x["earnings_rate_id"] == overtime.xero_rate_id, x["units"]) for x in stored["lines"])
