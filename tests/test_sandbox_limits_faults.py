@@ -4,11 +4,14 @@ import datetime as dt
 import threading
 import time
 import uuid
+from types import SimpleNamespace
 
 import pytest
 import urllib3
 from xero_python.accounting import Contact, Invoice, Invoices, LineItem
 from xero_python.exceptions import HTTPStatusException, RateLimitException
+
+from xero_sandbox import accounting
 
 
 def test_minute_limit_gives_429_with_retry_after(sandbox, sdk, tenant_id):
@@ -48,19 +51,24 @@ def test_limits_are_per_tenant_but_the_app_minute_limit_is_shared(
     assert (status, headers["X-Rate-Limit-Problem"]) == (429, "appminute")
 
 
-def test_concurrent_limit(sandbox, kit, session_token, tenant_id):
+def test_concurrent_limit(sandbox, kit, session_token, tenant_id, monkeypatch):
     sandbox.control.set_rate_limits(concurrent=1)
     sandbox.control.inject_fault("GET", "/api.xro/2.0/Organisation", "slow", delay=1.0)
+    # the slow call holds the only slot until the second call is answered, not for a time a loaded machine
+    # could let pass before the second call arrives
+    answered = threading.Event()
+    monkeypatch.setattr(accounting, "time", SimpleNamespace(sleep=lambda seconds: answered.wait(60)))
     token = session_token["access_token"]
     results = []
     slow = threading.Thread(
         target=lambda: results.append(kit.raw(sandbox, "GET", "/api.xro/2.0/Organisation", token, tenant_id)[0])
     )
     slow.start()
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + 60
     while sandbox.sandbox.limiter.in_flight(tenant_id) == 0 and time.monotonic() < deadline:
         time.sleep(0.01)  # until the slow call holds the only slot
     status, headers, _ = kit.raw(sandbox, "GET", "/api.xro/2.0/Accounts", token, tenant_id)
+    answered.set()
     slow.join()
     assert results == [200]
     assert (status, headers["X-Rate-Limit-Problem"], headers["Retry-After"]) == (429, "concurrent", "1")

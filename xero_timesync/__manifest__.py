@@ -34,6 +34,7 @@
         "views/xero_ledger_line_views.xml",
         "views/xero_timesheet_submission_views.xml",
         "views/xero_billing_run_views.xml",
+        "views/xero_projects_views.xml",
         "views/res_config_settings_views.xml",
         "views/project_task_views.xml",
         "views/project_project_views.xml",

@@ -95,3 +95,7 @@ INVOICE_GROUPINGS = [
     ("one", "One line"),
 ]
 INVOICE_ROUNDINGS = [("0", "No rounding"), ("6", "Up to 6 minutes"), ("15", "Up to 15 minutes")]
+# Xero Projects (issue 26): asked only of companies that switch it on (a reconnect grants it)
+PROJECTS_SCOPES = ["projects"]
+PROJECTS_PAGE_SIZE = 500  # GET /ProjectsUsers and /Tasks pages (the API's maximum)
+PROJECTS_PER_BATCH = 50  # time entries pushed between two looks at the time left

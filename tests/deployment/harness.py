@@ -97,11 +97,14 @@ PYTEST_CONFIG = None  # set by conftest.py: lets say() write past pytest's outpu
 
 
 def say(line: str) -> None:
-    """Progress and figures, on the terminal whether or not pytest captures output (-s or not)."""
+    """Progress and figures, on the terminal whether or not pytest captures output (-s or not). A pytest-xdist
+    worker's stdout is its channel to the controller (pointed at /dev/null): there, stderr."""
     capture = PYTEST_CONFIG.pluginmanager.getplugin("capturemanager") if PYTEST_CONFIG else None
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
     with capture.global_and_fixture_disabled() if capture else contextlib.nullcontext():
-        sys.stdout.write(f"\n[tier] {line}\n")
-        sys.stdout.flush()
+        stream = sys.stderr if worker else sys.stdout
+        stream.write(f"\n[tier{' ' + worker if worker else ''}] {line}\n")
+        stream.flush()
 
 
 class RpcError(Exception):
@@ -224,8 +227,11 @@ class Deployment:
 
     def start_odoo(self):
         # a script, not -m odoo: the prefork master starts its websocket worker as [python, argv[0], "gevent"]
+        # replaced whole, never rewritten in place: another test worker's Odoo may be reading it right now
         launcher = self.workdir / "odoo-launcher.py"
-        launcher.write_text("import odoo.cli\n\nodoo.cli.main()\n")
+        partial = self.workdir / f"odoo-launcher.{os.getpid()}.tmp"
+        partial.write_text("import odoo.cli\n\nodoo.cli.main()\n")
+        partial.replace(launcher)
         command = [
             sys.executable, str(launcher), "server", "-c", CONFIG, "-d", self.db, f"--db-filter=^{self.db}$",
             "--workers=2", "--max-cron-threads=2", f"--http-port={self.port}", f"--gevent-port={free_port()}",

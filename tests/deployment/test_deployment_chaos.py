@@ -507,9 +507,11 @@ def test_chaos(deployment_factory):
     if clean_sync(chaos) != "done":
         chaos.figures["lock_leaks"] += 1
         recover(chaos)
-        clean_sync(chaos)
-    for move_id in chaos.invoice_ids:  # a push that failed in a round is retried once, cleanly
+    # a push that failed in a round is retried once, cleanly; the contacts it creates at Xero come back as tasks
+    # with the next synchronization, as the hourly one would bring them
+    for move_id in chaos.invoice_ids:
         push(chaos.accountant, move_id)
+    clean_sync(chaos)
     admin = chaos.admin
     lost = compare_with_sandbox(admin, chaos.control, chaos.tenant_id, chaos.connection_id)
     figures = chaos.figures

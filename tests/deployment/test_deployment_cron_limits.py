@@ -7,13 +7,48 @@ pass, the master killed the cron worker ("WorkerCron ... timeout") and the runs 
 stops its calls before the limit and continues in a fresh pass. Judged by the server's log and the tasks.
 """
 
+import re
 import time
+from datetime import datetime, timedelta
 
 from .harness import add_clean_contacts, say
 
 LIMIT = 20
 DELAY = 8
 WAIT_SECONDS = 150
+LINE = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) (\d+) \w+ \S+ \S+: (.*)$")
+JOB = re.compile(r"^Job '(.*)' \(\d+\) (starting|fully done|partially done|failed) ?")
+KILL = re.compile(r"^WorkerCron \((\d+)\) timeout after")
+
+
+def kills_during_xero_jobs(log):
+    """The cron workers the master killed while a Xero job ran in them, or had run in the LIMIT seconds before
+    (the watchdog's window: the worker did not come back to its loop since). A kill of an idle worker (Odoo's
+    cron loop sleeps up to 70 s between passes, longer than this test's 20 s limit) or of one that ran only
+    Odoo's own jobs, both of which a loaded machine can bring about, is not the jobs' doing."""
+    running, ended, kills = {}, {}, []
+    for line in log.splitlines():
+        match = LINE.match(line)
+        if not match:
+            continue
+        at = datetime.strptime(match[1], "%Y-%m-%d %H:%M:%S,%f")
+        pid, message = match[2], match[3]
+        if job := JOB.match(message):
+            name = job[1]
+            if job[2] == "starting":
+                running[pid] = name
+            elif running.get(pid) == name:
+                del running[pid]
+                ended.setdefault(pid, []).append((name, at))
+        elif kill := KILL.match(message):
+            worker = kill[1]
+            since = at - timedelta(seconds=LIMIT)
+            xero = [name for name, end in ended.get(worker, []) if end >= since and name.startswith("Xero")]
+            if running.get(worker, "").startswith("Xero"):
+                xero.append(f"{running[worker]} (interrupted)")
+            if xero:
+                kills.append(f"{line.strip()}: {xero}")
+    return kills
 
 
 def test_slow_organisations_never_get_the_cron_worker_killed(deployment_factory):
@@ -54,9 +89,13 @@ def test_slow_organisations_never_get_the_cron_worker_killed(deployment_factory)
             break
     elapsed = time.monotonic() - started
     log = d.log_path.read_text(errors="replace")
-    kills = sum("WorkerCron" in line and "timeout after" in line for line in log.splitlines())
+    all_kills = sum("WorkerCron" in line and "timeout after" in line for line in log.splitlines())
+    kills = kills_during_xero_jobs(log)
     logs = d.logs_since(admin, since, fields=("connection_id", "trigger", "state", "message", "duration"))
-    say(f"cronlimits: {len(seen)} of {len(names)} renamed in {elapsed:.0f}s, {kills} worker(s) killed; runs {logs}")
-    assert not kills, f"{kills} cron worker(s) killed by the {LIMIT} s limit:\n{d.log_tail()}"
+    say(
+        f"cronlimits: {len(seen)} of {len(names)} renamed in {elapsed:.0f}s, {len(kills)} worker(s) killed in a"
+        f" Xero job ({all_kills} in all); runs {logs}"
+    )
+    assert not kills, f"cron worker(s) killed by the {LIMIT} s limit in a Xero job: {kills}\n{d.log_tail()}"
     assert len(seen) == len(names), f"only {seen} arrived within {WAIT_SECONDS} s; runs: {logs}"
     assert not [entry for entry in logs if entry["state"] in ("running", "failed")], logs

@@ -148,7 +148,7 @@ class AccountAnalyticLine(models.Model):
     def _xero_invoiceable_domain(self, company):
         """The time an invoice may bill: billable, and approved when ``company`` approves time (Odoo Enterprise's
         own timesheet validation, when installed, is the approval)."""
-        domain = Domain("xero_billable", "=", True)
+        domain = Domain("xero_billable", "=", True) & self.env["xero.projects"]._xero_not_billed_there_domain()
         if "validated" in self._fields:
             return domain & Domain("validated", "=", True)
         if company.xero_timesheet_approval:

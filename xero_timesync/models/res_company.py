@@ -3,6 +3,7 @@ import math
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
 
+from .. import const
 from ..const import BILLING_GROUPS
 
 # How time is approved and locked: Settings administrators only, whatever rights on companies a user holds.
@@ -100,6 +101,11 @@ class ResCompany(models.Model):
         self.ensure_one()
         return self.sudo().xero_timesheet_approval and "validated" not in self.env["account.analytic.line"]._fields
 
+    def _xero_scopes(self):
+        """The scopes Enable integration asks Xero for: Xero Projects' only when the company switched it on."""
+        self.ensure_one()
+        return const.SCOPES + (const.PROJECTS_SCOPES if self.xero_projects else [])
+
     def _xero_timer_round_minutes(self, minutes):
         """Elapsed minutes → recorded minutes. "Nearest" never rounds a recorded timer down to zero."""
         self.ensure_one()
@@ -130,6 +136,10 @@ class ResCompany(models.Model):
         "Employees mark their time non-billable",
         help="Employees may take their own time off the invoice (and put it back when its task is billable). Managers"
         " of the Xero project and Timesheets administrators always decide.",
+    )
+    xero_projects = fields.Boolean(
+        help="Time of the clients billed by Xero Projects is pushed there as time entries. Switching it on asks Xero"
+        " for the projects scope: enable the integration again to grant it.",
     )
     xero_timesheet_lock_date = fields.Date(
         "Time locked until",

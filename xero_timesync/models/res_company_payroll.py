@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import _, fields, models
 from odoo.exceptions import AccessError
 
 PAYROLL_SCOPES = ["payroll.timesheets", "payroll.employees.read", "payroll.settings.read"]
@@ -48,10 +48,9 @@ class ResCompany(models.Model):
             raise AccessError(_("Only administrators change what is sent to Xero Payroll (Settings → Xero)."))
         return super().write(vals)
 
-    @api.model
-    def _xero_scopes_for(self, company, base_scopes):
-        """The scopes a connection of ``company`` asks Xero for: Payroll's only when it sends hours there."""
-        scopes = list(base_scopes)
-        if company and company.sudo().xero_payroll_enabled:
-            scopes += [scope for scope in PAYROLL_SCOPES if scope not in scopes]
+    def _xero_scopes(self):
+        """Xero Payroll's scopes too when the company sends hours there (asked only then)."""
+        scopes = super()._xero_scopes()
+        if self.sudo().xero_payroll_enabled:
+            scopes = scopes + [scope for scope in PAYROLL_SCOPES if scope not in scopes]
         return scopes

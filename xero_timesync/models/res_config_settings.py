@@ -56,6 +56,29 @@ class ResConfigSettings(models.TransientModel):
     xero_failed_push_count = fields.Integer(related="xero_connection_id.failed_push_count")
     xero_ledger_difference_count = fields.Integer(related="xero_connection_id.ledger_difference_count")
 
+    # Xero Projects (issue 26)
+    xero_projects = fields.Boolean(related="company_id.xero_projects", readonly=False)
+    xero_projects_granted = fields.Boolean("Xero Projects granted", compute="_compute_xero_projects_queue")
+    xero_projects_queued = fields.Integer("Calls queued for Xero Projects", compute="_compute_xero_projects_queue")
+    xero_projects_held = fields.Integer("Time held", compute="_compute_xero_projects_queue")
+    xero_projects_refused = fields.Integer("Refused by Xero", compute="_compute_xero_projects_queue")
+    xero_projects_done_by = fields.Datetime("Done by", compute="_compute_xero_projects_queue")
+
+    @api.depends("company_id")
+    def _compute_xero_projects_queue(self):
+        Projects = self.env["xero.projects"]
+        for settings in self:
+            connection = settings.sudo().xero_connection_id
+            queue = Projects._xero_queue(connection)
+            settings.xero_projects_granted = bool(connection) and Projects._xero_enabled(connection)
+            settings.xero_projects_queued = queue["calls"]
+            settings.xero_projects_held = queue["held"]
+            settings.xero_projects_refused = queue["refused"]
+            settings.xero_projects_done_by = queue["done_by"]
+
+    def action_xero_push_projects(self):
+        return self.env["res.partner"].action_xero_push_projects()
+
     @api.model
     def default_get(self, fields):
         # Odoo's default_get reads config_parameter fields with sudo, ignoring the fields' groups

@@ -43,6 +43,19 @@ class ResPartner(models.Model):
     xero_discount = fields.Float("Xero sales discount (%)", copy=False, readonly=True, digits="Discount")
     xero_terms_summary = fields.Char("Payment terms at Xero", compute="_compute_xero_terms_summary")
     xero_sales_tracking_summary = fields.Char("Sales tracking at Xero", compute="_compute_xero_terms_summary")
+    # one place bills (issue 26): Odoo invoices the client's time, or Xero Projects does (never both)
+    xero_billed_by = fields.Selection(
+        [("odoo", "Odoo"), ("xero_projects", "Xero Projects")],
+        "Time billed by",
+        default="odoo",
+        required=True,
+        groups=const.BILLING_GROUPS,
+        help="Odoo: Invoice time bills this client's time. Xero Projects: its approved time is pushed to a Xero"
+        " project of its own and invoiced there; Odoo never invoices it.",
+    )
+    xero_projects_project_id = fields.Char(
+        "Xero project", copy=False, readonly=True, groups=const.BILLING_GROUPS, help="The client's ProjectId in Xero."
+    )
 
     xero_match_name = fields.Char(
         "Name for matching",
@@ -164,6 +177,24 @@ class ResPartner(models.Model):
         for connection in connections:
             self.env["xero.contact.sync"].sudo()._xero_wake(connection)
         return True
+
+    def action_xero_push_projects(self):
+        """Push time to Xero Projects now (accountants): one run of the company's projects job."""
+        if not self.env.user.has_group("account.group_account_invoice"):
+            raise AccessError(_("Only accountants can push time to Xero Projects."))
+        connection = self.env["xero.connection"].sudo()._xero_for_company(self.env.company)
+        if not connection or connection.state != "connected":
+            raise UserError(_("%s is not connected to Xero.", self.env.company.name))
+        if not self.env["xero.projects"]._xero_enabled(connection):
+            raise UserError(
+                _(
+                    "Xero Projects is not switched on for %s, or Xero has not granted it yet: switch it on in"
+                    " Settings → Xero, then Enable integration again to grant it.",
+                    self.env.company.name,
+                )
+            )
+        log = self.env["xero.job"]._xero_ensure_cron(connection, "projects")._xero_run("manual")
+        return log._notification_action()
 
     def _xero_contact_payload(self):
         """A Xero contact for a client invoiced from Odoo that Xero does not know yet."""

@@ -28,6 +28,7 @@ FLOWS = [
     ("invoices", "Invoice statuses"),
     ("money", "Payments and credit notes"),
     ("events", "Webhook events"),
+    ("projects", "Xero Projects"),
     ("payroll", "Xero Payroll timesheets"),
 ]
 FAILING_ACTIVITY = "xero_timesync.mail_activity_type_xero_failing"
@@ -39,6 +40,7 @@ INTERVALS = {
     "invoices": (1, "hours"),
     "money": (1, "hours"),
     "events": (1, "days"),
+    "projects": (1, "hours"),
     "payroll": (1, "days"),
 }
 
@@ -392,6 +394,11 @@ class XeroJob(models.Model):
                 return
         log.voids_count += self.env["xero.invoice.void"]._xero_follow_gone(self.connection_id)
         log.state = "done"
+
+    def _xero_run_projects(self, client, log):
+        """Approved time of the clients billed by Xero Projects, pushed there (``xero.projects``)."""
+        if self.env["xero.projects"]._xero_push(self, client, log):
+            log.state = "done"
 
     def _xero_run_payroll(self, client, log):
         """Approved hours of closed pay periods to Xero Payroll (``xero.payroll.timesheet``)."""

@@ -131,6 +131,8 @@ class XeroSyncLog(models.Model):
                 statuses=self.statuses_count,
                 voids=self.voids_count,
             )
+        elif self.flow == "projects":  # its run writes its counts in the message
+            return self.message or ""
         elif self.flow == "money":
             summary = _(
                 "%(payments)s payments, %(notes)s credit notes",

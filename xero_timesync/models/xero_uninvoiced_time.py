@@ -52,7 +52,9 @@ class XeroUninvoicedTime(models.Model):
                                 ELSE 'to_approve' END AS approval
                       FROM account_analytic_line l
                       JOIN res_partner p ON p.id = l.partner_id
+                      JOIN res_partner cp ON cp.id = p.commercial_partner_id
                      WHERE l.project_id IS NOT NULL
+                       AND cp.xero_billed_by = 'odoo'
                        AND l.unit_amount > 0
                        AND l.xero_billed_move_line_id IS NULL
                        AND l.xero_billable
@@ -78,6 +80,7 @@ class XeroUninvoicedTime(models.Model):
             ("xero_billed_move_line_id", "=", False),
             ("xero_billable", "=", True),
         ])  # fmt: skip
+        domain &= self.env["xero.projects"]._xero_not_billed_there_domain()  # one place bills
         if "timesheet_invoice_id" in self.env["account.analytic.line"]._fields:
             domain &= Domain("timesheet_invoice_id", "=", False) & Domain("so_line", "=", False)
         return domain

@@ -98,7 +98,10 @@ def error_from_status(error):
         elements = data.get("Elements") or []
         messages = [v.get("Message") for e in elements for v in e.get("ValidationErrors") or [] if v.get("Message")]
         # Xero's own explanation when it gives one (in Xero's language), else ours
-        explained = "; ".join(messages) or data.get("Message")
+        # Xero Projects answers {message, modelState: {field: [reason]}}
+        model_state = data.get("modelState") if isinstance(data.get("modelState"), dict) else {}
+        messages += [m for reasons in model_state.values() if isinstance(reasons, list) for m in reasons if m]
+        explained = "; ".join(messages) or data.get("Message") or data.get("message")
         # a high-volume organisation refuses unoptimised Contacts filters (ErrorNumber 51)
         code = "high_volume" if data.get("Type") == "HighVolumeException" else None
         return XeroValidationError(explained or _lt("Xero rejected the request."), elements, code)

@@ -34,6 +34,10 @@ class XeroEndpoints:
     def accounting_url(self):
         return f"{self.api_url}/api.xro/2.0"
 
+    @property
+    def projects_url(self):
+        return f"{self.api_url}/projects.xro/2.0"
+
 
 @dataclass(frozen=True)
 class XeroTenant:

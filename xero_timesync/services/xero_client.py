@@ -20,6 +20,7 @@ from xero_python.api_client import ApiClient, Configuration
 from xero_python.api_client.oauth2 import OAuth2Token
 from xero_python.exceptions import ApiException, HTTPStatusException, OAuth2Error
 from xero_python.identity import IdentityApi
+from xero_python.project import ProjectApi
 
 from .. import const
 from .errors import (
@@ -109,6 +110,7 @@ class XeroClient:
         self._api_client = self._build_api_client()
         self._accounting = AccountingApi(self._api_client, base_url=endpoints.accounting_url)
         self._identity = IdentityApi(self._api_client, base_url=endpoints.api_url)
+        self._projects = ProjectApi(self._api_client, base_url=endpoints.projects_url)
 
     def __repr__(self):  # never show tokens
         return f"<XeroClient {self.endpoints.api_url} tenant={self.tenant_id}>"
@@ -766,6 +768,83 @@ class XeroClient:
             notes += next(self.iter_credit_note_pages(ids=batch, page_size=len(batch)), [])
         return notes
 
+    # -- Xero Projects (issue 26) ---------------------------------------------------------------------
+    # camelCase dicts go in as the Projects API spells them, raw JSON comes back (as for invoices). Every write
+    # carries an Idempotency-Key: the retries of ``_call`` after a lost answer replay it, never create twice.
+    def projects_users(self):
+        """Every projects user of the organisation: ``[{"user_id", "name", "email"}]`` (500 a page)."""
+        pages = self._pages(self._projects.get_project_users, "items", _projects_user, const.PROJECTS_PAGE_SIZE)
+        return [user for _page, users, _pagination in pages for user in users]
+
+    def create_project(self, name, contact_id, idempotency_key):
+        """POST /Projects for a contact; returns the new ProjectId."""
+        body = {"name": (name or "").strip()[:100] or contact_id, "contactId": contact_id}
+        return self._projects_write(self._projects.create_project, (body,), idempotency_key)["projectId"]
+
+    def get_project(self, project_id):
+        """The project as Xero keeps it (its ``status``: INPROGRESS or CLOSED, its totals)."""
+        return self._call(
+            lambda: _json_body(
+                self._projects.get_project(
+                    self._tenant(), project_id, _preload_content=False, _request_timeout=self._timeout()
+                )
+            )
+        )
+
+    def projects_tasks(self, project_id):
+        """Every task of a project, as raw JSON (``taskId``, ``name``, ``chargeType``, ``status``...)."""
+        pages = self._pages(
+            lambda tenant, **kwargs: self._projects.get_tasks(tenant, project_id, **kwargs),
+            "items",
+            dict,
+            const.PROJECTS_PAGE_SIZE,
+        )
+        return [task for _page, tasks, _pagination in pages for task in tasks]
+
+    def create_project_task(self, project_id, name, rate, currency, chargeable, idempotency_key):
+        """POST /Projects/{id}/Tasks, charged by the hour (or non-chargeable); returns the new TaskId."""
+        body = {
+            "name": (name or "").strip()[:100] or "-",
+            "rate": {"currency": currency, "value": round(rate or 0.0, 2)},
+            "chargeType": "TIME" if chargeable else "NON_CHARGEABLE",
+        }
+        return self._projects_write(self._projects.create_task, (project_id, body), idempotency_key)["taskId"]
+
+    def create_time_entry(self, project_id, entry, idempotency_key):
+        """POST /Projects/{id}/Time; ``entry``: userId, taskId, dateUtc, duration (minutes), description.
+        Returns the new TimeEntryId."""
+        return self._projects_write(self._projects.create_time_entry, (project_id, entry), idempotency_key)[
+            "timeEntryId"
+        ]
+
+    def update_time_entry(self, project_id, time_entry_id, entry, idempotency_key):
+        """PUT /Projects/{id}/Time/{timeEntryId} (refused by Xero once the entry is INVOICED or LOCKED)."""
+        self._projects_write(self._projects.update_time_entry, (project_id, time_entry_id, entry), idempotency_key)
+
+    def delete_time_entry(self, project_id, time_entry_id):
+        """DELETE /Projects/{id}/Time/{timeEntryId}; an entry Xero no longer has counts as deleted."""
+        try:
+            self._call(
+                lambda: self._projects.delete_time_entry(
+                    self._tenant(), project_id, time_entry_id, _preload_content=False, _request_timeout=self._timeout()
+                )
+            )
+        except XeroNotFoundError:
+            _logger.info("Xero Projects time entry %s was already gone", time_entry_id)
+
+    def _projects_write(self, method, args, idempotency_key):
+        """One POST or PUT of the Projects API; returns its JSON answer ({} for a 204)."""
+        response = self._call(
+            lambda: method(
+                self._tenant(),
+                *args,
+                idempotency_key=idempotency_key[:128],
+                _preload_content=False,
+                _request_timeout=self._timeout(),
+            )
+        )
+        return _json_body(response) if response.data else {}
+
 
 # --- helpers of the choke point ---------------------------------------------------------------------
 def _logged(request):
@@ -791,6 +870,14 @@ def _headers_of(response):
     """Headers of the SDK's last response: a RESTResponse, or a raw urllib3 response."""
     response = getattr(response, "urllib3_response", response)
     return getattr(response, "headers", None)
+
+
+def _projects_user(item):
+    return {
+        "user_id": item.get("userId"),
+        "name": clean_text(item.get("name")) or "",
+        "email": (item.get("email") or "").strip().lower(),
+    }
 
 
 def _enum(value):

@@ -61,6 +61,7 @@ from . import (
     test_views,
     test_webhook,
     test_webhook_inputs,
+    test_xero_projects,
     test_xero_payroll,
     test_xero_payroll_tour,
 )

@@ -91,17 +91,28 @@ class TestCronLimits(XeroSandboxCase):
         self.assertEqual(self.sandbox.control.requests(), [], "no call reached Xero")
 
     def test_a_call_gets_what_is_left_as_its_timeout_and_no_wait_past_it(self):
-        client = self.env["xero.service"]._xero_client(self.connection, deadline=time.monotonic() + 30)
+        started = time.monotonic()
+        client = self.env["xero.service"]._xero_client(self.connection, deadline=started + 30)
         connect, read = client._timeout()
         self.assertEqual(connect, 10)
-        self.assertAlmostEqual(read, 30, delta=1)
+        # exactly what was left when it was asked, however long the machine took to get here
+        self.assertLessEqual(read, 30)
+        self.assertGreaterEqual(read, started + 30 - time.monotonic())
         self.assertEqual(client.organisation()["name"], self.sandbox.tenants[0]["name"])
         self.sandbox.control.inject_fault("GET", "/api.xro/2.0/Organisation", "error", status=503, count=1)
-        client.deadline = time.monotonic() + 1.2  # the retry's 0.5 s backoff would end past the deadline
         self.sandbox.control.clear_requests()
-        with self.assertRaises(XeroTimeUp):
+        # the client's clock moves only by its waits (not by a loaded machine's delays): 1.2 s left when the
+        # call starts; the retry's 0.5 s backoff would leave less than the second a call needs
+        waited = []
+        client.deadline = 1.2
+        with (
+            patch.object(client, "_time_left", lambda: client.deadline - sum(waited)),
+            patch.object(client, "_sleep", waited.append),
+            self.assertRaises(XeroTimeUp),
+        ):
             client.organisation()
         self.assertEqual(len(self.sandbox.control.requests()), 1, "the failed call, and no retry past the deadline")
+        self.assertEqual(waited, [0.5], "the backoff began (it ends before the deadline), the retry did not")
 
     def test_out_of_time_the_contact_job_ends_its_turn_and_comes_back(self):
         """The jobs before it used the pass: no run, no call; nothing remaining for Odoo's loop, and a trigger."""

@@ -236,7 +236,7 @@ class XeroConnectWizard(models.TransientModel):
             Service._xero_endpoints(),
             client_id,
             Service._xero_redirect_uri(),
-            self.env["res.company"]._xero_scopes_for(self.company_id, const.SCOPES),
+            self.company_id._xero_scopes(),
             state,
             challenge,
         )
