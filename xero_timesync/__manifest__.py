@@ -48,6 +48,7 @@
         "views/account_account_views.xml",
         "views/xero_terms_views.xml",
         "views/xero_menus.xml",
+        "views/xero_payroll_views.xml",
         "views/xero_timer_app_templates.xml",
     ],
     "demo": ["demo/xero_timesync_demo.xml"],

@@ -58,4 +58,10 @@ from . import (
     xero_billing_run,
     xero_billing_run_line,
     xero_uninvoiced_time,
+    res_company_payroll,
+    res_config_settings_payroll,
+    account_analytic_line_payroll,
+    xero_payroll_rate,
+    xero_payroll_employee,
+    xero_payroll_timesheet,
 )

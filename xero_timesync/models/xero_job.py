@@ -29,6 +29,7 @@ FLOWS = [
     ("money", "Payments and credit notes"),
     ("events", "Webhook events"),
     ("projects", "Xero Projects"),
+    ("payroll", "Xero Payroll timesheets"),
 ]
 FAILING_ACTIVITY = "xero_timesync.mail_activity_type_xero_failing"
 # the jobs this model runs (the contact job runs xero.contact.sync's code: its runs, lock and resume are its own)
@@ -40,6 +41,7 @@ INTERVALS = {
     "money": (1, "hours"),
     "events": (1, "days"),
     "projects": (1, "hours"),
+    "payroll": (1, "days"),
 }
 
 
@@ -397,6 +399,10 @@ class XeroJob(models.Model):
         """Approved time of the clients billed by Xero Projects, pushed there (``xero.projects``)."""
         if self.env["xero.projects"]._xero_push(self, client, log):
             log.state = "done"
+
+    def _xero_run_payroll(self, client, log):
+        """Approved hours of closed pay periods to Xero Payroll (``xero.payroll.timesheet``)."""
+        self.env["xero.payroll.timesheet"]._xero_push(self, client, log)
 
     def _xero_events_waiting(self):
         return bool(

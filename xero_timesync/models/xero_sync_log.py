@@ -123,6 +123,8 @@ class XeroSyncLog(models.Model):
                 log.summary += _(", %s to match (see Contacts to match)", log.conflicts_count)
 
     def _flow_summary(self):
+        if self.flow == "payroll":  # its counts are in its message (xero.payroll.timesheet._xero_summary)
+            return self.message or ""
         if self.flow == "invoices":
             summary = _(
                 "%(statuses)s statuses updated, %(voids)s voids followed",

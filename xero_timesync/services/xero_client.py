@@ -37,6 +37,7 @@ from .errors import (
 )
 from .oauth import _TokenApi, normalize_token
 from .paging import iter_batches
+from .payroll import PayrollClient, organisation_country
 from .values import (
     CallStats,
     XeroAccount,
@@ -743,6 +744,11 @@ class XeroClient:
             )
         )
         return (body.get("Attachments") or [{}])[0]
+
+    # -- Xero Payroll (issue 26) ------------------------------------------------------------------
+    def payroll(self, country=None):
+        """The organisation's Xero Payroll (its region from ``country``, else from GET /Organisation)."""
+        return PayrollClient(self, country or organisation_country(self))
 
     # -- the reconciliation (issue 22) ---------------------------------------------------------------
     def invoices_by_ids(self, ids, per_call=const.COMPARE_IDS_PER_CALL):

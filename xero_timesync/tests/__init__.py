@@ -62,4 +62,6 @@ from . import (
     test_webhook,
     test_webhook_inputs,
     test_xero_projects,
+    test_xero_payroll,
+    test_xero_payroll_tour,
 )
