@@ -54,6 +54,7 @@ from . import (
     xero_tracking_category,
     xero_tracking_option,
     xero_tracking_mapping,
+    timesheets_analysis_report,
     xero_branding_theme,
     xero_billing_run,
     xero_billing_run_line,

@@ -56,7 +56,7 @@ class XeroBillingRun(models.Model):
     )
     message = fields.Text(readonly=True, copy=False)
     line_ids = fields.One2many("xero.billing.run.line", "run_id", "Clients to bill", readonly=True)
-    line_count = fields.Integer("Clients", compute="_compute_progress")
+    line_count = fields.Integer("Number of clients", compute="_compute_progress")
     done_count = fields.Integer("Done", compute="_compute_progress")
     progress = fields.Float(compute="_compute_progress")
     hours_total = fields.Float("Hours", compute="_compute_progress", digits="Product Unit")

@@ -254,8 +254,22 @@ class XeroJob(models.Model):
             log.write({"duration": time.monotonic() - started, "api_calls": client.stats.calls if client else 0})
             job._xero_count_run(log)
             if in_cron:
-                self.env["ir.cron"]._commit_progress(1, remaining=0)
+                job._xero_commit_end(log)
             return log
+
+    def _xero_commit_end(self, log):
+        """The run's end committed; when that commit loses a race (two jobs that found the grant dead both mark the
+        connection), what the other wrote stays and this run ends as partial instead of staying "running"."""
+        Cron = self.env["ir.cron"]
+        try:
+            Cron._commit_progress(1, remaining=0)
+        except Exception as error:
+            if not is_concurrency_error(error):
+                raise
+            self.env.cr.rollback()
+            log.write({"state": "partial", "message": _("Other runs changed the same documents; continuing.")})
+            self._xero_continue_later()
+            Cron._commit_progress(1, remaining=0)
 
     def _xero_failed(self, log, error):
         if isinstance(error, XeroRateLimitError) and error.problem == "day":

@@ -13,6 +13,7 @@ from odoo.tests import new_test_user
 from odoo.tools import mute_logger
 
 from .. import const
+from ..models import xero_job
 from .common import XeroSandboxCase, load_migration
 from .test_money_payments import XeroMoneyMixin
 
@@ -176,6 +177,36 @@ class TestJobs(XeroMoneyMixin, XeroSandboxCase):
             abs(job.watermark - first.started_at), timedelta(seconds=1), "from the start of the pull that completed"
         )
         self.assertFalse(job.resume_step)
+
+    def test_a_run_whose_end_loses_a_race_ends_partial_not_running(self):
+        """Two jobs that found the grant dead both mark the connection: the one whose final commit loses that race
+        ends as partial (the other's write stays) and continues later, instead of leaving its log "running" (the
+        chaos tier's seed 820437)."""
+        Cron = type(self.env["ir.cron"])
+        job = self.job("invoices")
+        job.watermark = fields.Datetime.now() - timedelta(days=1)
+        reported = []
+
+        class LostRace(Exception):
+            pass
+
+        def commit_progress(cron, processed=0, *, remaining=None, deactivate=False):
+            if remaining == 0 and "lost" not in reported:
+                reported.append("lost")
+                raise LostRace
+            reported.append(remaining)
+            return float("inf")
+
+        with (
+            patch.object(Cron, "_commit_progress", commit_progress),
+            patch.object(xero_job, "is_concurrency_error", lambda error: isinstance(error, LostRace)),
+            patch.object(self.env.cr, "rollback", lambda: None),  # nothing is committed in a test
+        ):
+            log = job.with_context(ir_cron_progress_id=1, cron_id=job.cron_id.id)._xero_run()
+        self.assertIn("lost", reported)
+        self.assertEqual(reported[-1], 0, "its end committed again, as partial")
+        self.assertEqual(log.state, "partial")
+        self.assertTrue(self.env["ir.cron.trigger"].search([("cron_id", "=", job.cron_id.id)]), "its next turn")
 
     def test_a_job_whose_time_is_up_before_a_call_continues_in_its_next_turn(self):
         job = self.job("invoices")
