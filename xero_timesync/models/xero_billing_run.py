@@ -249,7 +249,7 @@ class XeroBillingRun(models.Model):
             run.invalidate_recordset()
             done = 0
             while run.state in ("creating", "pushing") and (chunks is None or done < chunks):
-                processed = run._xero_step(run._xero_chunk_size(job=chunks is None))
+                processed = run._xero_step()
                 done += 1
                 if in_cron:
                     Cron._commit_progress(processed, remaining=1)
@@ -259,25 +259,16 @@ class XeroBillingRun(models.Model):
                 elif chunks is None and Cron._xero_out_of_time():
                     return
 
-    def _xero_chunk_size(self, job):
-        """Clients invoiced (or invoices posted and pushed) at once: a small chunk in the button's request (or when
-        a job's time runs short), a large one in the job, as Odoo's batches cost less per invoice (the push still
-        sends them to Xero 50 per call)."""
-        Cron = self.env["ir.cron"]
-        if job and Cron._xero_time_left() > 4 * Cron._xero_margin():
-            return const.BILLING_RUN_JOB_CHUNK
-        return const.BILLING_RUN_CHUNK if self.state == "creating" else const.INVOICES_BATCH_SIZE
-
-    def _xero_step(self, size=None):
-        """One chunk: invoices for the next ``size`` clients, or the next ``size`` invoices posted and pushed; the
-        run moves on when none is left. Returns the clients it processed."""
+    def _xero_step(self):
+        """One chunk: invoices for the next clients, or the next batch of invoices pushed; the run moves on when
+        none is left. Returns the clients it processed."""
         if self.state == "creating":
-            lines = self._xero_pending("todo", size or const.BILLING_RUN_CHUNK)
+            lines = self._xero_pending("todo", const.BILLING_RUN_CHUNK)
             lines._xero_create_invoice()
             if not self._xero_pending("todo", 1):
                 self.state = "pushing" if self.push_when_created else "created"
             return len(lines)
-        lines = self._xero_pending("created", size or const.INVOICES_BATCH_SIZE)
+        lines = self._xero_pending("created", const.INVOICES_BATCH_SIZE)
         lines._xero_push()
         if not self._xero_pending("created", 1):
             self.state = "done"
