@@ -142,6 +142,9 @@ class AccountMove(models.Model):
         help="Odoo followed Xero's void or delete: cancelled or reversed here, or the difference is shown.",
         groups=BILLING_GROUPS,
     )
+    # the ledger line's inverse: a change of the move finds its ledger line in the cache (a new move has none),
+    # not by a search of xero.ledger.line per change (its stored fields depend on the move's)
+    xero_ledger_line_ids = fields.One2many("xero.ledger.line", "move_id", readonly=True, groups=BILLING_GROUPS)
     xero_ledger_difference = fields.Selection(
         LEDGER_DIFFERENCES,
         "Difference with Xero",

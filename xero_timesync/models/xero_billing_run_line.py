@@ -37,16 +37,7 @@ class XeroBillingRunLine(models.Model):
         """Each client's invoice by Invoice time with the client's own settings; the chunk's invoices are
         created at once, as Odoo's own batch invoicing does (one by one when one of them is refused). A client
         refused keeps its reason."""
-        wizards = self._xero_wizards()
-        prepared = []
-        for line in self:
-            try:
-                with self.env.cr.savepoint():
-                    wizard = line._xero_wizard(wizards.get(line))
-                    groups = wizard._xero_invoice_groups()
-                    prepared.append((line, wizard, groups, wizard._xero_move_vals(groups)))
-            except (UserError, ValidationError) as error:
-                line.write({"state": "refused", "message": error.args[0]})
+        prepared = self._xero_prepare(self._xero_wizards())
         if not prepared:
             return
         company = self.run_id.company_id
@@ -68,10 +59,35 @@ class XeroBillingRunLine(models.Model):
             wizard._xero_bill_timesheets(groups, move)
             line._xero_created(move)
 
+    def _xero_prepare(self, wizards):
+        """``[(line, wizard, groups, invoice values)]`` of the clients ready to invoice, checked all at once (each
+        on its own when one is refused: it keeps its reason)."""
+        try:
+            with self.env.cr.savepoint():
+                return [line._xero_prepare_one(wizards.get(line)) for line in self]
+        except (UserError, ValidationError):
+            pass
+        prepared = []
+        for line in self:
+            try:
+                with self.env.cr.savepoint():
+                    prepared.append(line._xero_prepare_one(wizards.get(line)))
+            except (UserError, ValidationError) as error:
+                line.write({"state": "refused", "message": error.args[0]})
+        return prepared
+
+    def _xero_prepare_one(self, wizard=None):
+        wizard = self._xero_wizard(wizard)
+        groups = wizard._xero_invoice_groups()
+        return self, wizard, groups, wizard._xero_move_vals(groups)
+
     def _xero_wizard(self, wizard=None):
-        """Invoice time for this client (``wizard``: the one made for it with the chunk's), its accounts loaded."""
+        """Invoice time for this client (``wizard``: the one made for it with the chunk's, its accounts loaded
+        with theirs), its accounts loaded."""
+        if wizard:
+            return wizard
         run = self.run_id
-        wizard = wizard or (
+        wizard = (
             self.env["xero.invoice.wizard"]
             .with_company(run.company_id)
             .create(
@@ -117,6 +133,8 @@ class XeroBillingRunLine(models.Model):
         try:
             with self.env.cr.savepoint():
                 wizards = Wizard.create(vals_list)
+                for wizard in wizards:
+                    wizard._load_accounts(live=False)  # the connection's accounts: no call per client
         except (UserError, ValidationError):
             return {}
         return dict(zip(self, wizards, strict=True))

@@ -300,16 +300,19 @@ class XeroInvoiceWizard(models.TransientModel):
 
     @api.depends("revenue_line_id")
     def _compute_income_account_id(self):
+        found = {}  # a billing run's wizards share the code: one search for them all
         for wizard in self:
-            code = wizard.revenue_line_id.code
-            wizard.income_account_id = code and self.env["account.account"].search(
-                [
-                    ("xero_account_code", "=", code),
-                    ("company_ids", "in", wizard.company_id.ids),
-                    ("account_type", "in", ("income", "income_other")),
-                ],
-                limit=1,
-            )
+            key = (wizard.revenue_line_id.code, wizard.company_id.id)
+            if key not in found:
+                found[key] = key[0] and self.env["account.account"].search(
+                    [
+                        ("xero_account_code", "=", key[0]),
+                        ("company_ids", "in", wizard.company_id.ids),
+                        ("account_type", "in", ("income", "income_other")),
+                    ],
+                    limit=1,
+                )
+            wizard.income_account_id = found[key]
 
     @api.depends("expense_line_id", "company_id")
     def _compute_cost_account_id(self):
