@@ -38,7 +38,8 @@ class FlakyNetwork:
             if "/xero_timesync/timer/" in request["url"]:
                 key = json.loads(request.get("postData") or "{}").get("params", {}).get("key")
                 if network.offline:
-                    network.failed.append(key)
+                    if key:  # an action (a read the app makes offline, e.g. my time, is not queued: it has no key)
+                        network.failed.append(key)
                     browser._websocket_send(
                         "Fetch.failRequest",
                         params={"requestId": params["requestId"], "errorReason": "InternetDisconnected"},
