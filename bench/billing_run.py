@@ -25,28 +25,11 @@ import sys
 import threading
 import time
 from datetime import date, timedelta
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-CACHE = Path(os.environ.get("XTS_CACHE", ROOT / ".cache"))
-CFG = CACHE / "odoo.cfg"
+from access_scale import CFG, ROOT, odoo_path, psql
+
 MONTH = (date(2026, 3, 1), date(2026, 3, 31))
 EMPLOYEES = 5
-
-
-def odoo_path():
-    if os.environ.get("ODOO_SRC"):
-        return os.environ["ODOO_SRC"]
-    src = CACHE / "odoo-src"
-    if src.exists():
-        return src.read_text().strip()
-    return str(CACHE / "odoo-root/usr/lib/python3/dist-packages")
-
-
-def psql(sql):
-    return subprocess.run(
-        ["psql", "-d", "postgres", "-Atc", sql], check=True, capture_output=True, text=True
-    ).stdout.split()
 
 
 def odoo_server(*args):
