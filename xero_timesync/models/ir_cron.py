@@ -48,6 +48,13 @@ class IrCron(models.Model):
             _pass.in_job, _pass.last_end = False, time.monotonic()
 
     @api.model
+    def _xero_in_job(self):
+        """Whether this code runs as a scheduled job (whose work commits as it goes): the scheduler's own flag for
+        this thread, set around the job, and the job's progress record; never the context alone, which every RPC
+        caller writes."""
+        return getattr(_pass, "in_job", False) and bool(self.env.context.get("ir_cron_progress_id"))
+
+    @api.model
     def _xero_real_limit(self):
         """The real-time limit of a cron pass in seconds (0: none, e.g. the threaded server)."""
         limit = config["limit_time_real_cron"]

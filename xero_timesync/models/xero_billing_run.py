@@ -240,7 +240,7 @@ class XeroBillingRun(models.Model):
         """Advance this run a chunk at a time (``chunks`` at most), committing each in the scheduler; a run
         another worker is advancing is left to it."""
         self.ensure_one()
-        in_cron = bool(self.env.context.get("ir_cron_progress_id"))
+        in_cron = self.env["ir.cron"]._xero_in_job()
         Cron = self.env["ir.cron"]
         with advisory_lock(self.env, self._xero_lock_key(), across_commits=in_cron) as locked:
             if not locked:

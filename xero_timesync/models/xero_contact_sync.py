@@ -79,7 +79,7 @@ class XeroContactSync(models.AbstractModel):
         then retries the whole request with a fresh snapshot. ``queued_after`` is how many other
         organisations the cron still has to synchronize after this one (its progress report).
         """
-        in_cron = bool(self.env.context.get("ir_cron_progress_id"))
+        in_cron = self.env["ir.cron"]._xero_in_job()
         Log = self.env["xero.sync.log"].sudo()
         Service = self.env["xero.service"]
         with self._exclusive(connection, across_commits=in_cron) as locked:
@@ -176,7 +176,7 @@ class XeroContactSync(models.AbstractModel):
         else:
             since = False
         connection.write({"sync_resume_started": run_started, "sync_resume_since": since})
-        in_cron = bool(self.env.context.get("ir_cron_progress_id"))
+        in_cron = self.env["ir.cron"]._xero_in_job()
         project = self._xero_ensure_project(connection)
         page_size = const.CONTACTS_PAGE_SIZE
         start_page = connection.sync_resume_page or 1

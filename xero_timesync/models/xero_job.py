@@ -202,7 +202,7 @@ class XeroJob(models.Model):
         self.ensure_one()
         job = self.sudo()
         connection = job.connection_id
-        in_cron = bool(self.env.context.get("ir_cron_progress_id"))
+        in_cron = self.env["ir.cron"]._xero_in_job()
         Log = self.env["xero.sync.log"].sudo()
         Service = self.env["xero.service"]
         if job.flow == "events" and not job._xero_events_waiting():
@@ -318,7 +318,7 @@ class XeroJob(models.Model):
         """Between batches: commit what is done and say whether the job must stop here and continue in its
         next turn (Odoo's worker limits are near, ``ir.cron._xero_out_of_time``). A run that yields leaves its
         log partial and its cron triggered; its resume state was written with the batch before."""
-        in_cron = bool(self.env.context.get("ir_cron_progress_id"))
+        in_cron = self.env["ir.cron"]._xero_in_job()
         Cron = self.env["ir.cron"]
         if not Cron._xero_out_of_time():
             if in_cron:
@@ -331,7 +331,7 @@ class XeroJob(models.Model):
     def _xero_continue_later(self, processed=0):
         """Its cron runs it again in the scheduler's next pass (never "work remaining": Odoo would call it
         again in this pass)."""
-        if self.env.context.get("ir_cron_progress_id"):
+        if self.env["ir.cron"]._xero_in_job():
             self.env["ir.cron"]._xero_continue_later(processed)
         else:
             self.cron_id._trigger()

@@ -216,7 +216,7 @@ class XeroPayrollTimesheet(models.Model):
                     "xero_nonce": str(uuid.uuid4()),
                 }
             )
-        if self.env.context.get("ir_cron_progress_id"):
+        if self.env["ir.cron"]._xero_in_job():
             self.env["ir.cron"]._commit_progress(remaining=1)
         return record
 

@@ -464,7 +464,7 @@ class XeroTimer(models.Model):
         timer is deleted before its line is created, in the transaction that creates the line, so the line is
         created once. An owner's Stop that waits on a locked timer is retried by Odoo and finds it stopped.
         """
-        in_cron = bool(self.env.context.get("ir_cron_progress_id"))
+        in_cron = self.env["ir.cron"]._xero_in_job()
         while timers := self._xero_lock_overdue(CAP_BATCH):
             for timer in timers:
                 timer._xero_cap()
