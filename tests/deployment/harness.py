@@ -145,7 +145,7 @@ class Rpc:
         payload = response.json()
         if "error" in payload:
             raise RpcError(payload["error"])
-        return payload["result"]
+        return payload.get("result")  # a method returning None answers without one
 
     def raw_jsonrpc(self, path, params, timeout=180):
         body = {"jsonrpc": "2.0", "method": "call", "id": uuid.uuid4().hex[:8], "params": params}

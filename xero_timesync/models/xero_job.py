@@ -12,10 +12,14 @@ last run and failures), but its runs, lock and resume are ``xero.contact.sync``'
 
 import logging
 import time
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager, nullcontext, suppress
 from datetime import timedelta
 
+import psycopg2
+
 from odoo import _, api, fields, models
+from odoo.exceptions import ConcurrencyError
+from odoo.tools import SQL
 
 from .. import const
 from ..locks import advisory_lock, is_concurrency_error
@@ -81,7 +85,28 @@ class XeroJob(models.Model):
         connection.ensure_one()
         Job = self.sudo()
         job = Job.search([("connection_id", "=", connection.id), ("flow", "=", flow)])
-        return job or Job.create({"connection_id": connection.id, "flow": flow})
+        if job:
+            return job
+        # a rival transaction may make it at the same moment: when the rival commits first (unseen by this
+        # snapshot), the INSERT fails with a serialization failure; a request is then retried whole by Odoo, and
+        # the safety nets leave that organisation to the rival
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(
+                    SQL(
+                        "INSERT INTO xero_job (connection_id, company_id, flow, create_uid, create_date, write_uid,"
+                        " write_date) VALUES (%s, %s, %s, %s, NOW() AT TIME ZONE 'UTC', %s, NOW() AT TIME ZONE 'UTC')"
+                        " ON CONFLICT (connection_id, flow) DO NOTHING RETURNING id",
+                        connection.id, connection.sudo().company_id.id, flow, self.env.uid, self.env.uid,
+                    ),
+                    log_exceptions=False,
+                )  # fmt: skip
+                row = self.env.cr.fetchone()
+        except psycopg2.errors.SerializationFailure as error:
+            raise ConcurrencyError(f"xero.job {flow} of connection {connection.id} made concurrently") from error
+        if not row:  # only a rival's row conflicts, and one committed before this snapshot would have been found
+            raise ConcurrencyError(f"xero.job {flow} of connection {connection.id} made concurrently")
+        return Job.browse(row[0])
 
     @api.model
     def _xero_ensure_cron(self, connection, flow):
@@ -145,7 +170,8 @@ class XeroJob(models.Model):
         jobs = self.browse()
         for connection in self.env["xero.connection"].sudo().search([("state", "=", "connected")]):
             for flow in flows:
-                jobs |= self._xero_ensure_cron(connection, flow)
+                with suppress(ConcurrencyError):  # made and woken by a rival transaction
+                    jobs |= self._xero_ensure_cron(connection, flow)
         return jobs
 
     @api.model

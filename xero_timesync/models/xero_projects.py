@@ -7,12 +7,15 @@ its call. A client gets one Xero project (its ContactID), an Odoo task one Xero 
 to Xero's projects users by e-mail, never guessed: the time of the others is held and listed.
 """
 
+import contextlib
 import json
 import math
 import uuid
+from collections import defaultdict
 from datetime import datetime, time, timedelta
 
 from odoo import _, api, fields, models
+from odoo.exceptions import ConcurrencyError
 from odoo.fields import Domain
 from odoo.tools import SQL
 
@@ -146,7 +149,7 @@ class XeroProjects(models.AbstractModel):
         if self._xero_nothing_to_do(connection):
             log.message = _("Nothing to push.")
             return True
-        counts = dict.fromkeys(("created", "updated", "deleted", "held", "refused"), 0)
+        counts = dict.fromkeys(("created", "updated", "deleted", "held", "refused", "taken_over"), 0)
         try:
             users = {user["email"]: user["user_id"] for user in client.projects_users() if user["email"]}
             done = self._xero_follow_changes(job, client, log, users, counts) and self._xero_push_new(
@@ -160,6 +163,8 @@ class XeroProjects(models.AbstractModel):
             " %(refused)s refused by Xero",
             **counts,
         )
+        if counts["taken_over"]:
+            summary += _(" (%s of them found at Xero, made by an interrupted run)", counts["taken_over"])
         log.message = f"{summary}. {log.message}" if log.message else summary
         return done
 
@@ -249,14 +254,14 @@ class XeroProjects(models.AbstractModel):
         connection = job.connection_id
         Entry = self.env["xero.projects.entry"].sudo()
         pending = Entry.search([("connection_id", "=", connection.id), ("state", "=", "pending")], order="id")
-        self._xero_send(pending, client, counts)
+        self._xero_send(self._xero_take_over(pending, client, counts), client, counts)
         lines = self._xero_new_lines(connection.company_id)
         for start in range(0, len(lines), const.PROJECTS_PER_BATCH):
             batch = lines[start : start + const.PROJECTS_PER_BATCH]
             ready = self._xero_prepare(batch, connection, client, users, counts)
             if job._xero_must_yield(log):  # commits the nonces (on the scheduler) before any call
                 return False
-            self._xero_send(ready, client, counts)
+            self._xero_send(self._xero_take_over(ready, client, counts), client, counts)
             if job._xero_must_yield(log, len(batch)):
                 return False
         return True
@@ -290,6 +295,44 @@ class XeroProjects(models.AbstractModel):
             entry._xero_prepare(line.partner_id.commercial_partner_id.xero_projects_project_id, values)
             ready |= entry
         return ready
+
+    @api.model
+    def _xero_take_over(self, entries, client, counts):
+        """The entries still to send, once those Xero already holds are taken over. A run whose transaction was
+        lost (a server killed after Xero made its entries, or an answer lost longer than Xero keeps an
+        Idempotency-Key) left time entries at Xero that no record knows: an unknown entry of the same person,
+        task, day, minutes and description is that line's. One read per project and batch."""
+        Entry = self.env["xero.projects.entry"].sudo()
+        left = entries
+        for project_id, group in entries.grouped("xero_project_id").items():
+            bodies = {entry: entry._xero_body() for entry in group}
+            days = sorted(body["dateUtc"] for body in bodies.values())
+            at_xero = client.project_time_entries(project_id, days[0], days[-1])
+            known = set(
+                Entry.search([("xero_time_entry_id", "in", [e["timeEntryId"] for e in at_xero])]).mapped(
+                    "xero_time_entry_id"
+                )
+            )
+            unknown = defaultdict(list)
+            for found in at_xero:
+                if found["timeEntryId"] not in known:
+                    unknown[_time_signature(found)].append(found["timeEntryId"])
+            for entry, body in bodies.items():
+                ids = unknown.get(_time_signature(body))
+                if not ids:
+                    continue
+                entry.write(
+                    {
+                        "state": "pushed",
+                        "xero_time_entry_id": ids.pop(0),
+                        "synced_at": self._xero_synced_at(),
+                        "message": False,
+                    }
+                )
+                counts["created"] += 1
+                counts["taken_over"] += 1
+                left -= entry
+        return left
 
     @api.model
     def _xero_send(self, entries, client, counts):
@@ -424,4 +467,16 @@ class XeroProjects(models.AbstractModel):
         Job = self.env["xero.job"]
         for connection in self.env["xero.connection"].sudo().search([("state", "=", "connected")]):
             if self._xero_enabled(connection):
-                Job._xero_wake(connection, "projects")
+                with contextlib.suppress(ConcurrencyError):  # a rival transaction made the job and wakes it
+                    Job._xero_wake(connection, "projects")
+
+
+def _time_signature(entry):
+    """What makes two time entries the same work: person, task, day, minutes and description."""
+    return (
+        (entry.get("userId") or "").lower(),
+        (entry.get("taskId") or "").lower(),
+        (entry.get("dateUtc") or "")[:10],
+        int(entry.get("duration") or 0),
+        (entry.get("description") or "").strip(),
+    )

@@ -70,6 +70,7 @@ class XeroRateBudget(models.Model):
                         RETURNING minute_calls, day_calls
                         """,
                         {"tenant": tenant_id, "minute": now.replace(second=0, microsecond=0), "day": now.date()},
+                        log_exceptions=False,  # a serialization failure is expected here, and replayed below
                     )
                     return (*cr.fetchone(), now)
             except psycopg2.errors.SerializationFailure:

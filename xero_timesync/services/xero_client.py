@@ -801,6 +801,19 @@ class XeroClient:
         )
         return [task for _page, tasks, _pagination in pages for task in tasks]
 
+    def project_time_entries(self, project_id, date_after, date_before):
+        """The project's time entries dated from ``date_after`` to ``date_before`` (ISO UTC date times), as raw
+        JSON (``timeEntryId``, ``userId``, ``taskId``, ``dateUtc``, ``duration``, ``description``...)."""
+        pages = self._pages(
+            lambda tenant, **kwargs: self._projects.get_time_entries(tenant, project_id, **kwargs),
+            "items",
+            dict,
+            const.PROJECTS_PAGE_SIZE,
+            date_after_utc=date_after,
+            date_before_utc=date_before,
+        )
+        return [entry for _page, entries, _pagination in pages for entry in entries]
+
     def create_project_task(self, project_id, name, rate, currency, chargeable, idempotency_key):
         """POST /Projects/{id}/Tasks, charged by the hour (or non-chargeable); returns the new TaskId."""
         body = {

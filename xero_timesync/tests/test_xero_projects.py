@@ -137,6 +137,35 @@ class TestXeroProjects(XeroInvoiceMixin, TransactionCase):
         self.assertEqual(action["params"]["type"], "success")
         self.assertEqual(len(self.stored_time()), 2)
 
+    def test_a_run_lost_with_its_records_is_taken_over_not_doubled(self):
+        """A server killed after Xero made the time entries loses the run's records with its transaction: the
+        next run finds its own entries at Xero (same person, task, day, minutes, description) and takes them
+        over; a second identical line still gets its own entry, and time typed in Xero itself is left alone."""
+        first = self.timesheet(1.5, name="Discovery")
+        second = self.timesheet(0.5, day=date(2026, 3, 3), name="Call")
+        self.push()
+        made = {self.entry(line).xero_time_entry_id for line in (first, second)}
+        self.Entry.search([("line_id", "in", (first | second).ids)]).unlink()  # what the killed run leaves
+        twin = self.timesheet(1.5, name="Discovery")  # the same work logged twice: two entries at Xero
+        project_id = self.partner.xero_projects_project_id
+        task_id = self.sandbox.control.projects(self.tenant_id)["time_entries"][0]["taskId"]
+        user_id = self.sandbox.control.projects(self.tenant_id)["time_entries"][0]["userId"]
+        with self.env["xero.service"]._xero_calls(self.connection) as client:  # typed in Xero Projects itself
+            typed = client.create_time_entry(
+                project_id,
+                {"userId": user_id, "taskId": task_id, "dateUtc": "2026-03-02T00:00:00Z", "duration": 45,
+                 "description": "Typed in Xero"},
+                "typed-in-xero",
+            )  # fmt: skip
+        self.sandbox.control.clear_requests()
+        self.assertEqual(self.push().state, "done")
+        self.assertEqual({self.entry(line).xero_time_entry_id for line in (first, second)}, made)
+        self.assertEqual([r["method"] for r in self.xero_writes()], ["POST"])  # the twin's entry only
+        stored = self.stored_time()
+        self.assertEqual(len(stored), 4)
+        self.assertNotIn(self.entry(twin).xero_time_entry_id, made | {typed})
+        self.assertFalse(self.Entry.search([("xero_time_entry_id", "=", typed)]))
+
     def test_time_deleted_in_xero_is_reported_not_made_again(self):
         line = self.timesheet(1.0)
         self.push()
