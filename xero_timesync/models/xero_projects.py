@@ -436,7 +436,7 @@ class XeroProjects(models.AbstractModel):
         held = Entry.search_count([*base, ("state", "=", "held"), ("line_id", "any", push)])
         Line = self.env["account.analytic.line"].sudo()
         new = Line.search_count(self._xero_new_domain(connection.company_id)) - held
-        calls = max(new, 0) + Entry.search_count([*base, ("state", "=", "pending")])
+        calls = self._xero_calls_to_send(max(new, 0) + Entry.search_count([*base, ("state", "=", "pending")]))
         calls += len(self._xero_changed_entries(connection, overlap=const.SYNC_OVERLAP_SECONDS))
         budget = self.env["xero.rate.budget"].sudo()
         spent = budget.search([("tenant_id", "=", connection.tenant_id)], limit=1)
@@ -448,6 +448,11 @@ class XeroProjects(models.AbstractModel):
             "refused": Entry.search_count([*base, ("state", "=", "refused")]),
             "done_by": self._xero_done_by(calls, budget._daily_limit(), spent_today, now),
         }
+
+    @api.model
+    def _xero_calls_to_send(self, entries):
+        """The calls that send ``entries`` new time entries: one each, and a read of what Xero holds per batch."""
+        return entries + math.ceil(entries / const.PROJECTS_PER_BATCH)
 
     @api.model
     def _xero_done_by(self, calls, daily_limit, spent_today, now):
