@@ -325,7 +325,6 @@ class XeroProjects(models.AbstractModel):
                     {
                         "state": "pushed",
                         "xero_time_entry_id": ids.pop(0),
-                        "synced_at": self._xero_synced_at(),
                         "message": False,
                     }
                 )
@@ -336,6 +335,8 @@ class XeroProjects(models.AbstractModel):
 
     @api.model
     def _xero_send(self, entries, client, counts):
+        """Create the entries' time at Xero with the body and key written when they were prepared; their
+        ``synced_at`` stays the preparation's, so an edit of the line since then is followed next run."""
         for entry in entries:
             try:
                 time_entry_id = client.create_time_entry(entry.xero_project_id, entry._xero_body(), entry.nonce)
@@ -347,7 +348,6 @@ class XeroProjects(models.AbstractModel):
                 {
                     "state": "pushed",
                     "xero_time_entry_id": time_entry_id,
-                    "synced_at": self._xero_synced_at(),
                     "message": False,
                 }
             )

@@ -59,6 +59,7 @@ class XeroProjectsEntry(models.Model):
                 "xero_project_id": project_id,
                 "nonce": str(uuid.uuid4()),
                 "payload": json.dumps(entry, sort_keys=True),
+                "synced_at": self.env["xero.projects"]._xero_synced_at(),  # the line as read now
                 "message": False,
             }
         )

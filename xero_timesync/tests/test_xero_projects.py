@@ -1,7 +1,8 @@
 """Xero Projects (issue 26): approved time of the clients billed there goes to a Xero project per client as time
 entries, exactly once, edits and deletions following; one place bills; through xero-python against the sandbox."""
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from unittest.mock import patch
 
 from odoo.exceptions import AccessError, UserError
 from odoo.fields import Domain
@@ -136,6 +137,27 @@ class TestXeroProjects(XeroInvoiceMixin, TransactionCase):
             action = self.env["res.partner"].with_user(self.accountant).action_xero_push_projects()
         self.assertEqual(action["params"]["type"], "success")
         self.assertEqual(len(self.stored_time()), 2)
+
+    def test_an_edit_made_while_a_call_waited_for_its_replay_follows(self):
+        """A call whose answer was lost is replayed later with the body it carried; an edit of the line made in
+        between (more than the comparison's overlap before the replay) still reaches Xero at the next run."""
+        self.timesheet(0.5, day=date(2026, 3, 3))
+        self.push()  # the client's project and task exist
+        line = self.timesheet(1.0, name="Before")
+        time_path = f"/projects.xro/2.0/Projects/{self.partner.xero_projects_project_id}/Time"
+        self.sandbox.control.inject_fault("POST", time_path, "drop", count=10)
+        self.assertEqual(self.push().state, "failed")
+        self.assertEqual(self.entry(line).state, "pending")
+        self.sandbox.control.clear_faults()
+        line.write({"unit_amount": 2.0, "name": "After"})
+        Projects = type(self.env["xero.projects"])
+        later = self.env.cr.now() + timedelta(hours=1)  # the replay runs an hour after the edit
+        with patch.object(Projects, "_xero_synced_at", lambda self: later - timedelta(minutes=5)):
+            self.assertEqual(self.push().state, "done")
+        self.assertEqual(self.entry(line).state, "pushed")
+        self.push()  # the next run compares the line with what the replay sent
+        stored = self.stored_time()[self.entry(line).xero_time_entry_id]
+        self.assertEqual((stored["duration"], stored["description"]), (120, "After"))
 
     def test_a_run_lost_with_its_records_is_taken_over_not_doubled(self):
         """A server killed after Xero made the time entries loses the run's records with its transaction: the
