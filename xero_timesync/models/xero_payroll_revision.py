@@ -51,7 +51,7 @@ class XeroPayrollRevision(models.Model):
             )
 
     @api.model
-    def _xero_next(self, timesheet, lines, nonce=None):
+    def _xero_next(self, timesheet, lines, nonce=None, commit=True):
         """The revision that sends ``lines``: the last one when it holds the same lines and did not reach Xero (a
         run that died: its keys are replayed; a timesheet no longer Draft: asked again, not recorded again), else a
         new one numbered after the last; an unfinished one with other lines is superseded (its partial changes
@@ -72,7 +72,7 @@ class XeroPayrollRevision(models.Model):
                     "hours": round(sum(lines.values()), 2),
                 }
             )
-        if self.env["ir.cron"]._xero_in_job():
+        if commit and self.env["ir.cron"]._xero_in_job():
             self.env["ir.cron"]._commit_progress(remaining=1)
         return revision
 

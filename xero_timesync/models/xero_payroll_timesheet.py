@@ -1,22 +1,27 @@
 """Approved hours to Xero Payroll: one Draft timesheet per employee and closed pay period, exactly once (issue 26).
 
 The push (the ``payroll`` job of ``xero.job``, and Send to Xero Payroll now) reads the organisation's payroll
-calendars live, then for each confirmed employee match and each closed pay period of the employee's calendar
-(within the last ``LOOKBACK_DAYS``) sums the hours per day that count for pay:
+calendars live (kept on the employee rows: any calendar type of the specs; one Odoo cannot compute is named on the
+matching screen, the run's log and the health panel, never skipped silently), then for each confirmed employee
+match and each closed pay period of the employee's calendar (within the last ``LOOKBACK_DAYS``) sums the hours
+per day that count for pay:
 
 * where the company approves time: the approved lines (``xero_approval_state == 'approved'``; Enterprise's
   ``validated`` when installed);
 * where it does not: every timesheet line of the period, once the period has closed (the close is the approval).
 
-A day's hours go to the ordinary earnings rate, those beyond "Overtime after" to the overtime rate.
+A line's hours go to its project's or task's earnings rate (``xero.payroll.rate.map``), else ordinary time; a
+day's hours beyond "Overtime after" go to the overtime rate.
 
-Exactly once: the record of a period (its nonce the Idempotency-Key) is written and committed before Xero is
-asked, so a lost answer is retried with the same key (replayed by Xero, never doubled) and a run that died
-after the call (its record lost with it) finds Xero's refusal of a second timesheet for the period, and takes
-that timesheet over when it holds exactly the hours being sent. Corrections later (an
-approved line changed by an administrator, hours approved late) are sent as line changes while Xero's timesheet
-is Draft; one that is no longer Draft is never overwritten: the difference is reported on the record and the log.
-Sent lines carry their record (``xero_payroll_timesheet_id``) and are locked for everyone but administrators.
+Exactly once: the record of a period and its first revision (the record's nonce the Idempotency-Key) are written
+and committed before Xero is asked, so a lost answer is retried with the same key (replayed by Xero, never
+doubled) and a run that died after the call (its record lost with it) finds Xero's refusal of a second timesheet
+for the period, and takes that timesheet over when it holds exactly the hours being sent. Corrections later (an
+approved line changed by an administrator, hours approved late) are the next revision (``xero.payroll.revision``,
+a key of its own per line change), sent as line changes to the same timesheet while Xero's is Draft; one that is
+no longer Draft refuses the revision and is never overwritten: the difference per day is on the revision, the
+record and the log, and an activity tells the administrator. Sent lines carry their record
+(``xero_payroll_timesheet_id``) and are locked for everyone but administrators.
 """
 
 import uuid
@@ -105,7 +110,10 @@ class XeroPayrollTimesheet(models.Model):
         counts = defaultdict(int)
         for match, periods in plan["periods"].items():
             for (start, end), period_lines in sorted(periods.items()):
-                outcome = self._xero_send_period(connection, company, payroll, match, start, end, period_lines)
+                wanted = self._xero_wanted(company, period_lines, plan["rates"])
+                outcome = self._xero_send_period(
+                    connection, company, payroll, match, (start, end), period_lines, wanted
+                )
                 counts[outcome] += 1
             if job._xero_must_yield(log, 1):
                 return False
@@ -123,8 +131,9 @@ class XeroPayrollTimesheet(models.Model):
     @api.model
     def _xero_plan(self, connection, company, matches, today):
         """The closed pay periods to look at: ``{"periods": {match: {(start, end): lines}}, "held": Odoo employees
-        with hours and no confirmed match, "uncomputable": matches with hours whose calendar Odoo cannot compute}``.
-        Periods sent before are looked at again even without hours (their hours may have stopped counting)."""
+        with hours and no confirmed match, "uncomputable": matches with hours whose calendar Odoo cannot compute,
+        "rates": {line id: the earnings rate of its project or task}}``. Periods sent before are looked at again
+        even without hours (their hours may have stopped counting)."""
         Line = self.env["account.analytic.line"]
         since = today - timedelta(days=LOOKBACK_DAYS)
         lines = Line.sudo().search(self._xero_hours_domain(company, today))
@@ -152,7 +161,8 @@ class XeroPayrollTimesheet(models.Model):
                 found.setdefault((sent.period_start, sent.period_end), Line)
             if found:
                 periods[match] = found
-        return {"periods": periods, "held": held, "uncomputable": uncomputable}
+        rates = self.env["xero.payroll.rate.map"]._xero_rates_of(company, lines)
+        return {"periods": periods, "held": held, "uncomputable": uncomputable, "rates": rates}
 
     @api.model
     def _xero_hours_domain(self, company, today):
@@ -173,13 +183,12 @@ class XeroPayrollTimesheet(models.Model):
         return domain  # no approval: a closed pay period's hours are final
 
     @api.model
-    def _xero_wanted(self, company, lines):
+    def _xero_wanted(self, company, lines, rate_of):
         """``{"date|EarningsRateID": units}`` of ``lines``: each line's hours at its project's or task's earnings
         rate (else ordinary time); a day's hours beyond "Overtime after" go to overtime, taken from its ordinary
         hours first, then from the other rates' (by name)."""
         ordinary, overtime = company.xero_payroll_ordinary_rate_id, company.xero_payroll_overtime_rate_id
         after = company.xero_payroll_overtime_after if overtime else 0.0
-        rate_of = self.env["xero.payroll.rate.map"]._xero_rates_of(company, lines)
         wanted = {}
         for day, day_lines in lines.grouped("date").items():
             by_rate = defaultdict(float)
@@ -195,9 +204,10 @@ class XeroPayrollTimesheet(models.Model):
         return wanted
 
     @api.model
-    def _xero_send_period(self, connection, company, payroll, match, start, end, lines):
-        """Create, correct or leave the employee's timesheet of [start, end]; returns what happened."""
-        wanted = self._xero_wanted(company, lines)
+    def _xero_send_period(self, connection, company, payroll, match, period, lines, wanted):
+        """Create, correct or leave the employee's timesheet of ``period`` (start, end) to hold ``wanted``, the
+        hours of ``lines``; returns what happened."""
+        start, end = period
         record = self.sudo().search(
             [
                 ("connection_id", "=", connection.id),
@@ -211,7 +221,7 @@ class XeroPayrollTimesheet(models.Model):
             return "unchanged"
         try:
             if not record:
-                record = self._xero_new_record(connection, match, start, end)
+                record = self._xero_new_record(connection, match, period, wanted)
             if record.state == "sending":
                 outcome = record._xero_create(payroll, wanted)
             else:
@@ -234,9 +244,9 @@ class XeroPayrollTimesheet(models.Model):
         return outcome
 
     @api.model
-    def _xero_new_record(self, connection, match, start, end):
-        """The period's record with its nonce, committed before Xero is asked (in a scheduled run) so that a
-        lost answer is replayed with the same key, not created twice."""
+    def _xero_new_record(self, connection, match, period, wanted):
+        """The period's record with its nonce and its first revision, committed before Xero is asked (in a
+        scheduled run) so that a lost answer is replayed with the same key, not created twice."""
         with owned_writes():
             record = self.sudo().create(
                 {
@@ -244,11 +254,12 @@ class XeroPayrollTimesheet(models.Model):
                     "employee_id": match.employee_id.id,
                     "xero_employee_id": match.xero_employee_id,
                     "xero_calendar_id": match.xero_calendar_id,
-                    "period_start": start,
-                    "period_end": end,
+                    "period_start": period[0],
+                    "period_end": period[1],
                     "xero_nonce": str(uuid.uuid4()),
                 }
             )
+        self.env["xero.payroll.revision"]._xero_next(record, wanted, nonce=record.xero_nonce, commit=False)
         if self.env["ir.cron"]._xero_in_job():
             self.env["ir.cron"]._commit_progress(remaining=1)
         return record
@@ -413,8 +424,8 @@ class XeroPayrollTimesheet(models.Model):
         )
         known = {(r.xero_employee_id, r.period_start): r for r in records}
         for match, periods in plan["periods"].items():
-            for start, _end in periods:
-                wanted = self._xero_wanted(company, periods[start, _end])
+            for (start, _end), lines in periods.items():
+                wanted = self._xero_wanted(company, lines, plan["rates"])
                 record = known.get((match.xero_employee_id, start))
                 calls = record._xero_calls_for(wanted) if record else int(bool(wanted))
                 if calls and not record and company.xero_payroll_approve:
