@@ -51,14 +51,14 @@ class XeroPayrollRevision(models.Model):
             )
 
     @api.model
-    def _xero_next(self, timesheet, lines, nonce=None, commit=True):
+    def _xero_next(self, timesheet, lines, nonce=None):
         """The revision that sends ``lines``: the last one when it holds the same lines and did not reach Xero (a
         run that died: its keys are replayed; a timesheet no longer Draft: asked again, not recorded again), else a
         new one numbered after the last; an unfinished one with other lines is superseded (its partial changes
         are part of what Xero holds, which the new one reads first)."""
         last = timesheet._xero_last_revision()
         retry = last.state in ("sending", "kept") and (nonce is None or last.xero_nonce == nonce)
-        if retry and last.lines == lines:
+        if retry and (last.lines or {}) == lines:
             return last
         with owned_writes():
             if last.state == "sending":
@@ -72,7 +72,7 @@ class XeroPayrollRevision(models.Model):
                     "hours": round(sum(lines.values()), 2),
                 }
             )
-        if commit and self.env["ir.cron"]._xero_in_job():
+        if self.env["ir.cron"]._xero_in_job():
             self.env["ir.cron"]._commit_progress(remaining=1)
         return revision
 

@@ -28,7 +28,7 @@ import uuid
 from collections import defaultdict
 from datetime import timedelta
 
-from odoo import _, api, fields, models
+from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Domain
 from odoo.tools import format_date
@@ -247,6 +247,8 @@ class XeroPayrollTimesheet(models.Model):
     def _xero_new_record(self, connection, match, period, wanted):
         """The period's record with its nonce and its first revision, committed before Xero is asked (in a
         scheduled run) so that a lost answer is replayed with the same key, not created twice."""
+        nonce = str(uuid.uuid4())
+        first = {"number": 1, "xero_nonce": nonce, "lines": wanted, "hours": round(sum(wanted.values()), 2)}
         with owned_writes():
             record = self.sudo().create(
                 {
@@ -256,10 +258,10 @@ class XeroPayrollTimesheet(models.Model):
                     "xero_calendar_id": match.xero_calendar_id,
                     "period_start": period[0],
                     "period_end": period[1],
-                    "xero_nonce": str(uuid.uuid4()),
+                    "xero_nonce": nonce,
+                    "revision_ids": [Command.create(first)],
                 }
             )
-        self.env["xero.payroll.revision"]._xero_next(record, wanted, nonce=record.xero_nonce, commit=False)
         if self.env["ir.cron"]._xero_in_job():
             self.env["ir.cron"]._commit_progress(remaining=1)
         return record
@@ -445,7 +447,7 @@ class XeroPayrollTimesheet(models.Model):
     def _xero_calls_for(self, wanted):
         """The calls that send ``wanted`` to this period's timesheet: 0 when Xero holds it (or refused it as is)."""
         last = self._xero_last_revision()
-        if last.state == "kept" and last.lines == wanted and self.state == "sent":
+        if last.state == "kept" and (last.lines or {}) == wanted and self.state == "sent":
             return 0  # waits on Xero (no longer Draft): reported, not queued
         if self.state == "sending":
             return int(bool(wanted))
