@@ -352,7 +352,8 @@ class XeroPayrollTimesheet(models.Model):
 
     def _xero_approve(self, payroll):
         try:
-            self._xero_store(payroll.approve(self.xero_timesheet_id, f"{self.xero_nonce}-approve"))
+            approved = payroll.approve(self.xero_timesheet_id, f"{self.xero_nonce}-approve")
+            self._xero_store(approved, self._xero_last_revision())
         except XeroError as error:
             with owned_writes():
                 self.write({"message": _("Sent, not approved: %s", error)})

@@ -251,6 +251,8 @@ class TestXeroPayroll(XeroSandboxCase):
         )
         (stored,) = self.stored(org)
         self.assertEqual(stored["status"], "Approved")
+        record = self.env["xero.payroll.timesheet"].search([("xero_timesheet_id", "=", stored["id"])])
+        self.assertEqual(record.revision_ids.mapped("xero_status"), ["Approved"])  # Xero's answer to revision 1
         units = sorted((x["date"], x["earnings_rate_id"] == overtime.xero_rate_id, x["units"]) for x in stored["lines"])
         day = self.monday + timedelta(days=2)
         self.assertEqual(
