@@ -13,7 +13,8 @@ from xero_python.payrollauv2 import PayrollAuV2Api
 from xero_python.payrollnz import PayrollNzApi
 from xero_python.payrolluk import PayrollUkApi
 
-from xero_sandbox.testing import SandboxServer
+from xero_sandbox.payroll import CALENDAR_TYPES
+from xero_sandbox.testing import SandboxControlError, SandboxServer
 
 PAYROLL_SCOPES = (
     "openid offline_access accounting.settings payroll.timesheets payroll.employees.read payroll.settings.read"
@@ -134,6 +135,63 @@ def test_au_reads_come_from_payroll_au_v1(payroll_sandbox, kit):
     assert status == 403 and body["Title"] == "Forbidden"
     status, _, _ = kit.raw(payroll_sandbox, "GET", "/payroll.xro/1.0/Employees", *_auth(payroll_sandbox, us))
     assert status == 403
+
+
+def _calendar_types(payroll_specs, region):
+    """The CalendarType enum of the region's spec (AU: Payroll AU v1's, which only xero-python carries)."""
+    if region == "AU":
+        spelled = {kind.upper(): kind for kinds in CALENDAR_TYPES.values() for kind in kinds}
+        return [
+            spelled[member.value] for member in importlib.import_module("xero_python.payrollau.models").CalendarType
+        ]
+    schemas = payroll_specs[region].spec / "components" / "schemas"
+    node = schemas / "CalendarType" if region == "NZ" else schemas / "PayRunCalendar" / "properties" / "calendarType"
+    with node.open() as schema:
+        return list(schema["enum"])
+
+
+@pytest.mark.parametrize("region", ["NZ", "UK", "AU"])
+def test_every_calendar_type_of_the_spec_and_half_monthly_periods(payroll_sandbox, payroll_specs, kit, region):
+    tenant = payroll_sandbox.tenant_of[region]
+    wanted = _calendar_types(payroll_specs, region)
+    made = {kind: payroll_sandbox.control.add_payroll_calendar(tenant, kind, "2026-01-03") for kind in wanted}
+    for kind in {"TwiceMonthly", "Annual"} - set(wanted):  # not the region's: refused, nothing stored
+        with pytest.raises(SandboxControlError):
+            payroll_sandbox.control.add_payroll_calendar(tenant, kind, "2026-01-03")
+    if region == "AU":
+        read = {c.payroll_calendar_id: c.calendar_type.value for c in
+                _api(payroll_sandbox, kit, region, version="1.0").get_payroll_calendars(tenant).payroll_calendars}  # fmt: skip
+        assert {read[made[kind]["id"]] for kind in wanted} == {kind.upper() for kind in wanted}
+    else:
+        read = {str(c.payroll_calendar_id): c for c in _api(payroll_sandbox, kit, region).get_pay_run_calendars(tenant).pay_run_calendars}  # fmt: skip
+        assert {getattr(read[made[kind]["id"]].calendar_type, "value", read[made[kind]["id"]].calendar_type)
+                for kind in wanted} == set(wanted)  # fmt: skip
+        assert _day(read[made["Quarterly"]["id"]].period_end_date) == dt.date(2026, 4, 2)
+    assert len(payroll_sandbox.control.payroll(tenant)["calendars"]) == 2 + len(wanted)
+    if "TwiceMonthly" not in wanted:
+        return
+    # Xero's half-monthly periods: 15 days from the start day (3rd–17th), then the rest (18th–2nd)
+    calendar = made["TwiceMonthly"]
+    assert calendar["period_end"] == "2026-01-17"
+    employee = payroll_sandbox.control.add_payroll_employee(tenant, "Hana", "Half", calendar_id=calendar["id"])
+    rate = next(r for r in payroll_sandbox.control.payroll(tenant)["earnings_rates"] if r["name"] == "Ordinary Hours")
+    api = _api(payroll_sandbox, kit, region)
+    models = importlib.import_module(f"xero_python.{APIS[region][1]}.models")
+
+    def timesheet(start, end):
+        line = models.TimesheetLine(date=start, earnings_rate_id=rate["id"], number_of_units=4.0)
+        return models.Timesheet(payroll_calendar_id=calendar["id"], employee_id=employee["id"], start_date=start,
+                                end_date=end, timesheet_lines=[line])  # fmt: skip
+
+    with pytest.raises(BadRequestException) as raised:
+        api.create_timesheet(tenant, timesheet(dt.date(2026, 2, 18), dt.date(2026, 3, 3)))
+    assert "pay period" in _invalid_fields(raised)["EndDate"]
+    for start, end in ((dt.date(2026, 2, 18), dt.date(2026, 3, 2)), (dt.date(2026, 3, 3), dt.date(2026, 3, 17))):
+        assert _day(api.create_timesheet(tenant, timesheet(start, end)).timesheet.end_date) == end
+    assert (
+        len([t for t in payroll_sandbox.control.payroll(tenant)["timesheets"] if t["employee_id"] == employee["id"]])
+        == 2
+    )
 
 
 def _auth(sandbox, tenant):

@@ -281,7 +281,8 @@ class SandboxControl:
         )
 
     def add_payroll_calendar(self, tenant_id: str, calendar_type: str, period_start: str, name: str = None) -> dict:
-        """calendar_type: Weekly, Fortnightly, FourWeekly, Monthly, Quarterly or Annual; period_start ISO."""
+        """calendar_type: Weekly, Fortnightly, FourWeekly, Monthly, Quarterly, Annual (NZ, UK) or TwiceMonthly (NZ, AU):
+        as the region's CalendarType allows; period_start ISO (a twice-monthly calendar: the first half's start)."""
         body = {"calendar_type": calendar_type, "period_start": period_start, "name": name}
         return self._call("POST", f"/tenants/{tenant_id}/payroll/calendars", body)
 

@@ -15,6 +15,7 @@ lines change only while the timesheet is Draft; Approve takes a Draft, RevertToD
 a Completed timesheet (in a posted pay run) can neither change nor be deleted.
 """
 
+import calendar as calendar_module
 import datetime as dt
 import threading
 import uuid
@@ -24,6 +25,15 @@ from .data import seeded_uuid, tenant_rng
 REGIONS = {"NZ": "NZ", "GB": "UK", "AU": "AU"}
 CALENDAR_DAYS = {"Weekly": 7, "Fortnightly": 14, "FourWeekly": 28}
 CALENDAR_MONTHS = {"Monthly": 1, "Quarterly": 3, "Annual": 12}
+TWICE_MONTHLY = "TwiceMonthly"
+HALF_MONTH_DAYS = 15  # the first period of a half-monthly calendar: 15 days from its start date (Xero's help)
+# CalendarType per API: Payroll NZ's enum has TwiceMonthly, Payroll UK's PayRunCalendar has not, and Payroll AU
+# (v1 PayrollCalendars) has TwiceMonthly but no Annual.
+CALENDAR_TYPES = {
+    "NZ": ("Weekly", "Fortnightly", "FourWeekly", "Monthly", "Annual", "Quarterly", TWICE_MONTHLY),
+    "UK": ("Weekly", "Fortnightly", "FourWeekly", "Monthly", "Annual", "Quarterly"),
+    "AU": ("Weekly", "Fortnightly", "FourWeekly", "Monthly", TWICE_MONTHLY, "Quarterly"),
+}
 SEED_EMPLOYEES = (
     ("Aroha", "Ngata", "M", "aroha.ngata@example.com"),
     ("Bridget", "Lowe", "F", "bridget.lowe@example.com"),
@@ -69,8 +79,9 @@ class PayrollBook:
 
     # --- settings and employees ----------------------------------------------------------------------------
     def add_calendar(self, name, calendar_type, period_start, payment_offset=2, uuid_value=None) -> dict:
-        if calendar_type not in CALENDAR_DAYS and calendar_type not in CALENDAR_MONTHS:
-            raise ValueError(f"calendar type must be one of {sorted(CALENDAR_DAYS) + sorted(CALENDAR_MONTHS)}")
+        allowed = CALENDAR_TYPES.get(self.region, ())
+        if calendar_type not in allowed:
+            raise ValueError(f"calendar type must be one of {', '.join(allowed)} in Payroll {self.region}")
         end = period_end(calendar_type, period_start)
         calendar = {
             "id": uuid_value or str(uuid.uuid4()),
@@ -253,6 +264,8 @@ def is_period(calendar: dict, start: dt.date, end: dt.date) -> bool:
     """Whether [start, end] is one whole pay period of ``calendar`` (any period, past or future)."""
     calendar_type = calendar["calendar_type"]
     anchor = calendar["period_start"]
+    if calendar_type == TWICE_MONTHLY:
+        return (start, end) == half_month_of(anchor, start)
     if calendar_type in CALENDAR_DAYS:
         if (start - anchor).days % CALENDAR_DAYS[calendar_type]:
             return False
@@ -262,6 +275,8 @@ def is_period(calendar: dict, start: dt.date, end: dt.date) -> bool:
 
 
 def period_end(calendar_type: str, start: dt.date) -> dt.date:
+    if calendar_type == TWICE_MONTHLY:
+        return half_month_of(start, start)[1]
     if calendar_type in CALENDAR_DAYS:
         return start + dt.timedelta(days=CALENDAR_DAYS[calendar_type] - 1)
     months = start.month - 1 + CALENDAR_MONTHS[calendar_type]
@@ -269,6 +284,25 @@ def period_end(calendar_type: str, start: dt.date) -> dt.date:
     return (
         following - dt.timedelta(days=1) if start.day == 1 else following.replace(day=start.day) - dt.timedelta(days=1)
     )
+
+
+def half_month_of(anchor: dt.date, day: dt.date):
+    """The half-monthly period holding ``day`` of a calendar started on ``anchor``: from its day D of each month
+    15 days (D to D+14), then D+15 to the day before D of the next month."""
+    for back in (0, 1):
+        first = _same_day(anchor, day.year, day.month - back)
+        second = first + dt.timedelta(days=HALF_MONTH_DAYS)
+        following = _same_day(anchor, day.year, day.month - back + 1)
+        if first <= day < second:
+            return first, second - dt.timedelta(days=1)
+        if second <= day < following:
+            return second, following - dt.timedelta(days=1)
+    return None
+
+
+def _same_day(anchor: dt.date, year: int, month: int) -> dt.date:
+    year, month = year + (month - 1) // 12, (month - 1) % 12 + 1
+    return dt.date(year, month, min(anchor.day, calendar_module.monthrange(year, month)[1]))
 
 
 def total_hours(timesheet: dict) -> float:

@@ -65,4 +65,6 @@ from . import (
     xero_payroll_rate,
     xero_payroll_employee,
     xero_payroll_timesheet,
+    xero_payroll_revision,
+    xero_payroll_rate_map,
 )

@@ -11,6 +11,7 @@ from odoo.exceptions import AccessError, UserError
 
 from ..ownership import owned_writes
 from ..services.errors import XeroError
+from ..services.payroll import PayrollCalendar
 
 
 class XeroPayrollEmployee(models.Model):
@@ -25,6 +26,10 @@ class XeroPayrollEmployee(models.Model):
     email = fields.Char(readonly=True)
     xero_calendar_id = fields.Char("PayrollCalendarID", readonly=True)
     calendar_name = fields.Char("Payroll calendar", readonly=True)
+    xero_calendar_type = fields.Char("Calendar type", readonly=True)
+    xero_calendar_start = fields.Date("Calendar period start", readonly=True)
+    xero_calendar_end = fields.Date("Calendar period end", readonly=True)
+    calendar_problem = fields.Char("Hours not sent", compute="_compute_calendar_problem")
     active = fields.Boolean(default=True, readonly=True)
     employee_id = fields.Many2one(
         "hr.employee", "Odoo employee", ondelete="set null", domain="[('company_id', 'in', [company_id, False])]"
@@ -37,6 +42,51 @@ class XeroPayrollEmployee(models.Model):
         "(connection_id, employee_id) WHERE employee_id IS NOT NULL AND active",
         "This Odoo employee is already matched to another Xero Payroll employee.",
     )
+
+    @api.depends("xero_calendar_id", "xero_calendar_type", "xero_calendar_start")
+    def _compute_calendar_problem(self):
+        for row in self:
+            calendar = row._xero_calendar()
+            if calendar is not None and calendar.computable:
+                row.calendar_problem = False
+            elif not row.xero_calendar_id:
+                row.calendar_problem = _("The employee has no payroll calendar in Xero Payroll.")
+            elif not row.xero_calendar_type:
+                row.calendar_problem = _("Xero Payroll did not list the employee's payroll calendar at the last read.")
+            else:
+                row.calendar_problem = _(
+                    "Odoo cannot compute the pay periods of a “%s” payroll calendar: enter these hours in Xero Payroll.",
+                    row.xero_calendar_type,
+                )
+
+    def _xero_calendar(self):
+        """The employee's payroll calendar as last read from Xero (None when unknown)."""
+        self.ensure_one()
+        if not self.xero_calendar_type:
+            return None
+        return PayrollCalendar(
+            self.xero_calendar_id,
+            self.calendar_name or "",
+            self.xero_calendar_type,
+            self.xero_calendar_start,
+            self.xero_calendar_end or None,
+        )
+
+    def _xero_note_calendars(self, calendars):
+        """Keep each row's calendar (name, type, a period) as Xero lists it now: what the health panel and the
+        matching screen show, and what the push computes pay periods with."""
+        by_id = {calendar.calendar_id: calendar for calendar in calendars}
+        with owned_writes():
+            for calendar_id, rows in self.grouped("xero_calendar_id").items():
+                calendar = by_id.get(calendar_id)
+                vals = {
+                    "calendar_name": calendar.name if calendar else rows[:1].calendar_name,
+                    "xero_calendar_type": calendar.calendar_type if calendar else False,
+                    "xero_calendar_start": calendar.period_start if calendar else False,
+                    "xero_calendar_end": (calendar.period_end or False) if calendar else False,
+                }
+                changed = rows.filtered(lambda row, vals=vals: any(row[name] != value for name, value in vals.items()))
+                changed.sudo().write(vals)
 
     def write(self, vals):
         if vals.keys() & {"employee_id", "confirmed"}:
@@ -74,6 +124,7 @@ class XeroPayrollEmployee(models.Model):
         except XeroError as error:
             raise UserError(_("Xero Payroll could not be read: %s", error)) from error
         self._xero_store(connection, employees, {c.calendar_id: c.name for c in calendars})
+        self.sudo().search([("connection_id", "=", connection.id)])._xero_note_calendars(calendars)
         self.env["xero.payroll.rate"].sudo()._xero_store(connection, rates)
         self.env["xero.job"]._xero_ensure_cron(connection, "payroll")  # daily from now on
         return {"type": "ir.actions.client", "tag": "soft_reload"}

@@ -23,7 +23,10 @@ from .errors import XeroError, XeroTransientError, _lt
 REGIONS = {"NZ": "NZ", "GB": "UK", "AU": "AU"}
 V2_APIS = {"NZ": PayrollNzApi, "UK": PayrollUkApi, "AU": PayrollAuV2Api}
 CALENDAR_DAYS = {"WEEKLY": 7, "FORTNIGHTLY": 14, "FOURWEEKLY": 28}
-CALENDAR_MONTHS = {"MONTHLY": 1, "TWICEMONTHLY": None, "QUARTERLY": 3, "ANNUAL": 12}
+CALENDAR_MONTHS = {"MONTHLY": 1, "QUARTERLY": 3, "ANNUAL": 12}
+TWICE_MONTHLY = "TWICEMONTHLY"
+HALF_MONTH_DAYS = 15  # Xero: the first period of a half-monthly calendar is 15 days, the second the rest
+CALENDAR_TYPES = frozenset(CALENDAR_DAYS) | frozenset(CALENDAR_MONTHS) | {TWICE_MONTHLY}
 MS_DATE = re.compile(r"/Date\((-?\d+)")
 
 
@@ -44,24 +47,47 @@ class PayrollEmployee:
 class PayrollCalendar:
     calendar_id: str
     name: str
-    calendar_type: str  # upper case: WEEKLY, FORTNIGHTLY, FOURWEEKLY, MONTHLY, QUARTERLY, ANNUAL
+    calendar_type: str  # upper case: WEEKLY, FORTNIGHTLY, FOURWEEKLY, MONTHLY, TWICEMONTHLY, QUARTERLY, ANNUAL
     period_start: dt.date  # the start of one of its pay periods
+    period_end: dt.date = None  # the end of that period, when Xero gives it (v2)
+
+    @property
+    def computable(self):
+        return self.calendar_type in CALENDAR_TYPES and bool(self.period_start)
 
     def period_of(self, day):
-        """``(start, end)`` of the pay period holding ``day``; None for a calendar whose periods are not
-        whole days or months of a fixed length (twice monthly)."""
+        """``(start, end)`` of the pay period holding ``day``; None for a calendar type Odoo does not know."""
+        if not self.computable:
+            return None
         days = CALENDAR_DAYS.get(self.calendar_type)
         if days:
             start = day - dt.timedelta(days=(day - self.period_start).days % days)
             return start, start + dt.timedelta(days=days - 1)
-        months = CALENDAR_MONTHS.get(self.calendar_type)
-        if not months:
-            return None
+        if self.calendar_type == TWICE_MONTHLY:
+            return self._half_month_of(day)
+        months = CALENDAR_MONTHS[self.calendar_type]
         offset = (day.year - self.period_start.year) * 12 + day.month - self.period_start.month
         start = _add_months(self.period_start, offset - offset % months)
         if start > day:
             start = _add_months(self.period_start, offset - offset % months - months)
         return start, _add_months(start, months) - dt.timedelta(days=1)
+
+    def _half_month_of(self, day):
+        """Xero's half-monthly periods: from the calendar's start day D, D to D+14, then D+15 to the day before
+        D of the next month. A v2 calendar may announce its second-half period: its length tells."""
+        anchor = self.period_start
+        if self.period_end and (self.period_end - anchor).days + 1 != HALF_MONTH_DAYS:
+            anchor = _add_months(self.period_end + dt.timedelta(days=1), -1)
+        offset = (day.year - anchor.year) * 12 + day.month - anchor.month
+        for months in (offset, offset - 1):
+            first = _add_months(anchor, months)
+            second = first + dt.timedelta(days=HALF_MONTH_DAYS)
+            following = _add_months(anchor, months + 1)
+            if first <= day < second:
+                return first, second - dt.timedelta(days=1)
+            if second <= day < following:
+                return second, following - dt.timedelta(days=1)
+        return None
 
 
 @dataclass(frozen=True)
@@ -144,7 +170,7 @@ class PayrollClient:
             ]  # fmt: skip
         return [
             PayrollCalendar(c["payrollCalendarID"], c.get("name") or "", (c.get("calendarType") or "").upper(),
-                            _day(c.get("periodStartDate")))
+                            _day(c.get("periodStartDate")), _day(c.get("periodEndDate")))
             for c in self._v2_pages(self._v2.get_pay_run_calendars, "payRunCalendars")
         ]  # fmt: skip
 

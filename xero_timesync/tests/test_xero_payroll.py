@@ -1,12 +1,14 @@
 """Approved hours to Xero Payroll (issue 26): NZ, UK and AU organisations, through xero-python against the sandbox."""
 
-from datetime import timedelta
+from datetime import date, timedelta
+from unittest.mock import patch
 
 from odoo import fields
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user
 
 from odoo.addons.xero_timesync.ownership import owned_writes
+from odoo.addons.xero_timesync.services.payroll import PayrollCalendar, PayrollClient
 
 from .common import XeroSandboxCase
 
@@ -136,12 +138,16 @@ class TestXeroPayroll(XeroSandboxCase):
         self.assertEqual(len(self.stored(org)), 1)
         self.assertEqual(line.xero_payroll_timesheet_id.xero_timesheet_id, self.stored(org)[0]["id"])
 
-    def test_corrections_go_to_draft_never_to_a_timesheet_xero_moved_on(self):
+    def test_corrections_are_revisions_of_the_draft_timesheet(self):
         org = self.orgs["AU"]
         line = self.hours(org, "aroha", 1, 8.0)
         self.push(org)
         (sent,) = self.stored(org)
-        # a user may not change sent time; an administrator's correction goes to Xero's Draft timesheet
+        record = line.xero_payroll_timesheet_id
+        (first,) = record.revision_ids
+        self.assertEqual((first.number, first.state, first.hours, first.xero_status), (1, "sent", 8.0, "Draft"))
+        self.assertEqual((first.xero_nonce, first.create_uid), (record.xero_nonce, self.env.user))
+        # a user may not change sent time; an administrator's correction is revision 2, to Xero's Draft timesheet
         user = new_test_user(
             self.env, "payroll_user", groups="base.group_user", company_id=org["company"].id
         )  # fmt: skip
@@ -149,18 +155,46 @@ class TestXeroPayroll(XeroSandboxCase):
             line.with_user(user)._check_xero_payroll_lock()
         line.unit_amount = 6.0
         self.hours(org, "aroha", 3, 2.0)
-        self.push(org)
+        self.sandbox.control.clear_requests()
+        # the answer to the changed line is lost: the retry with the same key is replayed, not applied twice
+        self.sandbox.control.inject_fault("PUT", TIMESHEETS, "drop", tenant=org["tenant"])
+        self.assertIn("1 corrected", self.push(org).message)
         (corrected,) = self.stored(org)
         self.assertEqual(corrected["id"], sent["id"])
         self.assertEqual(sorted(x["units"] for x in corrected["lines"]), [2.0, 6.0])
-        # a pay run took it: Xero's timesheet is never overwritten, the difference is reported
+        first, second = record.revision_ids.sorted("number")
+        self.assertEqual((second.number, second.state, second.hours, record.xero_revision), (2, "sent", 8.0, 2))
+        self.assertEqual((first.state, first.hours, len(first.lines)), ("sent", 8.0, 1))  # kept as it was
+        keys = [
+            r["headers"].get("Idempotency-Key")
+            for r in self.sandbox.control.requests(path_prefix=TIMESHEETS)
+            if r["method"] in ("POST", "PUT")
+        ]
+        self.assertEqual(len(keys), 3)  # the line added, the line changed and its replayed retry
+        self.assertTrue(all(key.startswith(second.xero_nonce) for key in keys), keys)
+        self.assertEqual(len(set(keys)), 2)
+        with self.assertRaises(AccessError):  # the history is the integration's alone
+            first.with_user(self.env.ref("base.user_admin")).write({"hours": 1.0})
+        # a pay run took it: Xero's timesheet refuses revision 3, the difference per day is reported (to the admin)
+        self.env.ref("base.user_admin").company_ids |= org["company"]
         self.sandbox.control.set_timesheet_status(org["tenant"], sent["id"], "Completed")
         line.unit_amount = 5.0
         log = self.push(org)
         self.assertIn("1 no longer Draft", log.message)
         (kept,) = self.stored(org)
         self.assertEqual(sorted(x["units"] for x in kept["lines"]), [2.0, 6.0])
-        self.assertIn("Completed", line.xero_payroll_timesheet_id.message)
+        third = record._xero_last_revision()
+        self.assertEqual((third.number, third.state, third.xero_status, third.hours), (3, "kept", "Completed", 7.0))
+        self.assertIn("Odoo 5.0 h, Xero 6.0 h", third.message)
+        self.assertIn("Completed", record.message)
+        self.assertEqual(record.xero_revision, 2)
+        kind = self.env.ref("xero_timesync.mail_activity_type_xero_payroll_kept")
+        activities = [("res_model", "=", "xero.connection"), ("res_id", "=", org["connection"].id)]
+        activity = self.env["mail.activity"].search([*activities, ("activity_type_id", "=", kind.id)])
+        self.assertIn("Odoo 5.0 h, Xero 6.0 h", str(activity.note))
+        self.push(org)  # nothing new: no revision more, no activity more
+        self.assertEqual(len(record.revision_ids), 3)
+        self.assertEqual(self.env["mail.activity"].search([*activities, ("activity_type_id", "=", kind.id)]), activity)
 
     def test_only_approved_hours_where_the_company_approves_time(self):
         org = self.orgs["NZ"]
@@ -217,6 +251,8 @@ class TestXeroPayroll(XeroSandboxCase):
         )
         (stored,) = self.stored(org)
         self.assertEqual(stored["status"], "Approved")
+        record = self.env["xero.payroll.timesheet"].search([("xero_timesheet_id", "=", stored["id"])])
+        self.assertEqual(record.revision_ids.mapped("xero_status"), ["Approved"])  # Xero's answer to revision 1
         units = sorted((x["date"], x["earnings_rate_id"] == overtime.xero_rate_id, x["units"]) for x in stored["lines"])
         day = self.monday + timedelta(days=2)
         self.assertEqual(
@@ -227,3 +263,138 @@ class TestXeroPayroll(XeroSandboxCase):
                 ((day + timedelta(days=1)).isoformat(), False, 7.0),
             ],
         )
+
+    def test_every_calendar_type_gives_its_pay_periods(self):
+        day = date(2026, 3, 20)
+        expected = {
+            ("WEEKLY", date(2026, 3, 2), None): (date(2026, 3, 16), date(2026, 3, 22)),
+            ("FORTNIGHTLY", date(2026, 3, 2), None): (date(2026, 3, 16), date(2026, 3, 29)),
+            ("FOURWEEKLY", date(2026, 2, 2), None): (date(2026, 3, 2), date(2026, 3, 29)),
+            ("MONTHLY", date(2026, 1, 3), None): (date(2026, 3, 3), date(2026, 4, 2)),
+            ("QUARTERLY", date(2025, 10, 3), None): (date(2026, 1, 3), date(2026, 4, 2)),
+            ("ANNUAL", date(2025, 7, 1), None): (date(2025, 7, 1), date(2026, 6, 30)),
+            # Xero's half-monthly periods: 15 days from the start day, then to the day before it next month
+            ("TWICEMONTHLY", date(2026, 1, 3), None): (date(2026, 3, 18), date(2026, 4, 2)),
+            ("TWICEMONTHLY", date(2026, 1, 3), date(2026, 1, 17)): (date(2026, 3, 18), date(2026, 4, 2)),
+            ("TWICEMONTHLY", date(2026, 1, 18), date(2026, 2, 2)): (date(2026, 3, 18), date(2026, 4, 2)),  # 2nd half
+            ("TWICEMONTHLY", date(2026, 1, 1), None): (date(2026, 3, 16), date(2026, 3, 31)),
+        }
+        for (kind, start, end), period in expected.items():
+            self.assertEqual(PayrollCalendar("c", "C", kind, start, end).period_of(day), period, (kind, start, end))
+        self.assertEqual(PayrollCalendar("c", "C", "TWICEMONTHLY", date(2026, 1, 3)).period_of(date(2026, 3, 5)),
+                         (date(2026, 3, 3), date(2026, 3, 17)))  # fmt: skip
+        self.assertIsNone(PayrollCalendar("c", "C", "SEMIANNUAL", date(2026, 1, 1)).period_of(day))
+
+    def test_twice_monthly_calendars_are_sent_and_one_odoo_cannot_compute_is_shown(self):
+        today = fields.Date.context_today(self.env["res.users"])
+        day = today - timedelta(days=20)
+        anchor = (day.replace(day=1) - timedelta(days=40)).replace(day=3)
+        if 3 <= day.day < 18:
+            period = (day.replace(day=3), day.replace(day=17))
+        elif day.day >= 18:
+            period = (day.replace(day=18), (day.replace(day=1) + timedelta(days=32)).replace(day=2))
+        else:
+            period = ((day.replace(day=1) - timedelta(days=1)).replace(day=18), day.replace(day=2))
+        for region in ("NZ", "AU"):
+            org = self.orgs[region]
+            calendar = self.sandbox.control.add_payroll_calendar(org["tenant"], "TwiceMonthly", anchor.isoformat())
+            xero = self.sandbox.control.add_payroll_employee(
+                org["tenant"], "Tama", "Half", "tama@example.com", calendar_id=calendar["id"]
+            )
+            tama = self.env["hr.employee"].create(
+                {"name": "Tama H.", "work_email": "tama@example.com", "company_id": org["company"].id}
+            )
+            org["people"]["tama"] = tama
+            self.env["xero.payroll.employee"].with_company(org["company"]).action_xero_payroll_refresh()
+            row = self.env["xero.payroll.employee"].search([("xero_employee_id", "=", xero["id"])])
+            row.action_confirm()
+            self.assertEqual((row.xero_calendar_type, row.calendar_problem), ("TWICEMONTHLY", False))
+            line = self.hours(org, "tama", (day - self.monday).days, 6.0)
+            self.assertEqual(self.push(org).state, "done")
+            (stored,) = [t for t in self.stored(org) if t["employee_id"] == xero["id"]]
+            self.assertEqual((stored["start_date"], stored["end_date"]), tuple(p.isoformat() for p in period), region)
+            self.assertEqual(line.xero_payroll_timesheet_id.xero_timesheet_id, stored["id"])
+        # a calendar type Odoo does not know (a new one at Xero): shown on the matching screen, the run's log and
+        # the health panel, its hours never silently skipped
+        org = self.orgs["NZ"]
+        read = PayrollClient.calendars
+
+        def calendars(payroll):
+            return [PayrollCalendar(c.calendar_id, c.name, "SEMIANNUAL" if c.calendar_type == "TWICEMONTHLY"
+                                    else c.calendar_type, c.period_start, c.period_end) for c in read(payroll)]  # fmt: skip
+
+        self.hours(org, "tama", (day - self.monday).days + 1, 2.0)
+        with patch.object(PayrollClient, "calendars", calendars):
+            log = self.push(org)
+        self.assertIn("Hours of Tama Half not sent", log.message)
+        self.assertIn("“SEMIANNUAL”", log.message)
+        row = self.env["xero.payroll.employee"].search([("employee_id", "=", org["people"]["tama"].id)])
+        self.assertIn("SEMIANNUAL", row.calendar_problem)
+        self.assertEqual(self.env["res.config.settings"].create({}).xero_payroll_uncomputable, 1)
+        (stored,) = [t for t in self.stored(org) if t["employee_id"] == row.xero_employee_id]
+        self.assertEqual([x["units"] for x in stored["lines"]], [6.0])  # not changed by the new hours
+
+    def test_earnings_rate_per_project_and_task_per_region(self):
+        for region, org in self.orgs.items():
+            company = org["company"]
+            for name in ("Site Hours", "Travel Hours"):
+                self.sandbox.control.add_earnings_rate(org["tenant"], name)
+            self.env["xero.payroll.employee"].with_company(company).action_xero_payroll_refresh()
+            Rate = self.env["xero.payroll.rate"].with_context(active_test=False)
+            rates = {r.name: r for r in Rate.search([("connection_id", "=", org["connection"].id)])}
+            company.write(
+                {"xero_payroll_overtime_rate_id": rates["Overtime Hours"].id, "xero_payroll_overtime_after": 8.0}
+            )
+            Task = self.env["project.task"].with_company(company)
+            project = (
+                self.env["project.project"]
+                .with_company(company)
+                .create({"name": f"Site {region}", "company_id": company.id, "allow_timesheets": True})
+            )
+            parent = Task.create({"name": "Travel", "project_id": project.id})
+            subtask = Task.create({"name": "Drive", "project_id": project.id, "parent_id": parent.id})
+            other = Task.create({"name": "Dig", "project_id": project.id})
+            Map = self.env["xero.payroll.rate.map"].with_company(company)
+            Map.create([{"project_id": project.id, "rate_id": rates["Site Hours"].id},
+                        {"project_id": project.id, "task_id": parent.id, "rate_id": rates["Travel Hours"].id}])  # fmt: skip
+            user = new_test_user(self.env, f"rates_{region}", groups="base.group_user", company_id=company.id)
+            with self.assertRaises(AccessError):
+                Map.with_user(user).create({"project_id": project.id, "rate_id": rates["Site Hours"].id})
+            self.hours(org, "aroha", 1, 4.0)  # ordinary: the task of the Xero project
+            for task, hours in ((other, 3.0), (subtask, 2.0)):
+                self.env["account.analytic.line"].with_company(company).create(
+                    {"name": "Work", "project_id": project.id, "task_id": task.id, "unit_amount": hours,
+                     "employee_id": org["people"]["aroha"].id, "date": self.monday + timedelta(days=1)}
+                )  # fmt: skip
+            self.assertEqual(self.push(org).state, "done", region)
+            (stored,) = self.stored(org)
+            names = {r.xero_rate_id: name for name, r in rates.items()}
+            units = sorted((names[x["earnings_rate_id"]], x["units"]) for x in stored["lines"])
+            # 9 h that day: the hour beyond 8 is overtime, taken from ordinary time first
+            expected = [("Ordinary Hours", 3.0), ("Overtime Hours", 1.0), ("Site Hours", 3.0), ("Travel Hours", 2.0)]
+            self.assertEqual(units, expected, region)
+
+    def test_health_panel_shows_the_payroll_queue(self):
+        org = self.orgs["NZ"]
+        self.hours(org, "aroha", 0, 8.0)
+        self.hours(org, "aroha", 1, 3.0)
+        self.hours(org, "bridget", 2, 5.0)
+        self.hours(org, "zed", 2, 5.0)  # held: no Xero Payroll employee
+        panel = self.env["res.config.settings"].create({})
+        queue = (panel.xero_payroll_queued, panel.xero_payroll_calls, panel.xero_payroll_held)
+        self.assertEqual(queue, (2, 4, 1))  # two timesheets, the organisation and the calendars read
+        self.assertTrue(panel.xero_payroll_done_by)
+        self.sandbox.control.clear_requests()
+        self.push(org)
+        sent = [r for r in self.sandbox.control.requests(path_prefix=TIMESHEETS) if r["method"] == "POST"]
+        self.assertEqual(len(sent), 2)  # what the panel announced
+        panel = self.env["res.config.settings"].create({})
+        self.assertEqual((panel.xero_payroll_queued, panel.xero_payroll_calls, panel.xero_payroll_refused), (0, 0, 0))
+        self.assertFalse(panel.xero_payroll_done_by)
+        (stored,) = [t for t in self.stored(org) if t["lines"][0]["units"] == 5.0]
+        self.sandbox.control.set_timesheet_status(org["tenant"], stored["id"], "Completed")
+        self.hours(org, "bridget", 3, 1.0)
+        self.assertEqual(self.env["res.config.settings"].create({}).xero_payroll_queued, 1)
+        self.push(org)
+        panel = self.env["res.config.settings"].create({})
+        self.assertEqual((panel.xero_payroll_queued, panel.xero_payroll_refused), (0, 1))

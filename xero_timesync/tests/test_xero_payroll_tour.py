@@ -19,5 +19,11 @@ class TestPayrollTour(XeroSandboxMixin, HttpCase):
         )
         rows = self.env["xero.payroll.employee"].search([("confirmed", "=", True)])
         self.assertEqual(rows.employee_id, bridget | chuck)
+        site = self.env["project.project"].create({"name": "Site Works", "company_id": company.id})
         self.start_tour("/odoo/action-xero_timesync.xero_settings_action", "xero_payroll_mapping", login="admin")
         self.assertEqual(company.xero_payroll_ordinary_rate_id.name, "Ordinary Hours")
+        mapping = self.env["xero.payroll.rate.map"].search([("company_id", "=", company.id)])
+        self.assertEqual(
+            (mapping.project_id, mapping.task_id, mapping.rate_id.name),
+            (site, mapping.task_id.browse(), "Overtime Hours"),
+        )

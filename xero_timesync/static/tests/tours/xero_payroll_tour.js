@@ -1,7 +1,7 @@
 import { registry } from "@web/core/registry";
 
 // Set up by TestPayrollTour. The admin reads Xero Payroll, confirms a proposal, matches an employee by hand,
-// then maps ordinary time to an earnings rate in Settings.
+// then maps ordinary time to an earnings rate in Settings, and a project to another.
 registry.category("web_tour.tours").add("xero_payroll_matching", {
     steps: () => [
         {
@@ -63,17 +63,53 @@ registry.category("web_tour.tours").add("xero_payroll_mapping", {
             run: "click",
         },
         {
-            content: "Save the settings",
+            content: "Save the settings (Odoo reloads the page after saving settings)",
             trigger: ".o_control_panel .o_form_button_save",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "Saved: the reloaded settings show it",
+            trigger: ".o_field_widget[name=xero_payroll_ordinary_rate_id] input:value(Ordinary Hours)",
+        },
+        {
+            content: "Open the earnings rates per project or task",
+            trigger: "button[name=action_xero_payroll_rates]",
             run: "click",
         },
         {
-            content: "Saving done",
-            trigger: ".o_control_panel:not(:contains(Unsaved changes)) .o_form_button_save:disabled, .o_control_panel:not(:has(.o_form_button_save))",
+            content: "Add a mapping",
+            trigger: ".o_control_panel .o_list_button_add",
+            run: "click",
         },
         {
-            content: "Saved",
-            trigger: ".o_field_widget[name=xero_payroll_ordinary_rate_id] input:value(Ordinary Hours)",
+            content: "Type the project",
+            trigger: ".o_selected_row .o_field_widget[name=project_id] input",
+            run: "edit Site Works",
+        },
+        {
+            content: "Pick Site Works",
+            trigger: ".o-autocomplete--dropdown-item:contains(Site Works)",
+            run: "click",
+        },
+        {
+            content: "Type the earnings rate",
+            trigger: ".o_selected_row .o_field_widget[name=rate_id] input",
+            run: "edit Overtime",
+        },
+        {
+            content: "Pick Overtime Hours",
+            trigger: ".o-autocomplete--dropdown-item:contains(Overtime Hours)",
+            run: "click",
+        },
+        {
+            content: "Save the mapping",
+            trigger: ".o_list_button_save",
+            run: "click",
+        },
+        {
+            content: "Site Works goes to Overtime Hours",
+            trigger: ".o_data_row:not(.o_selected_row):contains(Site Works):contains(Overtime Hours)",
         },
     ],
 });
