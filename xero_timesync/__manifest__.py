@@ -1,6 +1,6 @@
 {
     "name": "Xero Timesheets Sync",
-    "version": "19.0.1.9.0",
+    "version": "19.0.1.10.0",
     "category": "Services/Timesheets",
     "summary": "Xero contacts become project tasks; tracked time becomes invoices pushed to Xero",
     "author": "xero_timesync developers",

@@ -1,4 +1,4 @@
-"""19.0.1.9.0 (Xero Payroll revisions): a timesheet sent before keeps what Xero holds as its latest revision, so
+"""19.0.1.10.0 (Xero Payroll revisions): a timesheet sent before keeps what Xero holds as its latest revision, so
 that the next correction is numbered after it; its Idempotency-Key is the period's own (already used)."""
 
 UNRECORDED = """
