@@ -248,5 +248,5 @@ class TestTimerLimits(TimerFixture, TransactionCase):
         request(lambda: Timer.xero_start(self.task_acme.id), 9)
         with freeze_time(datetime.now() + timedelta(minutes=5)):
             request(lambda: Timer.xero_heartbeat(), 5)
-            request(lambda: Timer.xero_stop(), 29)
+            request(lambda: Timer.xero_stop(), 10)
         request(lambda: Timer.xero_tasks("acme"), 5)
