@@ -126,6 +126,7 @@ class AccountAnalyticLine(models.Model):
                        company.xero_timesheet_lock_date, currency.rounding, currency.decimal_places,
                        project.id, project.partner_id, project.is_xero_project, task.partner_id, task.parent_id, task.xero_billable,
                        account.active, account.company_id, account_company.currency_id, users.partner_id,
+                       line_partner.company_id,
                        (SELECT json_agg(json_build_array(employee.company_id, employee.id, employee.hourly_cost,
                                                          employee_company.currency_id, version.department_id,
                                                          employee.parent_id)
@@ -146,6 +147,7 @@ class AccountAnalyticLine(models.Model):
                   JOIN res_users users ON users.id = %(uid)s
              LEFT JOIN account_analytic_account account ON account.id = project.account_id
              LEFT JOIN res_company account_company ON account_company.id = account.company_id
+             LEFT JOIN res_partner line_partner ON line_partner.id = COALESCE(task.partner_id, project.partner_id)
                  WHERE task.id = %(task)s
                 """,
                 uid=self.env.uid,
@@ -159,7 +161,7 @@ class AccountAnalyticLine(models.Model):
             return None
         (company_id, company_name, currency_id, uom_id, max_hours, idle_minutes, minimum, rounding, method, lock,
          currency_rounding, decimal_places, project_id, project_partner, xero_project, task_partner, parent_id, billable,
-         account_active, account_company, account_currency, partner_id, employees, mandatory, plans) = row  # fmt: skip
+         account_active, account_company, account_currency, partner_id, partner_company, employees, mandatory, plans) = row  # fmt: skip
         company = self.env["res.company"].browse(company_id)
         company._update_cache(
             {
@@ -187,7 +189,11 @@ class AccountAnalyticLine(models.Model):
             "partner_id": task_partner or project_partner,
             "parent_task_id": parent_id,
             "billable": billable,
-            "account_ok": account_active is not False and account_company in (None, company_id),
+            # the line's companies agree as ``_check_company`` requires (its account's and partner's: the others
+            # are empty), and hr_timesheet (an active account)
+            "companies_ok": account_active is True
+            and account_company in (None, company_id)
+            and partner_company in (None, company_id),
             "account_currency_id": account_currency,
             "employees": employees or [],
             "mandatory_plans": mandatory,
@@ -221,7 +227,7 @@ class AccountAnalyticLine(models.Model):
         if (
             not employee
             or facts["mandatory_plans"]
-            or not facts["account_ok"]
+            or not facts["companies_ok"]
             or facts["project_id"] != vals["project_id"]
         ):
             return None
@@ -264,6 +270,8 @@ class AccountAnalyticLine(models.Model):
         if values is None:
             return None
         self.check_access("create")  # the model's access rights (the rules: below, on the line)
+        for name in vals:
+            self._check_field_access(self._fields[name], "write")
         values = self._prepare_create_values([values])[0]
         if any(self._fields[name].inverse for name in values if not self._fields[name].store):
             return None
@@ -277,6 +285,8 @@ class AccountAnalyticLine(models.Model):
         data = {"stored": values, "inherited": {}, "inversed": {}, "protected": protected}
         line = self.sudo()._create([data]).with_env(self.env)
         self._xero_check_create_rules(line)
+        # this addon's own checks of a created line (create() in account_analytic_line.py; Billable is not given)
+        line._check_xero_task_visible(after_write=False)
         line._check_xero_client()
         line._check_xero_lock_date()
         return line
