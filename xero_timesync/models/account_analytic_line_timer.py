@@ -36,6 +36,7 @@ FAST_PATH_MODULES = frozenset(
 FAST_PATH_METHODS = (
     "create",
     "_create",
+    "write",  # hr_timesheet writes the amount after creating
     "_prepare_create_values",
     "_add_missing_default_values",
     "_add_precomputed_values",
@@ -63,12 +64,14 @@ TIMESHEET_CONTEXT = ("default_employee_id", "timesheet_calendar", "user_id", "ve
 
 
 def only_known_modules(model_class, model_fields, plan_columns):
-    """True when every class of ``model_class`` that defines a method of FAST_PATH_METHODS, and every stored field
-    (the analytic plans' own columns aside), comes from FAST_PATH_MODULES."""
+    """True when every class of ``model_class`` that defines a method of FAST_PATH_METHODS or the compute of a
+    stored field, and every stored field (the analytic plans' own columns aside), comes from FAST_PATH_MODULES."""
+    methods = {
+        *FAST_PATH_METHODS,
+        *(f.compute for f in model_fields.values() if f.store and isinstance(f.compute, str)),
+    }
     for cls in model_class.__mro__:
-        if any(name in vars(cls) for name in FAST_PATH_METHODS) and getattr(cls, "_module", None) not in (
-            FAST_PATH_MODULES
-        ):
+        if not methods.isdisjoint(vars(cls)) and getattr(cls, "_module", None) not in FAST_PATH_MODULES:
             return False
     return all(
         set(field._modules) <= FAST_PATH_MODULES

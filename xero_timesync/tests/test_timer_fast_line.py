@@ -125,6 +125,9 @@ class TestTimerFastLine(TimerFixture, TransactionCase):
         self.assertTrue(only_known_modules(Class, self.Line._fields, set(self.Line._get_plan_fnames())))
         customised = type("CustomerLine", (Class,), {"_module": "customer_timesheets", "create": Class.create})
         self.assertFalse(only_known_modules(customised, self.Line._fields, set()))
+        for method in ("write", "_hourly_cost", "_compute_partner_id", "_check_access"):
+            other = type("Other", (Class,), {"_module": "sale_timesheet", method: getattr(Class, method)})
+            self.assertFalse(only_known_modules(other, self.Line._fields, set()), method)
         with patch.object(Class, "create", autospec=True, side_effect=Class.create) as create:
             self.stop(self.task_acme, False)  # what an unknown override makes the registry answer
         create.assert_called_once()
