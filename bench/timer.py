@@ -82,9 +82,10 @@ def seed(env, project, start, stop):
         """
         WITH partners AS (
             INSERT INTO res_partner (name, complete_name, email, xero_contact_number, xero_contact_id, is_company,
-                                     active, type, autopost_bills, company_id, create_date, write_date)
+                                     active, type, autopost_bills, xero_billed_by, company_id, create_date, write_date)
             SELECT initcap(substr(md5(i::text), 1, 9)) || ' Ltd', initcap(substr(md5(i::text), 1, 9)) || ' Ltd',
-                   'office' || i || '@client.test', 'C-' || i, 'bench-' || i, TRUE, TRUE, 'contact', 'ask', %(company)s,
+                   'office' || i || '@client.test', 'C-' || i, 'bench-' || i, TRUE, TRUE, 'contact', 'ask', 'odoo',
+                   %(company)s,
                    now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
               FROM generate_series(%(start)s, %(stop)s - 1) AS i
          RETURNING id, name, xero_contact_id

@@ -62,6 +62,7 @@ from . import (
     res_company_payroll,
     res_config_settings_payroll,
     account_analytic_line_payroll,
+    account_analytic_line_timer,
     xero_payroll_rate,
     xero_payroll_employee,
     xero_payroll_timesheet,

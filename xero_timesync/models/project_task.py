@@ -3,6 +3,7 @@ from contextvars import ContextVar
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
+from odoo.tools import SQL
 
 from .. import const
 from ..import_speedups import check_company_batched, memoized_default_get, skip_recomputation
@@ -138,14 +139,29 @@ class ProjectTask(models.Model):
     def _search_xero_allowed_user_ids(self, operator, value):
         if operator != "in":
             return NotImplemented
-        members = (
-            self.env["xero.project.member"]
-            .sudo()
-            .search([("restrict_to_tasks", "=", True), ("user_id", "in", list(value)), ("active", "=", True)])
-        )
-        if not members.task_ids:
-            return [(0, "=", 1)]
-        return [("id", "child_of", members.task_ids.ids)]
+        # a subquery, not a search run beforehand: the record rules that use it cost no query of their own
+        user_ids = tuple(value)
+        if not user_ids:
+            return Domain.FALSE
+        field = self.env["xero.project.member"]._fields["task_ids"]
+
+        def to_sql(model, alias, query):
+            return SQL(
+                """%s IN (
+                    WITH RECURSIVE allowed(id) AS (
+                        SELECT rel.%s FROM %s rel JOIN xero_project_member member ON member.id = rel.%s
+                         WHERE member.restrict_to_tasks AND member.active AND member.user_id IN %s
+                         UNION
+                        SELECT child.id FROM project_task child JOIN allowed ON child.parent_id = allowed.id
+                    ) SELECT id FROM allowed)""",
+                SQL.identifier(alias, "id"),
+                SQL.identifier(field.column2),
+                SQL.identifier(field.relation),
+                SQL.identifier(field.column1),
+                user_ids,
+            )
+
+        return Domain.custom(to_sql=to_sql)
 
     def _check_xero_structure_change(self, vals):
         if not (XERO_STRUCTURE_FIELDS & vals.keys()) or integration_writes(self.env):

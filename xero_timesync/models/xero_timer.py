@@ -311,6 +311,10 @@ class XeroTimer(models.Model):
             .with_context(active_test=False)
             .search_fetch([("id", "=", task.id)], STOP_TASK_FIELDS)
         )
+        Line = self.env["account.analytic.line"]
+        # what creating the line reads, in one query (and the company's timer settings with it), when Odoo's own
+        # create would make exactly that line (see account_analytic_line_timer.py)
+        facts = Line._xero_timer_facts(task) if Line._xero_timer_fast_path_usable() else None
         company = task._xero_timer_company()
         task_name = task.sudo().display_name
         idle = self._xero_idle_seconds(now, company)
@@ -345,7 +349,7 @@ class XeroTimer(models.Model):
         self._xero_delete()  # first: a concurrent stop of this timer fails here (serialization failure → retry)
         # a refused line fails the request, which rolls the DELETE back with it (the cron stops in a savepoint)
         with tasks_checked(self.env.uid, readable.ids):
-            line = self.env["account.analytic.line"].create(
+            line = Line._xero_timer_create(
                 {
                     "task_id": task.id,
                     "project_id": task.project_id.id,
@@ -353,7 +357,8 @@ class XeroTimer(models.Model):
                     "date": day,
                     "unit_amount": minutes / 60,
                     "name": description or "/",
-                }
+                },
+                facts if facts and facts["company"] == company else None,
             )
         return {
             "timer": None,
