@@ -53,6 +53,7 @@ from . import (
     test_timer_extension,
     test_timer_extension_firefox,
     test_timer_http,
+    test_timer_fast_line,
     test_timer_inputs,
     test_timer_js,
     test_timer_limits,
