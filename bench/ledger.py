@@ -44,7 +44,7 @@ def run(env):
 
         def fresh_minute():
             # every row starts with the organisation's minute unspent: no row waits out an earlier row's calls
-            env.cr.execute("UPDATE xero_rate_budget SET minute_calls = 0")
+            env.cr.execute("UPDATE xero_rate_budget SET minute_calls_at = NULL")
             sandbox.control.set_rate_limits(reset_counters=True)  # and Xero's own count
 
         def compare(label):

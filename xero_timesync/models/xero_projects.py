@@ -20,7 +20,14 @@ from odoo.fields import Domain
 from odoo.tools import SQL
 
 from .. import const
-from ..services.errors import XeroAuthError, XeroError, XeroNotFoundError, XeroTimeUp, XeroValidationError
+from ..services.errors import (
+    XeroAuthError,
+    XeroError,
+    XeroNotFoundError,
+    XeroRateLimitError,
+    XeroTimeUp,
+    XeroValidationError,
+)
 from .xero_projects_entry import LIVE_STATES
 
 MAX_MINUTES = 59940  # Xero's longest time entry
@@ -173,6 +180,9 @@ class XeroProjects(models.AbstractModel):
         if isinstance(error, XeroTimeUp):
             log.write({"state": "partial", "message": str(error)})
             job._xero_continue_later()
+        elif isinstance(error, XeroRateLimitError) and error.problem == "day":
+            # paced, not failed: a push longer than a day's calls stops here each day, the hourly run resumes it
+            log.write({"state": "partial", "message": str(error)})
         elif isinstance(error, XeroAuthError):
             self.env["xero.service"]._xero_handle_auth_error(job.connection_id, error)
             log.write({"state": "failed", "message": str(error)})

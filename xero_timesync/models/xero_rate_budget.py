@@ -1,3 +1,4 @@
+import json
 import random
 import time
 from datetime import datetime, timezone
@@ -9,6 +10,8 @@ from odoo import api, fields, models
 from .. import const
 
 SPEND_ATTEMPTS = 5
+MARGIN = 1.0  # seconds: our clock reads a call before it reaches Xero, whose clock counts it (latencies differ)
+EPOCH = datetime(1970, 1, 1)
 
 
 class XeroRateBudget(models.Model):
@@ -21,8 +24,11 @@ class XeroRateBudget(models.Model):
     _rec_name = "tenant_id"
 
     tenant_id = fields.Char("Xero organisation ID", required=True, readonly=True)
-    minute_start = fields.Datetime(readonly=True)
-    minute_calls = fields.Integer(readonly=True)
+    minute_calls_at = fields.Json(
+        "Calls of the last minute",
+        readonly=True,
+        help="When (seconds since 1970, UTC) each call of Xero's minute went.",
+    )
     day = fields.Date("Day (UTC)", readonly=True)
     day_calls = fields.Integer(readonly=True)
 
@@ -34,47 +40,49 @@ class XeroRateBudget(models.Model):
 
     @api.model
     def _spend(self, tenant_id, daily_limit):
-        """Count one call; returns ``(seconds to wait before it, day exhausted)``.
+        """Take one call from the organisation's budget: ``(0, False)`` when it may go now (it is counted),
+        ``(seconds, False)`` when Xero's minute is full (nothing counted: ask again after that wait),
+        ``(0, True)`` when the day's calls are spent.
 
-        Committed at once in its own transaction (the count must be seen by every worker now, and survive
-        a rollback of the run: the call was made). Thread-safe: it touches only the registry.
+        Xero's minute is rolling (the calls of the last 60 seconds), so the budget keeps the times of the last
+        minute's calls: a clock minute would let 60 calls at 10:00:59 and 60 more at 10:01:00 through, and Xero
+        would answer 429. Committed at once in its own transaction (the count must be seen by every worker now,
+        and survive a rollback of the run: the call is made). Thread-safe: it touches only the registry.
         """
-        minute_calls, day_calls, now = self._count_call(tenant_id)
-        if day_calls > daily_limit:
-            return 0, True
-        if minute_calls > const.MINUTE_LIMIT:
-            return 60 - now.second - now.microsecond / 1e6 + 0.1, False
-        return 0, False
-
-    @api.model
-    def _count_call(self, tenant_id):
-        """Upsert the counters in a transaction of their own. Runs that waited out the same spent minute all
-        wake at :00 and hit this row at once; under Odoo's REPEATABLE READ the losers get a serialization
-        failure, and the single statement is safe to replay (on a fresh clock: a stale minute would reset a
-        newer minute's count)."""
         attempt = 0
         while True:
             now = datetime.now(timezone.utc).replace(tzinfo=None)
             try:
                 with self.env.registry.cursor() as cr:
-                    cr.execute(
-                        """
-                        INSERT INTO xero_rate_budget AS b (tenant_id, minute_start, minute_calls, day, day_calls)
-                        VALUES (%(tenant)s, %(minute)s, 1, %(day)s, 1)
-                        ON CONFLICT (tenant_id) DO UPDATE SET
-                            minute_calls = CASE WHEN b.minute_start = EXCLUDED.minute_start
-                                                THEN b.minute_calls + 1 ELSE 1 END,
-                            minute_start = EXCLUDED.minute_start,
-                            day_calls = CASE WHEN b.day = EXCLUDED.day THEN b.day_calls + 1 ELSE 1 END,
-                            day = EXCLUDED.day
-                        RETURNING minute_calls, day_calls
-                        """,
-                        {"tenant": tenant_id, "minute": now.replace(second=0, microsecond=0), "day": now.date()},
-                        log_exceptions=False,  # a serialization failure is expected here, and replayed below
-                    )
-                    return (*cr.fetchone(), now)
+                    return self._take(cr, tenant_id, daily_limit, now)
             except psycopg2.errors.SerializationFailure:
+                # Runs that waited out the same minute wake together and hit this row at once; under Odoo's
+                # REPEATABLE READ the losers get a serialization failure: replayed on a fresh clock.
                 attempt += 1
                 if attempt == SPEND_ATTEMPTS:
                     raise
                 time.sleep(random.uniform(0.01, 0.05) * attempt)
+
+    @api.model
+    def _take(self, cr, tenant_id, daily_limit, now):
+        cr.execute(  # the row, locked (made on the organisation's first call)
+            """INSERT INTO xero_rate_budget AS b (tenant_id, day, day_calls) VALUES (%s, %s, 0)
+               ON CONFLICT (tenant_id) DO UPDATE SET tenant_id = b.tenant_id
+               RETURNING day, day_calls, minute_calls_at""",
+            [tenant_id, now.date()],
+            log_exceptions=False,  # a serialization failure is expected here, and replayed by _spend
+        )
+        day, day_calls, minute_calls = cr.fetchone()
+        day_calls = day_calls if day == now.date() else 0
+        if day_calls >= daily_limit:
+            return 0, True
+        stamp = (now - EPOCH).total_seconds()
+        minute_calls = sorted(at for at in minute_calls or [] if at > stamp - 60 - MARGIN)
+        if len(minute_calls) >= const.MINUTE_LIMIT:
+            return minute_calls[-const.MINUTE_LIMIT] + 60 + MARGIN - stamp, False
+        cr.execute(
+            "UPDATE xero_rate_budget SET day = %s, day_calls = %s, minute_calls_at = %s WHERE tenant_id = %s",
+            [now.date(), day_calls + 1, json.dumps([*minute_calls, stamp]), tenant_id],
+            log_exceptions=False,
+        )
+        return 0, False

@@ -8,6 +8,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.fields import Domain
 from odoo.tests import TransactionCase, new_test_user
 
+from .. import const
 from ..ownership import owned_writes
 from .common import query_of
 from .invoice_common import XeroInvoiceMixin
@@ -256,6 +257,31 @@ class TestXeroProjects(XeroInvoiceMixin, TransactionCase):
         self.assertEqual(stored[entry.xero_time_entry_id]["userId"], user["userId"].lower())
         self.assertEqual(entry.state, "pushed")
         self.assertFalse(self.Entry.search([("state", "=", "held")]))  # the deleted line's is forgotten
+
+    def test_the_days_budget_paces_the_push_without_a_429(self):
+        """Xero's day limit is the organisation's budget: the job sends until the day's is spent and stops as
+        paced (partial, not a failure: a long push at a small tier fails no run), sends nothing more that day,
+        resumes the next; Xero never answers 429 and no entry goes twice."""
+        self.env["ir.config_parameter"].sudo().set_param(const.PARAM_DAILY_LIMIT, "6")
+        self.env["xero.rate.budget"].search([]).unlink()
+        self.sandbox.control.set_rate_limits(day=6)  # Xero's counters reset too: the same day on both sides
+        for n in range(5):
+            self.timesheet(0.5, name=f"Call {n}")
+        # day 1: the users, the project, the task, a look at what Xero holds, then 2 of the 5 entries
+        runs = [self.push(), self.push(), self.push()]
+        self.assertEqual([log.state for log in runs], ["partial"] * 3, runs[0].message)
+        self.assertIn("tomorrow", runs[0].message)
+        self.assertEqual([log.api_calls for log in runs], [6, 0, 0], "the day spent, nothing is sent")
+        self.assertEqual(len(self.stored_time()), 2)
+        self.assertEqual(self.job("projects").failures, 0, "three runs stopped by the day's limit, none failed")
+        # the next day (UTC) on both sides
+        self.env.cr.execute("UPDATE xero_rate_budget SET day = day - 1")
+        self.env.invalidate_all()
+        self.sandbox.control.set_rate_limits(day=6)
+        log = self.push()
+        self.assertEqual(log.state, "done", log.message)
+        self.assertEqual(sorted(e["description"] for e in self.stored_time().values()), [f"Call {n}" for n in range(5)])
+        self.assertFalse([r for r in self.sandbox.control.requests() if r["status"] == 429])
 
     def test_done_by_at_the_organisation_tier(self):
         Projects = self.env["xero.projects"]
