@@ -300,6 +300,11 @@ class TestXeroPayroll(XeroSandboxCase):
         self.assertEqual(PayrollCalendar("c", "C", "TWICEMONTHLY", date(2026, 1, 3)).period_of(date(2026, 3, 5)),
                          (date(2026, 3, 3), date(2026, 3, 17)))  # fmt: skip
         self.assertIsNone(PayrollCalendar("c", "C", "SEMIANNUAL", date(2026, 1, 1)).period_of(day))
+        # a 1st-15th / 16th-end calendar announcing the second half of April (15 days, like a first half): read as
+        # that calendar's, not as one of 16th-30th and 31st-15th
+        april = PayrollCalendar("c", "C", "TWICEMONTHLY", date(2026, 4, 16), date(2026, 4, 30))
+        self.assertEqual(april.period_of(date(2026, 4, 5)), (date(2026, 4, 1), date(2026, 4, 15)))
+        self.assertEqual(april.period_of(date(2026, 5, 20)), (date(2026, 5, 16), date(2026, 5, 31)))
 
     def test_twice_monthly_calendars_are_sent_and_one_odoo_cannot_compute_is_shown(self):
         today = fields.Date.context_today(self.env["res.users"])
