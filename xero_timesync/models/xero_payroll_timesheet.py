@@ -157,8 +157,13 @@ class XeroPayrollTimesheet(models.Model):
                 period = calendar.period_of(line.date)
                 if period and since <= period[0] and period[1] < today:
                     found[period] |= line
-            for sent in sent_by_employee.get(match.xero_employee_id, ()):  # all its hours unapproved since
-                found.setdefault((sent.period_start, sent.period_end), Line)
+            # a sent period looked at again even without hours (they may have stopped counting), unless a period
+            # computed now starts the same day: one record per start, which that period corrects (a second,
+            # empty pass would empty Xero's timesheet)
+            starts = {start for start, _end in found}
+            for sent in sent_by_employee.get(match.xero_employee_id, ()):
+                if sent.period_start not in starts:
+                    found.setdefault((sent.period_start, sent.period_end), Line)
             if found:
                 periods[match] = found
         rates = self.env["xero.payroll.rate.map"]._xero_rates_of(company, lines)

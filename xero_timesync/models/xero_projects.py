@@ -331,13 +331,7 @@ class XeroProjects(models.AbstractModel):
                 ids = unknown.get(_time_signature(body))
                 if not ids:
                     continue
-                entry.write(
-                    {
-                        "state": "pushed",
-                        "xero_time_entry_id": ids.pop(0),
-                        "message": False,
-                    }
-                )
+                entry.write(entry._xero_sent_vals(ids.pop(0)))
                 counts["created"] += 1
                 counts["taken_over"] += 1
                 left -= entry
@@ -354,13 +348,7 @@ class XeroProjects(models.AbstractModel):
                 entry.write({"state": "held", "nonce": False, "message": _("Xero refused the time entry: %s", error)})
                 counts["held"] += 1
                 continue
-            entry.write(
-                {
-                    "state": "pushed",
-                    "xero_time_entry_id": time_entry_id,
-                    "message": False,
-                }
-            )
+            entry.write(entry._xero_sent_vals(time_entry_id))
             counts["created"] += 1
 
     @api.model

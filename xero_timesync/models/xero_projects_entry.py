@@ -1,7 +1,10 @@
 import json
 import uuid
+from datetime import timedelta
 
 from odoo import fields, models
+
+from .. import const
 
 LIVE_STATES = ("pending", "pushed", "refused")
 
@@ -63,6 +66,15 @@ class XeroProjectsEntry(models.Model):
                 "message": False,
             }
         )
+
+    def _xero_sent_vals(self, time_entry_id):
+        """What a sent (or taken over) entry records. An entry left pending by a run before 19.0.1.10.0 has no
+        ``synced_at`` (the send wrote it then): its preparation, its last write, less the overlap, so that the
+        edits of its line are followed (``write_date >= NULL`` never is)."""
+        vals = {"state": "pushed", "xero_time_entry_id": time_entry_id, "message": False}
+        if not self.synced_at:
+            vals["synced_at"] = self.write_date - timedelta(seconds=const.SYNC_OVERLAP_SECONDS)
+        return vals
 
     def _xero_body(self):
         return json.loads(self.payload)

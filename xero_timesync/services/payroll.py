@@ -74,20 +74,36 @@ class PayrollCalendar:
 
     def _half_month_of(self, day):
         """Xero's half-monthly periods: from the calendar's start day D, D to D+14, then D+15 to the day before
-        D of the next month. A v2 calendar may announce its second-half period: its length tells."""
-        anchor = self.period_start
-        if self.period_end and (self.period_end - anchor).days + 1 != HALF_MONTH_DAYS:
-            anchor = _add_months(self.period_end + dt.timedelta(days=1), -1)
-        offset = (day.year - anchor.year) * 12 + day.month - anchor.month
-        for months in (offset, offset - 1):
-            first = _add_months(anchor, months)
-            second = first + dt.timedelta(days=HALF_MONTH_DAYS)
-            following = _add_months(anchor, months + 1)
-            if first <= day < second:
-                return first, second - dt.timedelta(days=1)
-            if second <= day < following:
-                return second, following - dt.timedelta(days=1)
-        return None
+        D of the next month."""
+        return _half_month(self._half_month_anchor(), day)
+
+    def _half_month_anchor(self):
+        """The start day D of a half-monthly calendar. A v2 calendar may announce its second-half period: one not
+        of 15 days is; one of 15 days (the second half of a 30-day month, 16th-30th of a 1st-15th calendar) may be
+        either: the reading with the earlier start day wins (1st-15th and 16th-end, not 16th-30th and 31st-15th)."""
+        start, end = self.period_start, self.period_end
+        if not end:
+            return start
+        second_half_of = _add_months(end + dt.timedelta(days=1), -1)
+        if (end - start).days + 1 != HALF_MONTH_DAYS:
+            return second_half_of
+        if second_half_of.day < start.day and _half_month(second_half_of, start) == (start, end):
+            return second_half_of
+        return start
+
+
+def _half_month(anchor, day):
+    """The half-monthly period holding ``day`` of a calendar starting on ``anchor`` (see ``_half_month_of``)."""
+    offset = (day.year - anchor.year) * 12 + day.month - anchor.month
+    for months in (offset, offset - 1):
+        first = _add_months(anchor, months)
+        second = first + dt.timedelta(days=HALF_MONTH_DAYS)
+        following = _add_months(anchor, months + 1)
+        if first <= day < second:
+            return first, second - dt.timedelta(days=1)
+        if second <= day < following:
+            return second, following - dt.timedelta(days=1)
+    return None
 
 
 @dataclass(frozen=True)

@@ -196,6 +196,22 @@ class TestXeroPayroll(XeroSandboxCase):
         self.assertEqual(len(record.revision_ids), 3)
         self.assertEqual(self.env["mail.activity"].search([*activities, ("activity_type_id", "=", kind.id)]), activity)
 
+    def test_a_sent_period_read_with_another_end_is_not_emptied(self):
+        """A sent timesheet whose period ends elsewhere than the period the calendar gives now for the same start (a
+        calendar changed at Xero, a twice-monthly period read from its other half) is that period's record: no
+        second, empty pass corrects its hours away at Xero."""
+        org = self.orgs["NZ"]
+        self.hours(org, "aroha", 0, 8.0)
+        self.assertEqual(self.push(org).state, "done")
+        record = self.env["xero.payroll.timesheet"].search([("connection_id", "=", org["connection"].id)])
+        self.env.flush_all()
+        self.env.cr.execute("UPDATE xero_payroll_timesheet SET period_end = period_end + 1 WHERE id = %s", [record.id])
+        record.invalidate_recordset()
+        self.assertEqual(self.push(org).state, "done")
+        (stored,) = [t for t in self.stored(org) if t["id"] == record.xero_timesheet_id]
+        self.assertEqual([line["units"] for line in stored["lines"]], [8.0])
+        self.assertEqual(record.xero_revision, 1, "nothing corrected")
+
     def test_only_approved_hours_where_the_company_approves_time(self):
         org = self.orgs["NZ"]
         org["company"].xero_timesheet_approval = True
@@ -284,6 +300,11 @@ class TestXeroPayroll(XeroSandboxCase):
         self.assertEqual(PayrollCalendar("c", "C", "TWICEMONTHLY", date(2026, 1, 3)).period_of(date(2026, 3, 5)),
                          (date(2026, 3, 3), date(2026, 3, 17)))  # fmt: skip
         self.assertIsNone(PayrollCalendar("c", "C", "SEMIANNUAL", date(2026, 1, 1)).period_of(day))
+        # a 1st-15th / 16th-end calendar announcing the second half of April (15 days, like a first half): read as
+        # that calendar's, not as one of 16th-30th and 31st-15th
+        april = PayrollCalendar("c", "C", "TWICEMONTHLY", date(2026, 4, 16), date(2026, 4, 30))
+        self.assertEqual(april.period_of(date(2026, 4, 5)), (date(2026, 4, 1), date(2026, 4, 15)))
+        self.assertEqual(april.period_of(date(2026, 5, 20)), (date(2026, 5, 16), date(2026, 5, 31)))
 
     def test_twice_monthly_calendars_are_sent_and_one_odoo_cannot_compute_is_shown(self):
         today = fields.Date.context_today(self.env["res.users"])

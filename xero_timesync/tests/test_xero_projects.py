@@ -160,6 +160,28 @@ class TestXeroProjects(XeroInvoiceMixin, TransactionCase):
         stored = self.stored_time()[self.entry(line).xero_time_entry_id]
         self.assertEqual((stored["duration"], stored["description"]), (120, "After"))
 
+    def test_an_entry_prepared_before_the_upgrade_follows_its_edits(self):
+        """An entry a run before 19.0.1.10.0 left pending has no ``synced_at`` (the send wrote it then): sent now,
+        its line's later edits still reach Xero."""
+        self.timesheet(0.5, day=date(2026, 3, 3))
+        self.push()  # the client's project and task exist
+        line = self.timesheet(1.0, name="Before")
+        time_path = f"/projects.xro/2.0/Projects/{self.partner.xero_projects_project_id}/Time"
+        self.sandbox.control.inject_fault("POST", time_path, "drop", count=10)
+        self.assertEqual(self.push().state, "failed")
+        entry = self.entry(line)
+        self.assertEqual(entry.state, "pending")
+        self.sandbox.control.clear_faults()
+        self.env.flush_all()
+        self.env.cr.execute("UPDATE xero_projects_entry SET synced_at = NULL WHERE id = %s", [entry.id])
+        entry.invalidate_recordset()
+        self.assertEqual(self.push().state, "done")
+        self.assertEqual(entry.state, "pushed")
+        line.write({"unit_amount": 2.0, "name": "After"})
+        self.push()
+        stored = self.stored_time()[entry.xero_time_entry_id]
+        self.assertEqual((stored["duration"], stored["description"]), (120, "After"))
+
     def test_a_run_lost_with_its_records_is_taken_over_not_doubled(self):
         """A server killed after Xero made the time entries loses the run's records with its transaction: the
         next run finds its own entries at Xero (same person, task, day, minutes, description) and takes them
