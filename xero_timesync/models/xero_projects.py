@@ -93,7 +93,8 @@ class XeroProjects(models.AbstractModel):
     @api.model
     def _xero_new_lines(self, company, limit=None):
         Line = self.env["account.analytic.line"].sudo()
-        return Line.search(self._xero_new_domain(company), order="date, id", limit=limit)
+        # a client's lines together: a batch then spans few client projects (one read of each before it sends)
+        return Line.search(self._xero_new_domain(company), order="partner_id, date, id", limit=limit)
 
     @api.model
     def _xero_nothing_to_do(self, connection):
@@ -311,7 +312,7 @@ class XeroProjects(models.AbstractModel):
         """The entries still to send, once those Xero already holds are taken over. A run whose transaction was
         lost (a server killed after Xero made its entries, or an answer lost longer than Xero keeps an
         Idempotency-Key) left time entries at Xero that no record knows: an unknown entry of the same person,
-        task, day, minutes and description is that line's. One read per project and batch."""
+        task, day, minutes and description is that line's. One read per client project in the batch."""
         Entry = self.env["xero.projects.entry"].sudo()
         left = entries
         for project_id, group in entries.grouped("xero_project_id").items():
@@ -433,8 +434,12 @@ class XeroProjects(models.AbstractModel):
         push = self._xero_push_domain(connection.company_id)
         held = Entry.search_count([*base, ("state", "=", "held"), ("line_id", "any", push)])
         Line = self.env["account.analytic.line"].sudo()
-        new = Line.search_count(self._xero_new_domain(connection.company_id)) - held
-        calls = self._xero_calls_to_send(max(new, 0) + Entry.search_count([*base, ("state", "=", "pending")]))
+        new_domain = self._xero_new_domain(connection.company_id)
+        new = Line.search_count(new_domain) - held
+        clients = len(Line._read_group(new_domain, ["partner_id"]))
+        calls = self._xero_calls_to_send(
+            max(new, 0) + Entry.search_count([*base, ("state", "=", "pending")]), clients=clients
+        )
         calls += len(self._xero_changed_entries(connection, overlap=const.SYNC_OVERLAP_SECONDS))
         budget = self.env["xero.rate.budget"].sudo()
         spent = budget.search([("tenant_id", "=", connection.tenant_id)], limit=1)
@@ -448,9 +453,13 @@ class XeroProjects(models.AbstractModel):
         }
 
     @api.model
-    def _xero_calls_to_send(self, entries):
-        """The calls that send ``entries`` new time entries: one each, and a read of what Xero holds per batch."""
-        return entries + math.ceil(entries / const.PROJECTS_PER_BATCH)
+    def _xero_calls_to_send(self, entries, clients=1):
+        """The calls that send ``entries`` new time entries of ``clients`` clients: one each, and a read of what
+        Xero holds per client project in each batch (a client's lines go together: a batch spans one client,
+        except where one client's lines end and the next's begin)."""
+        if not entries:
+            return 0
+        return entries + math.ceil(entries / const.PROJECTS_PER_BATCH) + max(clients, 1) - 1
 
     @api.model
     def _xero_done_by(self, calls, daily_limit, spent_today, now):

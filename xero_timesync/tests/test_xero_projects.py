@@ -139,6 +139,21 @@ class TestXeroProjects(XeroInvoiceMixin, TransactionCase):
         self.assertEqual(action["params"]["type"], "success")
         self.assertEqual(len(self.stored_time()), 2)
 
+    def test_a_batch_reads_each_client_project_once(self):
+        """New lines go a client at a time: the read before a batch costs one call per client project in it, as
+        the health panel's queue counts them."""
+        self.task2.partner_id.xero_billed_by = "xero_projects"
+        for day in range(2, 5):  # the two clients' days interleaved
+            self.timesheet(1.0, day=date(2026, 3, day))
+            self.timesheet(1.0, day=date(2026, 3, day), task=self.task2)
+        settings = self.env["res.config.settings"].create({})
+        self.assertEqual(settings.xero_projects_queued, 6 + 1 + 1)  # the entries, one batch, the second client
+        self.sandbox.control.clear_requests()
+        self.push()
+        reads = [r for r in self.sandbox.control.requests("/projects.xro/2.0") if r["method"] == "GET"]
+        self.assertEqual(sum(r["path"].endswith("/Time") for r in reads), 2)
+        self.assertEqual(len(self.stored_time()), 6)
+
     def test_an_edit_made_while_a_call_waited_for_its_replay_follows(self):
         """A call whose answer was lost is replayed later with the body it carried; an edit of the line made in
         between (more than the comparison's overlap before the replay) still reaches Xero at the next run."""
