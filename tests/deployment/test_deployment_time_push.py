@@ -281,6 +281,21 @@ class World:
         return figures
 
 
+def log_errors(lines):
+    """``(errors, retried)``: the ERROR lines of Odoo's log, leaving out a statement's serialization failure that
+    Odoo retries whole (a request whose snapshot predates a rival's commit: logged as a bad query, then retried)."""
+    errors, retried = [], 0
+    for index, line in enumerate(lines):
+        if " ERROR " not in line:
+            continue
+        following = "\n".join(lines[index + 1 : index + 12])
+        if "odoo.sql_db: bad query" in line and "could not serialize access" in following:
+            retried += 1
+            continue
+        errors.append(line)
+    return errors, retried
+
+
 def kill_mid_push(world, rng):
     """The server dies while both pushes wait for Xero's answer (the calls reached Xero); it comes back once
     Xero has finished them, as a restart takes longer than Xero's processing."""
@@ -344,10 +359,11 @@ def test_payroll_and_projects_race_the_jobs_under_faults(deployment_factory):
         bad = {k: v for k, v in figures.items() if k not in ("time_entries", "timesheets") and v}
         assert not bad, f"round {number} ({fault.__name__}, seed {SEED}): {bad}"
         totals = figures
-    errors = [line for line in d.log_path.read_text(errors="replace").splitlines() if " ERROR " in line]
+    errors, retried = log_errors(d.log_path.read_text(errors="replace").splitlines())
     say(
         f"time push: {ROUNDS} rounds, {totals['time_entries']} time entries and {totals['timesheets']} timesheets at"
-        f" Xero, duplicates 0, lost 0; errors in Odoo's log: {len(errors)}"
+        f" Xero, duplicates 0, lost 0; errors in Odoo's log: {len(errors)} (and {retried} serialization failures"
+        " Odoo retried)"
     )
     assert not errors, "\n".join(errors[:10])
     world.db.close()
