@@ -248,8 +248,9 @@ class XeroBillingRun(models.Model):
             run = self.sudo().with_company(self.company_id)
             run.invalidate_recordset()
             done = 0
+            size = const.BILLING_RUN_JOB_CHUNK if chunks is None else const.BILLING_RUN_CHUNK
             while run.state in ("creating", "pushing") and (chunks is None or done < chunks):
-                processed = run._xero_step()
+                processed = run._xero_step(size)
                 done += 1
                 if in_cron:
                     Cron._commit_progress(processed, remaining=1)
@@ -259,11 +260,11 @@ class XeroBillingRun(models.Model):
                 elif chunks is None and Cron._xero_out_of_time():
                     return
 
-    def _xero_step(self):
-        """One chunk: invoices for the next clients, or the next batch of invoices pushed; the run moves on when
-        none is left. Returns the clients it processed."""
+    def _xero_step(self, size=None):
+        """One chunk: invoices for the next ``size`` clients, or the next batch of invoices pushed; the run moves on
+        when none is left. Returns the clients it processed."""
         if self.state == "creating":
-            lines = self._xero_pending("todo", const.BILLING_RUN_CHUNK)
+            lines = self._xero_pending("todo", size or const.BILLING_RUN_CHUNK)
             lines._xero_create_invoice()
             if not self._xero_pending("todo", 1):
                 self.state = "pushing" if self.push_when_created else "created"

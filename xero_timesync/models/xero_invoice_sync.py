@@ -237,10 +237,11 @@ class XeroInvoiceSync(models.AbstractModel):
         for move in results:
             self._xero_check_totals(move, known[move])
         moves = self.env["account.move"].browse([move.id for move in results])
+        label = _("Pushed to Xero as")  # here: inside the comprehension below, _() finds no language (Python 3.11)
         moves._message_log_batch(
             bodies={
                 move.id: Markup("%s <a href='%s' target='_blank'>%s</a>")
-                % (_("Pushed to Xero as"), move.xero_url, invoice.number or invoice.invoice_id)
+                % (label, move.xero_url, invoice.number or invoice.invoice_id)
                 for move, (invoice, _nonce) in results.items()
             }
         )

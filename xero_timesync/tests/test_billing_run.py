@@ -113,7 +113,11 @@ class TestBillingRun(BillingRunMixin, TransactionCase):
         self.month_of_time()
         run = self.new_run()
         Cron = type(self.env["ir.cron"])
-        with patch.object(const, "BILLING_RUN_CHUNK", 1), patch.object(const, "INVOICES_BATCH_SIZE", 2):
+        with (
+            patch.object(const, "BILLING_RUN_CHUNK", 1),
+            patch.object(const, "BILLING_RUN_JOB_CHUNK", 1),
+            patch.object(const, "INVOICES_BATCH_SIZE", 2),
+        ):
             run.action_create_invoices()  # the first client in the request
             self.assertEqual((run.state, run.done_count), ("creating", 1))
             with patch.object(Cron, "_xero_out_of_time", return_value=True):
