@@ -142,6 +142,29 @@ class TestBillingRun(BillingRunMixin, TransactionCase):
         self.assertEqual(len(self.puts()), 2)  # the invoice already in Xero is not sent again
         self.assertEqual(len(self.xero_invoices()), 3)
 
+    def test_a_chunks_checks_are_made_together(self):
+        """Invoice time's checks of a chunk's clients cost a query each for them all (the time locked, read and
+        checked, the accounts listed, the contacts read): a client more costs the queries of Odoo's own create of an
+        invoice, not the checks again (bench/README.md, billing_run.py)."""
+        self.month_of_time()
+
+        def queries(clients):
+            """The queries of creating the clients' invoices; the invoices are cancelled after (their time free)."""
+            run = self.new_run(partner_ids=[(6, 0, clients.ids)])
+            run.action_preview()
+            self.env.flush_all()
+            before = self.env.cr.sql_log_count
+            run.action_create_invoices()
+            self.env.flush_all()
+            count = self.env.cr.sql_log_count - before
+            self.assertEqual((run.state, len(run.line_ids.move_id)), ("created", len(clients)))
+            run.line_ids.move_id.button_cancel()
+            return count
+
+        queries(self.clients)  # the caches' first reads
+        one, three = queries(self.clients[:1]), queries(self.clients)
+        self.assertLessEqual((three - one) / 2, 12)  # 6.5 a client; 14.5 when each client's checks were its own
+
     def test_refused_client_keeps_its_reason(self):
         self.month_of_time()
         self.client_tasks[1].xero_hourly_rate = 0.0  # no rate anywhere: Invoice time refuses an invoice at 0
