@@ -248,9 +248,8 @@ class XeroBillingRun(models.Model):
             run = self.sudo().with_company(self.company_id)
             run.invalidate_recordset()
             done = 0
-            size = const.BILLING_RUN_JOB_CHUNK if chunks is None else const.BILLING_RUN_CHUNK
             while run.state in ("creating", "pushing") and (chunks is None or done < chunks):
-                processed = run._xero_step(size)
+                processed = run._xero_step(self._xero_chunk_size(chunks))
                 done += 1
                 if in_cron:
                     Cron._commit_progress(processed, remaining=1)
@@ -259,6 +258,12 @@ class XeroBillingRun(models.Model):
                         return
                 elif chunks is None and Cron._xero_out_of_time():
                     return
+
+    def _xero_chunk_size(self, chunks):
+        """Clients invoiced at once: the job's large chunk while its pass has time for one, else the button's."""
+        if chunks is None and self.env["ir.cron"]._xero_time_left() >= const.BILLING_RUN_JOB_CHUNK_SECONDS:
+            return const.BILLING_RUN_JOB_CHUNK
+        return const.BILLING_RUN_CHUNK
 
     def _xero_step(self, size=None):
         """One chunk: invoices for the next ``size`` clients, or the next batch of invoices pushed; the run moves on

@@ -165,6 +165,26 @@ class TestBillingRun(BillingRunMixin, TransactionCase):
         one, three = queries(self.clients[:1]), queries(self.clients)
         self.assertLessEqual((three - one) / 2, 12)  # 6.5 a client; 14.5 when each client's checks were its own
 
+    def test_the_jobs_large_chunk_only_when_its_pass_has_time(self):
+        self.month_of_time()
+        run = self.new_run()
+        Cron = type(self.env["ir.cron"])
+        with (
+            patch.object(const, "BILLING_RUN_CHUNK", 1),
+            patch.object(const, "BILLING_RUN_JOB_CHUNK", 3),
+            patch.object(Cron, "_xero_out_of_time", return_value=True),  # a chunk per pass
+        ):
+            run.action_create_invoices()  # the button's chunk
+            self.assertEqual(run.done_count, 1)
+            with patch.object(Cron, "_xero_time_left", return_value=const.BILLING_RUN_JOB_CHUNK_SECONDS - 1):
+                run._xero_work()  # too little time left for a large chunk: the small one
+            self.assertEqual(run.done_count, 2)
+            with patch.object(Cron, "_xero_time_left", return_value=const.BILLING_RUN_JOB_CHUNK_SECONDS):
+                run._xero_work()
+        self.assertEqual(run.state, "created")
+        for client in self.clients:
+            self.assertEqual(len(self.moves_of(client)), 1)
+
     def test_refused_client_keeps_its_reason(self):
         self.month_of_time()
         self.client_tasks[1].xero_hourly_rate = 0.0  # no rate anywhere: Invoice time refuses an invoice at 0
