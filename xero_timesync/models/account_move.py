@@ -307,11 +307,20 @@ class AccountMove(models.Model):
             self.filtered(lambda move: move.state == "posted")._xero_check_reopen()
         if vals.get("xero_invoice_id") and "xero_tenant_id" not in vals:
             # a push (or its lookup): the organisation it went to, and nothing left of a Xero document it replaces
-            fresh = {"xero_gone_at": False, "xero_gone_followed": False, "xero_ledger_difference": False}
             for company, moves in self.grouped("company_id").items():
-                super(AccountMove, moves).write(dict(fresh, **vals, xero_tenant_id=self._xero_tenant_of(company)))
+                super(AccountMove, moves).write(dict(vals, **self._xero_pushed_vals(self._xero_tenant_of(company))))
             return True
         return super().write(vals)
+
+    @api.model
+    def _xero_pushed_vals(self, tenant_id):
+        """What a document pushed to (or found at) the organisation ``tenant_id`` gets besides Xero's answer."""
+        return {
+            "xero_gone_at": False,
+            "xero_gone_followed": False,
+            "xero_ledger_difference": False,
+            "xero_tenant_id": tenant_id,
+        }
 
     @api.model
     def _xero_tenant_of(self, company):

@@ -249,7 +249,7 @@ class XeroBillingRun(models.Model):
             run.invalidate_recordset()
             done = 0
             while run.state in ("creating", "pushing") and (chunks is None or done < chunks):
-                processed = run._xero_step()
+                processed = run._xero_step(self._xero_chunk_size(chunks))
                 done += 1
                 if in_cron:
                     Cron._commit_progress(processed, remaining=1)
@@ -259,11 +259,17 @@ class XeroBillingRun(models.Model):
                 elif chunks is None and Cron._xero_out_of_time():
                     return
 
-    def _xero_step(self):
-        """One chunk: invoices for the next clients, or the next batch of invoices pushed; the run moves on when
-        none is left. Returns the clients it processed."""
+    def _xero_chunk_size(self, chunks):
+        """Clients invoiced at once: the job's large chunk while its pass has time for one, else the button's."""
+        if chunks is None and self.env["ir.cron"]._xero_time_left() >= const.BILLING_RUN_JOB_CHUNK_SECONDS:
+            return const.BILLING_RUN_JOB_CHUNK
+        return const.BILLING_RUN_CHUNK
+
+    def _xero_step(self, size=None):
+        """One chunk: invoices for the next ``size`` clients, or the next batch of invoices pushed; the run moves on
+        when none is left. Returns the clients it processed."""
         if self.state == "creating":
-            lines = self._xero_pending("todo", const.BILLING_RUN_CHUNK)
+            lines = self._xero_pending("todo", size or const.BILLING_RUN_CHUNK)
             lines._xero_create_invoice()
             if not self._xero_pending("todo", 1):
                 self.state = "pushing" if self.push_when_created else "created"

@@ -40,10 +40,13 @@ class XeroBillingRunLine(models.Model):
         prepared = self._xero_prepare(self._xero_wizards())
         if not prepared:
             return
-        company = self.run_id.company_id
+        Move = self.env["account.move"].with_company(self.run_id.company_id)
         try:
             with self.env.cr.savepoint(), owned_writes():
-                moves = self.env["account.move"].with_company(company).create([vals for *_, vals in prepared])
+                # new drafts have no analytic lines to resynchronise: Odoo's inverse of each line's account would
+                # only write its analytic distribution again, one write per line (a tenth of the create)
+                moves = Move.with_context(skip_analytic_sync=True).create([vals for *_, vals in prepared])
+                moves = moves.with_env(Move.env)
         except (UserError, ValidationError):
             moves = None
         for index, (line, wizard, groups, _vals) in enumerate(prepared):
@@ -64,7 +67,7 @@ class XeroBillingRunLine(models.Model):
         on its own when one is refused: it keeps its reason)."""
         try:
             with self.env.cr.savepoint():
-                return [line._xero_prepare_one(wizards.get(line)) for line in self]
+                return self._xero_prepare_all(wizards)
         except (UserError, ValidationError):
             pass
         prepared = []
@@ -75,6 +78,14 @@ class XeroBillingRunLine(models.Model):
             except (UserError, ValidationError) as error:
                 line.write({"state": "refused", "message": error.args[0]})
         return prepared
+
+    def _xero_prepare_all(self, wizards):
+        """``_xero_prepare_one`` of the chunk's clients with their checks and reads made together."""
+        made = [line._xero_wizard(wizards.get(line)) for line in self]
+        both = self.env["xero.invoice.wizard"].union(*made)
+        groups = both._xero_invoice_groups_each()
+        vals = both._xero_move_vals_each(groups)
+        return [(line, wizard, groups[wizard], vals[wizard]) for line, wizard in zip(self, made, strict=True)]
 
     def _xero_prepare_one(self, wizard=None):
         wizard = self._xero_wizard(wizard)
@@ -133,8 +144,7 @@ class XeroBillingRunLine(models.Model):
         try:
             with self.env.cr.savepoint():
                 wizards = Wizard.create(vals_list)
-                for wizard in wizards:
-                    wizard._load_accounts(live=False)  # the connection's accounts: no call per client
+                wizards._xero_load_connection_accounts()  # the connection's accounts: no call per client
         except (UserError, ValidationError):
             return {}
         return dict(zip(self, wizards, strict=True))

@@ -221,10 +221,14 @@ class XeroInvoiceSync(models.AbstractModel):
         """``{move: (XeroInvoice, nonce)}`` → Xero fields and one chatter line each (messages in one batch)."""
         now = fields.Datetime.now()
         known = {move: self._xero_known_totals(move) for move in results}
+        Move = self.env["account.move"]
+        tenants = {company: Move._xero_tenant_of(company) for company in Move.union(*results).company_id}
         for move, (invoice, nonce) in results.items():
-            # Xero's fields only: the invoice's lines are not synchronised again for each (most of a write's cost)
-            move.with_context(skip_invoice_sync=True).write(
+            # Xero's fields only: the invoice's lines are not synchronised again, nor its balance checked, for each
+            # (most of a write's cost); the organisation found once for all
+            move.with_context(skip_invoice_sync=True, check_move_validity=False).write(
                 {
+                    **Move._xero_pushed_vals(tenants[move.company_id]),
                     "xero_invoice_id": invoice.invoice_id,
                     "xero_invoice_number": invoice.number,
                     "xero_status": invoice.status or "DRAFT",
@@ -237,10 +241,11 @@ class XeroInvoiceSync(models.AbstractModel):
         for move in results:
             self._xero_check_totals(move, known[move])
         moves = self.env["account.move"].browse([move.id for move in results])
+        label = _("Pushed to Xero as")  # here: inside the comprehension below, _() finds no language (Python 3.11)
         moves._message_log_batch(
             bodies={
                 move.id: Markup("%s <a href='%s' target='_blank'>%s</a>")
-                % (_("Pushed to Xero as"), move.xero_url, invoice.number or invoice.invoice_id)
+                % (label, move.xero_url, invoice.number or invoice.invoice_id)
                 for move, (invoice, _nonce) in results.items()
             }
         )

@@ -113,7 +113,11 @@ class TestBillingRun(BillingRunMixin, TransactionCase):
         self.month_of_time()
         run = self.new_run()
         Cron = type(self.env["ir.cron"])
-        with patch.object(const, "BILLING_RUN_CHUNK", 1), patch.object(const, "INVOICES_BATCH_SIZE", 2):
+        with (
+            patch.object(const, "BILLING_RUN_CHUNK", 1),
+            patch.object(const, "BILLING_RUN_JOB_CHUNK", 1),
+            patch.object(const, "INVOICES_BATCH_SIZE", 2),
+        ):
             run.action_create_invoices()  # the first client in the request
             self.assertEqual((run.state, run.done_count), ("creating", 1))
             with patch.object(Cron, "_xero_out_of_time", return_value=True):
@@ -137,6 +141,49 @@ class TestBillingRun(BillingRunMixin, TransactionCase):
         self.assertEqual(set(run.line_ids.mapped("state")), {"pushed"})
         self.assertEqual(len(self.puts()), 2)  # the invoice already in Xero is not sent again
         self.assertEqual(len(self.xero_invoices()), 3)
+
+    def test_a_chunks_checks_are_made_together(self):
+        """Invoice time's checks of a chunk's clients cost a query each for them all (the time locked, read and
+        checked, the accounts listed, the contacts read): a client more costs the queries of Odoo's own create of an
+        invoice, not the checks again (bench/README.md, billing_run.py)."""
+        self.month_of_time()
+
+        def queries(clients):
+            """The queries of creating the clients' invoices; the invoices are cancelled after (their time free)."""
+            run = self.new_run(partner_ids=[(6, 0, clients.ids)])
+            run.action_preview()
+            self.env.flush_all()
+            before = self.env.cr.sql_log_count
+            run.action_create_invoices()
+            self.env.flush_all()
+            count = self.env.cr.sql_log_count - before
+            self.assertEqual((run.state, len(run.line_ids.move_id)), ("created", len(clients)))
+            run.line_ids.move_id.button_cancel()
+            return count
+
+        queries(self.clients)  # the caches' first reads
+        one, three = queries(self.clients[:1]), queries(self.clients)
+        self.assertLessEqual((three - one) / 2, 12)  # 6.5 a client; 14.5 when each client's checks were its own
+
+    def test_the_jobs_large_chunk_only_when_its_pass_has_time(self):
+        self.month_of_time()
+        run = self.new_run()
+        Cron = type(self.env["ir.cron"])
+        with (
+            patch.object(const, "BILLING_RUN_CHUNK", 1),
+            patch.object(const, "BILLING_RUN_JOB_CHUNK", 3),
+            patch.object(Cron, "_xero_out_of_time", return_value=True),  # a chunk per pass
+        ):
+            run.action_create_invoices()  # the button's chunk
+            self.assertEqual(run.done_count, 1)
+            with patch.object(Cron, "_xero_time_left", return_value=const.BILLING_RUN_JOB_CHUNK_SECONDS - 1):
+                run._xero_work()  # too little time left for a large chunk: the small one
+            self.assertEqual(run.done_count, 2)
+            with patch.object(Cron, "_xero_time_left", return_value=const.BILLING_RUN_JOB_CHUNK_SECONDS):
+                run._xero_work()
+        self.assertEqual(run.state, "created")
+        for client in self.clients:
+            self.assertEqual(len(self.moves_of(client)), 1)
 
     def test_refused_client_keeps_its_reason(self):
         self.month_of_time()

@@ -31,6 +31,17 @@ def _description(text):
     return text if len(text) <= DESCRIPTION_CHARS else text[: DESCRIPTION_CHARS - 1].rstrip() + "…"
 
 
+def _is_contact_of(partner, client):
+    """``partner`` is ``client`` or one of its contacts (``child_of``, the parents walked up in memory)."""
+    seen = set()
+    while partner and partner.id not in seen:
+        if partner == client:
+            return True
+        seen.add(partner.id)
+        partner = partner.parent_id
+    return False
+
+
 class XeroInvoiceWizard(models.TransientModel):
     _name = "xero.invoice.wizard"
     _description = "Invoice time"
@@ -226,6 +237,18 @@ class XeroInvoiceWizard(models.TransientModel):
                     accounts = [(klass, a.code, a.name) for klass, a in accounts if a.code]
             except (XeroError, UserError):
                 accounts = []  # offline: the accounts chosen at connection time are still offered
+        self._xero_offer_accounts(connection, accounts)
+
+    def _xero_load_connection_accounts(self):
+        """``_load_accounts(live=False)`` of many wizards at once (a billing run's chunk): the connection found
+        once per company, the accounts' lines of every wizard written together."""
+        for wizards in self.grouped("company_id").values():
+            wizards._xero_offer_accounts(wizards[0]._connection(), [])
+
+    def _xero_offer_accounts(self, connection, accounts):
+        """``accounts`` (``[(class, code, name)]``) and the connection's own listed on each wizard, the
+        connection's choice preselected."""
+        accounts = list(accounts)
         known = {(klass, code) for klass, code, _name in accounts}
         if connection:
             for klass, code, name in (
@@ -238,18 +261,20 @@ class XeroInvoiceWizard(models.TransientModel):
         self.sudo().account_line_ids = [(5, 0, 0)] + [
             (0, 0, {"account_class": klass, "code": code, "name": name}) for klass, code, name in accounts
         ]
-        lines = self.account_line_ids
-        self.revenue_line_id = (
-            lines.filtered(lambda a: a.account_class == "REVENUE" and a.code == connection.revenue_account_code)[:1]
-            or lines.filtered(lambda a: a.account_class == "REVENUE")[:1]
-        )
-        self.expense_line_id = (
-            lines.filtered(lambda a: a.account_class == "EXPENSE" and a.code == connection.expense_account_code)[:1]
-            or lines.filtered(lambda a: a.account_class == "EXPENSE")[:1]
-        )
+        for wizard in self:
+            lines = wizard.account_line_ids
+            wizard.revenue_line_id = (
+                lines.filtered(lambda a: a.account_class == "REVENUE" and a.code == connection.revenue_account_code)[:1]
+                or lines.filtered(lambda a: a.account_class == "REVENUE")[:1]
+            )
+            wizard.expense_line_id = (
+                lines.filtered(lambda a: a.account_class == "EXPENSE" and a.code == connection.expense_account_code)[:1]
+                or lines.filtered(lambda a: a.account_class == "EXPENSE")[:1]
+            )
 
     # -- computes ----------------------------------------------------------------------------------
-    def _timesheet_domain(self):
+    def _timesheet_domain(self, client=True):
+        """The time this wizard may invoice (``client`` False: of any client)."""
         self.ensure_one()
         domain = Domain([
             ("company_id", "=", self.company_id.id),
@@ -262,7 +287,7 @@ class XeroInvoiceWizard(models.TransientModel):
         fields_ = Timesheet._fields
         if "timesheet_invoice_id" in fields_:  # sale_timesheet: time billed, or to be billed, by a sales order
             domain &= Domain("timesheet_invoice_id", "=", False) & Domain("so_line", "=", False)
-        if self.partner_id:
+        if self.partner_id and client:
             domain &= Domain("partner_id", "child_of", self.partner_id.commercial_partner_id.id)
         if self.project_id:
             domain &= Domain("project_id", "=", self.project_id.id)
@@ -562,7 +587,9 @@ class XeroInvoiceWizard(models.TransientModel):
 
     def _check_selection(self, timesheets):
         """The time is the wizard's own selection: the list is editable, so its filters are applied again."""
-        outside = timesheets - timesheets.filtered_domain(self._timesheet_domain())
+        self._refuse_outside(timesheets - timesheets.filtered_domain(self._timesheet_domain()))
+
+    def _refuse_outside(self, outside):
         if outside:
             line = outside[0]
             raise UserError(
@@ -603,6 +630,27 @@ class XeroInvoiceWizard(models.TransientModel):
         # two accountants invoicing the same time at once: the second waits, then finds it invoiced
         timesheets.lock_for_update()
         timesheets.invalidate_recordset(["xero_billed_move_line_id"])
+        self._check_not_invoiced(timesheets)
+        self._check_selection(timesheets)
+        return self._xero_priced_groups(timesheets)
+
+    def _xero_invoice_groups_each(self):
+        """``{wizard: groups}``: ``_xero_invoice_groups`` of many wizards at once (a billing run's chunk), their
+        time locked, read again and checked with a query each for all of them. The first refusal raises: each
+        wizard on its own then gives its own reason."""
+        self._check_accountant()
+        for wizard in self:
+            wizard._check_ready(wizard.timesheet_ids.sudo())
+        timesheets = self.timesheet_ids.sudo()
+        timesheets.lock_for_update()
+        timesheets.invalidate_recordset(["xero_billed_move_line_id"])
+        timesheets.fetch(["xero_billed_move_line_id"])
+        for wizard in self:
+            wizard._check_not_invoiced(wizard.timesheet_ids.sudo())
+        self._check_selection_each()
+        return {wizard: wizard._xero_priced_groups(wizard.timesheet_ids.sudo()) for wizard in self}
+
+    def _check_not_invoiced(self, timesheets):
         invoiced = timesheets.filtered("xero_billed_move_line_id")
         if invoiced:
             raise UserError(
@@ -612,7 +660,23 @@ class XeroInvoiceWizard(models.TransientModel):
                     invoice=invoiced[0].xero_billed_move_id.display_name,
                 )
             )
-        self._check_selection(timesheets)
+
+    def _check_selection_each(self):
+        """``_check_selection`` of many wizards: their filters but the client's applied to all their time in one
+        query, the client's (the client and its contacts) by walking each timesheet's contact up to it."""
+        by_filters = defaultdict(list)
+        for wizard in self:
+            by_filters[str(wizard._timesheet_domain(client=False))].append(wizard)
+        for wizards in by_filters.values():
+            wizards = self.browse([wizard.id for wizard in wizards])
+            kept = wizards.timesheet_ids.sudo().filtered_domain(wizards[0]._timesheet_domain(client=False))
+            for wizard in wizards:
+                timesheets = wizard.timesheet_ids.sudo()
+                client = wizard.partner_id.commercial_partner_id
+                inside = (timesheets & kept).filtered(lambda t, c=client: _is_contact_of(t.partner_id, c))
+                wizard._refuse_outside(timesheets - inside)
+
+    def _xero_priced_groups(self, timesheets):
         groups = self._xero_groups(timesheets)
         unpriced = [group for group in groups if not group["rate"]]
         if unpriced:
@@ -654,7 +718,7 @@ class XeroInvoiceWizard(models.TransientModel):
 
     def _xero_move_vals(self, groups):
         account = self._income_account()
-        hour = self.env.ref("uom.product_uom_hour", raise_if_not_found=False)
+        hour = self.env["ir.model.data"]._xmlid_to_res_id("uom.product_uom_hour")  # cached: no query per invoice
         first = min(group["first"] for group in groups)
         last = max(group["last"] for group in groups)
         fiscal_position = self._fiscal_position()
@@ -672,7 +736,7 @@ class XeroInvoiceWizard(models.TransientModel):
                 **self._xero_line_terms(),
             }
             if hour:
-                vals["product_uom_id"] = hour.id
+                vals["product_uom_id"] = hour
             line_vals.append((0, 0, vals))
         return {
             "move_type": "out_invoice",
@@ -686,6 +750,16 @@ class XeroInvoiceWizard(models.TransientModel):
             "invoice_line_ids": line_vals,
             **self._xero_move_terms(),
         }
+
+    def _xero_move_vals_each(self, groups):
+        """``{wizard: invoice values}`` of many wizards (a billing run's chunk), ``groups`` being ``{wizard: its
+        lines' groups}``: the clients' contacts and fiscal positions, which Odoo reads client by client, read for
+        them all at once."""
+        for company, wizards in self.grouped("company_id").items():
+            clients = wizards.partner_id.with_company(company)
+            clients.fetch(["property_account_position_id", "child_ids"])
+            clients.child_ids.fetch(["child_ids"])  # address_get walks each client's contacts
+        return {wizard: wizard._xero_move_vals(groups[wizard]) for wizard in self}
 
     def _fiscal_position(self):
         """The client's fiscal position, found as Odoo finds it for any invoice (``account.move``)."""

@@ -63,9 +63,18 @@ class XeroInvoiceWizard(models.TransientModel):
     # -- defaults from the client ------------------------------------------------------------------
     def _load_accounts(self, live=True):
         super()._load_accounts(live=live)
+        self._xero_client_defaults(live)
+
+    def _xero_load_connection_accounts(self):
+        super()._xero_load_connection_accounts()
+        self._xero_client_defaults(live=False)
+
+    def _xero_client_defaults(self, live):
+        """The client's terms and sales account, once the accounts are listed (``live``: Xero's own list)."""
         if not live:
             self._xero_list_client_account()
-        self._xero_read_missing_terms()
+        for wizard in self:
+            wizard._xero_read_missing_terms()
         self._xero_apply_client_terms()
         self._xero_select_client_account()
 
