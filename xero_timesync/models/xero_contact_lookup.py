@@ -190,7 +190,7 @@ class XeroContactLookup(models.AbstractModel):
         partners = self.env["res.partner"].browse([p.id for p in links]).sudo()
         partners._message_log_batch(
             bodies={
-                partner.id: _(
+                partner.id: self.env._(
                     "Linked to the Xero contact %(contact)s (%(id)s), found at Xero before pushing.",
                     contact=self._xero_describe([contact]),
                     id=contact.contact_id,

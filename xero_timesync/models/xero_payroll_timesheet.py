@@ -323,7 +323,7 @@ class XeroPayrollTimesheet(models.Model):
         odoo, xero = _per_day(wanted), _per_day(self._xero_units(current))
         days = sorted(day for day in odoo.keys() | xero.keys() if odoo.get(day, 0.0) != xero.get(day, 0.0))
         per_day = "; ".join(
-            _(
+            self.env._(
                 "%(day)s: Odoo %(odoo)s h, Xero %(xero)s h",
                 day=format_date(self.env, day),
                 odoo=odoo.get(day, 0.0),

@@ -1,5 +1,6 @@
 """The shipped .pot is what Odoo's exporter produces now (./dev i18n regenerates it)."""
 
+import ast
 import difflib
 import io
 import re
@@ -12,7 +13,8 @@ from odoo.addons.xero_timesync.services.errors import XeroAuthError
 from odoo.addons.xero_timesync.services.values import XeroEndpoints
 from odoo.addons.xero_timesync.services.xero_client import XeroClient
 
-POT = Path(__file__).resolve().parents[1] / "i18n" / "xero_timesync.pot"
+ADDON = Path(__file__).resolve().parents[1]
+POT = ADDON / "i18n" / "xero_timesync.pot"
 HEADER_DATES = re.compile(r'^"(POT-Creation-Date|PO-Revision-Date): .*\\n"\n', re.MULTILINE)
 
 
@@ -33,6 +35,24 @@ class TestTranslations(TransactionCase):
                 shipped.splitlines(), fresh.splitlines(), "shipped xero_timesync.pot", "fresh export", lineterm=""
             )
             self.fail("xero_timesync.pot is stale: run ./dev i18n and commit it\n" + "\n".join(list(diff)[:60]))
+
+    def test_no_bare_translation_inside_a_comprehension(self):
+        """``_()`` finds the language in its caller's frame: inside a comprehension or a lambda (a frame of its
+        own since Python 3.11 has no ``self``) it finds none, and the text stays English (with a warning). There,
+        ``self.env._()`` is used."""
+        scopes = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp, ast.Lambda)
+        found = []
+        for path in ADDON.rglob("*.py"):
+            if "tests" in path.parts:
+                continue
+            for node in ast.walk(ast.parse(path.read_text(), str(path))):
+                if isinstance(node, scopes):
+                    found += [
+                        f"{path.relative_to(ADDON)}:{call.lineno}"
+                        for call in ast.walk(node)
+                        if isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == "_"
+                    ]
+        self.assertEqual(found, [])
 
     def test_service_errors_carry_a_code_and_a_translatable_message(self):
         self.assertIn('msgid "Xero does not know this record."', POT.read_text())

@@ -450,7 +450,7 @@ class XeroInvoiceWizard(models.TransientModel):
         for line in timesheets:
             hours[rates[line.id]] += line.unit_amount
         return "\n".join(
-            _("%(rate)s: %(hours)s h", rate=self._xero_rate_label(rate, source), hours=round(total, 2))
+            self.env._("%(rate)s: %(hours)s h", rate=self._xero_rate_label(rate, source), hours=round(total, 2))
             for (rate, source), total in hours.items()
         )
 
