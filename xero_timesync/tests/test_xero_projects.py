@@ -35,6 +35,16 @@ class TestXeroProjects(XeroInvoiceMixin, TransactionCase):
         with self.clients_sleep():
             return self.run_job("projects")
 
+    def pending_line(self):
+        """A line whose every answer was lost: its entry waits, pending, with its nonce and body."""
+        self.timesheet(0.5, day=date(2026, 3, 3))
+        self.push()  # the client's project and task exist
+        line = self.timesheet(1.0, name="Before")
+        time_path = f"/projects.xro/2.0/Projects/{self.partner.xero_projects_project_id}/Time"
+        self.sandbox.control.inject_fault("POST", time_path, "drop", count=10)
+        self.assertEqual(self.push().state, "failed")
+        return line
+
     def stored_time(self):
         return {e["timeEntryId"]: e for e in self.sandbox.control.projects(self.tenant_id)["time_entries"]}
 
@@ -157,12 +167,7 @@ class TestXeroProjects(XeroInvoiceMixin, TransactionCase):
     def test_an_edit_made_while_a_call_waited_for_its_replay_follows(self):
         """A call whose answer was lost is replayed later with the body it carried; an edit of the line made in
         between (more than the comparison's overlap before the replay) still reaches Xero at the next run."""
-        self.timesheet(0.5, day=date(2026, 3, 3))
-        self.push()  # the client's project and task exist
-        line = self.timesheet(1.0, name="Before")
-        time_path = f"/projects.xro/2.0/Projects/{self.partner.xero_projects_project_id}/Time"
-        self.sandbox.control.inject_fault("POST", time_path, "drop", count=10)
-        self.assertEqual(self.push().state, "failed")
+        line = self.pending_line()
         self.assertEqual(self.entry(line).state, "pending")
         self.sandbox.control.clear_faults()
         line.write({"unit_amount": 2.0, "name": "After"})
@@ -178,12 +183,7 @@ class TestXeroProjects(XeroInvoiceMixin, TransactionCase):
     def test_an_entry_prepared_before_the_upgrade_follows_its_edits(self):
         """An entry a run before 19.0.1.10.0 left pending has no ``synced_at`` (the send wrote it then): sent now,
         its line's later edits still reach Xero."""
-        self.timesheet(0.5, day=date(2026, 3, 3))
-        self.push()  # the client's project and task exist
-        line = self.timesheet(1.0, name="Before")
-        time_path = f"/projects.xro/2.0/Projects/{self.partner.xero_projects_project_id}/Time"
-        self.sandbox.control.inject_fault("POST", time_path, "drop", count=10)
-        self.assertEqual(self.push().state, "failed")
+        line = self.pending_line()
         entry = self.entry(line)
         self.assertEqual(entry.state, "pending")
         self.sandbox.control.clear_faults()
