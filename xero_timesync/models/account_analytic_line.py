@@ -48,7 +48,7 @@ class AccountAnalyticLine(models.Model):
     )
     xero_billed_move_id = fields.Many2one(
         related="xero_billed_move_line_id.move_id",
-        string="Invoice",
+        string="Billed on invoice",
         store=True,
         index="btree_not_null",
         groups="account.group_account_invoice",
@@ -73,7 +73,7 @@ class AccountAnalyticLine(models.Model):
         " approves time (Settings → Xero), only approved time is invoiced.",
     )
     xero_billable = fields.Boolean(
-        "Billable",
+        "Billable work",
         compute="_compute_xero_billable",
         store=True,
         readonly=False,

@@ -82,7 +82,7 @@ class ProjectTask(models.Model):
         " precedence. Subtasks use their parent's.",
     )
     xero_billable = fields.Boolean(
-        "Billable",
+        "Billable work",
         compute="_compute_xero_billable",
         store=True,
         readonly=False,

@@ -7,7 +7,7 @@ class TimesheetsAnalysisReport(models.Model):
 
     _inherit = "timesheets.analysis.report"
 
-    xero_billable = fields.Boolean("Billable", readonly=True)
+    xero_billable = fields.Boolean("Billable work", readonly=True)
 
     def _select(self):
         return super()._select() + ",\n            A.xero_billable AS xero_billable"
