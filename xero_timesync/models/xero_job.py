@@ -270,7 +270,12 @@ class XeroJob(models.Model):
             except Exception as error:  # noqa: BLE001  every run must end with a state and a reason
                 if in_cron:
                     self.env.cr.rollback()
-                if not is_concurrency_error(error):
+                if isinstance(error, XeroRateLimitError) and error.problem == "day":
+                    # paced, not failed: the organisation's calls of the day are spent; a later turn resumes
+                    Service._xero_quota_exhausted(connection, error)
+                    message = _("%s Nothing is lost: the next run resumes where this one stopped.", error)
+                    log.write({"state": "partial", "message": message})
+                elif not is_concurrency_error(error):
                     job._xero_failed(log, error)
                 elif in_cron:  # another flow changed the same documents meanwhile: what it did stays, this one retries
                     log.write({"state": "partial", "message": _("Other runs changed the same documents; continuing.")})

@@ -121,6 +121,24 @@ class TestJobs(XeroMoneyMixin, XeroSandboxCase):
         self.assertEqual(self.conn_b.state, "needs_reauth")
         self.assertEqual(self.connection.state, "connected")
 
+    def test_a_day_spent_paces_every_flow_it_fails_none(self):
+        """The organisation's calls of the day are spent (Xero answers 429 with the day as the problem): each
+        flow's run stops as partial, naming the day's limit, and never counts as a failure (three of those in a
+        row would tell the administrators the flow keeps failing, on each day of a long paced push)."""
+        job = self.job("invoices")
+        job.sudo().watermark = fields.Datetime.now() - timedelta(days=1)
+        self.sandbox.control.set_rate_limits(day=0)
+        self.addCleanup(self.sandbox.control.set_rate_limits, day=-1)
+        with self.clients_sleep():
+            for _run in range(const.JOB_FAILURES_BEFORE_ACTIVITY + 1):
+                self.Job._cron_xero_run(job.id)
+                self.assertEqual(job.last_state, "partial")
+        self.assertIn("day rate limit", job.last_log_id.message)  # Xero's answer, named
+        self.assertEqual(job.failures, 0)
+        self.assertFalse(self.connection.activity_ids.filtered(lambda a: a.activity_type_id == self.env.ref(FAILING)))
+        quota = self.env.ref("xero_timesync.mail_activity_type_xero_quota")
+        self.assertEqual(len(self.connection.activity_ids.filtered(lambda a: a.activity_type_id == quota)), 1)
+
     def test_a_run_held_by_another_is_skipped(self):
         job = self.job("money")
         with db_connect(self.env.cr.dbname).cursor() as other:  # another server's run
