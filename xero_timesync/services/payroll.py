@@ -10,7 +10,6 @@ cannot read the bare envelope a DELETE answers. Plain values come back, never SD
 import calendar as month_calendar
 import datetime as dt
 import json
-import re
 from dataclasses import dataclass, field
 
 from xero_python.payrollau import PayrollAuApi
@@ -19,6 +18,7 @@ from xero_python.payrollnz import PayrollNzApi
 from xero_python.payrolluk import PayrollUkApi
 
 from .errors import XeroError, XeroTransientError, _lt
+from .values import parse_ms_date
 
 REGIONS = {"NZ": "NZ", "GB": "UK", "AU": "AU"}
 V2_APIS = {"NZ": PayrollNzApi, "UK": PayrollUkApi, "AU": PayrollAuV2Api}
@@ -27,7 +27,6 @@ CALENDAR_MONTHS = {"MONTHLY": 1, "QUARTERLY": 3, "ANNUAL": 12}
 TWICE_MONTHLY = "TWICEMONTHLY"
 HALF_MONTH_DAYS = 15  # Xero: the first period of a half-monthly calendar is 15 days, the second the rest
 CALENDAR_TYPES = frozenset(CALENDAR_DAYS) | frozenset(CALENDAR_MONTHS) | {TWICE_MONTHLY}
-MS_DATE = re.compile(r"/Date\((-?\d+)")
 
 
 @dataclass(frozen=True)
@@ -288,9 +287,8 @@ def _day(value):
     """A date from Xero's payroll forms: ``2020-04-13T00:00:00`` (v2) or ``/Date(1586736000000+0000)/`` (AU v1)."""
     if not value:
         return None
-    found = MS_DATE.match(value)
-    if found:
-        return dt.datetime.fromtimestamp(int(found.group(1)) / 1000, dt.timezone.utc).date()
+    if value.startswith("/Date("):
+        return parse_ms_date(value).date()
     return dt.date.fromisoformat(value[:10])
 
 
