@@ -271,10 +271,7 @@ class XeroJob(models.Model):
                 if in_cron:
                     self.env.cr.rollback()
                 if isinstance(error, XeroRateLimitError) and error.problem == "day":
-                    # paced, not failed: the organisation's calls of the day are spent; a later turn resumes
-                    Service._xero_quota_exhausted(connection, error)
-                    message = _("%s Nothing is lost: the next run resumes where this one stopped.", error)
-                    log.write({"state": "partial", "message": message})
+                    job._xero_day_spent(log, error)
                 elif not is_concurrency_error(error):
                     job._xero_failed(log, error)
                 elif in_cron:  # another flow changed the same documents meanwhile: what it did stays, this one retries
@@ -302,9 +299,14 @@ class XeroJob(models.Model):
             self._xero_continue_later()
             Cron._commit_progress(1, remaining=0)
 
+    def _xero_day_spent(self, log, error):
+        """The organisation's calls of the day are spent: the run pauses (partial, a later turn resumes), never
+        fails; the administrators are told once."""
+        self.env["xero.service"]._xero_quota_exhausted(self.connection_id, error)
+        message = _("%s Nothing is lost: the next run resumes where this one stopped.", error)
+        log.write({"state": "partial", "message": message})
+
     def _xero_failed(self, log, error):
-        if isinstance(error, XeroRateLimitError) and error.problem == "day":
-            self.env["xero.service"]._xero_quota_exhausted(self.connection_id, error)
         if isinstance(error, XeroError):
             _logger.warning("Xero %s of company %s failed: %s", self.flow, self.company_id.id, error)
             message = _("%s Nothing is lost: the next run resumes where this one stopped.", error)

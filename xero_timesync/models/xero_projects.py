@@ -182,8 +182,7 @@ class XeroProjects(models.AbstractModel):
             log.write({"state": "partial", "message": str(error)})
             job._xero_continue_later()
         elif isinstance(error, XeroRateLimitError) and error.problem == "day":
-            # paced, not failed: a push longer than a day's calls stops here each day, the hourly run resumes it
-            log.write({"state": "partial", "message": str(error)})
+            job._xero_day_spent(log, error)  # a push longer than a day's calls stops here each day
         elif isinstance(error, XeroAuthError):
             self.env["xero.service"]._xero_handle_auth_error(job.connection_id, error)
             log.write({"state": "failed", "message": str(error)})
