@@ -103,10 +103,7 @@ class World:
         )
         admin.call("res.partner", "write", [t["partner_id"][0] for t in tasks], {"xero_billed_by": "xero_projects"})
         self.tasks = tasks
-        jobs = {}
-        for flow in ("payroll", "projects"):
-            jobs[flow] = self.job_cron(flow)
-        self.crons = jobs
+        self.crons = {flow: self.job_cron(flow) for flow in ("payroll", "projects")}
         today = date.fromisoformat(self.db.query("SELECT CURRENT_DATE::text")[0][0])
         self.today = today
         self.last_monday = today - timedelta(days=today.weekday() + 7)  # the closed weekly pay period
